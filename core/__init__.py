@@ -1,0 +1,8 @@
+"""Backprop Visualizer's core: the MNIST network from scratch in pure NumPy (never imports Qt)."""
+from .config import ConfigError, TrainingConfig
+from .data import DataError, Dataset, Split
+from .network import PHASES
+from .stepper import Diverged, PhaseRecord, Stepper
+
+__all__ = ["ConfigError", "DataError", "Dataset", "Diverged", "PHASES", "PhaseRecord", "Split", "Stepper",
+           "TrainingConfig"]

@@ -1,0 +1,275 @@
+"""The network from scratch: 784 inputs -> H hidden units -> 10 softmax outputs.
+
+Examples are columns: X is 784 x m (pixels / 255), Y is the one-hot 10 x m.
+One training iteration is the eleven phases of PHASES, each a small function
+below, named as in the equations:
+
+    Z1 = W1 . X + b1          dZ2 = A2 - Y
+    A1 = g(Z1)                dW2 = 1/m . dZ2 . A1^T
+    Z2 = W2 . A1 + b2         db2 = 1/m . sum_j dZ2          (one value per row)
+    A2 = softmax(Z2)          dZ1 = W2^T . dZ2 * g'(Z1)
+                              dW1 = 1/m . dZ1 . X^T
+                              db1 = 1/m . sum_j dZ1
+    update: W <- W - alpha . dW (or the optimizer's rule)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+
+INPUTS = 784
+OUTPUTS = 10
+
+PHASES: tuple[str, ...] = (
+    "Z1", "A1", "Z2", "A2", "dZ2", "dW2", "db2", "dZ1", "dW1", "db1", "update",
+)
+FORWARD_PHASES = PHASES[:4]
+BACKWARD_PHASES = PHASES[4:10]
+PARAMETERS: tuple[str, ...] = ("W1", "b1", "W2", "b2")
+GRADIENT_OF = {"W1": "dW1", "b1": "db1", "W2": "dW2", "b2": "db2"}
+
+EQUATIONS: Mapping[str, str] = {
+    "Z1": "Z1 = W1 · X + b1",
+    "A1": "A1 = g(Z1)",
+    "Z2": "Z2 = W2 · A1 + b2",
+    "A2": "A2 = softmax(Z2)",
+    "dZ2": "dZ2 = A2 − Y",
+    "dW2": "dW2 = 1/m · dZ2 · A1ᵀ",
+    "db2": "db2 = 1/m · Σⱼ dZ2",
+    "dZ1": "dZ1 = W2ᵀ · dZ2 ⊙ g′(Z1)",
+    "dW1": "dW1 = 1/m · dZ1 · Xᵀ",
+    "db1": "db1 = 1/m · Σⱼ dZ1",
+    "update": "W ← W − α · dW,  b ← b − α · db",
+}
+
+MEANINGS: Mapping[str, str] = {
+    "Z1": "Each hidden unit takes a weighted sum of all 784 pixels of every example, plus its bias.",
+    "A1": "The activation keeps what a hidden unit found (ReLU: positive sums pass, negative ones become 0).",
+    "Z2": "Each output unit takes a weighted sum of the hidden activations, plus its bias: one score per digit.",
+    "A2": "Softmax turns the ten scores of each example into probabilities that add up to 1.",
+    "dZ2": "The output error: predicted probability minus the truth (1 for the right digit, 0 elsewhere).",
+    "dW2": "How much each hidden→output weight contributed to the error, averaged over the m examples.",
+    "db2": "Each output bias moves by its unit's error summed over the examples (one value per row) and divided by m.",
+    "dZ1": "The error flows back through W2ᵀ to the hidden units, and only through units the activation let pass.",
+    "dW1": "How much each pixel→hidden weight contributed to the error, averaged over the m examples.",
+    "db1": "Each hidden bias moves by its unit's error summed over the examples and divided by m.",
+    "update": "Every weight and bias takes a small step against its gradient: this is where the network learns.",
+}
+
+# Arrays each phase reads and writes; "params" of update are all four parameters.
+READS: Mapping[str, tuple[str, ...]] = {
+    "Z1": ("W1", "X", "b1"),
+    "A1": ("Z1",),
+    "Z2": ("W2", "A1", "b2"),
+    "A2": ("Z2",),
+    "dZ2": ("A2", "Y"),
+    "dW2": ("dZ2", "A1"),
+    "db2": ("dZ2",),
+    "dZ1": ("W2", "dZ2", "Z1"),
+    "dW1": ("dZ1", "X"),
+    "db1": ("dZ1",),
+    "update": ("W1", "b1", "W2", "b2", "dW1", "db1", "dW2", "db2"),
+}
+WRITES: Mapping[str, tuple[str, ...]] = {
+    **{phase: (phase,) for phase in PHASES[:-1]},
+    "update": ("W1", "b1", "W2", "b2"),
+}
+
+
+class ShapeError(ValueError):
+    """Parameters or data whose shapes do not fit the network."""
+
+
+# ---------------------------------------------------------------- activations
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    g: Callable[[np.ndarray], np.ndarray]  # A = g(Z)
+    g_prime: Callable[[np.ndarray], np.ndarray]  # dA/dZ, evaluated at Z
+    formula: str
+
+
+LEAKY_SLOPE = 0.01
+
+
+def _sigmoid(Z: np.ndarray) -> np.ndarray:
+    # 0.5 * (1 + tanh(z/2)) is the logistic function without overflow for large |z|.
+    return 0.5 * (1.0 + np.tanh(0.5 * Z))
+
+
+def _sigmoid_prime(Z: np.ndarray) -> np.ndarray:
+    s = _sigmoid(Z)
+    return s * (1.0 - s)
+
+
+ACTIVATIONS: Mapping[str, Activation] = {
+    "relu": Activation("relu", lambda Z: np.maximum(Z, 0), lambda Z: (Z > 0).astype(Z.dtype), "max(0, z)"),
+    "leaky_relu": Activation(
+        "leaky_relu",
+        lambda Z: np.where(Z > 0, Z, Z.dtype.type(LEAKY_SLOPE) * Z),
+        lambda Z: np.where(Z > 0, Z.dtype.type(1), Z.dtype.type(LEAKY_SLOPE)),
+        "z if z > 0 else 0.01·z",
+    ),
+    "sigmoid": Activation("sigmoid", _sigmoid, _sigmoid_prime, "1 / (1 + e^(−z))"),
+    "tanh": Activation("tanh", np.tanh, lambda Z: 1 - np.tanh(Z) ** 2, "tanh(z)"),
+}
+
+INITS: tuple[str, ...] = ("uniform", "he", "xavier")
+
+
+def parameter_shapes(hidden: int) -> dict[str, tuple[int, int]]:
+    return {"W1": (hidden, INPUTS), "b1": (hidden, 1), "W2": (OUTPUTS, hidden), "b2": (OUTPUTS, 1)}
+
+
+def init_params(hidden: int, init: str, rng: np.random.Generator, dtype: np.dtype | str = np.float32
+                ) -> dict[str, np.ndarray]:
+    """W1, b1, W2, b2 drawn in that order from rng.
+
+    uniform: every parameter uniform[0, 1) − 0.5 (the notebook's init);
+    he: weights normal(0, 2/fan_in), biases 0; xavier: weights uniform ±sqrt(6/(fan_in+fan_out)), biases 0.
+    """
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}: choose one of {', '.join(INITS)}")
+    if hidden < 1:
+        raise ValueError(f"the hidden layer needs at least one unit, not {hidden}")
+    params = {}
+    for name, shape in parameter_shapes(hidden).items():
+        fan_out, fan_in = shape
+        if init == "uniform":
+            value = rng.random(shape) - 0.5
+        elif name.startswith("b"):
+            value = np.zeros(shape)
+        elif init == "he":
+            value = rng.normal(0.0, np.sqrt(2.0 / fan_in), shape)
+        else:
+            limit = np.sqrt(6.0 / (fan_in + fan_out))
+            value = rng.uniform(-limit, limit, shape)
+        params[name] = value.astype(dtype)
+    return params
+
+
+def check_params(params: Mapping[str, np.ndarray]) -> int:
+    """Raise ShapeError unless W1, b1, W2, b2 fit one network; return its hidden width."""
+    missing = [name for name in PARAMETERS if name not in params]
+    if missing:
+        raise ShapeError(f"missing {', '.join(missing)}")
+    hidden = np.shape(params["W1"])[0] if np.ndim(params["W1"]) == 2 else -1
+    for name, shape in parameter_shapes(max(hidden, 1)).items():
+        if np.shape(params[name]) != shape or hidden < 1:
+            raise ShapeError(f"{name} has shape {np.shape(params[name])}, expected {shape} "
+                             f"(W1 {hidden if hidden > 0 else 'H'}×{INPUTS}, b1 H×1, W2 {OUTPUTS}×H, b2 {OUTPUTS}×1)")
+    return hidden
+
+
+# ---------------------------------------------------------------- the phases
+
+def z1(W1: np.ndarray, X: np.ndarray, b1: np.ndarray) -> np.ndarray:
+    return W1 @ X + b1
+
+
+def a1(Z1: np.ndarray, activation: str = "relu") -> np.ndarray:
+    return ACTIVATIONS[activation].g(Z1)
+
+
+def z2(W2: np.ndarray, A1: np.ndarray, b2: np.ndarray) -> np.ndarray:
+    return W2 @ A1 + b2
+
+
+def softmax(Z2: np.ndarray) -> np.ndarray:
+    """Column-wise softmax (over the 10 outputs of each example); the max is subtracted so exp never overflows."""
+    exps = np.exp(Z2 - Z2.max(axis=0, keepdims=True))
+    return exps / exps.sum(axis=0, keepdims=True)
+
+
+def dz2(A2: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    return A2 - Y
+
+
+def dw2(dZ2: np.ndarray, A1: np.ndarray) -> np.ndarray:
+    return (1 / dZ2.shape[1]) * (dZ2 @ A1.T)
+
+
+def db2(dZ2: np.ndarray) -> np.ndarray:
+    return (1 / dZ2.shape[1]) * dZ2.sum(axis=1, keepdims=True)
+
+
+def dz1(W2: np.ndarray, dZ2: np.ndarray, Z1: np.ndarray, activation: str = "relu") -> np.ndarray:
+    return (W2.T @ dZ2) * ACTIVATIONS[activation].g_prime(Z1)
+
+
+def dw1(dZ1: np.ndarray, X: np.ndarray) -> np.ndarray:
+    return (1 / dZ1.shape[1]) * (dZ1 @ X.T)
+
+
+def db1(dZ1: np.ndarray) -> np.ndarray:
+    return (1 / dZ1.shape[1]) * dZ1.sum(axis=1, keepdims=True)
+
+
+def one_hot(labels: np.ndarray, dtype: np.dtype | str = np.float32) -> np.ndarray:
+    """Y: 10 x m with Y[label_j, j] = 1."""
+    Y = np.zeros((OUTPUTS, labels.size), dtype=dtype)
+    Y[labels, np.arange(labels.size)] = 1
+    return Y
+
+
+def run_phase(phase: str, arrays: dict[str, np.ndarray], activation: str) -> np.ndarray:
+    """Compute the array a (non-update) phase writes from the arrays it reads."""
+    a = arrays
+    if phase == "Z1":
+        return z1(a["W1"], a["X"], a["b1"])
+    if phase == "A1":
+        return a1(a["Z1"], activation)
+    if phase == "Z2":
+        return z2(a["W2"], a["A1"], a["b2"])
+    if phase == "A2":
+        return softmax(a["Z2"])
+    if phase == "dZ2":
+        return dz2(a["A2"], a["Y"])
+    if phase == "dW2":
+        return dw2(a["dZ2"], a["A1"])
+    if phase == "db2":
+        return db2(a["dZ2"])
+    if phase == "dZ1":
+        return dz1(a["W2"], a["dZ2"], a["Z1"], activation)
+    if phase == "dW1":
+        return dw1(a["dZ1"], a["X"])
+    if phase == "db1":
+        return db1(a["dZ1"])
+    raise ValueError(f"{phase!r} is not a computing phase")
+
+
+# ---------------------------------------------------------------- whole passes
+
+def forward(params: Mapping[str, np.ndarray], X: np.ndarray, activation: str = "relu"
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    Z1 = z1(params["W1"], X, params["b1"])
+    A1 = a1(Z1, activation)
+    Z2 = z2(params["W2"], A1, params["b2"])
+    return Z1, A1, Z2, softmax(Z2)
+
+
+def gradients(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray, activation: str = "relu"
+              ) -> dict[str, np.ndarray]:
+    """All arrays of one forward and backward pass, by phase name (plus X and Y)."""
+    arrays = {**params, "X": X, "Y": Y}
+    for phase in PHASES[:-1]:
+        arrays[phase] = run_phase(phase, arrays, activation)
+    return arrays
+
+
+def predict(params: Mapping[str, np.ndarray], X: np.ndarray, activation: str = "relu") -> np.ndarray:
+    return forward(params, X, activation)[3].argmax(axis=0)
+
+
+def cross_entropy(Z2: np.ndarray, labels: np.ndarray) -> float:
+    """Mean −log softmax(Z2)[label] over the examples, via log-sum-exp so it never overflows."""
+    top = Z2.max(axis=0)
+    log_sum_exp = top + np.log(np.exp(Z2 - top).sum(axis=0))
+    return float(np.mean(log_sum_exp - Z2[labels, np.arange(labels.size)]))
+
+
+def accuracy(A2: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(A2.argmax(axis=0) == labels)) if labels.size else float("nan")
