@@ -1,0 +1,34 @@
+"""Shared fixtures. Qt tests run offscreen unless BACKPROP_HEADED=1 (then they use $DISPLAY, e.g. Xvfb)."""
+from __future__ import annotations
+
+import os
+
+if os.environ.get("BACKPROP_HEADED") != "1":
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import numpy as np
+import pytest
+
+try:
+    from hypothesis import settings
+
+    # CI bounds the fuzz tests; run with HYPOTHESIS_PROFILE=thorough for a longer search.
+    settings.register_profile("ci", max_examples=150, deadline=None)
+    settings.register_profile("thorough", max_examples=3000, deadline=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+except ImportError:  # hypothesis is in the test extra; only the fuzz tests need it
+    pass
+
+from core.data import Dataset, Split, split
+
+
+@pytest.fixture(scope="session")
+def tiny_split() -> Split:
+    """A deterministic 784-pixel dataset of 200 train + 50 dev examples (no files, no network)."""
+    rng = np.random.default_rng(1234)
+    labels = rng.integers(0, 10, 250).astype(np.uint8)
+    # Each class lights up its own band of pixels, plus noise: learnable in a few dozen iterations.
+    pixels = rng.integers(0, 60, (250, 784)).astype(np.uint8)
+    for row, label in enumerate(labels):
+        pixels[row, label * 78:(label + 1) * 78] = 200
+    return split(Dataset("tiny", pixels, labels), dev_size=50, seed=0)

@@ -1,0 +1,136 @@
+"""Immutable snapshots: everything a view may show, built by the worker and never mutated afterwards.
+
+Views receive a Snapshot through `show_snapshot(snapshot)` and read only from it. Every array in it is
+either a fresh copy or a read-only array the core never mutates again, so it is safe in the UI thread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from core import network
+from core.config import TrainingConfig
+from core.stepper import PhaseRecord, Stepper
+
+CURVE_POINTS = 2000  # curves are downsampled to at most this many points per snapshot
+
+
+@dataclass(frozen=True)
+class ExampleSelection:
+    subset: str = "train"   # "train" or "dev"
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class ExampleView:
+    """The selected example pushed through the current parameters (one column of the network)."""
+    subset: str
+    index: int                  # index within its subset (column of X_train or X_dev)
+    count: int                  # size of the subset
+    label: int
+    pixels: np.ndarray          # (784,) the column of X, values in [0, 1]
+    z1: np.ndarray              # (H,)
+    a1: np.ndarray              # (H,)
+    z2: np.ndarray              # (10,)
+    a2: np.ndarray              # (10,) softmax probabilities
+    prediction: int
+    column: int | None          # its column in the current phase record's arrays, None if not in the batch
+
+
+@dataclass(frozen=True)
+class Curves:
+    iterations: np.ndarray      # x values (iteration numbers), downsampled
+    loss: np.ndarray
+    train_accuracy: np.ndarray
+    dev_accuracy: np.ndarray    # NaN where there is no dev set
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    iteration: int              # completed iterations (updates applied)
+    phases_done: int            # phases of the next iteration already computed, 0–10
+    phase: str | None           # the last phase computed (None before the first)
+    next_phase: str
+    record: PhaseRecord | None  # what the last phase read and wrote
+    params: Mapping[str, np.ndarray]
+    config: TrainingConfig
+    alpha: float
+    earliest: int               # the rewindable range of the timeline
+    latest: int
+    curves: Curves
+    example: ExampleView
+    dataset_name: str
+    train_size: int
+    dev_size: int
+    class_names: tuple[str, ...]
+    loss: float | None          # of the last completed iteration
+    train_accuracy: float | None
+    dev_accuracy: float | None
+    ms_per_iteration: float | None
+    playing: bool = False
+    message: str | None = None  # a notice to show (divergence, a file that could not be opened)
+    diverged: bool = False
+
+
+def _downsample(length: int) -> np.ndarray:
+    if length <= CURVE_POINTS:
+        return np.arange(length)
+    return np.unique(np.linspace(0, length - 1, CURVE_POINTS).astype(int))
+
+
+def example_view(stepper: Stepper, selection: ExampleSelection) -> ExampleView:
+    split = stepper.split
+    X = split.X_dev if selection.subset == "dev" and split.dev_size else split.X_train
+    labels = split.labels_dev if X is split.X_dev else split.labels_train
+    subset = "dev" if X is split.X_dev else "train"
+    index = int(np.clip(selection.index, 0, X.shape[1] - 1))
+    x = np.array(X[:, index:index + 1], dtype=stepper.dtype)
+    Z1, A1, Z2, A2 = network.forward(stepper.params, x, stepper.config.activation)
+    column = None
+    if subset == "train":
+        batch = stepper.batch_indices(stepper.record.iteration if stepper.record else stepper.iteration)
+        if batch is None:
+            column = index
+        else:
+            hits = np.flatnonzero(batch == index)
+            column = int(hits[0]) if hits.size else None
+    return ExampleView(subset, index, X.shape[1], int(labels[index]), x[:, 0].copy(), Z1[:, 0].copy(),
+                       A1[:, 0].copy(), Z2[:, 0].copy(), A2[:, 0].copy(), int(A2[:, 0].argmax()), column)
+
+
+def make_snapshot(stepper: Stepper, selection: ExampleSelection, ms_per_iteration: float | None = None,
+                  playing: bool = False, message: str | None = None, diverged: bool = False) -> Snapshot:
+    """Copy out of the stepper everything the views show."""
+    history = stepper.history
+    curves = history.curves
+    points = _downsample(curves.length)
+    latest_metrics = curves.at(stepper.iteration - 1 - history.start) if stepper.iteration > history.start else None
+    return Snapshot(
+        iteration=stepper.iteration,
+        phases_done=stepper.phases_done,
+        phase=stepper.phase,
+        next_phase=stepper.next_phase,
+        record=stepper.record,
+        params=MappingProxyType(dict(stepper.params)),
+        config=stepper.config,
+        alpha=stepper.alpha,
+        earliest=history.earliest,
+        latest=history.latest,
+        curves=Curves(points + history.start, curves.loss[points], curves.train_accuracy[points],
+                      curves.dev_accuracy[points]),
+        example=example_view(stepper, selection),
+        dataset_name=stepper.split.name,
+        train_size=stepper.split.train_size,
+        dev_size=stepper.split.dev_size,
+        class_names=stepper.split.class_names,
+        loss=latest_metrics[0] if latest_metrics else None,
+        train_accuracy=latest_metrics[1] if latest_metrics else None,
+        dev_accuracy=latest_metrics[2] if latest_metrics else None,
+        ms_per_iteration=ms_per_iteration,
+        playing=playing,
+        message=message,
+        diverged=diverged,
+    )
