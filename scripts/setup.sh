@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what Backprop Visualizer needs into ./.venv: Debian packages (Qt's system libraries and
+# the Fashion-MNIST dataset) when apt-get is available, then the Python packages.
+# Usage: bash scripts/setup.sh [test]   ("test" adds pytest, pytest-qt and hypothesis)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(dataset-fashion-mnist libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3
+          libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
+          fonts-dejavu-core)
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
+  missing=()
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "setup: installing ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+else
+  echo "setup: no apt-get here; install Qt 6's system libraries yourself (Fashion-MNIST tests will be skipped)" >&2
+fi
+
+python=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+if [ "${1:-}" = "test" ]; then
+  .venv/bin/python -m pip install -q -e ".[test,fast]"
+else
+  .venv/bin/python -m pip install -q -e ".[fast]"
+fi
