@@ -38,7 +38,7 @@ def save_weights(path: str | os.PathLike, params: Mapping[str, np.ndarray], meta
         meta_text = json.dumps(dict(meta), sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"{path}: the settings cannot be stored as JSON ({error})") from None
-    _check_destination(path)
+    check_destination(path)
     # The temporary file's name ends in .npz so np.savez, given a name, would not add a second suffix;
     # it is written through an open file anyway, and lives in the same folder so os.replace is atomic.
     try:
@@ -79,7 +79,9 @@ def _checked_for_saving(path: Path, params: Mapping[str, np.ndarray]) -> dict[st
     return arrays
 
 
-def _check_destination(path: Path) -> None:
+def check_destination(path: str | os.PathLike) -> None:
+    """Raise CheckpointError now if save_weights could not write path (say, before a long training run)."""
+    path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path}: is a folder; give a file name such as {path / 'weights.npz'}")
     if not path.parent.is_dir():
