@@ -1,4 +1,4 @@
-"""Weights files: W1, b1, W2, b2 in an `.npz`, as a notebook's `np.savez("w.npz", W1=W1, b1=b1, W2=W2, b2=b2)` writes them.
+"""Weights files: W1, b1, W2, b2 in an `.npz`, as a notebook's `np.savez("w.npz", W1=W1, b1=b1, W2=W2, b2=b2)`.
 
 Besides the four arrays, a file this module saves holds `meta`: the run's settings as JSON text in a
 0-d unicode array (so it loads without pickle). A file without `meta` loads with meta = {}.

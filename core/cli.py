@@ -138,13 +138,15 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init", default="uniform", metavar="|".join(INITS) + "|PATH.npz",
                         help="initial weights: a rule, or a weights file to continue from (default uniform)")
     parser.add_argument("--optimizer", choices=OPTIMIZERS, default="gd", help="update rule (default gd)")
-    parser.add_argument("--alpha", type=float, default=0.1, help="learning rate α (default 0.1)")
-    parser.add_argument("--iterations", type=int, default=500, help="iterations to run (default 500)")
-    parser.add_argument("--batch-size", type=int, default=0, help="examples per iteration; 0 = all (default)")
-    parser.add_argument("--dev-size", type=int, default=1000,
+    parser.add_argument("--alpha", type=float, default=0.1, metavar="ALPHA", help="learning rate α (default 0.1)")
+    parser.add_argument("--iterations", type=int, default=500, metavar="N", help="iterations to run (default 500)")
+    parser.add_argument("--batch-size", type=int, default=0, metavar="M",
+                        help="examples per iteration; 0 = all (default)")
+    parser.add_argument("--dev-size", type=int, default=1000, metavar="N",
                         help="examples held out to measure dev accuracy (default 1000; 0 = none)")
     parser.add_argument("--no-shuffle", action="store_true", help="split the rows in file order")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the split, the init and the batches (default 0)")
+    parser.add_argument("--seed", type=int, default=0, metavar="SEED",
+                        help="seeds the split, the init and the batches (default 0)")
     parser.add_argument("--dtype", choices=DTYPES, default=None,
                         help=f"float precision (default {DEFAULT_DTYPE}, or the weights file's)")
     parser.add_argument("--log-every", type=int, default=10, metavar="N",
