@@ -1,0 +1,161 @@
+"""The bridge: requests in, immutable snapshots out, the core in a worker thread that always stops."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.config import TrainingConfig
+from core.network import PHASES
+from core.stepper import Stepper
+from visualizer.bridge import MAX_PENDING_STEPS, Bridge
+
+TIMEOUT = 10_000
+
+
+@pytest.fixture
+def bridge(qtbot, tiny_split):
+    bridge = Bridge(Stepper(tiny_split, TrainingConfig()))
+    qtbot.waitUntil(lambda: bridge.latest is not None, timeout=TIMEOUT)
+    yield bridge
+    bridge.shutdown()
+    assert not bridge.thread.isRunning()
+
+
+def settled(qtbot, bridge: Bridge) -> None:
+    qtbot.waitUntil(lambda: bridge.pending_steps == 0, timeout=TIMEOUT)
+
+
+def test_the_first_snapshot_shows_iteration_zero_before_any_phase(bridge):
+    assert (bridge.latest.iteration, bridge.latest.phase, bridge.latest.next_phase) == (0, None, "Z1")
+
+
+def test_three_phase_steps_compute_z1_a1_z2(qtbot, bridge):
+    for _ in range(3):
+        assert bridge.step("phase")
+        settled(qtbot, bridge)
+    assert (bridge.latest.iteration, bridge.latest.phases_done, bridge.latest.phase) == (0, 3, "Z2")
+
+
+def test_an_iteration_step_finishes_with_the_update_and_back_undoes_it(qtbot, bridge):
+    bridge.step("iteration")
+    settled(qtbot, bridge)
+    assert (bridge.latest.iteration, bridge.latest.phase) == (1, "update")
+    bridge.step("back")
+    settled(qtbot, bridge)
+    assert (bridge.latest.iteration, bridge.latest.phases_done, bridge.latest.phase) == (0, 10, "db1")
+
+
+def test_steps_beyond_the_bound_are_refused_not_queued(qtbot, bridge):
+    # Without the event loop running, no answer arrives: only MAX_PENDING_STEPS presses are taken.
+    taken = [bridge.step("phase") for _ in range(3 * MAX_PENDING_STEPS)]
+    assert taken.count(True) == MAX_PENDING_STEPS == bridge.accepted_steps
+    assert bridge.refused_steps == 2 * MAX_PENDING_STEPS
+    settled(qtbot, bridge)
+    qtbot.waitUntil(lambda: bridge.latest.phases_done == MAX_PENDING_STEPS, timeout=TIMEOUT)
+    assert bridge.step("phase")     # answered, so stepping is possible again
+
+
+def test_snapshots_are_not_changed_by_later_training(qtbot, bridge):
+    bridge.step("iteration")
+    settled(qtbot, bridge)
+    snapshot = bridge.latest
+    W1 = np.array(snapshot.params["W1"])
+    dW1 = np.array(snapshot.record.arrays["dW1"])
+    with pytest.raises(ValueError):
+        snapshot.params["W1"][0, 0] = 1.0
+    for _ in range(3):
+        bridge.step("iteration")
+        settled(qtbot, bridge)
+    assert bridge.latest.iteration == 4
+    np.testing.assert_array_equal(snapshot.params["W1"], W1)
+    np.testing.assert_array_equal(snapshot.record.arrays["dW1"], dW1)
+
+
+def test_play_trains_and_pause_stops(qtbot, bridge):
+    bridge.play()
+    qtbot.waitUntil(lambda: bridge.latest.playing and bridge.latest.iteration >= 5, timeout=TIMEOUT)
+    with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT, check_params_cb=lambda s: not s.playing):
+        bridge.pause()
+    stopped_at = bridge.latest.iteration
+    # Any later request is answered after the pause: the count did not move in between.
+    with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT):
+        bridge.select_example("train", 3)
+    assert bridge.latest.iteration == stopped_at
+    assert bridge.latest.example.index == 3
+
+
+def test_play_with_a_target_stops_exactly_there(qtbot, bridge):
+    bridge.step("phase")
+    settled(qtbot, bridge)
+    bridge.play(7)
+    qtbot.waitUntil(lambda: not bridge.latest.playing and bridge.latest.iteration == 7, timeout=TIMEOUT)
+    assert bridge.latest.phases_done == 0
+
+
+def test_learning_rate_change_applies_to_the_next_update(qtbot, bridge):
+    with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT):
+        bridge.set_learning_rate(0.5)
+    assert bridge.latest.alpha == 0.5 and bridge.latest.config.alpha == 0.5
+    assert bridge.latest.config.hidden == 10
+
+
+def test_reset_restarts_at_iteration_zero_with_the_new_configuration(qtbot, bridge):
+    bridge.step("iteration")
+    settled(qtbot, bridge)
+    with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT):
+        bridge.reset(TrainingConfig(hidden=24, activation="tanh"))
+    assert bridge.latest.iteration == 0
+    assert bridge.latest.params["W1"].shape == (24, 784)
+    assert bridge.latest.config.activation == "tanh"
+
+
+def test_divergence_pauses_and_says_where_and_seek_goes_back(qtbot, bridge):
+    bridge.reset(TrainingConfig(alpha=1e20))   # 1e6 only makes the loss huge
+    with qtbot.waitSignal(bridge.diverged, timeout=TIMEOUT) as blocker:
+        bridge.play()
+    message, good = blocker.args
+    assert f"iteration {good}" in message and "learning rate" in message
+    qtbot.waitUntil(lambda: bridge.latest.diverged, timeout=TIMEOUT)
+    assert not bridge.latest.playing
+    with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT):
+        bridge.seek(good)
+    assert (bridge.latest.iteration, bridge.latest.phases_done, bridge.latest.diverged) == (good, 0, False)
+    assert all(np.isfinite(value).all() for value in bridge.latest.params.values())
+
+
+def test_a_broken_dataset_is_reported_and_the_old_one_kept(qtbot, bridge, tmp_path):
+    broken = tmp_path / "broken.csv"
+    broken.write_text("label,pixel0\n3,not-a-number\n")
+    bridge.step("iteration")
+    settled(qtbot, bridge)
+    with qtbot.waitSignal(bridge.failed, timeout=TIMEOUT) as blocker:
+        bridge.load_data(str(broken))
+    assert "broken.csv" in blocker.args[0] and "\n" not in blocker.args[0]
+    with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT):
+        bridge.select_example("train", 0)
+    assert (bridge.latest.dataset_name, bridge.latest.iteration) == ("tiny", 1)
+
+
+def test_seek_outside_the_history_is_an_error_not_a_crash(qtbot, bridge):
+    with qtbot.waitSignal(bridge.failed, timeout=TIMEOUT) as blocker:
+        bridge.seek(50)
+    assert "50" in blocker.args[0]
+
+
+def test_shutdown_while_playing_ends_the_thread(qtbot, tiny_split):
+    bridge = Bridge(Stepper(tiny_split, TrainingConfig()))
+    bridge.play()
+    qtbot.waitUntil(lambda: bridge.latest is not None and bridge.latest.playing, timeout=TIMEOUT)
+    bridge.shutdown()
+    assert bridge.thread.isFinished()
+    assert not bridge.step("phase")     # nothing is sent to a stopped worker
+    bridge.shutdown()                   # twice is harmless
+
+
+def test_phases_follow_the_network_order(qtbot, bridge):
+    seen = []
+    for _ in PHASES:
+        bridge.step("phase")
+        settled(qtbot, bridge)
+        seen.append(bridge.latest.phase)
+    assert tuple(seen) == PHASES

@@ -1,0 +1,400 @@
+"""The border between the window and the core: requests go in as signals, immutable snapshots come out.
+
+The core (a Stepper) lives in a Worker moved to its own QThread, so the UI thread never trains. While playing,
+the worker trains in short chunks driven by a QTimer(0) in its own thread, so a pause or any other request is
+handled between two chunks, and it emits a snapshot at most every SNAPSHOT_INTERVAL seconds (the newest only).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
+
+from core import checkpoints, data, network
+from core.config import ConfigError, TrainingConfig
+from core.stepper import Diverged, Stepper
+
+from .snapshot import ExampleSelection, Snapshot, make_snapshot
+
+SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 0)   # iterations per second; 0 = as fast as possible
+SNAPSHOT_INTERVAL = 0.016       # seconds between snapshots while playing (about one per display frame)
+CHUNK_SECONDS = 0.010           # longest stretch of training before the worker looks at its requests again
+MAX_PENDING_STEPS = 4           # step presses beyond this many unanswered ones are refused, not queued
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    """How a dataset is split into train and dev: the command line's --dev-size, --no-shuffle and --seed."""
+    dev_size: int = 1000
+    shuffle: bool = True
+    seed: int = 0
+
+
+def load_split(spec: str, options: DataOptions, dtype: str) -> data.Split:
+    """Read a dataset spec and split it as the notebook does; raises DataError with a one-line message."""
+    return data.split(data.load(spec), dev_size=options.dev_size, shuffle=options.shuffle, seed=options.seed,
+                      dtype=dtype)
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def divergence_message(error: Diverged) -> str:
+    return (f"Training {error}. Lower the learning rate in the configuration panel and press Ctrl+R to start "
+            f"again, or go back to iteration {error.iteration} and continue with a smaller one.")
+
+
+class Worker(QObject):
+    """Owns the Stepper; every slot runs in the worker thread."""
+
+    snapshotReady = pyqtSignal(object)      # Snapshot
+    stepAnswered = pyqtSignal()             # one per step request, taken or not
+    failed = pyqtSignal(str)                # one line; the previous state is kept
+    diverged = pyqtSignal(str, int)         # message, last good iteration
+    notice = pyqtSignal(str)                # e.g. "Saved weights to …"
+    busy = pyqtSignal(str)                  # "loading …" while a slow request runs, "" when done
+    stopped = pyqtSignal()
+
+    def __init__(self, stepper: Stepper, options: DataOptions):
+        super().__init__()
+        self.stepper = stepper
+        self.options = options
+        self.selection = ExampleSelection()
+        self.playing = False
+        self.speed = 0
+        self.target: int | None = None         # play stops at this iteration (the --steps run)
+        self.stopping = False                   # set from the UI thread when the window closes
+        self.ms_per_iteration: float | None = None
+        self._last_emit = 0.0
+        self._play_started = 0.0
+        self._played = 0
+        self._timer = QTimer(self)              # moves to the worker thread with its parent
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._play_chunk)
+
+    # ------------------------------------------------------------ helpers
+    def _emit(self, message: str | None = None, diverged: bool = False) -> None:
+        self._last_emit = time.perf_counter()
+        self.snapshotReady.emit(make_snapshot(self.stepper, self.selection, self.ms_per_iteration, self.playing,
+                                              message, diverged))
+
+    def _timed_iteration(self) -> None:
+        start = time.perf_counter()
+        self.stepper.step_iteration()
+        milliseconds = (time.perf_counter() - start) * 1000
+        previous = self.ms_per_iteration
+        self.ms_per_iteration = milliseconds if previous is None else 0.9 * previous + 0.1 * milliseconds
+
+    def _diverged(self, error: Diverged) -> None:
+        self._stop_playing()
+        message = divergence_message(error)
+        self._emit(message, diverged=True)
+        self.diverged.emit(message, error.iteration)
+
+    def _stop_playing(self) -> None:
+        self.playing = False
+        self.target = None
+        self._timer.stop()
+
+    def _replace_stepper(self, stepper: Stepper) -> None:
+        self._stop_playing()
+        self.stepper = stepper
+        self.ms_per_iteration = None
+
+    # ------------------------------------------------------------ requests
+    @pyqtSlot()
+    def start(self) -> None:
+        self._emit()
+
+    @pyqtSlot(str)
+    def step(self, kind: str) -> None:
+        """kind is "phase", "iteration" or "back"; a step while playing pauses first."""
+        try:
+            if self.stopping:
+                return
+            self._stop_playing()
+            if kind == "phase":
+                self.stepper.step_phase()
+            elif kind == "iteration":
+                self._timed_iteration()
+            else:
+                self.stepper.step_back_phase()
+            self._emit()
+        except Diverged as error:
+            self._diverged(error)
+        finally:
+            self.stepAnswered.emit()
+
+    @pyqtSlot()
+    def play(self) -> None:
+        self.play_until(-1)
+
+    @pyqtSlot(int)
+    def play_until(self, target: int) -> None:
+        """Play; a target ≥ 0 stops exactly at that iteration."""
+        if self.stopping:
+            return
+        self.target = target if target >= 0 else None
+        if self.target is not None and self.stepper.iteration >= self.target and self.stepper.phases_done == 0:
+            self._stop_playing()
+            self._emit()
+            return
+        self.playing = True
+        self._play_started, self._played = time.perf_counter(), 0
+        self._timer.setInterval(0 if self.speed == 0 else max(1, int(1000 / self.speed / 2)))
+        self._timer.start()
+        self._emit()
+
+    @pyqtSlot()
+    def pause(self) -> None:
+        if self.playing:
+            self._stop_playing()
+            self._emit()
+
+    @pyqtSlot(int)
+    def set_speed(self, iterations_per_second: int) -> None:
+        self.speed = max(0, iterations_per_second)
+        if self.playing:
+            self.play_until(self.target if self.target is not None else -1)
+
+    def _due(self) -> int:
+        if self.speed == 0:
+            return 1 << 30
+        return int((time.perf_counter() - self._play_started) * self.speed) + 1 - self._played
+
+    @pyqtSlot()
+    def _play_chunk(self) -> None:
+        if not self.playing or self.stopping:
+            self._timer.stop()
+            return
+        chunk_end = time.perf_counter() + CHUNK_SECONDS
+        due = self._due()
+        try:
+            while due > 0 and time.perf_counter() < chunk_end and not self.stopping:
+                if self.target is not None and self.stepper.iteration >= self.target:
+                    break
+                self._timed_iteration()
+                self._played += 1
+                due -= 1
+        except Diverged as error:
+            self._diverged(error)
+            return
+        if self.target is not None and self.stepper.iteration >= self.target:
+            self._stop_playing()
+            self._emit()
+        elif time.perf_counter() - self._last_emit >= SNAPSHOT_INTERVAL:
+            self._emit()
+
+    @pyqtSlot(object)
+    def reset(self, config: TrainingConfig) -> None:
+        """Back to iteration 0 with a (possibly new) configuration, on the same data."""
+        try:
+            stepper = Stepper(self.stepper.split, config)
+        except (ConfigError, ValueError) as error:
+            self.failed.emit(one_line(error))
+            return
+        self._replace_stepper(stepper)
+        self._emit()
+
+    @pyqtSlot(float)
+    def set_learning_rate(self, alpha: float) -> None:
+        try:
+            self.stepper.set_alpha(alpha)
+        except ValueError as error:
+            self.failed.emit(one_line(error))
+            return
+        self._emit()
+
+    @pyqtSlot(int)
+    def seek(self, iteration: int) -> None:
+        self._stop_playing()
+        try:
+            self.stepper.seek(iteration)
+        except (IndexError, Diverged) as error:
+            self.failed.emit(one_line(error))
+            return
+        self._emit()
+
+    @pyqtSlot(str, int)
+    def select_example(self, subset: str, index: int) -> None:
+        self.selection = ExampleSelection(subset, index)
+        self._emit()
+
+    @pyqtSlot(str)
+    def load_data(self, spec: str) -> None:
+        """A new dataset, trained from iteration 0 with the current configuration; on error nothing changes."""
+        self._stop_playing()
+        self.busy.emit(f"loading {spec} …")
+        try:
+            split = load_split(spec, self.options, self.stepper.config.dtype)
+            stepper = Stepper(split, self.stepper.config.with_changes(alpha=self.stepper.config.alpha))
+        except (data.DataError, OSError, ValueError) as error:
+            self.failed.emit(one_line(error))
+            return
+        finally:
+            self.busy.emit("")
+        self._replace_stepper(stepper)
+        self.selection = ExampleSelection()
+        self._emit()
+        self.notice.emit(f"Loaded {split.name}: {split.train_size:,} training and {split.dev_size:,} dev examples")
+
+    @pyqtSlot(str)
+    def load_weights(self, path: str) -> None:
+        """Start from a weights file. A file with another hidden width is adopted: the run restarts with its H."""
+        self._stop_playing()
+        try:
+            params, meta = checkpoints.load_weights(path)
+            config = self.stepper.config.with_changes(hidden=network.check_params(params))
+            if meta.get("activation") in network.ACTIVATIONS:
+                config = config.with_changes(activation=meta["activation"])
+            stepper = Stepper(self.stepper.split, config, params)
+        except (checkpoints.CheckpointError, network.ShapeError, ConfigError, OSError, ValueError) as error:
+            self.failed.emit(one_line(error))
+            return
+        self._replace_stepper(stepper)
+        self._emit()
+        self.notice.emit(f"Loaded weights from {path} (hidden width {config.hidden}, {config.activation})")
+
+    @pyqtSlot(str)
+    def save_weights(self, path: str) -> None:
+        stepper = self.stepper
+        meta = {**stepper.config.as_dict(), "alpha": stepper.alpha, "iteration": stepper.iteration,
+                "dataset": stepper.split.name, "train_size": stepper.train_size}
+        try:
+            checkpoints.save_weights(path, stepper.params, meta)
+        except (checkpoints.CheckpointError, OSError, ValueError) as error:
+            self.failed.emit(one_line(error))
+            return
+        self.notice.emit(f"Saved the weights of iteration {stepper.iteration} to {path}")
+
+    @pyqtSlot()
+    def shutdown(self) -> None:
+        """Stop the timer in its own thread, then end the thread's event loop."""
+        self.stopping = True
+        self._stop_playing()
+        self.stopped.emit()
+        thread = QThread.currentThread()
+        if thread is not None:
+            thread.quit()
+
+
+class Bridge(QObject):
+    """Lives in the UI thread; owns the worker thread. Call its methods; connect to its signals."""
+
+    snapshotReady = pyqtSignal(object)
+    failed = pyqtSignal(str)
+    diverged = pyqtSignal(str, int)
+    notice = pyqtSignal(str)
+    busy = pyqtSignal(str)
+
+    # requests, delivered to the worker thread (queued connections)
+    _step = pyqtSignal(str)
+    _play = pyqtSignal(int)
+    _pause = pyqtSignal()
+    _speed = pyqtSignal(int)
+    _reset = pyqtSignal(object)
+    _learning_rate = pyqtSignal(float)
+    _seek = pyqtSignal(int)
+    _example = pyqtSignal(str, int)
+    _load_data = pyqtSignal(str)
+    _load_weights = pyqtSignal(str)
+    _save_weights = pyqtSignal(str)
+    _shutdown = pyqtSignal()
+
+    def __init__(self, stepper: Stepper, options: DataOptions = DataOptions(), parent: QObject | None = None):
+        super().__init__(parent)
+        self.pending_steps = 0          # step requests sent and not yet answered
+        self.accepted_steps = 0         # step requests sent to the worker (what tests compare the count with)
+        self.refused_steps = 0
+        self.playing = False
+        self.latest: Snapshot | None = None
+        self.thread = QThread()
+        self.thread.setObjectName("backpropWorker")
+        self.worker = Worker(stepper, options)
+        self.worker.moveToThread(self.thread)
+        w = self.worker
+        for request, slot in ((self._step, w.step), (self._play, w.play_until), (self._pause, w.pause),
+                              (self._speed, w.set_speed), (self._reset, w.reset),
+                              (self._learning_rate, w.set_learning_rate), (self._seek, w.seek),
+                              (self._example, w.select_example), (self._load_data, w.load_data),
+                              (self._load_weights, w.load_weights), (self._save_weights, w.save_weights),
+                              (self._shutdown, w.shutdown)):
+            request.connect(slot)
+        w.snapshotReady.connect(self._received)
+        w.stepAnswered.connect(self._answered)
+        w.failed.connect(self.failed)
+        w.diverged.connect(self.diverged)
+        w.notice.connect(self.notice)
+        w.busy.connect(self.busy)
+        self.thread.started.connect(w.start)
+        self.thread.start()
+
+    def _received(self, snapshot: Snapshot) -> None:
+        self.latest = snapshot
+        self.playing = snapshot.playing
+        self.snapshotReady.emit(snapshot)
+
+    def _answered(self) -> None:
+        self.pending_steps = max(0, self.pending_steps - 1)
+
+    # ------------------------------------------------------------ requests
+    def step(self, kind: str) -> bool:
+        """Send a step ("phase", "iteration" or "back"); refused (False) while too many are unanswered."""
+        if self.pending_steps >= MAX_PENDING_STEPS or not self.thread.isRunning():
+            self.refused_steps += 1
+            return False
+        self.pending_steps += 1
+        self.accepted_steps += 1
+        self.playing = False
+        self._step.emit(kind)
+        return True
+
+    def play(self, until: int = -1) -> None:
+        self.playing = True
+        self._play.emit(until)
+
+    def pause(self) -> None:
+        self.playing = False
+        self._pause.emit()
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def set_speed(self, iterations_per_second: int) -> None:
+        self._speed.emit(iterations_per_second)
+
+    def reset(self, config: TrainingConfig) -> None:
+        self.playing = False
+        self._reset.emit(config)
+
+    def set_learning_rate(self, alpha: float) -> None:
+        if math.isfinite(alpha) and alpha > 0:
+            self._learning_rate.emit(float(alpha))
+
+    def seek(self, iteration: int) -> None:
+        self.playing = False
+        self._seek.emit(iteration)
+
+    def select_example(self, subset: str, index: int) -> None:
+        self._example.emit(subset, index)
+
+    def load_data(self, spec: str) -> None:
+        self.playing = False
+        self._load_data.emit(spec)
+
+    def load_weights(self, path: str) -> None:
+        self.playing = False
+        self._load_weights.emit(path)
+
+    def save_weights(self, path: str) -> None:
+        self._save_weights.emit(path)
+
+    def shutdown(self) -> None:
+        """Stop playing, end the worker thread and wait for it (never terminate()); safe to call twice."""
+        if self.thread.isRunning():
+            self.worker.stopping = True     # read by a chunk in progress, so it ends early
+            self._shutdown.emit()
+            self.thread.wait()
