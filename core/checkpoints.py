@@ -72,11 +72,15 @@ def _checked_for_saving(path: Path, params: Mapping[str, np.ndarray]) -> dict[st
         raise CheckpointError(f"{path}: not saved: {error}") from None
     arrays = {name: np.asarray(params[name]) for name in PARAMETERS}
     for name, value in arrays.items():
-        bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
-        if bad:
-            raise CheckpointError(f"{path}: not saved: {name} has {bad} NaN or infinite "
-                                  f"{'entry' if bad == 1 else 'entries'}")
+        if problem := _not_finite(name, value):
+            raise CheckpointError(f"{path}: not saved: {problem}")
     return arrays
+
+
+def _not_finite(name: str, value: np.ndarray) -> str | None:
+    """"W1 has 3 NaN or infinite entries of 7840", or None when every entry is a finite number."""
+    bad = int(value.size - np.count_nonzero(np.isfinite(value)))
+    return f"{name} has {bad} NaN or infinite {'entry' if bad == 1 else 'entries'} of {value.size}" if bad else None
 
 
 def check_destination(path: str | os.PathLike) -> None:
@@ -154,10 +158,8 @@ def load_weights(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[s
     except ShapeError as error:
         raise CheckpointError(f"{path}: {error}") from None
     for name, value in params.items():
-        bad = int(value.size - np.count_nonzero(np.isfinite(value)))
-        if bad:
-            raise CheckpointError(f"{path}: {name} has {bad} NaN or infinite "
-                                  f"{'entry' if bad == 1 else 'entries'} of {value.size}; these weights are broken")
+        if problem := _not_finite(name, value):
+            raise CheckpointError(f"{path}: {problem}; these weights are broken")
     return params, meta
 
 

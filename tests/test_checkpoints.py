@@ -205,35 +205,24 @@ def leftovers(folder) -> list[str]:
     return sorted(name for name in os.listdir(folder) if name != "weights.npz")
 
 
-def test_failure_half_way_leaves_old_file_and_no_temporary(tmp_path, monkeypatch):
+@pytest.mark.parametrize("failure, raised", [
+    (OSError(28, "No space left on device"), CheckpointError),
+    (KeyboardInterrupt(), KeyboardInterrupt),
+])
+def test_failure_half_way_leaves_old_file_and_no_temporary(tmp_path, monkeypatch, failure, raised):
     path = tmp_path / "weights.npz"
     save_weights(path, params_of(seed=1), META)
     before = path.read_bytes()
 
-    def broken_savez(file, **arrays):
+    def savez_failing_half_way(file, **arrays):
         file.write(b"PK\x03\x04 half a zip")
-        raise OSError(28, "No space left on device")
+        raise failure
 
-    monkeypatch.setattr(checkpoints.np, "savez", broken_savez)
-    with pytest.raises(CheckpointError) as caught:
+    monkeypatch.setattr(checkpoints.np, "savez", savez_failing_half_way)
+    with pytest.raises(raised) as caught:
         save_weights(path, params_of(seed=2), META)
-    assert "no space left" in str(caught.value)
-    assert path.read_bytes() == before
-    assert leftovers(tmp_path) == []
-
-
-def test_interrupt_half_way_leaves_old_file_and_no_temporary(tmp_path, monkeypatch):
-    path = tmp_path / "weights.npz"
-    save_weights(path, params_of(seed=1), META)
-    before = path.read_bytes()
-
-    def interrupted_savez(file, **arrays):
-        file.write(b"PK\x03\x04")
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(checkpoints.np, "savez", interrupted_savez)
-    with pytest.raises(KeyboardInterrupt):
-        save_weights(path, params_of(seed=2), META)
+    if raised is CheckpointError:
+        assert "no space left" in str(caught.value) and "unchanged" in str(caught.value)
     assert path.read_bytes() == before
     assert leftovers(tmp_path) == []
 
