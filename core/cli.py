@@ -1,7 +1,13 @@
 """The command line: `python -m core train ...` trains the network in a terminal, as the notebook does.
 
-Each subcommand is a pair (add its arguments to a parser, run it with the parsed arguments -> exit code),
-listed in COMMANDS. Exit codes: 0 done, 1 training diverged, 2 a user error (one line on stderr), 130 Ctrl+C.
+Each subcommand is an entry of COMMANDS: its name, its help, a function adding its arguments to a parser,
+and a function running it with the parsed arguments and returning the exit code.
+Exit codes: 0 done, 1 training diverged, 2 a user error (one line on stderr), 130 Ctrl+C.
+
+`train --json` ends a successful run with one JSON line: iterations, train_seconds (time spent in the
+iterations, not in loading or measuring), ms_per_iteration (null for 0 iterations), loss, train_accuracy
+(of the final weights on the whole training set), dev_accuracy (null without a dev set), train_samples,
+dev_samples. A diverged run prints no JSON: its exit code is 1.
 """
 from __future__ import annotations
 
