@@ -289,7 +289,8 @@ def _read_at_most(stream: BinaryIO, limit: int) -> bytes:
 
 # --- CSV -----------------------------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*|\s*[+-]?(?:nan|inf|infinity)\s*",
+# Spaces and tabs only: Python's \s and float() disagree on rarer whitespace such as \x1c.
+_NUMBER = re.compile(r"[ \t]*[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)[ \t]*",
                      re.IGNORECASE)
 _FLOAT_MARKS = ".eEnNiI"                    # any of these in the numbers makes them decimals
 
@@ -403,13 +404,21 @@ def _parse_precisely(lines: list[str], first_row: int, columns: int, name: str,
         except ValueError:
             pass
         for column, token in enumerate(line.split(",")):
-            if not _NUMBER.fullmatch(token):
+            if not _NUMBER.fullmatch(token) or not _is_float(token):
                 where = _where(index, column, header)
                 if not token.strip():
                     raise DataError(f"{name}: {where} is empty; expected a number")
                 raise DataError(f"{name}: {where}: {_shorten(token.strip())!r} is not a number")
             values[index - first_row, column] = float(token)
     return values
+
+
+def _is_float(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_values(values: np.ndarray, label_column: int, as_float: bool, lines: list[str], first_row: int,

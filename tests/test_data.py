@@ -232,6 +232,8 @@ BAD_CSVS = {
                         "row 17, column 3 (pixel1): 'abc' is not a number"),
     "text without a header": (csv_text([good_row(), with_cell(5, "x1")], header=False),
                               "row 2, column 5: 'x1' is not a number"),
+    "a control character": (csv_text([good_row(), with_cell(4, "\x1c26")]),
+                            "row 3, column 4 (pixel2): '\\x1c26' is not a number"),
     "an empty cell": (csv_text([good_row(), with_cell(9, "")]), "row 3, column 9 (pixel7) is empty"),
     "a short row": (csv_text([good_row(), good_row()[:-1]]), "row 3 has 784 columns; expected 785"),
     "a long row": (csv_text([good_row() + ["0"]], header=False), "row 1 has 786 columns; expected 785"),
