@@ -370,7 +370,7 @@ def _check_column_counts(lines: list[str], first_row: int, columns: int, name: s
     if wrong.size == 0:
         return
     index = int(wrong[0]) + first_row
-    if not lines[index].strip():
+    if not lines[index].strip(" \t"):
         raise DataError(f"{name}: row {index + 1} is empty; expected {columns} columns (a label and {INPUTS} pixels)")
     hint = ""
     if wrong.size == counts.size and np.all(counts == INPUTS):
@@ -406,9 +406,10 @@ def _parse_precisely(lines: list[str], first_row: int, columns: int, name: str,
         for column, token in enumerate(line.split(",")):
             if not _NUMBER.fullmatch(token) or not _is_float(token):
                 where = _where(index, column, header)
-                if not token.strip():
+                if not token.strip(" \t"):
                     raise DataError(f"{name}: {where} is empty; expected a number")
-                raise DataError(f"{name}: {where}: {_shorten(token.strip())!r} is not a number")
+                shown = _shorten(token.strip(" \t"))
+                raise DataError(f"{name}: {where}: {shown!r} is not a number")
             values[index - first_row, column] = float(token)
     return values
 
@@ -435,7 +436,7 @@ def _check_values(values: np.ndarray, label_column: int, as_float: bool, lines: 
     if wrong.size == 0:
         return  # only the labels were above the pixels' top, as they may be in a file of decimals
     row, column = divmod(int(wrong[0]), values.shape[1])
-    token = _shorten(lines[row + first_row].split(",")[column].strip())
+    token = _shorten(lines[row + first_row].split(",")[column].strip(" \t"))
     where = _where(row + first_row, column, header)
     if column == label_column:
         if np.isnan(values[row, column]):
