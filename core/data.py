@@ -235,9 +235,9 @@ def _cached(source: Path, name: str, parse) -> tuple[np.ndarray, np.ndarray]:
         arrays = _read_npz_arrays(entry, str(entry), ("pixels", "labels"))
         pixels, labels = arrays["pixels"], arrays["labels"]
         if (pixels.dtype == np.uint8 and pixels.ndim == 2 and pixels.shape[1] == INPUTS
-                and labels.dtype == np.uint8 and labels.shape == (pixels.shape[0],) and labels.max() <= 9):
+                and labels.dtype == np.uint8 and labels.shape == (pixels.shape[0],) and labels.max(initial=0) <= 9 and labels.size):
             return pixels, labels
-    except (DataError, OSError):
+    except (ValueError, OSError):  # DataError included: whatever is wrong with it, parse the source again
         pass
     pixels, labels = parse()
     _write_cache(entry, pixels, labels)
@@ -445,8 +445,14 @@ def _check_values(values: np.ndarray, label_column: int, as_float: bool, lines: 
     if np.isnan(values[row, column]):
         raise DataError(f"{name}: {where}: {token!r} is not a number (NaN); pixels are numbers")
     if as_float:
-        raise DataError(f"{name}: {where}: the pixel {token!r} is not between 0 and 1 (a file with decimal "
-                        "numbers holds pixels already scaled to [0, 1]; whole numbers are read as 0–255)")
+        fractions = np.flatnonzero(values != np.round(values))
+        because = "a file with decimal numbers"
+        if fractions.size:
+            decimal_row, decimal_column = divmod(int(fractions[0]), values.shape[1])
+            decimal = _shorten(lines[decimal_row + first_row].split(",")[decimal_column].strip(" \t"))
+            because = f"{_where(decimal_row + first_row, decimal_column, header)} holds {decimal!r}, so the file"
+        raise DataError(f"{name}: {where}: the pixel {token!r} is not between 0 and 1 ({because} is read as "
+                        "pixels already scaled to [0, 1]; whole numbers are read as 0–255)")
     raise DataError(f"{name}: {where}: the pixel {token!r} is not a whole number from 0 to 255")
 
 

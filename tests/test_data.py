@@ -247,6 +247,9 @@ BAD_CSVS = {
     "a negative pixel": (csv_text([with_cell(2, "-3")], header=False), "row 1, column 2: the pixel '-3'"),
     "a decimal pixel above 1": (csv_text([with_cell(2, "0.5"), with_cell(4, "1.5")], header=False),
                                 "row 2, column 4: the pixel '1.5' is not between 0 and 1"),
+    "one decimal among whole numbers": (csv_text([with_cell(3, "200"), with_cell(2, "12.5")]),
+                                        "row 2, column 3 (pixel1): the pixel '200' is not between 0 and 1 (row 3, "
+                                        "column 2 (pixel0) holds '12.5', so the file is read as pixels already"),
     "NaN": (csv_text([with_cell(2, "0.5"), with_cell(7, "nan")], header=False),
             "row 2, column 7: 'nan' is not a number (NaN)"),
     "an empty file": ("", "is empty"),
