@@ -1,0 +1,242 @@
+"""The network diagram, driven by real snapshots of a Stepper on the tiny split."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtWidgets import QGraphicsLineItem, QGraphicsSimpleTextItem
+
+from core import network
+from core.config import TrainingConfig
+from core.data import FASHION_NAMES
+from core.stepper import Stepper
+from visualizer.snapshot import ExampleSelection, make_snapshot
+from visualizer.views.diagram import NetworkDiagram
+
+SIGNAL_TIMEOUT_MS = 1000
+
+# What a teacher expects lit after each phase: the part of the diagram that phase wrote, and the direction.
+EXPECTED = {
+    "Z1": ({"W1", "hidden"}, "forward →"),
+    "A1": ({"hidden"}, "forward →"),
+    "Z2": ({"W2", "output"}, "forward →"),
+    "A2": ({"output"}, "forward →"),
+    "dZ2": ({"output"}, "← backward"),
+    "dW2": ({"W2"}, "← backward"),
+    "db2": ({"b2"}, "← backward"),
+    "dZ1": ({"hidden"}, "← backward"),
+    "dW1": ({"W1"}, "← backward"),
+    "db1": ({"b1"}, "← backward"),
+    "update": ({"W1", "b1", "W2", "b2"}, "update"),
+}
+
+
+def number(text: str) -> float:
+    return float(text.replace("−", "-"))
+
+
+def make_stepper(split, hidden: int = 10) -> Stepper:
+    return Stepper(split, TrainingConfig(hidden=hidden, alpha=0.5))
+
+
+@pytest.fixture
+def diagram(qtbot) -> NetworkDiagram:
+    view = NetworkDiagram()
+    view.set_animation_ms(0)
+    qtbot.addWidget(view)
+    view.resize(704, 432)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def node_position(diagram: NetworkDiagram, item) -> QPointF:
+    """Where an item's centre is on the widget (for mouse events)."""
+    point = diagram.view.mapFromScene(item.sceneBoundingRect().center())
+    return point
+
+
+def test_widget_is_named_and_described(diagram):
+    assert diagram.objectName() == "networkDiagram"
+    assert diagram.accessibleName() and diagram.toolTip()
+    assert diagram.view.accessibleName() and diagram.view.toolTip()
+
+
+def test_before_the_first_phase_nothing_is_lit_and_the_next_equation_is_shown(diagram, tiny_split):
+    diagram.show_snapshot(make_snapshot(make_stepper(tiny_split), ExampleSelection()))
+    assert diagram.highlighted_parts == frozenset()
+    assert diagram.direction_caption == "ready"
+    assert any("Z1 = W1 · X + b1" in text for text in diagram.caption_texts())
+
+
+def test_each_phase_lights_the_part_it_computed(diagram, tiny_split):
+    stepper = make_stepper(tiny_split)
+    for phase in network.PHASES:
+        stepper.step_phase()
+        diagram.show_snapshot(make_snapshot(stepper, ExampleSelection("train", 3)))
+        parts, caption = EXPECTED[phase]
+        assert diagram.highlighted_parts == parts, phase
+        assert diagram.direction_caption == caption, phase
+        assert not math.isnan(diagram.view.transform().m11())
+
+
+def test_captions_carry_the_real_shapes_and_name_the_gradient_being_drawn(diagram, tiny_split):
+    stepper = make_stepper(tiny_split)
+    m = tiny_split.train_size
+    captions = {}
+    for phase in network.PHASES:
+        stepper.step_phase()
+        diagram.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+        captions[phase] = diagram.caption_texts()
+    for text in ("W1 (10, 784)", "b1 (10, 1)", "W2 (10, 10)", "b2 (10, 1)", f"A1 (10, {m})", f"A2 (10, {m})",
+                 f"X (784, {m})", "X · 784 inputs"):
+        assert text in captions["Z1"], text
+    assert "dW2 (10, 10)" in captions["dW2"] and "W2 (10, 10)" not in captions["dW2"]
+    assert any("dW2" in text and "gradient" in text for text in captions["dW2"])
+    assert "dW1 (10, 784)" in captions["dW1"]
+    assert "db2 (10, 1)" in captions["db2"] and "db1 (10, 1)" in captions["db1"]
+
+
+def test_output_labels_are_the_class_names(diagram, tiny_split):
+    diagram.show_snapshot(make_snapshot(make_stepper(tiny_split), ExampleSelection()))
+    assert [item.text() for item in diagram.output_name_items] == [str(digit) for digit in range(10)]
+    fashion = dataclasses.replace(tiny_split, class_names=FASHION_NAMES)
+    diagram.show_snapshot(make_snapshot(make_stepper(fashion), ExampleSelection()))
+    assert [item.text() for item in diagram.output_name_items] == list(FASHION_NAMES)
+
+
+def test_label_and_prediction_markers_sit_on_their_output_nodes(diagram, tiny_split):
+    stepper = make_stepper(tiny_split)
+    stepper.run(3)
+    seen_labels = set()
+    for index in range(12):
+        snapshot = make_snapshot(stepper, ExampleSelection("train", index))
+        diagram.show_snapshot(snapshot)
+        label, prediction = snapshot.example.label, int(np.argmax(snapshot.example.a2))
+        seen_labels.add(label)
+        label_centre = diagram.label_ring.sceneBoundingRect().center()
+        prediction_centre = diagram.prediction_ring.sceneBoundingRect().center()
+        assert label_centre == pytest.approx(diagram.output_nodes[label].sceneBoundingRect().center(), abs=0.5)
+        assert prediction_centre == pytest.approx(
+            diagram.output_nodes[prediction].sceneBoundingRect().center(), abs=0.5)
+        texts = [item.text() for item in diagram.scene.items()
+                 if isinstance(item, QGraphicsSimpleTextItem) and item.isVisible()]
+        if label == prediction:
+            assert any("label = prediction" in text for text in texts)
+        else:
+            assert any("wrong" in text for text in texts)
+    assert len(seen_labels) > 2   # the markers really moved between rows
+
+
+@pytest.mark.parametrize("hidden", [1, 3, 40, 128])
+def test_hidden_node_count_follows_the_hidden_width(diagram, tiny_split, hidden):
+    stepper = make_stepper(tiny_split, hidden)
+    stepper.step_phase()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    assert len(diagram.hidden_nodes) == hidden
+    assert f"W1 ({hidden}, 784)" in diagram.caption_texts()
+    centres = [node.sceneBoundingRect().center().y() for node in diagram.hidden_nodes]
+    assert centres == sorted(centres) and len(set(centres)) == hidden
+    scene = diagram.scene.sceneRect()
+    assert all(scene.contains(node.sceneBoundingRect()) for node in diagram.hidden_nodes)
+
+
+def test_hover_shows_the_units_z1_and_a1(diagram, qtbot, tiny_split):
+    stepper = make_stepper(tiny_split)
+    stepper.run(2)
+    snapshot = make_snapshot(stepper, ExampleSelection("train", 5))
+    diagram.show_snapshot(snapshot)
+    unit = int(np.argmax(snapshot.example.a1))   # an active unit, so A1 is not simply 0
+    node = diagram.hidden_nodes[unit]
+    qtbot.mouseMove(diagram.view.viewport(), node_position(diagram, node))
+    qtbot.waitUntil(lambda: diagram.hover_text.startswith(f"hidden unit {unit} "), timeout=SIGNAL_TIMEOUT_MS)
+    for text in (diagram.hover_text, node.toolTip()):
+        z1 = number(re.search(r"Z1 = (\S+)", text).group(1))
+        a1 = number(re.search(r"A1 = (\S+)", text).group(1))
+        assert z1 == pytest.approx(snapshot.example.z1[unit], rel=0.01, abs=0.001)
+        assert a1 == pytest.approx(snapshot.example.a1[unit], rel=0.01, abs=0.001)
+
+
+def test_clicking_a_hidden_node_emits_its_index(diagram, qtbot, tiny_split):
+    diagram.show_snapshot(make_snapshot(make_stepper(tiny_split), ExampleSelection()))
+    for unit in (0, 7):
+        position = node_position(diagram, diagram.hidden_nodes[unit])
+        with qtbot.waitSignal(diagram.neuronClicked, timeout=SIGNAL_TIMEOUT_MS) as blocker:
+            qtbot.mouseClick(diagram.view.viewport(), Qt.MouseButton.LeftButton, pos=position)
+        assert blocker.args == [unit]
+
+
+def test_without_animation_the_state_is_final_at_once(diagram, tiny_split):
+    stepper = make_stepper(tiny_split)
+    stepper.step_phase()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    assert not diagram.animating and not diagram.overlays_visible()
+
+
+def test_a_phase_sends_a_pulse_that_ends_cleanly(diagram, qtbot, tiny_split):
+    diagram.set_animation_ms(60)
+    stepper = make_stepper(tiny_split)
+    stepper.step_phase()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    assert diagram.animating and diagram.overlays_visible()
+    stepper.step_phase()   # a new snapshot mid-animation restarts it: still one animation
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    assert diagram.animating
+    qtbot.waitUntil(lambda: not diagram.animating, timeout=SIGNAL_TIMEOUT_MS)
+    assert not diagram.overlays_visible()
+
+
+def test_while_playing_no_animation_starts(diagram, tiny_split):
+    diagram.set_animation_ms(400)
+    stepper = make_stepper(tiny_split)
+    stepper.step_iteration()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection(), playing=True))
+    assert not diagram.animating and not diagram.overlays_visible()
+
+
+def test_update_flashes_the_w2_edge_that_changed_most(diagram, tiny_split):
+    diagram.set_animation_ms(400)
+    stepper = make_stepper(tiny_split)
+    record = stepper.step_iteration()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    change = np.abs(record.arrays["W2"] - record.arrays["W2_before"])
+    i, j = np.unravel_index(np.argmax(change), change.shape)
+    edge = diagram.hidden_nodes[j].sceneBoundingRect().center().y(), \
+        diagram.output_nodes[i].sceneBoundingRect().center().y()
+    flashes = [item for item in diagram.scene.items()
+               if isinstance(item, QGraphicsLineItem) and item.isVisible() and item.zValue() > 5]
+    assert any((line.line().y1(), line.line().y2()) == pytest.approx(edge) for line in flashes)
+
+
+def test_presenter_mode_enlarges_the_text(diagram, tiny_split):
+    diagram.show_snapshot(make_snapshot(make_stepper(tiny_split), ExampleSelection()))
+    before = diagram.output_name_items[0].font().pointSizeF()
+    diagram.set_presenter_mode(True)
+    after = diagram.output_name_items[0].font().pointSizeF()
+    assert after > before
+    diagram.set_presenter_mode(False)
+    assert diagram.output_name_items[0].font().pointSizeF() == before
+
+
+def test_no_nan_reaches_the_items(diagram, tiny_split):
+    stepper = make_stepper(tiny_split)
+    for _ in range(5):
+        stepper.step_phase()
+    snapshot = make_snapshot(stepper, ExampleSelection())
+    bad = np.full(10, np.nan)
+    example = dataclasses.replace(snapshot.example, z1=bad, a1=bad, z2=bad, a2=bad)
+    W2 = np.array(snapshot.params["W2"])
+    W2[0, 0] = np.inf
+    params = {**snapshot.params, "W2": W2}
+    diagram.show_snapshot(dataclasses.replace(snapshot, example=example, params=params))
+    for item in diagram.scene.items():
+        if isinstance(item, QGraphicsSimpleTextItem):
+            assert "nan" not in item.text().lower() and "inf" not in item.text().lower()
+        assert math.isfinite(item.pos().x()) and math.isfinite(item.pos().y())
+        pen = getattr(item, "pen", None)
+        if pen is not None:
+            assert math.isfinite(pen().widthF())
