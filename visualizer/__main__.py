@@ -1,0 +1,205 @@
+"""`python -m visualizer` (or `backprop-visualizer`): the window, started from command-line arguments.
+
+Bad arguments or a file that cannot be used print one line on stderr and exit with 2.
+`--screenshot PATH --steps N` trains N iterations, writes the window as a PNG and exits with 0.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn, Sequence
+
+from core import checkpoints, network
+from core.config import DTYPES, ConfigError, TrainingConfig
+from core.data import DataError
+from core.network import ACTIVATIONS, INITS, ShapeError
+from core.optimizers import OPTIMIZERS
+
+USER_ERRORS = (DataError, checkpoints.CheckpointError, ConfigError, ShapeError)
+
+
+class UsageError(Exception):
+    """A command line that cannot be used; reported on one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # argparse would print the whole usage block; the house rule is one line per error.
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="backprop-visualizer",
+                     description="Step through the forward pass, backprop and gradient descent of a small network.")
+    parser.add_argument("--data", default="mnist-sample", metavar="SPEC",
+                        help="mnist-sample (default), fashion-mnist, or a .csv / .npz / idx file")
+    parser.add_argument("--weights", default=None, metavar="PATH.npz",
+                        help="start from these weights (their hidden width is used)")
+    defaults = TrainingConfig()
+    parser.add_argument("--hidden", type=int, default=None, metavar="H",
+                        help=f"hidden units, 1–128 (default {defaults.hidden}, or the weights file's)")
+    parser.add_argument("--activation", choices=tuple(ACTIVATIONS), default=None,
+                        help=f"g in A1 = g(Z1) (default {defaults.activation}, or the weights file's)")
+    parser.add_argument("--init", choices=INITS, default=defaults.init, help="initial weights (default uniform)")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, default=defaults.optimizer, help="update rule")
+    parser.add_argument("--alpha", type=float, default=defaults.alpha, help="learning rate α (default 0.1)")
+    parser.add_argument("--batch-size", type=int, default=0, help="examples per iteration; 0 = all (default)")
+    parser.add_argument("--dev-size", type=int, default=1000, help="examples held out as the dev set (default 1000)")
+    parser.add_argument("--no-shuffle", action="store_true", help="split the rows in file order")
+    parser.add_argument("--seed", type=int, default=0, help="seeds the split, the init and the batches")
+    parser.add_argument("--dtype", choices=DTYPES, default=defaults.dtype, help="float precision (default float32)")
+    parser.add_argument("--screenshot", default=None, metavar="PATH.png",
+                        help="train --steps iterations, save the window as a PNG and exit")
+    parser.add_argument("--steps", type=int, default=0, metavar="N", help="iterations to run before --screenshot")
+    parser.add_argument("--size", default=None, metavar="WxH", help="window size, e.g. 1280x720")
+    parser.add_argument("--presenter", action="store_true", help="start in presenter mode (full screen)")
+    return parser
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size {text!r}: give the width and height in pixels, e.g. 1280x720") from None
+    if not (200 <= width <= 10000 and 200 <= height <= 10000):
+        raise UsageError(f"--size {text!r}: width and height must be between 200 and 10000 pixels")
+    return width, height
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    args = build_parser().parse_args(list(argv))
+    if args.steps < 0:
+        raise UsageError(f"--steps must be 0 or more, not {args.steps}")
+    if args.size is not None:
+        args.size = parse_size(args.size)
+    if args.hidden is not None and not 1 <= args.hidden <= 128:
+        raise UsageError(f"--hidden must be from 1 to 128 in the visualizer, not {args.hidden}")
+    return args
+
+
+def create_main_window(argv: Sequence[str]):
+    """The whole window from command-line style arguments, without entering the event loop.
+
+    Creates the QApplication if there is none. Raises UsageError or one of USER_ERRORS on bad input.
+    """
+    args = parse_arguments(argv)
+    from PyQt6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "backprop-visualizer"])
+    _style(app)
+
+    from core.stepper import Stepper
+
+    from .bridge import Bridge, DataOptions, load_split
+    from .main_window import MainWindow
+
+    params, meta = (None, {})
+    hidden, activation = args.hidden, args.activation
+    if args.weights:
+        params, meta = checkpoints.load_weights(args.weights)
+        file_hidden = network.check_params(params)
+        if hidden is not None and hidden != file_hidden:
+            raise UsageError(f"--hidden {hidden} conflicts with {args.weights}, which has {file_hidden} hidden "
+                             f"units; leave out --hidden")
+        hidden = file_hidden
+        if activation is None and meta.get("activation") in ACTIVATIONS:
+            activation = meta["activation"]
+    defaults = TrainingConfig()
+    config = TrainingConfig(hidden=defaults.hidden if hidden is None else hidden,
+                            activation=activation or defaults.activation, init=args.init, optimizer=args.optimizer,
+                            alpha=args.alpha, batch_size=args.batch_size, seed=args.seed, dtype=args.dtype)
+    options = DataOptions(dev_size=args.dev_size, shuffle=not args.no_shuffle, seed=args.seed)
+    stepper = Stepper(load_split(args.data, options, config.dtype), config, params)
+
+    window = MainWindow(Bridge(stepper, options))
+    window.config_panel.set_config(config)
+    window.resize(*(args.size or _default_size(app)))
+    window.start_presenter = args.presenter
+    window.screenshot_request = (args.screenshot, args.steps)
+    return window
+
+
+def _default_size(app) -> tuple[int, int]:
+    screen = app.primaryScreen()
+    if screen is None:
+        return 1280, 720
+    available = screen.availableGeometry()
+    return min(1600, max(1024, available.width() - 80)), min(1000, max(640, available.height() - 80))
+
+
+_styled = False
+
+
+def _style(app) -> None:
+    """Fusion with a light palette (the same on every desktop), antialiased plots; once per process."""
+    global _styled
+    if _styled:
+        return
+    _styled = True
+    import pyqtgraph as pg
+    from PyQt6.QtGui import QColor, QPalette
+
+    from . import theme
+
+    pg.setConfigOptions(antialias=True, background=theme.PAPER, foreground=theme.INK)
+    app.setStyle("Fusion")
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in ((roles.Window, theme.PANEL), (roles.WindowText, theme.INK), (roles.Base, theme.PAPER),
+                         (roles.AlternateBase, "#eef1f6"), (roles.Text, theme.INK), (roles.Button, "#e9edf3"),
+                         (roles.ButtonText, theme.INK), (roles.Highlight, theme.BLUE),
+                         (roles.HighlightedText, "#ffffff"), (roles.ToolTipBase, "#ffffe8"),
+                         (roles.ToolTipText, theme.INK), (roles.PlaceholderText, theme.MUTED)):
+        palette.setColor(role, QColor(colour))
+    app.setPalette(palette)
+    app.setFont(theme.font())
+
+
+def _screenshot_when_done(window, path: str, steps: int) -> None:
+    """Train `steps` iterations, let one frame paint, write the PNG and close the window."""
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication
+
+    from .main_window import render_png
+
+    def check(snapshot) -> None:
+        if snapshot.iteration >= steps and not snapshot.playing:
+            window.bridge.snapshotReady.disconnect(check)
+            # One display frame for the views to take the snapshot, then one more for painting.
+            QTimer.singleShot(100, write)
+
+    def write() -> None:
+        window.show_pending()
+        if not render_png(window, path):
+            print(f"backprop-visualizer: error: {path}: could not be written as a PNG image", file=sys.stderr)
+            QApplication.instance().exit(2)
+        window.close()
+
+    window.bridge.snapshotReady.connect(check)
+    window.bridge.play(steps)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        window = create_main_window(argv)
+    except (UsageError, *USER_ERRORS) as error:
+        print(f"backprop-visualizer: error: {' '.join(str(error).split())}", file=sys.stderr)
+        return 2
+    from PyQt6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if window.start_presenter:
+        window.show()
+        window.set_presenter_mode(True)
+    else:
+        window.show()
+    path, steps = window.screenshot_request
+    if path:
+        _screenshot_when_done(window, path, steps)
+    code = app.exec()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,484 @@
+"""The main window: wiring only. Actions and controls send requests to the bridge; snapshots go to the views.
+
+The window keeps only the newest snapshot and hands it to the views from a QTimer at the display rate, so
+painting never slows training down and never falls behind it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import QByteArray, QSize, Qt, QTimer
+from PyQt6.QtGui import QAction, QIcon, QImage, QKeySequence, QPainter
+from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMenu,
+                             QPushButton, QScrollArea, QSpinBox, QSplitter, QToolBar, QVBoxLayout, QWidget)
+
+from . import theme
+from .bridge import SPEEDS, Bridge
+from .snapshot import Snapshot
+from .views.config_panel import ConfigPanel
+from .views.curves import CurvesView
+from .views.diagram import NetworkDiagram
+from .views.equation import EquationView
+from .views.input_view import InputView
+from .views.matrices import MatricesView
+from .views.values import ValuesView
+
+ICONS = Path(__file__).resolve().parent.parent / "assets" / "icons"
+DISPLAY_INTERVAL_MS = 16            # ≈ 60 Hz
+DEFAULT_ANIMATION_MS = 250
+
+
+def icon(name: str) -> QIcon:
+    return QIcon(str(ICONS / f"{name}.svg"))
+
+
+def render_png(widget: QWidget, path: str) -> bool:
+    """Write widget as a PNG of exactly its size in pixels (device pixel ratio 1, also on a HiDPI screen)."""
+    image = QImage(widget.size(), QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(1.0)
+    image.fill(Qt.GlobalColor.white)
+    painter = QPainter(image)
+    widget.render(painter)
+    painter.end()
+    return image.save(path, "PNG")
+
+
+class Banner(QFrame):
+    """A non-modal message strip at the top of the window, with an optional action button and a close button."""
+
+    def __init__(self, name: str, background: str, border: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAccessibleName(name)
+        self.setStyleSheet(f"#{name} {{ background: {background}; border: 2px solid {border}; border-radius: 4px; }}"
+                           f" QLabel {{ color: {theme.INK}; }}")
+        self.text = QLabel()
+        self.text.setObjectName(f"{name}Text")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.button = QPushButton()
+        self.button.setObjectName(f"{name}Action")
+        self.button.hide()
+        close = QPushButton("✕")
+        close.setObjectName(f"{name}Close")
+        close.setToolTip("Hide this message")
+        close.setAccessibleName("Hide this message")
+        close.setFlat(True)
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.button)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, button_text: str | None = None) -> None:
+        self.text.setText(text)
+        self.button.setVisible(button_text is not None)
+        if button_text:
+            self.button.setText(button_text)
+            self.button.setToolTip(button_text)
+            self.button.setAccessibleName(button_text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, bridge: Bridge, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.bridge = bridge
+        self.snapshot: Snapshot | None = None       # the one on screen
+        self._pending: Snapshot | None = None       # the newest received, not yet shown
+        self.frames_shown = 0                        # snapshots handed to the views (read by the benchmark)
+        self._good_iteration = 0
+        self._presenter_state: tuple[QByteArray, QByteArray, bool] | None = None
+        self.setWindowTitle("Backprop Visualizer")
+        self.setWindowIcon(icon("app"))
+
+        self.diagram = NetworkDiagram()
+        self.equation = EquationView()
+        self.input_view = InputView()
+        self.values = ValuesView()
+        self.matrices = MatricesView()
+        self.curves = CurvesView()
+        self.config_panel = ConfigPanel()
+        self.views = (self.diagram, self.equation, self.input_view, self.values, self.matrices, self.curves)
+
+        self._build_centre()
+        self._build_docks()
+        self._build_actions()
+        self._build_status_bar()
+        self._connect()
+        self._display_timer = QTimer(self)
+        self._display_timer.setInterval(DISPLAY_INTERVAL_MS)
+        self._display_timer.timeout.connect(self.show_pending)
+        self._display_timer.start()
+
+    # ------------------------------------------------------------ layout
+    def _build_centre(self) -> None:
+        self.divergence_banner = Banner("divergenceBanner", "#fde7dc", theme.VERMILLION)
+        self.divergence_banner.text.setFont(theme.font(theme.BASE_POINT_SIZE + 2, bold=True))
+        self.message_banner = Banner("messageBanner", "#fff4d6", theme.ORANGE)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setObjectName("centreSplitter")
+        splitter.addWidget(self.equation)
+        splitter.addWidget(self.diagram)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 4)
+        splitter.setChildrenCollapsible(False)
+        self.centre_splitter = splitter
+        centre = QWidget()
+        layout = QVBoxLayout(centre)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.divergence_banner)
+        layout.addWidget(self.message_banner)
+        layout.addWidget(splitter, 1)
+        self.setCentralWidget(centre)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        # Left and right docks run the full height; the matrices sit under the diagram.
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        config_scroll = QScrollArea()
+        config_scroll.setWidgetResizable(True)
+        config_scroll.setWidget(self.config_panel)
+        config_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.docks = (
+            self._dock("Input", "inputDock", self.input_view, left),
+            self._dock("Configuration", "configDock", config_scroll, left),
+            self._dock("Values", "valuesDock", self.values, right),
+            self._dock("Curves", "curvesDock", self.curves, right),
+            self._dock("Matrices", "matricesDock", self.matrices, Qt.DockWidgetArea.BottomDockWidgetArea),
+        )
+
+    def _action(self, name: str, text: str, icon_name: str, keys: list[QKeySequence], tip: str, slot) -> QAction:
+        action = QAction(icon(icon_name), text, self)
+        action.setObjectName(name)
+        action.setShortcuts(keys)
+        # The window's shortcuts work whichever child has focus; a focused spin box still keeps its arrows.
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shown = keys[0].toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
+        action.setToolTip(f"{tip} ({shown})" if shown else tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)          # so the shortcut works when the toolbar or the menus are hidden
+        return action
+
+    def _build_actions(self) -> None:
+        Key, Mod = Qt.Key, Qt.KeyboardModifier
+        keys = QKeySequence
+        a = self._action
+        self.step_phase_action = a("stepPhase", "Step phase", "step-phase",
+                                   [keys(Key.Key_Right), keys(Key.Key_PageDown)],
+                                   "Compute the next phase", lambda: self.bridge.step("phase"))
+        self.step_iteration_action = a("stepIteration", "Step iteration", "step-iteration",
+                                       [keys(Mod.ShiftModifier | Key.Key_Right)],
+                                       "Finish this iteration, up to and including the update",
+                                       lambda: self.bridge.step("iteration"))
+        self.step_back_action = a("stepBack", "Step back", "step-back", [keys(Key.Key_Left), keys(Key.Key_PageUp)],
+                                  "Undo the last phase", lambda: self.bridge.step("back"))
+        self.play_action = a("playPause", "Play", "play", [keys(Key.Key_Space)], "Play or pause training",
+                             self.bridge.toggle_play)
+        self.reset_action = a("reset", "Reset", "reset", [keys(Mod.ControlModifier | Key.Key_R)],
+                              "Restart from iteration 0 with the settings in the configuration panel",
+                              self.config_panel.request_reset)
+        self.open_dataset_action = a("openDataset", "Open dataset…", "open-dataset",
+                                     [keys(Mod.ControlModifier | Key.Key_O)],
+                                     "Train on a CSV, IDX or .npz file", self.open_dataset)
+        self.open_weights_action = a("openWeights", "Open weights…", "open-weights",
+                                     [keys(Mod.ControlModifier | Mod.ShiftModifier | Key.Key_O)],
+                                     "Start from the weights in an .npz file", self.open_weights)
+        self.save_weights_action = a("saveWeights", "Save weights…", "save-weights",
+                                     [keys(Mod.ControlModifier | Key.Key_S)],
+                                     "Save W1, b1, W2, b2 and the settings to an .npz file", self.save_weights)
+        self.export_action = a("exportImage", "Export image…", "export-image", [keys(Mod.ControlModifier | Key.Key_E)],
+                               "Save the window as a PNG image", lambda: self.export(self, "window"))
+        self.presenter_action = a("presenterMode", "Presenter mode", "presenter", [keys(Key.Key_F11)],
+                                  "Full screen, large type, only the diagram and the equation",
+                                  self.set_presenter_mode)
+        self.presenter_action.setCheckable(True)
+        self.leave_presenter_action = a("leavePresenterMode", "Leave presenter mode", "presenter",
+                                        [keys(Key.Key_Escape)], "Back to the normal layout",
+                                        lambda: self.set_presenter_mode(False))
+        self.leave_presenter_action.setEnabled(False)
+        self.quit_action = a("quit", "Quit", "quit", [keys(Mod.ControlModifier | Key.Key_Q)], "Close the window",
+                             self.close)
+
+        self.export_menu = QMenu("Export image", self)
+        self.export_menu.setObjectName("exportMenu")
+        for label, name, widget in (("Export window…", "window", self), ("Export diagram…", "diagram", self.diagram),
+                                    ("Export equation…", "equation", self.equation),
+                                    ("Export input…", "input", self.input_view),
+                                    ("Export values…", "values", self.values),
+                                    ("Export matrices…", "matrices", self.matrices),
+                                    ("Export curves…", "curves", self.curves)):
+            item = self.export_menu.addAction(label)
+            item.setObjectName(f"export{name.capitalize()}")
+            item.triggered.connect(lambda checked=False, w=widget, n=name: self.export(w, n))
+        self.export_action.setMenu(self.export_menu)
+
+        self.speed_control = QComboBox()
+        self.speed_control.setObjectName("speedControl")
+        for speed in SPEEDS:
+            self.speed_control.addItem("max" if speed == 0 else f"{speed}/s", speed)
+        self.speed_control.setCurrentIndex(len(SPEEDS) - 1)
+        self.speed_control.setToolTip("Speed while playing: iterations per second")
+        self.speed_control.setAccessibleName("Speed")
+        self.speed_control.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.animation_control = QSpinBox()
+        self.animation_control.setObjectName("animationControl")
+        self.animation_control.setRange(0, 2000)
+        self.animation_control.setSingleStep(50)
+        self.animation_control.setSuffix(" ms")
+        self.animation_control.setSpecialValueText("off")
+        self.animation_control.setValue(DEFAULT_ANIMATION_MS)
+        self.animation_control.setToolTip("Length of the diagram's animation of each phase (0 = off)")
+        self.animation_control.setAccessibleName("Animation length")
+        self.animation_control.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+
+        toolbar = QToolBar("Steps")
+        toolbar.setObjectName("stepToolbar")
+        toolbar.setIconSize(QSize(22, 22))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        for action in (self.step_back_action, self.step_phase_action, self.step_iteration_action, self.play_action):
+            toolbar.addAction(action)
+            # The step controls carry their names; the rest are icons with tooltips, so 1280 px is enough.
+            toolbar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addWidget(self._caption("Speed"))
+        toolbar.addWidget(self.speed_control)
+        self.toolbar = toolbar
+        self.addToolBar(toolbar)
+        # Everything that is not a step control sits in a second toolbar, hidden in presenter mode.
+        tools = QToolBar("Tools")
+        tools.setObjectName("toolsToolbar")
+        tools.setIconSize(QSize(22, 22))
+        tools.addAction(self.reset_action)
+        tools.addWidget(self._caption("Animation"))
+        tools.addWidget(self.animation_control)
+        tools.addSeparator()
+        for action in (self.open_dataset_action, self.open_weights_action, self.save_weights_action,
+                       self.export_action, self.presenter_action):
+            tools.addAction(action)
+        self.tools_toolbar = tools
+        self.addToolBar(tools)
+
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for action in (self.open_dataset_action, self.open_weights_action, self.save_weights_action):
+            file_menu.addAction(action)
+        file_menu.addMenu(self.export_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        run_menu = menus.addMenu("&Run")
+        for action in (self.step_phase_action, self.step_iteration_action, self.step_back_action, self.play_action,
+                       self.reset_action):
+            run_menu.addAction(action)
+        view_menu = menus.addMenu("&View")
+        view_menu.addAction(self.presenter_action)
+        for dock in self.docks:
+            view_menu.addAction(dock.toggleViewAction())
+
+    def _caption(self, text: str) -> QLabel:
+        label = QLabel(f" {text} ")
+        label.setStyleSheet(f"color: {theme.MUTED};")
+        return label
+
+    def _status_label(self, name: str, tip: str, text: str = "—") -> QLabel:
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setToolTip(tip)
+        label.setAccessibleName(tip)
+        self.statusBar().addPermanentWidget(label)
+        return label
+
+    def _build_status_bar(self) -> None:
+        self.statusBar().setObjectName("statusBar")
+        caption = self._status_label("iterationCaption", "Completed iterations (updates applied)", "Iteration")
+        caption.setStyleSheet(f"color: {theme.MUTED};")
+        self.iteration_label = self._status_label("iterationLabel", "Completed iterations (updates applied)", "0")
+        self.iteration_label.setFont(theme.font(theme.BASE_POINT_SIZE + 1, bold=True))
+        phase_caption = self._status_label("phaseCaption", "The last phase computed", "Phase")
+        phase_caption.setStyleSheet(f"color: {theme.MUTED};")
+        self.phase_label = self._status_label("phaseLabel", "The last phase computed")
+        self.phase_label.setFont(theme.font(theme.BASE_POINT_SIZE + 1, bold=True))
+        self.loss_label = self._status_label("lossLabel", "Cross-entropy loss of the last iteration")
+        self.accuracy_label = self._status_label("accuracyLabel", "Accuracy on the training batch and the dev set")
+        self.learning_rate_label = self._status_label("learningRateLabel", "Learning rate α")
+        self.timing_label = self._status_label("timingLabel", "Milliseconds per iteration")
+        self.dataset_label = self._status_label("datasetLabel", "Dataset and its sizes")
+
+    def _connect(self) -> None:
+        bridge = self.bridge
+        bridge.snapshotReady.connect(self._received)
+        bridge.failed.connect(self.show_error)
+        bridge.diverged.connect(self._diverged)
+        bridge.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        bridge.busy.connect(self._busy)
+        self.config_panel.resetRequested.connect(self._reset)
+        self.config_panel.learningRateChanged.connect(bridge.set_learning_rate)
+        self.speed_control.currentIndexChanged.connect(
+            lambda index: bridge.set_speed(self.speed_control.itemData(index)))
+        self.animation_control.valueChanged.connect(self.diagram.set_animation_ms)
+        self.diagram.set_animation_ms(self.animation_control.value())
+        self.input_view.exampleRequested.connect(bridge.select_example)
+        self.diagram.neuronClicked.connect(lambda unit: self.statusBar().showMessage(f"Hidden unit {unit}", 4000))
+        self.divergence_banner.button.clicked.connect(self._go_back)
+
+    # ------------------------------------------------------------ snapshots
+    def _received(self, snapshot: Snapshot) -> None:
+        self._pending = snapshot
+
+    def show_pending(self) -> None:
+        """Hand the newest snapshot, if any arrived since the last frame, to every view."""
+        snapshot, self._pending = self._pending, None
+        if snapshot is None:
+            return
+        self.snapshot = snapshot
+        for view in self.views:
+            view.show_snapshot(snapshot)
+        if snapshot.config != self.config_panel.current:
+            self.config_panel.set_config(snapshot.config)
+        self._show_status(snapshot)
+        self.frames_shown += 1
+
+    def _show_status(self, s: Snapshot) -> None:
+        self.iteration_label.setText(str(s.iteration))
+        self.phase_label.setText(s.phase or "—")
+        self.loss_label.setText("loss —" if s.loss is None else f"loss {s.loss:.4f}")
+        accuracy = "train —" if s.train_accuracy is None else f"train {s.train_accuracy:.1%}"
+        if s.dev_size:
+            accuracy += " · dev —" if s.dev_accuracy is None else f" · dev {s.dev_accuracy:.1%}"
+        self.accuracy_label.setText(accuracy)
+        self.learning_rate_label.setText(f"α = {s.alpha:g}")
+        self.timing_label.setText("— ms/iteration" if s.ms_per_iteration is None
+                                  else f"{s.ms_per_iteration:.1f} ms/iteration")
+        self.dataset_label.setText(f"{s.dataset_name} · {s.train_size:,} train · {s.dev_size:,} dev")
+        self.setWindowTitle(f"Backprop Visualizer — {s.dataset_name}")
+        playing = s.playing
+        self.play_action.setText("Pause" if playing else "Play")
+        self.play_action.setIcon(icon("pause" if playing else "play"))
+
+    def _diverged(self, message: str, iteration: int) -> None:
+        self._good_iteration = iteration
+        self.divergence_banner.show_message(message, f"Go back to iteration {iteration}")
+
+    def _go_back(self) -> None:
+        self.divergence_banner.hide()
+        self.bridge.seek(self._good_iteration)
+
+    def _reset(self, config) -> None:
+        self.divergence_banner.hide()
+        self.bridge.reset(config)
+
+    def _busy(self, text: str) -> None:
+        if text:
+            self.statusBar().showMessage(text)
+        else:
+            self.statusBar().clearMessage()
+
+    def show_error(self, text: str) -> None:
+        """A one-line message in a non-modal strip; the state of the run is unchanged."""
+        self.message_banner.show_message(text)
+
+    # ------------------------------------------------------------ file actions
+    def open_dataset(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open dataset", "",
+                                              "Datasets (*.csv *.csv.gz *.npz *-ubyte *-ubyte.gz);;All files (*)")
+        if path:
+            self.message_banner.hide()
+            self.divergence_banner.hide()
+            self.bridge.load_data(path)
+
+    def open_weights(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open weights", "", "Weights (*.npz);;All files (*)")
+        if path:
+            self.message_banner.hide()
+            self.divergence_banner.hide()
+            self.bridge.load_weights(path)
+
+    def save_weights(self) -> None:
+        iteration = self.snapshot.iteration if self.snapshot else 0
+        path, _ = QFileDialog.getSaveFileName(self, "Save weights", f"weights-{iteration}.npz", "Weights (*.npz)")
+        if path:
+            self.bridge.save_weights(path)
+
+    def export(self, widget: QWidget, name: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {name} as PNG", f"{name}.png", "PNG images (*.png)")
+        if not path:
+            return
+        self.show_pending()
+        if render_png(widget, path):
+            self.statusBar().showMessage(f"Saved {path}", 8000)
+        else:
+            self.show_error(f"{path}: could not be written as a PNG image")
+
+    # ------------------------------------------------------------ presenter mode
+    def set_presenter_mode(self, on: bool) -> None:
+        """Full screen, large type, only the diagram, the equation and the step controls; off restores the layout."""
+        if bool(on) == (self._presenter_state is not None):
+            self.presenter_action.setChecked(bool(on))
+            return
+        if on:
+            self._presenter_state = (self.saveState(), self.saveGeometry(), self.isMaximized())
+            for dock in self.docks:
+                dock.hide()
+            self.menuBar().hide()
+            self.statusBar().hide()
+            self.tools_toolbar.hide()
+            self.toolbar.setIconSize(QSize(40, 40))
+            self.toolbar.setFont(theme.font(theme.PRESENTER_POINT_SIZE, bold=True))
+            self.speed_control.setFont(theme.font(theme.PRESENTER_POINT_SIZE))
+            self.setStyleSheet("QMainWindow, QToolBar { background: white; }")
+            self.showFullScreen()
+        else:
+            state, geometry, maximized = self._presenter_state
+            self._presenter_state = None
+            self.setStyleSheet("")
+            self.toolbar.setIconSize(QSize(22, 22))
+            self.toolbar.setFont(theme.font())
+            self.speed_control.setFont(theme.font())
+            self.tools_toolbar.show()
+            self.menuBar().show()
+            self.statusBar().show()
+            self.showMaximized() if maximized else self.showNormal()
+            self.restoreGeometry(geometry)
+            self.restoreState(state)
+        for view in (*self.views, self.config_panel):
+            view.set_presenter_mode(bool(on))
+        self.presenter_action.setChecked(bool(on))
+        self.leave_presenter_action.setEnabled(bool(on))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not getattr(self, "_laid_out", False):
+            self._laid_out = True
+            self.fit_panels()
+            QTimer.singleShot(0, self.fit_panels)     # again once the layouts have settled
+
+    def fit_panels(self) -> None:
+        """Share the window between the panels: the diagram gets what the others leave."""
+        width, height = self.width(), self.height()
+        side = max(250, min(400, width // 5))
+        input_dock, config_dock, values_dock, curves_dock, matrices_dock = self.docks
+        self.resizeDocks([input_dock, values_dock], [side, side + 50], Qt.Orientation.Horizontal)
+        self.resizeDocks([matrices_dock], [max(140, height // 5)], Qt.Orientation.Vertical)
+        self.resizeDocks([input_dock, config_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
+        self.resizeDocks([values_dock, curves_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
+        centre = self.centre_splitter.height() or height // 2
+        equation = self.equation.minimumSizeHint().height()
+        self.centre_splitter.setSizes([equation, max(100, centre - equation)])
+
+    # ------------------------------------------------------------ closing
+    def closeEvent(self, event) -> None:
+        """Stop playing and end the worker thread before the window goes (never leave it running)."""
+        self._display_timer.stop()
+        self.bridge.shutdown()
+        super().closeEvent(event)
