@@ -330,8 +330,8 @@ def read_csv(path: Path, name: str, label_column: int = 0) -> tuple[np.ndarray, 
         if len(header) != columns:
             hint = ("; it has no label column (Kaggle's test.csv has none: use train.csv)"
                     if len(header) == INPUTS and "label" not in header else "")
-            raise DataError(f"{name}: row 1 (the header) has {len(header)} columns; expected {columns} "
-                            f"(a label and {INPUTS} pixels){hint}")
+            raise DataError(f"{name}: row 1 (the header) has {_columns(len(header))}; expected {columns} "
+                            f"(a label and {INPUTS} pixels){hint or _separator_hint(lines[0])}")
         if "label" in header:
             label_column = header.index("label")
     if len(lines) == first_row:
@@ -372,11 +372,22 @@ def _check_column_counts(lines: list[str], first_row: int, columns: int, name: s
     index = int(wrong[0]) + first_row
     if not lines[index].strip(" \t"):
         raise DataError(f"{name}: row {index + 1} is empty; expected {columns} columns (a label and {INPUTS} pixels)")
-    hint = ""
+    hint = _separator_hint(lines[index])
     if wrong.size == counts.size and np.all(counts == INPUTS):
         hint = "; every row lacks a label (Kaggle's test.csv has none: use train.csv)"
-    raise DataError(f"{name}: row {index + 1} has {counts[wrong[0]]} columns; expected {columns} "
+    raise DataError(f"{name}: row {index + 1} has {_columns(int(counts[wrong[0]]))}; expected {columns} "
                     f"(a label and {INPUTS} pixels){hint}")
+
+
+def _columns(count: int) -> str:
+    return "1 column" if count == 1 else f"{count} columns"
+
+
+def _separator_hint(line: str) -> str:
+    for separator, called in ((";", "semicolons"), ("\t", "tabs"), (" ", "spaces")):
+        if line.count(separator) >= INPUTS:
+            return f"; its values are separated by {called}, and a CSV's by commas"
+    return ""
 
 
 def _parse_fast(body: str, rows: int, columns: int, as_float: bool) -> np.ndarray | None:

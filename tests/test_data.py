@@ -237,6 +237,9 @@ BAD_CSVS = {
     "an empty cell": (csv_text([good_row(), with_cell(9, "")]), "row 3, column 9 (pixel7) is empty"),
     "a short row": (csv_text([good_row(), good_row()[:-1]]), "row 3 has 784 columns; expected 785"),
     "a long row": (csv_text([good_row() + ["0"]], header=False), "row 1 has 786 columns; expected 785"),
+    "semicolons": (csv_text([good_row()], header=False).replace(",", ";"),
+                   "has 1 column; expected 785 (a label and 784 pixels); its values are separated by "
+                   "semicolons, and a CSV's by commas"),
     "a blank line inside": (csv_text([good_row(), [""], good_row()]), "row 3 is empty"),
     "a label of 10": (csv_text([good_row(), good_row("10")]), "row 3, column 1 (label): the label '10'"),
     "a label of 2.5": (csv_text([with_cell(2, "0.5"), with_cell(2, "0.5", "2.5")], header=False),
