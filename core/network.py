@@ -159,8 +159,11 @@ def check_params(params: Mapping[str, np.ndarray]) -> int:
     hidden = np.shape(params["W1"])[0] if np.ndim(params["W1"]) == 2 else -1
     for name, shape in parameter_shapes(max(hidden, 1)).items():
         if np.shape(params[name]) != shape or hidden < 1:
-            raise ShapeError(f"{name} has shape {np.shape(params[name])}, expected {shape} "
-                             f"(W1 {hidden if hidden > 0 else 'H'}×{INPUTS}, b1 H×1, W2 {OUTPUTS}×H, b2 {OUTPUTS}×1)")
+            # Without a usable W1 the width H is unknown, so the expectation is written with H.
+            expected = shape if hidden > 0 else f"(H, {INPUTS}) with H ≥ 1"
+            width = hidden if hidden > 0 else "H"
+            raise ShapeError(f"{name} has shape {np.shape(params[name])}, expected {expected} "
+                             f"(W1 {width}×{INPUTS}, b1 H×1, W2 {OUTPUTS}×H, b2 {OUTPUTS}×1)")
     return hidden
 
 

@@ -22,14 +22,21 @@ from .history import History, TrainingState
 PHASES = network.PHASES
 
 
-class Diverged(ArithmeticError):
-    """A step that would make a parameter, an activation or the loss non-finite; nothing was changed."""
+# A mean cross-entropy above this has left learning behind: a uniform guess scores ln 10 ≈ 2.3, and even
+# wild but recovering runs (α = 1 with 1,024 hidden units) peak in the hundreds. α = 1e8 reaches ~1e29.
+LOSS_LIMIT = 1e6
 
-    def __init__(self, iteration: int, phase: str, what: str, alpha: float):
+
+class Diverged(ArithmeticError):
+    """A step that would make a parameter, an activation or the loss non-finite (or the loss explode past
+    LOSS_LIMIT); nothing was changed."""
+
+    def __init__(self, iteration: int, phase: str, what: str, alpha: float,
+                 reason: str = "would become infinite or undefined"):
         self.iteration = iteration
         self.phase = phase
         super().__init__(
-            f"diverged at iteration {iteration}: {what} would become infinite or undefined in phase {phase} "
+            f"diverged at iteration {iteration}: {what} {reason} in phase {phase} "
             f"with learning rate {alpha:g}; the parameters keep their last finite values — lower the learning rate")
 
 
@@ -80,6 +87,16 @@ def shape_equation(phase: str, shapes: Mapping[str, tuple[int, ...]]) -> str:
     return forms[phase]()
 
 
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A new array made read-only down to the memory it views (fancy indexing can return a view of a
+    temporary), so that no view handed out can be made writeable again."""
+    part = array
+    while isinstance(part, np.ndarray):
+        part.flags.writeable = False
+        part = part.base
+    return array
+
+
 def _frozen(array: np.ndarray) -> np.ndarray:
     view = array.view()
     view.flags.writeable = False
@@ -104,12 +121,15 @@ class Stepper:
             params = {name: np.array(params[name], dtype=self.dtype) for name in network.PARAMETERS}
         for value in params.values():
             value.flags.writeable = False
-        self._X = split.X_train if split.X_train.dtype == self.dtype else split.X_train.astype(self.dtype)
-        self._X_dev = split.X_dev if split.X_dev.dtype == self.dtype else split.X_dev.astype(self.dtype)
-        self._Y_full = network.one_hot(split.labels_train, self.dtype)
-        self._Y_full.flags.writeable = False
+        # The split's own arrays are read-only already (data.as_columns); converted copies are made so here.
+        self._X = split.X_train if split.X_train.dtype == self.dtype else _read_only(split.X_train.astype(self.dtype))
+        self._X_dev = split.X_dev if split.X_dev.dtype == self.dtype else _read_only(split.X_dev.astype(self.dtype))
+        self._Y_full = _read_only(network.one_hot(split.labels_train, self.dtype))
         self._epoch_order: tuple[int, np.ndarray] | None = None
-        self.state = TrainingState(0, params, optimizers.initial_state(config.optimizer, params))
+        initial_optimizer = optimizers.initial_state(config.optimizer, params)
+        for value in initial_optimizer.values():
+            value.flags.writeable = False
+        self.state = TrainingState(0, params, initial_optimizer)
         self.history = History(self.state, config.alpha, budget_bytes=history_budget_bytes,
                                keyframe_every=keyframe_every)
         self.phases_done = 0
@@ -159,7 +179,7 @@ class Stepper:
         if indices is None:
             return self._X, self._Y_full, self.split.labels_train
         labels = self.split.labels_train[indices]
-        return self._X[:, indices], network.one_hot(labels, self.dtype), labels
+        return _read_only(self._X[:, indices]), _read_only(network.one_hot(labels, self.dtype)), labels
 
     # ------------------------------------------------------------ forward in time
     def step_phase(self) -> PhaseRecord:
@@ -172,7 +192,8 @@ class Stepper:
         arrays = self.arrays
         if phase == "update":
             return self._update()
-        result = network.run_phase(phase, arrays, self.config.activation)
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is reported as Diverged below
+            result = network.run_phase(phase, arrays, self.config.activation)
         if not np.isfinite(result).all():
             raise Diverged(self.iteration, phase, phase, self.alpha)
         result.flags.writeable = False
@@ -183,11 +204,15 @@ class Stepper:
 
     def _update(self) -> PhaseRecord:
         arrays, alpha = self.arrays, self.alpha
-        loss = network.cross_entropy(arrays["Z2"], self._labels)
-        if not math.isfinite(loss):
-            raise Diverged(self.iteration, "update", "the loss", alpha)
-        new_params, new_opt = optimizers.step(self.config.optimizer, self.state.params, arrays, alpha,
-                                              self.state.optimizer)
+        with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are reported as Diverged below
+            loss = network.cross_entropy(arrays["Z2"], self._labels)
+            if not math.isfinite(loss):
+                raise Diverged(self.iteration, "update", "the loss", alpha)
+            if loss > LOSS_LIMIT:
+                raise Diverged(self.iteration, "update", "the loss", alpha, reason=f"reached {loss:.2g}, "
+                               f"past the limit of {LOSS_LIMIT:g} (a uniform guess scores 2.3)")
+            new_params, new_opt = optimizers.step(self.config.optimizer, self.state.params, arrays, alpha,
+                                                  self.state.optimizer)
         for name, value in new_params.items():
             if not np.isfinite(value).all():
                 raise Diverged(self.iteration, "update", name, alpha)
@@ -226,7 +251,7 @@ class Stepper:
         """Undo the last phase; at the start of an iteration this undoes the previous update."""
         if self.phases_done > 0:
             return self._replay_to(self.iteration, self.phases_done - 1)
-        if self.iteration == 0:
+        if self.iteration <= self.history.earliest:
             return self.record
         return self._replay_to(self.iteration - 1, len(PHASES) - 1)
 
@@ -244,8 +269,8 @@ class Stepper:
         return self._replay_to(iteration, 0)
 
     def _replay_to(self, iteration: int, phases_done: int) -> PhaseRecord | None:
-        if phases_done == 0 and iteration > 0:
-            # Show the update that led here, as stepping forward would have.
+        if phases_done == 0 and iteration > self.history.earliest:
+            # Show the update that led here, as stepping forward would have (unless it was forgotten).
             self._replay_to(iteration - 1, len(PHASES) - 1)
             return self.step_phase()
         self.state = self.history.state_at(iteration, self._recompute)
