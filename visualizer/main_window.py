@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtCore import QByteArray, QSize, Qt, QTimer
+from PyQt6.QtCore import QByteArray, QRect, QSize, Qt, QTimer
 from PyQt6.QtGui import QAction, QIcon, QImage, QKeySequence, QPainter
 from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMenu,
                              QPushButton, QScrollArea, QSpinBox, QSplitter, QToolBar, QVBoxLayout, QWidget)
@@ -89,7 +89,7 @@ class MainWindow(QMainWindow):
         self._pending: Snapshot | None = None       # the newest received, not yet shown
         self.frames_shown = 0                        # snapshots handed to the views (read by the benchmark)
         self._good_iteration = 0
-        self._presenter_state: tuple[QByteArray, QByteArray, bool] | None = None
+        self._presenter_state: tuple[QByteArray, QRect, bool] | None = None
         self.setWindowTitle("Backprop Visualizer")
         self.setWindowIcon(icon("app"))
 
@@ -427,7 +427,7 @@ class MainWindow(QMainWindow):
             self.presenter_action.setChecked(bool(on))
             return
         if on:
-            self._presenter_state = (self.saveState(), self.saveGeometry(), self.isMaximized())
+            self._presenter_state = (self.saveState(), self.geometry(), self.isMaximized())
             for dock in self.docks:
                 dock.hide()
             self.menuBar().hide()
@@ -437,6 +437,9 @@ class MainWindow(QMainWindow):
             self.toolbar.setFont(theme.font(theme.PRESENTER_POINT_SIZE, bold=True))
             self.speed_control.setFont(theme.font(theme.PRESENTER_POINT_SIZE))
             self.setStyleSheet("QMainWindow, QToolBar { background: white; }")
+            if self.screen() is not None:
+                # Without a window manager (a bare X server) showFullScreen alone does not resize.
+                self.setGeometry(self.screen().geometry())
             self.showFullScreen()
         else:
             state, geometry, maximized = self._presenter_state
@@ -448,11 +451,19 @@ class MainWindow(QMainWindow):
             self.tools_toolbar.show()
             self.menuBar().show()
             self.statusBar().show()
-            self.showMaximized() if maximized else self.showNormal()
-            self.restoreGeometry(geometry)
+            if maximized:
+                self.showMaximized()
+            else:
+                self.showNormal()
+                self.setGeometry(geometry)
             self.restoreState(state)
+            # Once the window has its old size again, the docks get their old sizes back.
+            QTimer.singleShot(0, lambda: self.restoreState(state))
         for view in (*self.views, self.config_panel):
             view.set_presenter_mode(bool(on))
+        for caption in self.toolbar.findChildren(QLabel):
+            caption.setFont(theme.font(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE))
+        QTimer.singleShot(0, self.fit_centre)
         self.presenter_action.setChecked(bool(on))
         self.leave_presenter_action.setEnabled(bool(on))
 
@@ -466,13 +477,18 @@ class MainWindow(QMainWindow):
     def fit_panels(self) -> None:
         """Share the window between the panels: the diagram gets what the others leave."""
         width, height = self.width(), self.height()
-        side = max(250, min(400, width // 5))
+        side = max(240, min(400, width // 5))
         input_dock, config_dock, values_dock, curves_dock, matrices_dock = self.docks
-        self.resizeDocks([input_dock, values_dock], [side, side + 50], Qt.Orientation.Horizontal)
+        # The values view sets two plots side by side, so the right column is the wider one.
+        self.resizeDocks([input_dock, values_dock], [side, int(side * 1.35)], Qt.Orientation.Horizontal)
         self.resizeDocks([matrices_dock], [max(140, height // 5)], Qt.Orientation.Vertical)
         self.resizeDocks([input_dock, config_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
         self.resizeDocks([values_dock, curves_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
-        centre = self.centre_splitter.height() or height // 2
+        self.fit_centre()
+
+    def fit_centre(self) -> None:
+        """The equation gets the height it needs, the diagram the rest."""
+        centre = self.centre_splitter.height() or self.height() // 2
         equation = self.equation.minimumSizeHint().height()
         self.centre_splitter.setSizes([equation, max(100, centre - equation)])
 

@@ -1,0 +1,139 @@
+"""How the window keeps up, measured in one run on the default data (mnist-sample):
+
+(a) iterations per second playing at full speed in the window vs the headless core (ratio, target ≥ 0.90),
+(b) the window's frame rate while playing (snapshots handed to the views per second, target ≥ 30),
+(c) median time from a → key press to phaseLabel showing the new phase (target ≤ 50 ms),
+(d) cold start to a usable window, measured in a fresh process (target ≤ 2 s).
+
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_ui.py [--seconds 3]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+COLD_START = """
+import time, sys
+start = float(sys.argv[1])
+from PyQt6.QtWidgets import QApplication
+from visualizer import create_main_window
+window = create_main_window(["--size", "1280x720"])
+window.show()
+def ready():
+    if window.snapshot is not None:
+        print(time.time() - start, flush=True)
+        window.close()
+    else:
+        QTimer.singleShot(5, ready)
+from PyQt6.QtCore import QTimer
+QTimer.singleShot(0, ready)
+QApplication.instance().exec()
+"""
+
+
+def wait_until(app, condition, timeout: float = 30.0) -> None:
+    end = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > end:
+            raise TimeoutError("the window did not answer in time")
+        app.processEvents()
+        time.sleep(0.0005)
+
+
+def headless_rate(seconds: float) -> float:
+    from core.config import TrainingConfig
+    from core.stepper import Stepper
+    from visualizer.bridge import DataOptions, load_split
+
+    stepper = Stepper(load_split("mnist-sample", DataOptions(), "float32"), TrainingConfig())
+    stepper.step_iteration()        # warm up
+    start, done = time.perf_counter(), 0
+    while time.perf_counter() - start < seconds:
+        stepper.step_iteration()
+        done += 1
+    return done / (time.perf_counter() - start)
+
+
+def window_rates(app, window, seconds: float) -> tuple[float, float]:
+    window.bridge.play()
+    wait_until(app, lambda: window.snapshot is not None and window.snapshot.playing)
+    start_iteration, start_frames, start = window.snapshot.iteration, window.frames_shown, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        app.processEvents()
+        time.sleep(0.001)
+    elapsed = time.perf_counter() - start
+    iterations, frames = window.snapshot.iteration - start_iteration, window.frames_shown - start_frames
+    window.bridge.pause()
+    wait_until(app, lambda: not window.snapshot.playing)
+    return iterations / elapsed, frames / elapsed
+
+
+def key_latency(app, window, presses: int) -> float:
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtTest import QTest
+    from PyQt6.QtWidgets import QLabel
+
+    label = window.findChild(QLabel, "phaseLabel")
+    times = []
+    for _ in range(presses):
+        before = label.text()
+        start = time.perf_counter()
+        QTest.keyClick(window, Qt.Key.Key_Right)
+        wait_until(app, lambda: label.text() != before)
+        times.append(time.perf_counter() - start)
+        wait_until(app, lambda: window.bridge.pending_steps == 0)
+    return statistics.median(times)
+
+
+def cold_start() -> float:
+    start = time.time()
+    result = subprocess.run([sys.executable, "-c", COLD_START, str(start)], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of each timed run")
+    parser.add_argument("--presses", type=int, default=30, help="key presses timed for (c)")
+    args = parser.parse_args()
+
+    from PyQt6.QtWidgets import QApplication
+
+    from visualizer import create_main_window
+
+    cold = cold_start()
+    headless = headless_rate(args.seconds)
+    window = create_main_window(["--size", "1280x720"])
+    app = QApplication.instance()
+    window.show()
+    wait_until(app, lambda: window.snapshot is not None)
+    playing, fps = window_rates(app, window, args.seconds)
+    latency = key_latency(app, window, args.presses)
+    window.close()
+
+    ratio = playing / headless
+    print(f"(a) headless core        {headless:8.1f} iterations/s")
+    print(f"    playing in window    {playing:8.1f} iterations/s   ratio {ratio:.2f}  (target ≥ 0.90) "
+          f"{'ok' if ratio >= 0.90 else 'MISSED'}")
+    print(f"(b) frames while playing {fps:8.1f} per second      (target ≥ 30) {'ok' if fps >= 30 else 'MISSED'}")
+    print(f"(c) → to phaseLabel      {latency * 1000:8.1f} ms median       (target ≤ 50) "
+          f"{'ok' if latency <= 0.050 else 'MISSED'}")
+    print(f"(d) cold start           {cold:8.2f} s                 (target ≤ 2) {'ok' if cold <= 2 else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
