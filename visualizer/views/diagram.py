@@ -96,10 +96,13 @@ def _lut_rgb(values: np.ndarray, lut: np.ndarray, low: float, high: float) -> np
     return lut[index]
 
 
-def _signed_colors(values: np.ndarray) -> list[QColor]:
+def _signed_rgb(values: np.ndarray) -> np.ndarray:
     """The signed map's colours for values, ±max|values| at the ends (theme.signed_color for a whole array)."""
-    low, high = theme.symmetric_levels(values)
-    return [QColor(int(r), int(g), int(b)) for r, g, b in _lut_rgb(values, theme.SIGNED_LUT, low, high)]
+    return _lut_rgb(values, theme.SIGNED_LUT, *theme.symmetric_levels(values))
+
+
+def _colors(rgb: np.ndarray) -> list[QColor]:
+    return [QColor(int(r), int(g), int(b)) for r, g, b in rgb]
 
 
 def _ink_on(rgb: np.ndarray) -> list[QColor]:
@@ -109,11 +112,13 @@ def _ink_on(rgb: np.ndarray) -> list[QColor]:
     return [ink if is_light else paper for is_light in light]
 
 
-def _rgb_image(rgb: np.ndarray) -> tuple[QImage, np.ndarray]:
-    """A QImage over a contiguous (h, w, 3) uint8 buffer; the buffer is returned so the caller keeps it alive."""
+def _pixmap(rgb: np.ndarray) -> QPixmap:
+    """A pixmap of an (h, w, 3) uint8 array. The QImage only borrows the buffer, so the buffer is kept referenced
+    until fromImage has copied the pixels."""
     buffer = np.ascontiguousarray(rgb)
     height, width = buffer.shape[:2]
-    return QImage(buffer.data, width, height, 3 * width, QImage.Format.Format_RGB888), buffer
+    image = QImage(buffer.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image)
 
 
 def _finite(array: np.ndarray) -> np.ndarray:
@@ -210,7 +215,6 @@ class NetworkDiagram(QWidget):
         self._presenter = False
         self._built_for: tuple[int, tuple[str, ...], bool] | None = None
         self._snapshot: Snapshot | None = None
-        self._buffers: list[np.ndarray] = []   # the pixel buffers behind the QImages
         self._hover_index: int | None = None
 
         # Readable state, the same the items show (tooltips cannot be read in a headless test).
@@ -286,7 +290,6 @@ class NetworkDiagram(QWidget):
     def _build(self, hidden: int, class_names: tuple[str, ...]) -> None:
         self.animation.stop()
         self.scene.clear()
-        self._buffers = []
         self._hover_index = None
         self.hidden_width = hidden
         self._font, self._bold, self._small = self._fonts()
@@ -297,25 +300,27 @@ class NetworkDiagram(QWidget):
 
         # ---- geometry (scene units)
         pad = 8.0
+        # In presenter mode the text doubles and the drawing grows by less, so the text gains on it while the
+        # whole still fits a 16:9 panel.
+        grow = 1.35 if self._presenter else 1.0
+        body_height, tile = BODY_HEIGHT * grow, TILE * grow
         # header rows, the gradient pills' header row, then the node rows from top to top + BODY_HEIGHT
         top = MARGIN + 2 * line + 6 + small_metrics.height() + 4 + pad
-        step = BODY_HEIGHT / hidden
+        step = body_height / hidden
         self._hidden_y = [top + (j + 0.5) * step for j in range(hidden)]
-        self._output_y = [top + (i + 0.5) * BODY_HEIGHT / 10 for i in range(10)]
-        radius = float(np.clip(0.42 * step, 1.0, 17.0))
-        output_radius = 0.42 * BODY_HEIGHT / 10
+        self._output_y = [top + (i + 0.5) * body_height / 10 for i in range(10)]
+        radius = float(np.clip(0.42 * step, 1.0, 17.0 * grow))
+        output_radius = 0.42 * body_height / 10
         stride = math.ceil(hidden / MAX_THUMBNAILS)
         self._thumbnail_units = list(range(0, hidden, stride))
         columns = 1 if stride * step * 0.88 >= 28 else 2
-        size = float(min(44.0 if columns == 1 else 40.0, columns * stride * step * 0.88))
-        # In presenter mode the text doubles; wider gaps keep the captions from crowding each other.
-        spread = 1.3 if self._presenter else 1.0
+        size = float(min((44.0 if columns == 1 else 40.0) * grow, columns * stride * step * 0.88))
         caption_width = small_metrics.horizontalAdvance("train #00,000 of 00,000")
-        tile_x, tile_y = MARGIN + max(0.0, (caption_width - TILE) / 2), top + BODY_HEIGHT / 2 - TILE / 2
-        bundle_x = tile_x + TILE + 4
-        thumbs_x = bundle_x + BUNDLE_WIDTH * spread
+        tile_x, tile_y = MARGIN + max(0.0, (caption_width - tile) / 2), top + body_height / 2 - tile / 2
+        bundle_x = tile_x + tile + 4
+        thumbs_x = bundle_x + BUNDLE_WIDTH * grow
         hidden_x = thumbs_x + columns * (size + 4) + 6 + radius
-        output_x = hidden_x + radius + W2_SPAN * spread + output_radius
+        output_x = hidden_x + radius + W2_SPAN * grow + output_radius
         name_x = output_x + output_radius + 12
         name_width = max(bold_metrics.horizontalAdvance(name) for name in class_names)
         probability_x = name_x + name_width + 10
@@ -332,11 +337,11 @@ class NetworkDiagram(QWidget):
         lines = self._line_scale
 
         # ---- highlight regions (behind everything)
-        body = (top - pad, top + BODY_HEIGHT + pad)
+        body = (top - pad, top + body_height + pad)
         regions = {
             "W1": QRectF(bundle_x - 2, body[0], thumbs_x + columns * (size + 4) - bundle_x + 2, body[1] - body[0]),
             "hidden": QRectF(hidden_x - radius - pad, body[0], 2 * (radius + pad), body[1] - body[0]),
-            "W2": QRectF(hidden_x + radius + pad + 2, body[0], W2_SPAN * spread - 2 * pad - 4, body[1] - body[0]),
+            "W2": QRectF(hidden_x + radius + pad + 2, body[0], W2_SPAN * grow - 2 * pad - 4, body[1] - body[0]),
             "output": QRectF(output_x - output_radius - pad, body[0],
                              probability_x + probability_width + pad - (output_x - output_radius - pad),
                              body[1] - body[0]),
@@ -357,19 +362,20 @@ class NetworkDiagram(QWidget):
         # ---- input tile and its captions
         self._tile = QGraphicsPixmapItem()
         self._tile.setPos(tile_x, tile_y)
-        self._tile.setScale(TILE / 28)
+        self._tile.setScale(tile / 28)
         self._tile.setZValue(3)
         self.scene.addItem(self._tile)
-        frame = self.scene.addRect(QRectF(tile_x, tile_y, TILE, TILE), QPen(QColor(theme.MUTED), 1 * lines))
+        frame = self.scene.addRect(QRectF(tile_x, tile_y, tile, tile), QPen(QColor(theme.MUTED), 1 * lines))
         frame.setZValue(4)
         self._label_text = self._text(font=self._bold)
-        self._label_pos = (tile_x + TILE / 2, tile_y + TILE + 6 + line / 2)
+        self._label_pos = (tile_x + tile / 2, tile_y + tile + 6 + line / 2)
         self._example_text = self._text(font=self._small, color=theme.MUTED)
-        self._example_pos = (tile_x + TILE / 2, tile_y + TILE + 8 + line + small_metrics.height() / 2)
+        self._example_pos = (tile_x + tile / 2, tile_y + tile + 8 + line + small_metrics.height() / 2)
 
         # ---- W1 bundle: from the tile's right edge to each hidden unit's thumbnail (or node)
         thumbnail_right = {}
         self._thumbnails: list[QGraphicsPixmapItem] = []
+        self._thumbnail_source: np.ndarray | None = None   # the array the thumbnails show now
         self._thumbnail_frames: list[QGraphicsRectItem] = []
         for position, unit in enumerate(self._thumbnail_units):
             column = position % columns
@@ -391,7 +397,7 @@ class NetworkDiagram(QWidget):
         bundle = QPainterPath()
         connectors = QPainterPath()
         for j, y in enumerate(self._hidden_y):
-            start = QPointF(bundle_x, tile_y + TILE * (0.1 + 0.8 * (j + 0.5) / hidden))
+            start = QPointF(bundle_x, tile_y + tile * (0.1 + 0.8 * (j + 0.5) / hidden))
             end_x = thumbnail_right[j][0] if j in thumbnail_right else hidden_x - radius
             end = QPointF(end_x, y)
             bundle.moveTo(start)
@@ -445,7 +451,7 @@ class NetworkDiagram(QWidget):
             value = self._text(font=self._small, z=6)
             value.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             self._hidden_values.append(value)
-            bias = QGraphicsRectItem(hidden_x - 0.7 * radius - bias_side / 2, y + 0.7 * radius - bias_side / 2,
+            bias = QGraphicsRectItem(hidden_x - 0.8 * radius - bias_side / 2, y + 0.8 * radius - bias_side / 2,
                                      bias_side, bias_side)
             bias.setZValue(6)
             bias.setVisible(radius >= 7)   # on tiny nodes the bias square would read as noise
@@ -505,12 +511,12 @@ class NetworkDiagram(QWidget):
         # ---- captions: layers above (name, then the shape of its activations), parameters below their
         # edges (weights, then biases); each row is pushed apart so that no two captions overlap
         self._caption_rows = [
-            (MARGIN + line / 2, {"input": (tile_x, tile_x + TILE), "hidden": (hidden_x - radius, hidden_x + radius),
+            (MARGIN + line / 2, {"input": (tile_x, tile_x + tile), "hidden": (hidden_x - radius, hidden_x + radius),
                                  "output": (output_x - output_radius, self._probability_right)}),
             (MARGIN + line * 1.5 + 2, None),
-            (top + BODY_HEIGHT + pad + 6 + line / 2, {"W1": (bundle_x, thumbs_x + columns * (size + 4)),
+            (top + body_height + pad + 6 + line / 2, {"W1": (bundle_x, thumbs_x + columns * (size + 4)),
                                                       "W2": (hidden_x + radius, output_x - output_radius)}),
-            (top + BODY_HEIGHT + pad + 8 + line * 1.5, None),
+            (top + body_height + pad + 8 + line * 1.5, None),
         ]
         for row in (1, 3):
             self._caption_rows[row] = (self._caption_rows[row][0], self._caption_rows[row - 1][1])
@@ -520,10 +526,10 @@ class NetworkDiagram(QWidget):
                 self._headers[f"{part}{row % 2}"] = self._text()
         self._thumbnail_note_item = self._text(self._thumbnail_note, self._small, theme.MUTED)
         self._place(self._thumbnail_note_item, bundle_x + (thumbs_x + columns * (size + 4) - bundle_x) / 2,
-                    top + BODY_HEIGHT + pad + 10 + 2 * line + small_metrics.height() / 2, "center")
+                    top + body_height + pad + 10 + 2 * line + small_metrics.height() / 2, "center")
 
         # ---- footer: direction pill, equation, note; then the hover line
-        footer_y = top + BODY_HEIGHT + pad + 16 + 2 * line + small_metrics.height() + line / 2
+        footer_y = top + body_height + pad + 16 + 2 * line + small_metrics.height() + line / 2
         self._direction_box = QGraphicsPathItem()
         self._direction_box.setPen(QPen(Qt.PenStyle.NoPen))
         self._direction_box.setZValue(5)
@@ -595,7 +601,6 @@ class NetworkDiagram(QWidget):
         example = snapshot.example
         names = snapshot.class_names
         lines = self._line_scale
-        self._buffers = []
 
         z1, a1 = _finite(example.z1), _finite(example.a1)
         a2 = _finite(example.a2)
@@ -604,9 +609,7 @@ class NetworkDiagram(QWidget):
         dZ2 = _finite(arrays["dZ2"][:, column]) if "dZ2" in arrays and column is not None else None
 
         # input tile
-        image, buffer = _rgb_image(_lut_rgb(_finite(example.pixels).reshape(28, 28), theme.GRAY_LUT, 0.0, 1.0))
-        self._buffers.append(buffer)
-        self._tile.setPixmap(QPixmap.fromImage(image))
+        self._tile.setPixmap(_pixmap(_lut_rgb(_finite(example.pixels).reshape(28, 28), theme.GRAY_LUT, 0.0, 1.0)))
         label_name = names[example.label] if 0 <= example.label < len(names) else str(example.label)
         self._label_text.setText(f"label: {label_name}")
         self._place(self._label_text, *self._label_pos, "center")
@@ -623,7 +626,7 @@ class NetworkDiagram(QWidget):
         node_pen = QPen(QColor(theme.INK), 1.0 * lines)
         radius = self._geometry["radius"]
         b1 = _finite(arrays["db1"] if phase == "db1" else snapshot.params["b1"])[:, 0]
-        b1_colors = _signed_colors(b1)
+        b1_colors = _colors(_signed_rgb(b1))
         text_colors = _ink_on(fills)
         bias_pen = QPen(color, 2.0 * lines) if "b1" in PHASE_PARTS.get(phase or "", ()) else \
             QPen(QColor(theme.INK), 0.6 * lines)
@@ -653,19 +656,20 @@ class NetworkDiagram(QWidget):
         # thumbnails: W1 rows, or dW1 rows while dW1 is the phase
         rows_name = "dW1" if phase == "dW1" else "W1"
         rows_source = arrays["dW1"] if phase == "dW1" else snapshot.params["W1"]
-        rows = _finite(rows_source[self._thumbnail_units])
-        low, high = theme.symmetric_levels(rows)
-        rgb = _lut_rgb(rows, theme.SIGNED_LUT, low, high).reshape(len(self._thumbnail_units), 28, 28, 3)
         w1_lit = "W1" in PHASE_PARTS.get(phase or "", ())
         frame_pen = QPen(color, 2.0 * lines) if w1_lit else QPen(QColor(theme.MUTED), 0.8 * lines)
-        for position, item in enumerate(self._thumbnails):
-            image, buffer = _rgb_image(rgb[position])
-            self._buffers.append(buffer)
-            item.setPixmap(QPixmap.fromImage(image))
-            unit = self._thumbnail_units[position]
-            item.setToolTip(f"{rows_name} row {unit}: the 784 {'gradients of the ' if phase == 'dW1' else ''}"
-                            f"incoming weights of hidden unit {unit}, as a 28×28 image")
-            self._thumbnail_frames[position].setPen(frame_pen)
+        for frame in self._thumbnail_frames:
+            frame.setPen(frame_pen)
+        # The parameters are immutable and replaced at each update, so the same object means the same picture.
+        if rows_source is not self._thumbnail_source:
+            self._thumbnail_source = rows_source
+            rows = _finite(rows_source[self._thumbnail_units])
+            rgb = _signed_rgb(rows).reshape(len(self._thumbnail_units), 28, 28, 3)
+            for position, item in enumerate(self._thumbnails):
+                item.setPixmap(_pixmap(rgb[position]))
+                unit = self._thumbnail_units[position]
+                item.setToolTip(f"{rows_name} row {unit}: the 784 {'gradients of the ' if phase == 'dW1' else ''}"
+                                f"incoming weights of hidden unit {unit}, as a 28×28 image")
         bundle_color = _with_alpha(color, 120) if w1_lit else _with_alpha(theme.MUTED, 55)
         self._bundle.setPen(QPen(bundle_color, (1.4 if w1_lit else 0.8) * lines))
 
@@ -684,7 +688,7 @@ class NetworkDiagram(QWidget):
         fills = _lut_rgb(a2, theme.SEQUENTIAL_LUT, 0.0, 1.0)
         output_pen = node_pen
         b2 = _finite(arrays["db2"] if phase == "db2" else snapshot.params["b2"])[:, 0]
-        b2_colors = _signed_colors(b2)
+        b2_colors = _colors(_signed_rgb(b2))
         b2_pen = QPen(color, 2.0 * lines) if "b2" in PHASE_PARTS.get(phase or "", ()) else \
             QPen(QColor(theme.INK), 0.6 * lines)
         prediction, label = int(np.argmax(a2)) if a2.size else example.prediction, example.label
@@ -727,13 +731,15 @@ class NetworkDiagram(QWidget):
     def _show_pills(self, pills: list[_Pill], values: np.ndarray | None, header: QGraphicsSimpleTextItem) -> None:
         visible = values is not None and bool(pills)
         header.setVisible(visible)
-        colors = _signed_colors(values) if visible else []
+        rgb = _signed_rgb(values) if visible else np.zeros((0, 3), np.uint8)
+        colors, text_colors = _colors(rgb), _ink_on(rgb)
         for k, pill in enumerate(pills):
             pill.box.setVisible(visible)
             if not visible:
                 continue
             pill.box.setBrush(colors[k])
             pill.text.setText(_number(values[k]))
+            pill.text.setBrush(text_colors[k])
             box, text = pill.box.path().boundingRect(), pill.text.boundingRect()
             pill.text.setPos(box.center().x() - text.width() / 2, box.center().y() - text.height() / 2)
 
@@ -762,7 +768,9 @@ class NetworkDiagram(QWidget):
                 key = f"{part}{row % 2}"
                 item = self._headers[key]
                 item.setText(texts[key])
-                item.setFont(self._bold if row % 2 == 0 or lit.get(key) else self._font)
+                wanted = self._bold if row % 2 == 0 or lit.get(key) else self._font
+                if item.font() != wanted:
+                    item.setFont(wanted)
                 item.setBrush(text_color if lit.get(key) else QColor(theme.INK if row % 2 == 0 else theme.MUTED))
                 width = item.boundingRect().width()
                 x = max((left + right) / 2 - width / 2, right_edge + 12)
@@ -775,8 +783,9 @@ class NetworkDiagram(QWidget):
         fill_alpha = 48 if direction == "update" else 26
         for name, region in self._regions.items():
             region.setVisible(name in parts)
-            region.setBrush(_with_alpha(color, fill_alpha))
-            region.setPen(QPen(_with_alpha(color, 150), 1.5 * self._line_scale))
+            if name in parts:
+                region.setBrush(_with_alpha(color, fill_alpha))
+                region.setPen(QPen(_with_alpha(color, 150), 1.5 * self._line_scale))
 
         # footer
         x = MARGIN
