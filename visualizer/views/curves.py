@@ -1,0 +1,155 @@
+"""Loss and accuracy per iteration, with a marker at the iteration on screen."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from visualizer import theme
+from visualizer.snapshot import Snapshot
+
+
+def style_plot(plot: pg.PlotItem, point_size: float, title: str | None = None) -> None:
+    """Readable axes for a projector: ink-coloured ticks and labels in the theme's font at point_size."""
+    tick_font = theme.font(point_size * 0.9)
+    for name in ("left", "bottom", "right", "top"):
+        axis = plot.getAxis(name)
+        axis.setTickFont(tick_font)
+        axis.setPen(pg.mkPen(theme.MUTED))
+        axis.setTextPen(pg.mkPen(theme.INK))
+        if axis.labelText:
+            axis.setLabel(axis.labelText, **{"font-size": f"{point_size:g}pt", "color": theme.INK})
+    if title is not None:
+        plot.setTitle(title, size=f"{point_size * 1.1:g}pt", color=theme.INK)
+
+
+def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points whose y is a number: pyqtgraph must never see a NaN."""
+    keep = np.isfinite(y)
+    return x[keep], y[keep]
+
+
+class CurvesView(QWidget):
+    """Loss (top) and train / dev accuracy (bottom) against the iteration; a line marks the current one."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("curvesView")
+        self.setAccessibleName("Loss and accuracy curves")
+        self.setToolTip("Cross-entropy loss and accuracy after each iteration; the dashed line is the dev set, "
+                        "the vertical line the iteration on screen")
+        self._point_size = float(theme.BASE_POINT_SIZE)
+        self._line_width = 2.0
+
+        self.readout = QLabel(self)
+        self.readout.setObjectName("curvesReadout")
+        self.readout.setAccessibleName("Loss and accuracy at the marked iteration")
+        self.readout.setToolTip("The values of the last completed iteration")
+        self.readout.setStyleSheet(f"color: {theme.INK};")
+        self.readout.setWordWrap(True)
+
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setBackground(theme.PAPER)
+        self.graphics.setAccessibleName("Loss and accuracy plots")
+        self.graphics.setToolTip("Drag to pan, wheel to zoom, right-click for options")
+        self.graphics.ci.setContentsMargins(4, 4, 12, 4)
+        self.loss_plot = self.graphics.addPlot(row=0, col=0)
+        self.accuracy_plot = self.graphics.addPlot(row=1, col=0)
+        self.accuracy_plot.setXLink(self.loss_plot)
+        self.loss_plot.setLabel("left", "loss")
+        self.accuracy_plot.setLabel("left", "accuracy (%)")
+        self.accuracy_plot.setLabel("bottom", "iteration")
+        self.accuracy_plot.setYRange(0, 100, padding=0.04)
+        self.accuracy_plot.getAxis("left").setTicks([[(value, str(value)) for value in (0, 25, 50, 75, 100)]])
+        # The plots share the x axis; its numbers are written once, under the accuracy.
+        self.loss_plot.getAxis("bottom").setStyle(showValues=False)
+        self.loss_plot.enableAutoRange(y=True)
+        for plot in (self.loss_plot, self.accuracy_plot):
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+
+        self.loss_curve = self.loss_plot.plot(name="loss")
+        self.train_curve = self.accuracy_plot.plot(name="train")
+        self.dev_curve = self.accuracy_plot.plot(name="dev")
+        # Top left: accuracy starts low on the left and climbs to the right, so that corner stays empty.
+        self.legend = pg.LegendItem(offset=(8, 8), labelTextColor=theme.INK,
+                                    brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen(theme.MUTED))
+        self.legend.setParentItem(self.accuracy_plot.getViewBox())
+        self.markers = [pg.InfiniteLine(angle=90, movable=False) for _ in range(2)]
+        self.loss_plot.addItem(self.markers[0], ignoreBounds=True)
+        self.accuracy_plot.addItem(self.markers[1], ignoreBounds=True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(4)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.graphics, 1)
+        self._dev_shown: bool | None = None
+        self._apply_style()
+        self.readout.setText("No iteration completed yet")
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
+        self.setPalette(palette)
+
+    # ------------------------------------------------------------ rendering
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        curves = snapshot.curves
+        x = curves.iterations.astype(float)
+        self.loss_curve.setData(*finite_points(x, curves.loss))
+        self.train_curve.setData(*finite_points(x, 100 * curves.train_accuracy))
+        dev_x, dev_y = finite_points(x, 100 * curves.dev_accuracy)
+        self.dev_curve.setData(dev_x, dev_y)
+        self._show_dev(dev_y.size > 0)
+        for marker in self.markers:
+            marker.setValue(snapshot.iteration)
+        # Keep the marker in view even before the first point exists.
+        right = max(float(snapshot.iteration), float(x[-1]) if x.size else 0.0, 1.0)
+        self.loss_plot.setXRange(0, right, padding=0.03)
+        self.readout.setText(self._readout_text(snapshot))
+
+    def _readout_text(self, snapshot: Snapshot) -> str:
+        if snapshot.loss is None:
+            return f"Iteration {snapshot.iteration} · no iteration completed yet"
+        parts = [f"Iteration {snapshot.iteration}", f"loss {snapshot.loss:.3f}"]
+        if snapshot.train_accuracy is not None:
+            parts.append(f"train {100 * snapshot.train_accuracy:.1f} %")
+        if snapshot.dev_accuracy is not None:
+            parts.append(f"dev {100 * snapshot.dev_accuracy:.1f} %")
+        # Lines break only between the values, never inside one.
+        return " · ".join(part.replace(" ", "\u00a0") for part in parts)
+
+    def _show_dev(self, shown: bool) -> None:
+        if shown == self._dev_shown:
+            return
+        self._dev_shown = shown
+        self.dev_curve.setVisible(shown)
+        self.legend.clear()
+        self.legend.addItem(self.train_curve, "train")
+        if shown:
+            self.legend.addItem(self.dev_curve, "dev")
+
+    # ------------------------------------------------------------ presenter mode
+    def set_presenter_mode(self, on: bool) -> None:
+        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        self._line_width = 4.0 if on else 2.0
+        self._apply_style()
+
+    def _apply_style(self) -> None:
+        size, width = self._point_size, self._line_width
+        self.readout.setFont(theme.font(size * 1.1, bold=True))
+        style_plot(self.loss_plot, size)
+        style_plot(self.accuracy_plot, size)
+        for axis in (self.loss_plot.getAxis("left"), self.accuracy_plot.getAxis("left")):
+            axis.setWidth(int(size * 5))   # the same width, so the two plots' x axes line up
+        self.loss_curve.setPen(pg.mkPen(theme.VERMILLION, width=width))
+        self.train_curve.setPen(pg.mkPen(theme.BLUE, width=width))
+        self.dev_curve.setPen(pg.mkPen(theme.ORANGE, width=width, style=Qt.PenStyle.DashLine))
+        for marker in self.markers:
+            marker.setPen(pg.mkPen(QColor(theme.INK), width=max(1.0, width / 2), style=Qt.PenStyle.DotLine))
+        self.legend.setLabelTextSize(f"{size:g}pt")
+        self._dev_shown = None     # rebuild the legend so its labels take the new size
+        self._show_dev(self.dev_curve.isVisible())

@@ -1,0 +1,195 @@
+"""The equation of the phase just computed, with its live shapes, what it means, and where it sits in the iteration."""
+from __future__ import annotations
+
+from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QFontMetrics, QPainter, QPen
+from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from core import network, optimizers
+from visualizer import theme
+from visualizer.snapshot import Snapshot
+
+# Relative type sizes: the equation is the headline, the rest supports it.
+EQUATION_SCALE = 2.0
+SHAPES_SCALE = 1.3
+TEXT_SCALE = 1.1
+CHIP_SCALE = 0.9
+UPDATE_CHIP_WEIGHT = 1.8
+
+
+def phase_colour(phase: str) -> str:
+    """The colour of a phase's chip: forward, backward, or the update."""
+    if phase in network.FORWARD_PHASES:
+        return theme.FORWARD
+    if phase in network.BACKWARD_PHASES:
+        return theme.BACKWARD
+    return theme.PURPLE
+
+
+def phase_direction(phase: str) -> str:
+    if phase in network.FORWARD_PHASES:
+        return "forward"
+    if phase in network.BACKWARD_PHASES:
+        return "backward"
+    return "gradient descent"
+
+
+def equation_of(phase: str, optimizer: str) -> str:
+    return optimizers.UPDATE_EQUATIONS[optimizer] if phase == "update" else network.EQUATIONS[phase]
+
+
+class PhaseChips(QWidget):
+    """A row of eleven small chips, one per phase: done ones filled, the current one highlighted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("phaseChips")
+        self.setAccessibleName("Phases of one iteration")
+        self.setToolTip("The eleven phases of one iteration: green forward, red backward, purple the update; "
+                        "filled = done, yellow = the phase just computed")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.current = -1
+        self._point_size = float(theme.BASE_POINT_SIZE)
+
+    def set_current(self, index: int) -> None:
+        if index != self.current:
+            self.current = index
+            self.update()
+
+    def set_point_size(self, point_size: float) -> None:
+        self._point_size = point_size
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(11 * 40, int(QFontMetrics(theme.font(self._point_size * CHIP_SCALE)).height() * 1.7))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(11 * 24, self.sizeHint().height())
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        gap = 3.0
+        border = 3.0 if self._point_size > theme.BASE_POINT_SIZE else 1.5
+        # The update chip is wider: its name is twice as long and it is a different kind of step.
+        weights = [UPDATE_CHIP_WEIGHT if phase == "update" else 1.0 for phase in network.PHASES]
+        unit = (self.width() - gap * (len(weights) - 1) - border) / sum(weights)
+        height = self.height() - border
+        # Shrink the type rather than truncate: "dW1" and "dW2" must stay distinguishable.
+        font = theme.font(self._point_size * CHIP_SCALE, bold=True)
+        metrics = QFontMetrics(font)
+        fit = min((unit * weight - 6) / metrics.horizontalAdvance(phase)
+                  for phase, weight in zip(network.PHASES, weights))
+        if fit < 1:
+            font.setPointSizeF(max(5.0, font.pointSizeF() * fit))
+        left = border / 2
+        for index, (phase, weight) in enumerate(zip(network.PHASES, weights)):
+            colour = QColor(phase_colour(phase))
+            rect = QRectF(left, border / 2, unit * weight, height)
+            left += unit * weight + gap
+            if index == self.current:
+                fill, ink = QColor(theme.HIGHLIGHT), QColor(theme.INK)
+            elif index < self.current:
+                fill, ink = colour, QColor("white")
+            else:
+                fill, ink = QColor(theme.PAPER), colour
+            painter.setPen(QPen(colour, border * (2 if index == self.current else 1)))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(rect, 4, 4)
+            painter.setFont(font)
+            painter.setPen(ink)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, phase)
+        painter.end()
+
+
+class EquationView(QWidget):
+    """Large-type equation of the current phase, its shapes with the real m, its meaning and the phase chips."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("equationView")
+        self.setAccessibleName("Equation of the current phase")
+        self.setToolTip("The equation the last step computed, with the real shapes of its arrays")
+        self._point_size = float(theme.BASE_POINT_SIZE)
+
+        self.position_label = self._label("positionLabel", "Which phase of the iteration this is", theme.MUTED)
+        self.chips = PhaseChips(self)
+        self.equation_label = self._label("equationLabel", "The equation of the phase just computed", theme.INK)
+        self.equation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.shapes_label = self._label("shapesLabel", "The shapes of the arrays it multiplies, with the real m",
+                                        theme.INK)
+        self.meaning_label = self._label("meaningLabel", "What the equation means, in one sentence", theme.INK)
+        self.next_label = self._label("nextLabel", "The equation the next step will compute", theme.MUTED)
+        for label in (self.position_label, self.equation_label, self.shapes_label, self.meaning_label,
+                      self.next_label):
+            label.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(8)
+        layout.addWidget(self.position_label)
+        layout.addWidget(self.chips)
+        layout.addSpacing(8)
+        layout.addWidget(self.equation_label)
+        layout.addWidget(self.shapes_label)
+        layout.addSpacing(4)
+        layout.addWidget(self.meaning_label)
+        layout.addSpacing(8)
+        layout.addWidget(self.next_label)
+        layout.addStretch(1)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
+        self.setPalette(palette)
+        self._apply_fonts()
+        self._show_nothing_yet("gd")
+
+    def _label(self, name: str, tip: str, colour: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(name)
+        label.setAccessibleName(tip)
+        label.setToolTip(tip)
+        label.setStyleSheet(f"color: {colour};")
+        return label
+
+    # ------------------------------------------------------------ rendering
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        optimizer = snapshot.config.optimizer
+        record = snapshot.record
+        if record is None:
+            self._show_nothing_yet(optimizer)
+            return
+        self.equation_label.setText(record.equation)
+        # Non-breaking spaces inside each shape, so a line only breaks between operands.
+        self.shapes_label.setText(record.shapes.replace(", ", ",\u00a0"))
+        self.shapes_label.show()
+        self.meaning_label.setText(record.meaning)
+        self.position_label.setText(f"Iteration {record.iteration} · phase {record.index + 1} of "
+                                    f"{len(network.PHASES)} · {phase_direction(record.phase)} · m = {record.m}")
+        self.next_label.setText(f"next: {equation_of(snapshot.next_phase, optimizer)}")
+        self.chips.set_current(record.index)
+
+    def _show_nothing_yet(self, optimizer: str) -> None:
+        self.position_label.setText(f"Nothing computed yet · {len(network.PHASES)} phases per iteration")
+        self.equation_label.setText("Press → to compute the first phase")
+        self.shapes_label.setText("")
+        self.shapes_label.hide()
+        self.meaning_label.setText("Each step computes one equation of the forward pass, the backward pass "
+                                   "or the update, for all m examples of the batch at once.")
+        self.next_label.setText(f"next: {equation_of(network.PHASES[0], optimizer)}")
+        self.chips.set_current(-1)
+
+    # ------------------------------------------------------------ presenter mode
+    def set_presenter_mode(self, on: bool) -> None:
+        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        self._apply_fonts()
+
+    def _apply_fonts(self) -> None:
+        size = self._point_size
+        self.equation_label.setFont(theme.font(size * EQUATION_SCALE, bold=True))
+        self.shapes_label.setFont(theme.font(size * SHAPES_SCALE))
+        self.meaning_label.setFont(theme.font(size * TEXT_SCALE))
+        self.position_label.setFont(theme.font(size * TEXT_SCALE, bold=True))
+        self.next_label.setFont(theme.font(size * TEXT_SCALE))
+        self.chips.set_point_size(size)

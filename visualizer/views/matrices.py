@@ -1,0 +1,283 @@
+"""The arrays the current phase reads and writes, as heat maps laid out like its equation."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from core import network
+from visualizer import theme
+from visualizer.snapshot import Snapshot
+
+COLUMNS = 64            # at most this many examples (columns of an (·, m) array) are drawn
+TILES = 16              # at most this many rows of W1 / dW1 are drawn as 28×28 tiles
+SIDE = 28
+TRANSPOSED = "ᵀ"
+PANELS_PER_ROW = 4
+ROWS = 3
+NARROW = 2              # arrays at most this many columns wide (biases) get a narrow panel
+
+# Each phase as its equation reads: rows of array names (a trailing ᵀ: drawn transposed) and operators.
+LAYOUTS: dict[str, list[list[str]]] = {
+    "Z1": [["W1", "·", "X", "+", "b1"], ["→", "Z1"]],
+    "A1": [["Z1", "g →", "A1"]],
+    "Z2": [["W2", "·", "A1", "+", "b2"], ["→", "Z2"]],
+    "A2": [["Z2", "softmax →", "A2"]],
+    "dZ2": [["A2", "−", "Y", "→", "dZ2"]],
+    "dW2": [["dZ2", "·", "A1ᵀ", "→", "dW2"]],
+    "db2": [["dZ2", "Σⱼ ÷ m →", "db2"]],
+    "dZ1": [["W2ᵀ", "·", "dZ2", "⊙ g′", "Z1"], ["→", "dZ1"]],
+    "dW1": [["dZ1", "·", "Xᵀ"], ["→", "dW1"]],
+    "db1": [["dZ1", "Σⱼ ÷ m →", "db1"]],
+    "update": [["W1_before", "− α ·", "dW1", "→", "W1"], ["W2_before", "− α ·", "dW2", "→", "W2"],
+               ["b1_before", "→", "b1", ",", "b2_before", "→", "b2"]],
+}
+NON_NEGATIVE = {"A2", "Y"}     # A1 too when the activation keeps it ≥ 0 (checked on the values)
+PER_EXAMPLE = {"X", "Y", "Z1", "A1", "Z2", "A2", "dZ2", "dZ1"}    # one column per example: (·, m)
+TILED = {"W1", "dW1", "W1_before"}                                # rows of 784 weights, one per hidden unit
+ARRAY_NAMES = {*PER_EXAMPLE, *network.PARAMETERS, *network.GRADIENT_OF.values()}
+
+
+def is_array(token: str) -> bool:
+    """True for an array token of a layout ("W1", "Xᵀ", "b2_before"), False for an operator."""
+    return token.rstrip(TRANSPOSED).removesuffix("_before") in ARRAY_NAMES
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """"(10, 784)" with a non-breaking space, so a narrow title never breaks inside a shape."""
+    return "(" + ",\u00a0".join(str(n) for n in shape) + ")"
+
+
+def tile_rows(rows: np.ndarray) -> tuple[np.ndarray, int]:
+    """Rows of length 784 as a mosaic of 28×28 tiles with a one-pixel gap of zeros; returns it and the tile count."""
+    count = min(rows.shape[0], TILES)
+    across = min(count, 5 if count <= 10 else 8)
+    down = math.ceil(count / across)
+    mosaic = np.zeros((down * (SIDE + 1) - 1, across * (SIDE + 1) - 1), dtype=np.float32)
+    for position in range(count):
+        row, col = divmod(position, across)
+        mosaic[row * (SIDE + 1):row * (SIDE + 1) + SIDE, col * (SIDE + 1):col * (SIDE + 1) + SIDE] = \
+            rows[position].reshape(SIDE, SIDE)
+    return mosaic, count
+
+
+def display_of(token: str, arrays, m: int) -> tuple[np.ndarray, str, str, bool]:
+    """What to draw for an array token: the bounded image, a title with the real shape, which part is drawn,
+    and whether it is tiled."""
+    transposed = token.endswith(TRANSPOSED)
+    key = token.rstrip(TRANSPOSED)
+    array = arrays[key]
+    name = key.removesuffix("_before")
+    if key.endswith("_before"):
+        title_name = f"{name} before"
+    elif key in network.PARAMETERS and "W1_before" in arrays:
+        title_name = f"{name} after"
+    else:
+        title_name = name + (TRANSPOSED if transposed else "")
+    shape = tuple(reversed(array.shape)) if transposed else tuple(array.shape)
+    title = f"{title_name} {shape_text(shape)}"
+    if key in TILED and not transposed:
+        image, count = tile_rows(array)
+        part = "rows as 28×28 tiles" if count == array.shape[0] else f"first {count} rows as 28×28 tiles"
+        return image, title, part, True
+    if key in PER_EXAMPLE:
+        image = array[:, :COLUMNS]
+        if transposed:
+            image = image.T
+        part = f"first {COLUMNS} {'rows' if transposed else 'columns'}" if m > COLUMNS else ""
+        return image, title, part, False
+    return (array.T if transposed else array), title, "", False
+
+
+class MatrixPanel(QWidget):
+    """One array: a title with its name and real shape, a scale line, and a heat map."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(self)
+        self.title.setWordWrap(True)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom)
+        self.title.setStyleSheet(f"color: {theme.INK};")
+        self.scale = QLabel(self)
+        self.scale.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.scale.setWordWrap(True)
+        self.scale.setStyleSheet(f"color: {theme.MUTED};")
+        self.view = pg.GraphicsView(self)
+        self.view.setBackground(theme.PAPER)
+        self.box = pg.ViewBox(enableMouse=False, invertY=True, defaultPadding=0.0)
+        self.view.setCentralItem(self.box)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.box.addItem(self.image)
+        self.view.setMinimumSize(24, 24)
+        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.scale)
+        layout.addWidget(self.view, 1)
+        self._shape: tuple[int, ...] | None = None
+        self.token = ""
+        self.description = ""
+
+    def show_array(self, token: str, image: np.ndarray, title: str, part: str, tiled: bool) -> None:
+        self.token = token
+        image = np.nan_to_num(image)
+        key = token.rstrip(TRANSPOSED)
+        if key == "X":
+            lut, levels, scale = theme.GRAY_LUT, (0.0, 1.0), "0 … 1"
+        elif key in NON_NEGATIVE or (key == "A1" and image.min(initial=0.0) >= 0):
+            top = max(float(image.max(initial=0.0)), 1e-12)
+            lut, levels, scale = theme.SEQUENTIAL_LUT, (0.0, top), f"0 … {top:.2g}"
+        else:
+            lut, levels = theme.SIGNED_LUT, theme.symmetric_levels(image)
+            scale = f"±{levels[1]:.2g}"
+        self.image.setLookupTable(lut)
+        self.image.setImage(image, autoLevels=False, levels=levels)
+        self.title.setText(title)
+        self.scale.setText(f"{part} · {scale}" if part else scale)
+        self.description = f"{title} — {part}" if part else title
+        self.setToolTip(f"{self.description}; colour scale {scale}")
+        self.setAccessibleName(self.description)
+        if image.shape != self._shape or tiled != self.box.state["aspectLocked"]:
+            self._shape = image.shape
+            self.box.setAspectLocked(tiled)
+            self.box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0)
+        narrow = image.shape[1] <= NARROW
+        self.setMaximumWidth(self._narrow_width if narrow else 16777215)
+
+    def set_point_size(self, point_size: float) -> None:
+        self.title.setFont(theme.font(point_size * 0.95, bold=True))
+        self.scale.setFont(theme.font(point_size * 0.8))
+        self._narrow_width = int(point_size * 6)
+
+
+class MatricesView(QWidget):
+    """Heat maps of every array the current phase reads, an arrow, and the arrays it writes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("matricesView")
+        self.setAccessibleName("Arrays of the current phase")
+        self.setToolTip("The arrays the phase reads and writes, as heat maps with their real shapes: "
+                        "blue negative, white zero, orange positive")
+        self._point_size = float(theme.BASE_POINT_SIZE)
+        self._layout_key: tuple | None = None
+
+        self.heading = QLabel("Arrays of the phase", self)
+        self.heading.setObjectName("matricesHeading")
+        self.heading.setStyleSheet(f"color: {theme.INK};")
+        self.heading.setWordWrap(True)
+        self.placeholder = QLabel("Press → to compute the first phase (Z1 = W1 · X + b1)", self)
+        self.placeholder.setObjectName("matricesPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setStyleSheet(f"color: {theme.MUTED};")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(6)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.placeholder, 1)
+        # A fixed pool, made once: each row alternates operator, panel, operator, … and shows what a phase needs.
+        self.rows: list[QWidget] = []
+        self.panels: list[list[MatrixPanel]] = []
+        self.operators: list[list[QLabel]] = []
+        for _ in range(ROWS):
+            row = QWidget(self)
+            row_layout = QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            row_layout.setSpacing(2)
+            panels, operators = [], []
+            for position in range(PANELS_PER_ROW + 1):
+                operator = QLabel(row)
+                operator.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                operator.setStyleSheet(f"color: {theme.INK};")
+                operator.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+                row_layout.addWidget(operator)
+                operators.append(operator)
+                if position < PANELS_PER_ROW:
+                    panel = MatrixPanel(row)
+                    row_layout.addWidget(panel, 1)
+                    panels.append(panel)
+            layout.addWidget(row, 1)
+            self.rows.append(row)
+            self.panels.append(panels)
+            self.operators.append(operators)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
+        self.setPalette(palette)
+        self._apply_fonts()
+        self._show_nothing()
+
+    # ------------------------------------------------------------ rendering
+    def visible_panels(self) -> list[MatrixPanel]:
+        """The panels on screen, in reading order."""
+        return [panel for row, panels in zip(self.rows, self.panels) if not row.isHidden()
+                for panel in panels if not panel.isHidden()]
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        record = snapshot.record
+        if record is None:
+            self._show_nothing()
+            return
+        self.placeholder.hide()
+        optimizer = snapshot.config.optimizer
+        layout = LAYOUTS[record.phase]
+        key = (record.phase, optimizer)
+        if key != self._layout_key:
+            self._arrange(layout, optimizer)
+            self._layout_key = key
+        for row, tokens in enumerate(layout):
+            arrays = [token for token in tokens if is_array(token)]
+            for panel, token in zip(self.panels[row], arrays):
+                panel.show_array(token, *display_of(token, record.arrays, record.m))
+        self.heading.setText(f"Phase {record.phase} · iteration {record.iteration} · m = {record.m}")
+
+    def _arrange(self, layout: list[list[str]], optimizer: str) -> None:
+        """Show the panels and operators a phase's layout uses, hide the rest (only when the phase changes)."""
+        for row in range(ROWS):
+            tokens = layout[row] if row < len(layout) else []
+            texts: list[str] = [""] * (PANELS_PER_ROW + 1)
+            used = 0
+            for token in tokens:
+                if is_array(token):
+                    used += 1
+                else:
+                    if token.startswith("−") and optimizer != "gd":
+                        token = "step with"
+                    texts[used] = token
+            for position, panel in enumerate(self.panels[row]):
+                panel.setVisible(position < used)
+            for operator, text in zip(self.operators[row], texts):
+                operator.setText(text)
+                operator.setVisible(bool(text))
+            self.rows[row].setVisible(bool(tokens))
+
+    def _show_nothing(self) -> None:
+        self._layout_key = None
+        for row in self.rows:
+            row.hide()
+        self.placeholder.show()
+        self.heading.setText("Arrays of the phase")
+
+    # ------------------------------------------------------------ presenter mode
+    def set_presenter_mode(self, on: bool) -> None:
+        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        self._apply_fonts()
+
+    def _apply_fonts(self) -> None:
+        size = self._point_size
+        self.heading.setFont(theme.font(size * 1.2, bold=True))
+        self.placeholder.setFont(theme.font(size * 1.2))
+        for panels in self.panels:
+            for panel in panels:
+                panel.set_point_size(size)
+        for operators in self.operators:
+            for operator in operators:
+                operator.setFont(theme.font(size * 1.6, bold=True))

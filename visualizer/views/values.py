@@ -1,0 +1,266 @@
+"""The numbers of one example inside the network: Z1, A1, the softmax output, and the output error dZ2."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from core import network
+from visualizer import theme
+from visualizer.snapshot import Snapshot
+from visualizer.views.curves import style_plot
+
+HEAT_COLUMNS = 64         # examples of the batch shown in the A1 heat map
+BAR_GAP = 0.25            # of the three bars per class in A2 − Y = dZ2, each 1/4 of a row high
+
+# One brush per LUT entry, made once: bars are coloured by looking up, not by building brushes per frame.
+SIGNED_BRUSHES = [pg.mkBrush(*colour) for colour in theme.SIGNED_LUT]
+SEQUENTIAL_BRUSHES = [pg.mkBrush(*colour) for colour in theme.SEQUENTIAL_LUT]
+SIGN_BRUSHES = (pg.mkBrush(theme.NEGATIVE), pg.mkBrush(theme.POSITIVE))
+
+
+# The title is the legend: each name in the colour of its bars.
+COMPARISON_TITLE = (f"<span style='color:{theme.MUTED}'>A2</span> − <span style='color:{theme.CORRECT}'>Y</span>"
+                    f" = <span style='color:{theme.NEGATIVE}'>d</span><span style='color:{theme.POSITIVE}'>Z2</span>")
+
+
+def nice_limit(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k at or above value: axis ranges that do not jitter every frame."""
+    if not math.isfinite(value) or value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if step * power >= value * (1 - 1e-9):
+            return step * power
+    return 10.0 * power
+
+
+def lut_brushes(values: np.ndarray, low: float, high: float, brushes: list) -> list:
+    positions = np.clip((values - low) / (high - low if high > low else 1.0), 0.0, 1.0)
+    return [brushes[int(p)] for p in np.round(positions * 255)]
+
+
+def one_hot_column(label: int) -> np.ndarray:
+    column = np.zeros(network.OUTPUTS)
+    column[label] = 1.0
+    return column
+
+
+class ValuesView(QWidget):
+    """Bar charts of Z1, A1, A2 for the selected example, A1 of the batch as a heat map, and A2 − Y = dZ2."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("valuesView")
+        self.setAccessibleName("Values of the example")
+        self.setToolTip("The selected example's numbers in every layer of the network")
+        self._point_size = float(theme.BASE_POINT_SIZE)
+        self._class_names: tuple[str, ...] = ()
+        self._hidden = -1
+        self._heat_shape: tuple[int, int] | None = None
+
+        self.title = QLabel("Values of the example", self)
+        self.title.setObjectName("valuesTitle")
+        self.title.setStyleSheet(f"color: {theme.INK};")
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setBackground(theme.PAPER)
+        self.graphics.setAccessibleName("Bar charts and heat map of the example's values")
+        self.graphics.setToolTip("Z1 and A1: one bar per hidden unit; A2: one bar per class")
+        self.graphics.ci.setContentsMargins(2, 2, 8, 2)
+        self.graphics.ci.setSpacing(6)
+
+        self.z1_plot = self._plot(0, 0, "hidden unit")
+        self.a1_plot = self._plot(0, 1, "hidden unit")
+        self.a2_plot = self._plot(1, 0, "probability")
+        self.dz2_plot = self._plot(1, 1, "value")
+        self.heat_plot = self._plot(2, 0, "example (column of the batch)", colspan=2)
+        self.heat_plot.setLabel("left", "hidden unit")
+        self.dz2_plot.setYLink(self.a2_plot)
+        for plot in (self.a2_plot, self.dz2_plot):
+            plot.getViewBox().invertY(True)
+            plot.setYRange(-0.6, network.OUTPUTS - 0.4, padding=0)
+        self.a2_plot.setXRange(0, 1, padding=0.02)
+        self.dz2_plot.setXRange(-1, 1, padding=0.04)
+        self.dz2_plot.getAxis("left").setStyle(showValues=False)
+        self.heat_plot.getViewBox().invertY(True)
+
+        # A thin outline keeps bars near zero visible: the signed map is white there.
+        outline = pg.mkPen(theme.MUTED, width=1)
+        self.z1_bars = pg.BarGraphItem(x=[], height=[], width=0.8, pen=outline)
+        self.a1_bars = pg.BarGraphItem(x=[], height=[], width=0.8, pen=outline)
+        self.a2_bars = pg.BarGraphItem(x0=0, y=np.arange(network.OUTPUTS), width=np.zeros(network.OUTPUTS),
+                                       height=0.75)
+        self.z1_plot.addItem(self.z1_bars)
+        self.a1_plot.addItem(self.a1_bars)
+        self.a2_plot.addItem(self.a2_bars)
+        for plot in (self.z1_plot, self.dz2_plot):
+            plot.addItem(pg.InfiniteLine(pos=0, angle=90 if plot is self.dz2_plot else 0,
+                                         pen=pg.mkPen(theme.MUTED, width=1)))
+        self.probability_text = pg.TextItem(color=theme.INK, anchor=(0, 0.5))
+        self.a2_plot.addItem(self.probability_text)
+
+        rows = np.arange(network.OUTPUTS, dtype=float)
+        self.comparison_bars = {
+            "A2": pg.BarGraphItem(x0=0, y=rows - BAR_GAP, height=BAR_GAP * 0.9, width=np.zeros(10),
+                                  brush=theme.MUTED, pen=None),
+            "Y": pg.BarGraphItem(x0=0, y=rows, height=BAR_GAP * 0.9, width=np.zeros(10),
+                                 brush=theme.CORRECT, pen=None),
+            "dZ2": pg.BarGraphItem(x0=0, y=rows + BAR_GAP, height=BAR_GAP * 0.9, width=np.zeros(10), pen=None),
+        }
+        for bars in self.comparison_bars.values():
+            self.dz2_plot.addItem(bars)
+        self.comparison_placeholder = pg.TextItem(
+            "Phase dZ2 shows\nthe prediction A2,\nthe truth Y\nand A2 − Y", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.comparison_placeholder.setPos(0, 4.5)
+        self.dz2_plot.addItem(self.comparison_placeholder)
+        self.comparison_shown = False
+        self.comparison_values: dict[str, np.ndarray] = {}
+
+        self.heat_image = pg.ImageItem(axisOrder="row-major")
+        self.heat_image.setLookupTable(theme.SEQUENTIAL_LUT)
+        self.heat_plot.addItem(self.heat_image)
+        self.heat_placeholder = pg.TextItem("A1 appears once phase A1 is computed", color=theme.MUTED,
+                                            anchor=(0.5, 0.5))
+        self.heat_plot.addItem(self.heat_placeholder)
+        self.heat_placeholder.setPos(HEAT_COLUMNS / 2, 5)
+        self.heat_plot.setRange(xRange=(0, HEAT_COLUMNS), yRange=(0, 10), padding=0)
+        self.heat_title = "A1[:, :64]"
+        layout_of = self.graphics.ci.layout
+        layout_of.setRowStretchFactor(0, 4)
+        layout_of.setRowStretchFactor(1, 5)
+        layout_of.setRowStretchFactor(2, 3)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.graphics, 1)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
+        self.setPalette(palette)
+        self._set_comparison_shown(False)
+        self._apply_style()
+
+    def _plot(self, row: int, col: int, bottom: str, colspan: int = 1) -> pg.PlotItem:
+        plot = self.graphics.addPlot(row=row, col=col, colspan=colspan)
+        plot.setLabel("bottom", bottom)
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.getViewBox().disableAutoRange()
+        return plot
+
+    # ------------------------------------------------------------ rendering
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        example = snapshot.example
+        if snapshot.class_names != self._class_names:
+            self._class_names = snapshot.class_names
+            self.a2_plot.getAxis("left").setTicks([list(enumerate(snapshot.class_names))])
+        self._show_hidden(np.nan_to_num(example.z1), np.nan_to_num(example.a1))
+        self._show_probabilities(np.nan_to_num(example.a2), example.label, example.prediction)
+        record = snapshot.record
+        if record is not None and "A1" in record.arrays:
+            self._show_heat(record.arrays["A1"])
+        if snapshot.phase == "dZ2" and record is not None:
+            column = example.column
+            if column is not None and example.subset == "train":
+                A2, Y = record.arrays["A2"][:, column], record.arrays["Y"][:, column]
+                dZ2 = record.arrays["dZ2"][:, column]
+            else:   # the example is not in this batch: the same subtraction for it alone
+                A2, Y = example.a2, one_hot_column(example.label)
+                dZ2 = A2 - Y
+            self._show_comparison(np.nan_to_num(A2), np.nan_to_num(Y), np.nan_to_num(dZ2), example.index)
+        else:
+            self._set_comparison_shown(False)
+
+    def _show_hidden(self, z1: np.ndarray, a1: np.ndarray) -> None:
+        hidden = z1.size
+        units = np.arange(hidden)
+        z_limit = nice_limit(float(np.max(np.abs(z1))) if hidden else 1.0)
+        self.z1_bars.setOpts(x=units, height=z1, brushes=lut_brushes(z1, -z_limit, z_limit, SIGNED_BRUSHES))
+        self.z1_plot.setYRange(-z_limit, z_limit, padding=0.05)
+        if np.min(a1, initial=0.0) < 0:     # tanh, leaky ReLU: A1 is signed too
+            a_limit = nice_limit(float(np.max(np.abs(a1))))
+            self.a1_bars.setOpts(x=units, height=a1, brushes=lut_brushes(a1, -a_limit, a_limit, SIGNED_BRUSHES))
+            self.a1_plot.setYRange(-a_limit, a_limit, padding=0.05)
+        else:
+            a_limit = nice_limit(float(np.max(a1, initial=0.0)))
+            self.a1_bars.setOpts(x=units, height=a1, brushes=lut_brushes(a1, 0, a_limit, SEQUENTIAL_BRUSHES))
+            self.a1_plot.setYRange(0, a_limit, padding=0.05)
+        if hidden != self._hidden:
+            self._hidden = hidden
+            for plot in (self.z1_plot, self.a1_plot):
+                plot.setXRange(-0.6, hidden - 0.4, padding=0)
+
+    def _show_probabilities(self, a2: np.ndarray, label: int, prediction: int) -> None:
+        fill = QColor(theme.SKY)
+        fill.setAlpha(150)
+        brushes = [pg.mkBrush(fill)] * a2.size
+        brushes[prediction] = pg.mkBrush(theme.CORRECT if prediction == label else theme.WRONG)
+        pens = [pg.mkPen(None)] * a2.size
+        pens[label] = pg.mkPen(theme.CORRECT, width=3 if self._point_size <= theme.BASE_POINT_SIZE else 5)
+        self.a2_bars.setOpts(width=a2, brushes=brushes, pens=pens)
+        value = float(a2[prediction])
+        self.probability_text.setText(f"{value:.2f}")
+        # Inside the bar's end when it is long, after it when short, so the number never leaves the plot.
+        self.probability_text.setAnchor((1.05, 0.5) if value > 0.75 else (-0.05, 0.5))
+        self.probability_text.setColor("white" if value > 0.75 else theme.INK)
+        self.probability_text.setPos(value, prediction)
+
+    def _show_heat(self, A1: np.ndarray) -> None:
+        shown = np.nan_to_num(A1[:, :HEAT_COLUMNS])
+        if shown.min(initial=0.0) < 0:
+            self.heat_image.setLookupTable(theme.SIGNED_LUT)
+            levels = theme.symmetric_levels(shown)
+        else:
+            self.heat_image.setLookupTable(theme.SEQUENTIAL_LUT)
+            levels = (0.0, max(float(shown.max(initial=0.0)), 1e-12))
+        self.heat_image.setImage(shown, autoLevels=False, levels=levels)
+        self.heat_placeholder.setVisible(False)
+        if shown.shape != self._heat_shape:
+            self._heat_shape = shown.shape
+            self.heat_plot.setRange(xRange=(0, shown.shape[1]), yRange=(0, shown.shape[0]), padding=0)
+        self.heat_title = f"A1[:, :{HEAT_COLUMNS}] of {tuple(A1.shape)}"
+        self._title_plots()
+
+    def _show_comparison(self, A2: np.ndarray, Y: np.ndarray, dZ2: np.ndarray, index: int) -> None:
+        self.comparison_values = {"A2": A2, "Y": Y, "dZ2": dZ2}
+        self.comparison_bars["A2"].setOpts(width=A2)
+        self.comparison_bars["Y"].setOpts(width=Y)
+        # Full colour by sign: a small error must still be visible, so not the (pale near 0) signed map.
+        self.comparison_bars["dZ2"].setOpts(width=dZ2, brushes=[SIGN_BRUSHES[int(value > 0)] for value in dZ2])
+        self._set_comparison_shown(True)
+
+    def _set_comparison_shown(self, shown: bool) -> None:
+        self.comparison_shown = shown
+        if not shown:
+            self.comparison_values = {}
+        for bars in self.comparison_bars.values():
+            bars.setVisible(shown)
+        self.comparison_placeholder.setVisible(not shown)
+
+    # ------------------------------------------------------------ presenter mode
+    def set_presenter_mode(self, on: bool) -> None:
+        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        self._apply_style()
+
+    def _title_plots(self) -> None:
+        size = self._point_size
+        for plot, title in ((self.z1_plot, "Z1 = W1 · x + b1"), (self.a1_plot, "A1 = g(Z1)"),
+                            (self.a2_plot, "A2 = softmax(Z2)"), (self.dz2_plot, COMPARISON_TITLE),
+                            (self.heat_plot, self.heat_title)):
+            plot.setTitle(title, size=f"{size:g}pt", color=theme.INK, bold=True)
+
+    def _apply_style(self) -> None:
+        size = self._point_size
+        self.title.setFont(theme.font(size * 1.2, bold=True))
+        for plot in (self.z1_plot, self.a1_plot, self.a2_plot, self.dz2_plot, self.heat_plot):
+            style_plot(plot, size)
+        self._title_plots()
+        for item in (self.probability_text, self.comparison_placeholder, self.heat_placeholder):
+            item.setFont(theme.font(size))
