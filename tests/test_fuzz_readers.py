@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, strategies as st  # noqa: E402
+from hypothesis import event, given, strategies as st  # noqa: E402
 
 from core.data import DataError, Dataset, load  # noqa: E402
 
@@ -42,6 +42,7 @@ def load_only_data_errors(path: Path) -> Dataset | None:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert peak < MOST_MEMORY, f"{peak:,} bytes for a file of {path.stat().st_size:,}"
+    event("loaded" if dataset is not None else "refused with a DataError")
     if dataset is not None:
         assert dataset.pixels.ndim == 2 and dataset.pixels.shape[1] == 784
         assert dataset.labels.shape == (dataset.pixels.shape[0],) and dataset.labels.max(initial=0) <= 9
