@@ -390,3 +390,17 @@ def test_the_default_run_learns_the_mnist_sample():
     assert dev_accuracy >= 0.83
     loss = stepper.history.curves.loss
     assert loss[0] > 2 * loss[-1]
+
+
+def test_stepping_back_at_the_very_start_changes_nothing(tiny_split):
+    stepper = Stepper(tiny_split, TrainingConfig())
+    start = copy_state(stepper)
+    assert stepper.step_back_phase() is None and stepper.step_back_iteration() is None
+    assert_same_state(stepper, start)
+    stepper.step_phase()
+    stepper.step_phase()
+    record = stepper.step_back_phase()
+    assert record.phase == "Z1" and stepper.next_phase == "A1"
+    stepper.step_back_phase()
+    assert stepper.phase is None and stepper.next_phase == "Z1"
+    assert_same_state(stepper, start)
