@@ -404,3 +404,16 @@ def test_stepping_back_at_the_very_start_changes_nothing(tiny_split):
     stepper.step_back_phase()
     assert stepper.phase is None and stepper.next_phase == "Z1"
     assert_same_state(stepper, start)
+
+
+def test_given_weights_are_copied_in_the_run_dtype_and_checked(tiny_split):
+    weights = network.init_params(10, "he", np.random.default_rng(3), np.float64)
+    stepper = Stepper(tiny_split, TrainingConfig(), params=weights)
+    for name in PARAMETERS:
+        assert stepper.params[name].dtype == np.float32
+        assert np.array_equal(stepper.params[name], weights[name].astype(np.float32))
+    stepper.run(2)
+    assert not np.array_equal(weights["W1"].astype(np.float32), stepper.params["W1"])
+    assert np.array_equal(weights["W1"], network.init_params(10, "he", np.random.default_rng(3), np.float64)["W1"])
+    with pytest.raises(network.ShapeError, match="the weights have 10 hidden units but the configuration asks for 12"):
+        Stepper(tiny_split, TrainingConfig(hidden=12), params=weights)
