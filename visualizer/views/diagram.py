@@ -325,7 +325,7 @@ class NetworkDiagram(QWidget):
         name_width = max(bold_metrics.horizontalAdvance(name) for name in class_names)
         probability_x = name_x + name_width + 10
         probability_width = metrics.horizontalAdvance("100.0%")
-        pill_width = small_metrics.horizontalAdvance("−0.000") + 12
+        pill_width = small_metrics.horizontalAdvance("−0.0e−00") + 12   # the widest _number writes
         pill_height = small_metrics.height() + 4
         gradient_x = probability_x + probability_width + 12
         tag_x = gradient_x + pill_width + 10
@@ -931,7 +931,7 @@ class NetworkDiagram(QWidget):
             dot.setOpacity(fade)
             dot.setVisible(True)
         if self._glow.isVisible():
-            self._glow.setBrush(_with_alpha(self._glow_color, int(90 * fade)))
+            self._glow.setBrush(_with_alpha(self._glow_color, int(60 * fade)))
         blink = abs(math.cos(2.5 * math.pi * t)) * (1 - t)
         for flash in (*self._flashes, *self._thumbnail_flashes):
             flash.setOpacity(blink)
