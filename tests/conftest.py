@@ -30,5 +30,5 @@ def tiny_split() -> Split:
     # Each class lights up its own band of pixels, plus noise: learnable in a few dozen iterations.
     pixels = rng.integers(0, 60, (250, 784)).astype(np.uint8)
     for row, label in enumerate(labels):
-        pixels[row, label * 78:(label + 1) * 78] = 200
+        pixels[row, int(label) * 78:(int(label) + 1) * 78] = 200
     return split(Dataset("tiny", pixels, labels), dev_size=50, seed=0)
