@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from PyQt6.QtCore import QEasingCurve, QPointF, QRectF, Qt, QVariantAnimation, pyqtSignal
-from PyQt6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPixmap
-from PyQt6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem,
+from PyQt6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PyQt6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem, QGraphicsPathItem,
                              QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsSceneHoverEvent,
                              QGraphicsSceneMouseEvent, QGraphicsSimpleTextItem, QGraphicsView, QVBoxLayout,
                              QWidget)
@@ -125,6 +125,12 @@ def _finite(array: np.ndarray) -> np.ndarray:
     """Views never hand a NaN or an infinity to Qt: the core guarantees finite values, this keeps that promise."""
     array = np.asarray(array, dtype=np.float64)
     return array if np.isfinite(array).all() else np.nan_to_num(array, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _largest(values: np.ndarray, count: int) -> list[tuple[int, int]]:
+    """(row, column) of the count largest entries of a 2-D array, largest first."""
+    flat = np.argsort(values.ravel())[::-1][:count]
+    return [(int(row), int(column)) for row, column in zip(*np.unravel_index(flat, values.shape))]
 
 
 def _rounded(rect: QRectF, radius: float) -> QPainterPath:
@@ -296,7 +302,6 @@ class NetworkDiagram(QWidget):
         metrics, bold_metrics, small_metrics = (QFontMetricsF(f) for f in (self._font, self._bold, self._small))
         self._line_scale = 1.7 if self._presenter else 1.0
         line = metrics.height()
-        self._metrics_small = small_metrics
 
         # ---- geometry (scene units)
         pad = 8.0
@@ -505,8 +510,6 @@ class NetworkDiagram(QWidget):
         self._label_tag = self._text(font=self._bold, color=theme.CORRECT)
         self._prediction_tag = self._text(font=self._bold)
         self._tag_x = tag_x
-        self.label_index: int | None = None
-        self.prediction_index: int | None = None
 
         # ---- captions: layers above (name, then the shape of its activations), parameters below their
         # edges (weights, then biases); each row is pushed apart so that no two captions overlap
@@ -675,7 +678,6 @@ class NetworkDiagram(QWidget):
 
         # W2 edges: colour = sign, width = |w|, alpha by magnitude (dW2 while dW2 is the phase)
         edge_values = _finite(arrays["dW2"] if phase == "dW2" else snapshot.params["W2"])
-        self._edge_values = edge_values
         top = float(np.abs(edge_values).max()) if edge_values.size else 0.0
         levels = np.rint(np.abs(edge_values) * ((EDGE_LEVELS - 1) / (top if top > 0 else 1.0))).astype(int)
         pens = np.where(edge_values < 0, levels, levels + EDGE_LEVELS)
@@ -705,7 +707,6 @@ class NetworkDiagram(QWidget):
             node.setToolTip(f"output {names[i]}: Z2 = {_number(float(_finite(example.z2)[i]))}, "
                             f"A2 = {100 * a2[i]:.1f}%")
         self._show_pills(self._output_pills, dZ2, self._output_pill_header)
-        self.label_index, self.prediction_index = label, prediction
         x_out = self._geometry["output_x"]
         self.label_ring.setVisible(0 <= label < 10)
         if 0 <= label < 10:
@@ -860,8 +861,7 @@ class NetworkDiagram(QWidget):
             self._geometry["output_x"] - self._geometry["output_radius"]
 
         def strongest(weights: np.ndarray) -> list[tuple[int, int]]:
-            flat = np.argsort(_finite(weights).ravel())[::-1][:MAX_PULSES]
-            return [tuple(int(v) for v in np.unravel_index(f, weights.shape)) for f in flat]
+            return _largest(_finite(weights), MAX_PULSES)
 
         def bundle(units: list[int], backward: bool) -> list[tuple[QPointF, QPointF, bool]]:
             return [(self._bundle_ends[j][1], self._bundle_ends[j][0], True) if backward else
@@ -892,7 +892,7 @@ class NetworkDiagram(QWidget):
         lines = self._line_scale
         if "W2_before" in arrays and "W2" in arrays:
             change = np.abs(_finite(arrays["W2"]) - _finite(arrays["W2_before"]))
-            for flash, (i, j) in zip(self._flashes, self._top(change, FLASHED_EDGES)):
+            for flash, (i, j) in zip(self._flashes, _largest(change, FLASHED_EDGES)):
                 flash.setLine(self._edges[i][j].line())
                 flash.setPen(QPen(_with_alpha(theme.HIGHLIGHT, 230), 6 * lines, cap=Qt.PenCapStyle.RoundCap))
                 flash.setVisible(True)
@@ -904,11 +904,6 @@ class NetworkDiagram(QWidget):
                 flash.setRect(rect)
                 flash.setPen(QPen(QColor(theme.HIGHLIGHT), 4 * lines))
                 flash.setVisible(True)
-
-    @staticmethod
-    def _top(values: np.ndarray, count: int) -> list[tuple[int, int]]:
-        flat = np.argsort(values.ravel())[::-1][:count]
-        return [tuple(int(v) for v in np.unravel_index(f, values.shape)) for f in flat]
 
     def _animate(self, value: object) -> None:
         t = float(value)
