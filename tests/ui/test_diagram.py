@@ -240,3 +240,31 @@ def test_no_nan_reaches_the_items(diagram, tiny_split):
         pen = getattr(item, "pen", None)
         if pen is not None:
             assert math.isfinite(pen().widthF())
+
+
+def test_backward_phases_write_the_examples_gradient_beside_the_nodes(diagram, tiny_split):
+    stepper = make_stepper(tiny_split)
+    gradients = {}
+    for phase in network.PHASES:
+        record = stepper.step_phase()
+        diagram.show_snapshot(make_snapshot(stepper, ExampleSelection("train", 4)))
+        gradients[phase] = diagram.gradient_texts()
+        if phase == "dZ2":
+            expected_dZ2 = record.arrays["dZ2"][:, 4]
+        if phase == "dZ1":
+            expected_dZ1 = record.arrays["dZ1"][:, 4]
+    assert gradients["A2"] == ([], [])
+    assert [number(text) for text in gradients["dZ2"][1]] == pytest.approx(expected_dZ2, rel=0.01, abs=0.005)
+    assert gradients["dZ2"][0] == []
+    assert [number(text) for text in gradients["dZ1"][0]] == pytest.approx(expected_dZ1, rel=0.01, abs=0.005)
+
+
+def test_an_example_outside_the_mini_batch_says_so_instead_of_showing_a_gradient(diagram, tiny_split):
+    stepper = Stepper(tiny_split, TrainingConfig(hidden=10, batch_size=20))
+    outside = next(index for index in range(tiny_split.train_size) if index not in stepper.batch_indices(0))
+    for _ in range(5):
+        stepper.step_phase()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection("train", outside)))
+    assert diagram.gradient_texts() == ([], [])
+    assert any("not in the mini-batch" in text for text in diagram.caption_texts())
+    assert "A1 (10, 20)" in diagram.caption_texts()

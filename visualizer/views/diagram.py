@@ -266,6 +266,13 @@ class NetworkDiagram(QWidget):
     def hover_text(self) -> str:
         return self._hover_label.text() if self._built_for else ""
 
+    def gradient_texts(self) -> tuple[list[str], list[str]]:
+        """The dZ1 and dZ2 values written beside the hidden and output nodes (empty lists when not shown)."""
+        if not self._built_for:
+            return [], []
+        return tuple([pill.text.text() for pill in pills if pill.box.isVisible()]
+                     for pills in (self._hidden_pills, self._output_pills))
+
     def caption_texts(self) -> list[str]:
         """Every header and footer caption on screen (for tests and screen readers)."""
         if not self._built_for:
