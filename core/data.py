@@ -515,7 +515,7 @@ def _read_idx_file(path: Path, name: str, dimensions: int) -> bytes:
                 raise DataError(f"{name}: is not an IDX file (it starts with 0x{header[:4].hex()}; an IDX {what} "
                                 f"file starts with 0x{magic:08x})")
             if kind != 0x08:
-                raise DataError(f"{name}: holds {_IDX_TYPES.get(kind, f'type 0x{kind:02x}')} values; only "
+                raise DataError(f"{name}: holds {_IDX_TYPES[kind]} values; only "
                                 "unsigned bytes (0x08), as MNIST, are supported")
             if found_dimensions != dimensions:
                 if dimensions == 3 and found_dimensions == 1:
