@@ -6,7 +6,14 @@ Bad arguments or a file that cannot be used print one line on stderr and exit wi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+# One BLAS thread: the UI thread needs a core of its own, and on two cores a second BLAS thread that spins
+# while the UI paints slows training several-fold. The matrices are small enough that one thread is as fast.
+# Set before NumPy is first imported (below); the user's own setting wins.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 from typing import NoReturn, Sequence
 
 from core import checkpoints, network

@@ -335,6 +335,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ snapshots
     def _received(self, snapshot: Snapshot) -> None:
         self._pending = snapshot
+        if not snapshot.playing:
+            # A step, a pause or a reset answers one key press: show it now, not at the next frame.
+            self.show_pending()
 
     def show_pending(self) -> None:
         """Hand the newest snapshot, if any arrived since the last frame, to every view."""

@@ -217,6 +217,17 @@ def test_open_dataset_switches_data_and_a_broken_file_keeps_the_old(qtbot, windo
     assert window.snapshot.dataset_name == str(other)
 
 
+def test_loading_shows_in_the_status_bar_while_the_window_stays_responsive(qtbot, window, monkeypatch, tmp_path):
+    other = write_kaggle_csv(tmp_path / "other.csv", rows=200, seed=3)
+    answer_file_dialog(monkeypatch, "getOpenFileName", other)
+    with qtbot.waitSignal(window.bridge.busy, timeout=TIMEOUT, check_params_cb=lambda text: text != "") as busy:
+        action(window, "openDataset").trigger()
+    # The window's own slot ran first: the status bar says what is loading.
+    assert window.statusBar().currentMessage() == busy.args[0] == f"loading {other} …"
+    qtbot.waitUntil(lambda: window.snapshot.dataset_name == str(other), timeout=TIMEOUT)
+    assert not window.statusBar().currentMessage().startswith("loading")
+
+
 def test_save_weights_writes_a_file_that_loads_back(qtbot, window, monkeypatch, tmp_path):
     action(window, "stepIteration").trigger()
     wait_for(qtbot, window, 1, "update")
@@ -369,6 +380,18 @@ def test_screenshot_run_writes_the_png_and_exits_cleanly(small_csv, tmp_path):
     assert "QThread" not in result.stderr
     image = QImage(str(shot))
     assert (image.width(), image.height()) == (1000, 700)
+
+
+def test_presenter_flag_starts_full_screen(qapp, small_csv, tmp_path):
+    shot = tmp_path / "presenter.png"
+    result = subprocess.run([sys.executable, "-m", "visualizer", "--data", str(small_csv), "--dev-size", "50",
+                             "--size", "700x500", "--presenter", "--steps", "1", "--screenshot", str(shot)],
+                            capture_output=True, text=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(shot))
+    screen = qapp.primaryScreen().geometry()     # the same offscreen platform as the subprocess
+    assert (image.width(), image.height()) == (screen.width(), screen.height()) != (700, 500)
 
 
 def test_closing_while_playing_in_a_real_process_exits_cleanly(small_csv):
