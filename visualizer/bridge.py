@@ -42,9 +42,19 @@ def one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-def divergence_message(error: Diverged) -> str:
-    return (f"Training {error}. Lower the learning rate in the configuration panel and press Ctrl+R to start "
-            f"again, or go back to iteration {error.iteration} and continue with a smaller one.")
+def last_good_iteration(error: Diverged, earliest: int) -> int:
+    """Where a lower learning rate can still help: before the update that made the parameters blow up.
+
+    A forward or backward phase of iteration N overflows because the update of iteration N − 1 made the
+    parameters huge, so the run goes back to N − 1; an update that would overflow changed nothing yet.
+    """
+    return error.iteration if error.phase == "update" else max(earliest, error.iteration - 1)
+
+
+def divergence_message(error: Diverged, good: int) -> str:
+    what = str(error).split(";")[0]      # "diverged at iteration N: W1 would become infinite … with learning rate α"
+    return (f"Training {what}. Lower the learning rate in the configuration panel and press Ctrl+R to start "
+            f"again, or go back to iteration {good} and continue with a smaller one.")
 
 
 class Worker(QObject):
@@ -90,9 +100,10 @@ class Worker(QObject):
 
     def _diverged(self, error: Diverged) -> None:
         self._stop_playing()
-        message = divergence_message(error)
+        good = last_good_iteration(error, self.stepper.history.earliest)
+        message = divergence_message(error, good)
         self._emit(message, diverged=True)
-        self.diverged.emit(message, error.iteration)
+        self.diverged.emit(message, good)
 
     def _stop_playing(self) -> None:
         self.playing = False

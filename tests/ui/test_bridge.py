@@ -121,6 +121,11 @@ def test_divergence_pauses_and_says_where_and_seek_goes_back(qtbot, bridge):
         bridge.seek(good)
     assert (bridge.latest.iteration, bridge.latest.phases_done, bridge.latest.diverged) == (good, 0, False)
     assert all(np.isfinite(value).all() for value in bridge.latest.params.values())
+    # From there a sensible learning rate trains on without diverging.
+    bridge.set_learning_rate(0.1)
+    bridge.play(good + 3)
+    qtbot.waitUntil(lambda: bridge.latest.iteration == good + 3 and not bridge.latest.playing, timeout=TIMEOUT)
+    assert not bridge.latest.diverged and np.isfinite(bridge.latest.loss)
 
 
 def test_a_broken_dataset_is_reported_and_the_old_one_kept(qtbot, bridge, tmp_path):
