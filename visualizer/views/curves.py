@@ -140,7 +140,7 @@ class CurvesView(QWidget):
 
     def _apply_style(self) -> None:
         size, width = self._point_size, self._line_width
-        self.readout.setFont(theme.font(size * 1.1, bold=True))
+        self.readout.setFont(theme.font(size, bold=True))
         style_plot(self.loss_plot, size)
         style_plot(self.accuracy_plot, size)
         for axis in (self.loss_plot.getAxis("left"), self.accuracy_plot.getAxis("left")):
@@ -150,6 +150,6 @@ class CurvesView(QWidget):
         self.dev_curve.setPen(pg.mkPen(theme.ORANGE, width=width, style=Qt.PenStyle.DashLine))
         for marker in self.markers:
             marker.setPen(pg.mkPen(QColor(theme.INK), width=max(1.0, width / 2), style=Qt.PenStyle.DotLine))
-        self.legend.setLabelTextSize(f"{size:g}pt")
+        self.legend.setLabelTextSize(f"{size * 0.9:g}pt")
         self._dev_shown = None     # rebuild the legend so its labels take the new size
         self._show_dev(self.dev_curve.isVisible())

@@ -10,9 +10,9 @@ from visualizer import theme
 from visualizer.snapshot import Snapshot
 
 # Relative type sizes: the equation is the headline, the rest supports it.
-EQUATION_SCALE = 2.0
-SHAPES_SCALE = 1.3
-TEXT_SCALE = 1.1
+EQUATION_SCALE = 1.8
+SHAPES_SCALE = 1.2
+TEXT_SCALE = 1.0
 CHIP_SCALE = 0.9
 UPDATE_CHIP_WEIGHT = 1.8
 
@@ -121,21 +121,18 @@ class EquationView(QWidget):
                                         theme.INK)
         self.meaning_label = self._label("meaningLabel", "What the equation means, in one sentence", theme.INK)
         self.next_label = self._label("nextLabel", "The equation the next step will compute", theme.MUTED)
-        for label in (self.position_label, self.equation_label, self.shapes_label, self.meaning_label,
-                      self.next_label):
+        for label in (self.position_label, self.equation_label, self.shapes_label, self.meaning_label):
             label.setWordWrap(True)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
-        layout.setSpacing(8)
+        layout.setContentsMargins(12, 4, 12, 4)
+        layout.setSpacing(2)
         layout.addWidget(self.position_label)
         layout.addWidget(self.chips)
-        layout.addSpacing(8)
+        layout.addSpacing(2)
         layout.addWidget(self.equation_label)
         layout.addWidget(self.shapes_label)
-        layout.addSpacing(4)
         layout.addWidget(self.meaning_label)
-        layout.addSpacing(8)
         layout.addWidget(self.next_label)
         layout.addStretch(1)
         self.setAutoFillBackground(True)
@@ -180,6 +177,15 @@ class EquationView(QWidget):
         self.next_label.setText(f"next: {equation_of(network.PHASES[0], optimizer)}")
         self.chips.set_current(-1)
 
+    def minimumSizeHint(self) -> QSize:
+        """Room for every line (the meaning on two), so a splitter never squeezes the labels over each other."""
+        lines = ((self.position_label, 1), (self.equation_label, 1), (self.shapes_label, 1),
+                 (self.meaning_label, 2), (self.next_label, 1))
+        height = sum(QFontMetrics(label.font()).lineSpacing() * count for label, count in lines)
+        margins = self.layout().contentsMargins()
+        height += self.chips.sizeHint().height() + 8 * self.layout().spacing() + margins.top() + margins.bottom()
+        return QSize(self.chips.minimumSizeHint().width() + margins.left() + margins.right(), height)
+
     # ------------------------------------------------------------ presenter mode
     def set_presenter_mode(self, on: bool) -> None:
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
@@ -193,3 +199,4 @@ class EquationView(QWidget):
         self.position_label.setFont(theme.font(size * TEXT_SCALE, bold=True))
         self.next_label.setFont(theme.font(size * TEXT_SCALE))
         self.chips.set_point_size(size)
+        self.updateGeometry()

@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QColor
+from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtGui import QColor, QFontMetrics
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core import network
@@ -17,8 +17,10 @@ COLUMNS = 64            # at most this many examples (columns of an (·, m) arra
 TILES = 16              # at most this many rows of W1 / dW1 are drawn as 28×28 tiles
 SIDE = 28
 TRANSPOSED = "ᵀ"
-PANELS_PER_ROW = 4
-ROWS = 3
+NBSP = "\u00a0"
+PANELS_PER_ROW = 5
+ROWS = 2
+MIN_IMAGE_HEIGHT = 24
 NARROW = 2              # arrays at most this many columns wide (biases) get a narrow panel
 
 # Each phase as its equation reads: rows of array names (a trailing ᵀ: drawn transposed) and operators.
@@ -33,8 +35,9 @@ LAYOUTS: dict[str, list[list[str]]] = {
     "dZ1": [["W2ᵀ", "·", "dZ2", "⊙ g′", "Z1"], ["→", "dZ1"]],
     "dW1": [["dZ1", "·", "Xᵀ"], ["→", "dW1"]],
     "db1": [["dZ1", "Σⱼ ÷ m →", "db1"]],
-    "update": [["W1_before", "− α ·", "dW1", "→", "W1"], ["W2_before", "− α ·", "dW2", "→", "W2"],
-               ["b1_before", "→", "b1", ",", "b2_before", "→", "b2"]],
+    # The bias gradients are not drawn (db1, db2 had their own phases); the operator names them.
+    "update": [["W1_before", "− α ·", "dW1", "→", "W1", ",", "b1_before", "− α·db1 →", "b1"],
+               ["W2_before", "− α ·", "dW2", "→", "W2", ",", "b2_before", "− α·db2 →", "b2"]],
 }
 NON_NEGATIVE = {"A2", "Y"}     # A1 too when the activation keeps it ≥ 0 (checked on the values)
 PER_EXAMPLE = {"X", "Y", "Z1", "A1", "Z2", "A2", "dZ2", "dZ1"}    # one column per example: (·, m)
@@ -49,7 +52,7 @@ def is_array(token: str) -> bool:
 
 def shape_text(shape: tuple[int, ...]) -> str:
     """"(10, 784)" with a non-breaking space, so a narrow title never breaks inside a shape."""
-    return "(" + ",\u00a0".join(str(n) for n in shape) + ")"
+    return "(" + f",{NBSP}".join(str(n) for n in shape) + ")"
 
 
 def tile_rows(rows: np.ndarray) -> tuple[np.ndarray, int]:
@@ -82,7 +85,7 @@ def display_of(token: str, arrays, m: int) -> tuple[np.ndarray, str, str, bool]:
     title = f"{title_name} {shape_text(shape)}"
     if key in TILED and not transposed:
         image, count = tile_rows(array)
-        part = "rows as 28×28 tiles" if count == array.shape[0] else f"first {count} rows as 28×28 tiles"
+        part = "28×28 tiles" if count == array.shape[0] else f"first {count} rows, 28×28 tiles"
         return image, title, part, True
     if key in PER_EXAMPLE:
         image = array[:, :COLUMNS]
@@ -112,7 +115,7 @@ class MatrixPanel(QWidget):
         self.view.setCentralItem(self.box)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)
-        self.view.setMinimumSize(24, 24)
+        self.view.setMinimumSize(24, MIN_IMAGE_HEIGHT)
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -138,7 +141,9 @@ class MatrixPanel(QWidget):
             scale = f"±{levels[1]:.2g}"
         self.image.setLookupTable(lut)
         self.image.setImage(image, autoLevels=False, levels=levels)
-        self.title.setText(title)
+        # Break a narrow title only between the name and the shape: "W1 before" / "(10, 784)".
+        name, _, shape = title.rpartition(" (")
+        self.title.setText(f"{name.replace(' ', NBSP)} ({shape}")
         self.scale.setText(f"{part} · {scale}" if part else scale)
         self.description = f"{title} — {part}" if part else title
         self.setToolTip(f"{self.description}; colour scale {scale}")
@@ -150,10 +155,16 @@ class MatrixPanel(QWidget):
         narrow = image.shape[1] <= NARROW
         self.setMaximumWidth(self._narrow_width if narrow else 16777215)
 
+    def minimumSizeHint(self) -> QSize:
+        """Two title lines, the scale line and a strip of image: titles are never clipped."""
+        title = QFontMetrics(self.title.font()).lineSpacing() * 2
+        scale = QFontMetrics(self.scale.font()).lineSpacing()
+        return QSize(40, title + scale + MIN_IMAGE_HEIGHT + 6)
+
     def set_point_size(self, point_size: float) -> None:
         self.title.setFont(theme.font(point_size * 0.95, bold=True))
         self.scale.setFont(theme.font(point_size * 0.8))
-        self._narrow_width = int(point_size * 6)
+        self._narrow_width = int(point_size * 8)
 
 
 class MatricesView(QWidget):
@@ -250,12 +261,14 @@ class MatricesView(QWidget):
                     used += 1
                 else:
                     if token.startswith("−") and optimizer != "gd":
-                        token = "step with"
+                        token = "step →" if "d" in token else "step with"
                     texts[used] = token
             for position, panel in enumerate(self.panels[row]):
                 panel.setVisible(position < used)
             for operator, text in zip(self.operators[row], texts):
                 operator.setText(text)
+                # Symbols large, worded operators ("− α·db1 →") at text size so they do not crowd the panels.
+                operator.setFont(theme.font(self._point_size * (1.6 if len(text) <= 3 else 1.0), bold=True))
                 operator.setVisible(bool(text))
             self.rows[row].setVisible(bool(tokens))
 
@@ -278,6 +291,6 @@ class MatricesView(QWidget):
         for panels in self.panels:
             for panel in panels:
                 panel.set_point_size(size)
-        for operators in self.operators:
-            for operator in operators:
-                operator.setFont(theme.font(size * 1.6, bold=True))
+        if self._layout_key is not None:      # the operators take the new size now
+            phase, optimizer = self._layout_key
+            self._arrange(LAYOUTS[phase], optimizer)

@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from core import network
 from visualizer import theme
@@ -15,6 +15,7 @@ from visualizer.snapshot import Snapshot
 from visualizer.views.curves import style_plot
 
 HEAT_COLUMNS = 64         # examples of the batch shown in the A1 heat map
+COMPACT_HEIGHT = 420      # below this height (at the base type size) the heat map is left out
 BAR_GAP = 0.25            # of the three bars per class in A2 − Y = dZ2, each 1/4 of a row high
 
 # One brush per LUT entry, made once: bars are coloured by looking up, not by building brushes per frame.
@@ -63,22 +64,20 @@ class ValuesView(QWidget):
         self._hidden = -1
         self._heat_shape: tuple[int, int] | None = None
 
-        self.title = QLabel("Values of the example", self)
-        self.title.setObjectName("valuesTitle")
-        self.title.setStyleSheet(f"color: {theme.INK};")
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setBackground(theme.PAPER)
         self.graphics.setAccessibleName("Bar charts and heat map of the example's values")
         self.graphics.setToolTip("Z1 and A1: one bar per hidden unit; A2: one bar per class")
-        self.graphics.ci.setContentsMargins(2, 2, 8, 2)
-        self.graphics.ci.setSpacing(6)
+        self.graphics.ci.setContentsMargins(0, 0, 6, 0)
+        self.graphics.ci.setSpacing(2)
 
+        # Titles name every plot; axis labels only where the title does not say what the axis is.
         self.z1_plot = self._plot(0, 0, "hidden unit")
         self.a1_plot = self._plot(0, 1, "hidden unit")
-        self.a2_plot = self._plot(1, 0, "probability")
-        self.dz2_plot = self._plot(1, 1, "value")
-        self.heat_plot = self._plot(2, 0, "example (column of the batch)", colspan=2)
-        self.heat_plot.setLabel("left", "hidden unit")
+        self.a2_plot = self._plot(1, 0)
+        self.dz2_plot = self._plot(1, 1)
+        self.heat_plot = self._plot(2, 0, "example", colspan=2)
+        self.heat_plot.setLabel("left", "unit")
         self.dz2_plot.setYLink(self.a2_plot)
         for plot in (self.a2_plot, self.dz2_plot):
             plot.getViewBox().invertY(True)
@@ -113,8 +112,7 @@ class ValuesView(QWidget):
         }
         for bars in self.comparison_bars.values():
             self.dz2_plot.addItem(bars)
-        self.comparison_placeholder = pg.TextItem(
-            "Phase dZ2 shows\nthe prediction A2,\nthe truth Y\nand A2 − Y", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.comparison_placeholder = pg.TextItem("shown in\nphase dZ2", color=theme.MUTED, anchor=(0.5, 0.5))
         self.comparison_placeholder.setPos(0, 4.5)
         self.dz2_plot.addItem(self.comparison_placeholder)
         self.comparison_shown = False
@@ -123,21 +121,26 @@ class ValuesView(QWidget):
         self.heat_image = pg.ImageItem(axisOrder="row-major")
         self.heat_image.setLookupTable(theme.SEQUENTIAL_LUT)
         self.heat_plot.addItem(self.heat_image)
-        self.heat_placeholder = pg.TextItem("A1 appears once phase A1 is computed", color=theme.MUTED,
-                                            anchor=(0.5, 0.5))
+        self.heat_placeholder = pg.TextItem("shown from phase A1 on", color=theme.MUTED, anchor=(0.5, 0.5))
         self.heat_plot.addItem(self.heat_placeholder)
         self.heat_placeholder.setPos(HEAT_COLUMNS / 2, 5)
         self.heat_plot.setRange(xRange=(0, HEAT_COLUMNS), yRange=(0, 10), padding=0)
         self.heat_title = "A1[:, :64]"
         layout_of = self.graphics.ci.layout
-        layout_of.setRowStretchFactor(0, 4)
+        # Small preferred heights, so the rows share the panel by their stretch (the probabilities the most)
+        # instead of each asking for a default-sized plot.
+        for plots, height, stretch in (((self.z1_plot, self.a1_plot), 70, 3), ((self.a2_plot, self.dz2_plot), 120, 5),
+                                       ((self.heat_plot,), 60, 2)):
+            for plot in plots:
+                plot.setMinimumHeight(height)
+                plot.setPreferredHeight(height)
+        layout_of.setRowStretchFactor(0, 3)
         layout_of.setRowStretchFactor(1, 5)
-        layout_of.setRowStretchFactor(2, 3)
+        layout_of.setRowStretchFactor(2, 2)
+        self._compact: bool | None = None
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(4)
-        layout.addWidget(self.title)
+        layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.graphics, 1)
         self.setAutoFillBackground(True)
         palette = self.palette()
@@ -146,14 +149,29 @@ class ValuesView(QWidget):
         self._set_comparison_shown(False)
         self._apply_style()
 
-    def _plot(self, row: int, col: int, bottom: str, colspan: int = 1) -> pg.PlotItem:
+    def _plot(self, row: int, col: int, bottom: str = "", colspan: int = 1) -> pg.PlotItem:
         plot = self.graphics.addPlot(row=row, col=col, colspan=colspan)
-        plot.setLabel("bottom", bottom)
+        if bottom:
+            plot.setLabel("bottom", bottom)
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.getViewBox().disableAutoRange()
         return plot
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Leave out the batch heat map when the panel is too short for five readable plots."""
+        compact = self.height() < COMPACT_HEIGHT * self._point_size / theme.BASE_POINT_SIZE
+        if compact == self._compact:
+            return
+        self._compact = compact
+        self.heat_plot.setVisible(not compact)
+        self.heat_plot.setMinimumHeight(0 if compact else 60)
+        self.heat_plot.setMaximumHeight(0 if compact else 1e6)
 
     # ------------------------------------------------------------ rendering
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -184,18 +202,27 @@ class ValuesView(QWidget):
         z_limit = nice_limit(float(np.max(np.abs(z1))) if hidden else 1.0)
         self.z1_bars.setOpts(x=units, height=z1, brushes=lut_brushes(z1, -z_limit, z_limit, SIGNED_BRUSHES))
         self.z1_plot.setYRange(-z_limit, z_limit, padding=0.05)
+        self._limit_ticks(self.z1_plot, -z_limit, z_limit)
         if np.min(a1, initial=0.0) < 0:     # tanh, leaky ReLU: A1 is signed too
             a_limit = nice_limit(float(np.max(np.abs(a1))))
             self.a1_bars.setOpts(x=units, height=a1, brushes=lut_brushes(a1, -a_limit, a_limit, SIGNED_BRUSHES))
             self.a1_plot.setYRange(-a_limit, a_limit, padding=0.05)
+            self._limit_ticks(self.a1_plot, -a_limit, a_limit)
         else:
             a_limit = nice_limit(float(np.max(a1, initial=0.0)))
             self.a1_bars.setOpts(x=units, height=a1, brushes=lut_brushes(a1, 0, a_limit, SEQUENTIAL_BRUSHES))
             self.a1_plot.setYRange(0, a_limit, padding=0.05)
+            self._limit_ticks(self.a1_plot, 0, a_limit)
         if hidden != self._hidden:
             self._hidden = hidden
             for plot in (self.z1_plot, self.a1_plot):
                 plot.setXRange(-0.6, hidden - 0.4, padding=0)
+
+    @staticmethod
+    def _limit_ticks(plot: pg.PlotItem, low: float, high: float) -> None:
+        """Ticks at the ends and at zero only: short plots stay legible."""
+        values = sorted({low, 0.0, high})
+        plot.getAxis("left").setTicks([[(value, f"{value:g}") for value in values], []])
 
     def _show_probabilities(self, a2: np.ndarray, label: int, prediction: int) -> None:
         fill = QColor(theme.SKY)
@@ -254,13 +281,14 @@ class ValuesView(QWidget):
         for plot, title in ((self.z1_plot, "Z1 = W1 · x + b1"), (self.a1_plot, "A1 = g(Z1)"),
                             (self.a2_plot, "A2 = softmax(Z2)"), (self.dz2_plot, COMPARISON_TITLE),
                             (self.heat_plot, self.heat_title)):
-            plot.setTitle(title, size=f"{size:g}pt", color=theme.INK, bold=True)
+            plot.setTitle(title, size=f"{size:g}pt", color=theme.INK)
 
     def _apply_style(self) -> None:
         size = self._point_size
-        self.title.setFont(theme.font(size * 1.2, bold=True))
         for plot in (self.z1_plot, self.a1_plot, self.a2_plot, self.dz2_plot, self.heat_plot):
             style_plot(plot, size)
         self._title_plots()
+        self._compact = None
+        self._fit_rows()
         for item in (self.probability_text, self.comparison_placeholder, self.heat_placeholder):
             item.setFont(theme.font(size))
