@@ -39,7 +39,7 @@ PHASE_PARTS: dict[str, frozenset[str]] = {
 }
 DIRECTION_CAPTIONS = {"forward": "forward →", "backward": "← backward", "update": "update"}
 
-BODY_HEIGHT = 360.0        # scene units from the first to the last node row
+BODY_HEIGHT = 360.0        # scene units from the first to the last node row (less in a wide, low panel)
 TILE = 130.0               # the input image's side
 BUNDLE_WIDTH = 90.0
 W2_SPAN = 190.0
@@ -222,6 +222,7 @@ class NetworkDiagram(QWidget):
         self._built_for: tuple[int, tuple[str, ...], bool] | None = None
         self._snapshot: Snapshot | None = None
         self._hover_index: int | None = None
+        self._body_height: float | None = None   # chosen from the panel's shape, see _fit_body_to_panel
 
         # Readable state, the same the items show (tooltips cannot be read in a headless test).
         self.highlighted_parts: frozenset[str] = frozenset()
@@ -234,12 +235,32 @@ class NetworkDiagram(QWidget):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         hidden = int(snapshot.params["W1"].shape[0])
         key = (hidden, tuple(snapshot.class_names), self._presenter)
+        self._snapshot = snapshot
         if key != self._built_for:
             self._build(hidden, tuple(snapshot.class_names))
             self._built_for = key
-        self._snapshot = snapshot
+            if self._fit_body_to_panel():   # the build guessed the body height; now the panel's shape is known
+                return
         self._update(snapshot)
         self._start_animation(snapshot)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_body_to_panel()
+
+    def _fit_body_to_panel(self) -> bool:
+        """Rebuild and show again with a body height that gives the scene the panel's shape, when it is off by
+        more than 8 %; True if it did."""
+        if not self._built_for or self._snapshot is None or self.width() < 50 or self.height() < 50:
+            return False
+        wanted = float(np.clip(self._width * self.height() / self.width() - self._height_beside_body,
+                               *self._body_range))
+        if abs(wanted - self._body_height) > 0.08 * self._body_height:
+            self._body_height = wanted
+            self._built_for = None
+            self.show_snapshot(self._snapshot)
+            return True
+        return False
 
     def set_presenter_mode(self, on: bool) -> None:
         self._presenter = bool(on)
@@ -315,7 +336,11 @@ class NetworkDiagram(QWidget):
         # In presenter mode the text doubles and the drawing grows by less, so the text gains on it while the
         # whole still fits a 16:9 panel.
         grow = 1.35 if self._presenter else 1.0
-        body_height, tile = BODY_HEIGHT * grow, TILE * grow
+        # A wide, low panel gets a lower body, so that the scene fills its width and the text stays large;
+        # but the ten output rows always keep room for a line of text each.
+        self._body_range = (10 * (line + 4), BODY_HEIGHT * grow)
+        body_height = float(np.clip(self._body_height or BODY_HEIGHT * grow, *self._body_range))
+        tile = min(TILE * grow, 0.7 * body_height)
         # header rows, the gradient pills' header row, then the node rows from top to top + BODY_HEIGHT
         top = MARGIN + 2 * line + 6 + small_metrics.height() + 4 + pad
         step = body_height / hidden
@@ -579,6 +604,8 @@ class NetworkDiagram(QWidget):
         self._pulses: list[tuple[QPointF, QPointF, bool]] = []   # start, end, curved (a W1 bundle line)
 
         self._width = width
+        self._body_height = body_height
+        self._height_beside_body = height - body_height
         self.scene.setSceneRect(QRectF(0, 0, width, height))
         self.view.fit()
 
