@@ -5,6 +5,7 @@ painting never slows training down and never falls behind it.
 """
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from PyQt6.QtCore import QByteArray, QRect, QSize, Qt, QTimer
@@ -55,6 +56,7 @@ class Banner(QFrame):
         self.text = QLabel()
         self.text.setObjectName(f"{name}Text")
         self.text.setWordWrap(True)
+        self.text.setTextFormat(Qt.TextFormat.RichText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.button = QPushButton()
         self.button.setObjectName(f"{name}Action")
@@ -72,6 +74,7 @@ class Banner(QFrame):
         self.hide()
 
     def show_message(self, text: str, button_text: str | None = None) -> None:
+        """text is rich text (escape what the user or a file supplied)."""
         self.text.setText(text)
         self.button.setVisible(button_text is not None)
         if button_text:
@@ -115,7 +118,6 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ layout
     def _build_centre(self) -> None:
         self.divergence_banner = Banner("divergenceBanner", "#fde7dc", theme.VERMILLION)
-        self.divergence_banner.text.setFont(theme.font(theme.BASE_POINT_SIZE + 2, bold=True))
         self.message_banner = Banner("messageBanner", "#fff4d6", theme.ORANGE)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setObjectName("centreSplitter")
@@ -371,7 +373,9 @@ class MainWindow(QMainWindow):
 
     def _diverged(self, message: str, iteration: int) -> None:
         self._good_iteration = iteration
-        self.divergence_banner.show_message(message, f"Go back to iteration {iteration}")
+        headline, _, rest = message.partition(":")
+        self.divergence_banner.show_message(f"<b>{escape(headline)}.</b> {escape(rest.strip())}",
+                                            f"Go back to iteration {iteration}")
 
     def _go_back(self) -> None:
         self.divergence_banner.hide()
@@ -389,7 +393,7 @@ class MainWindow(QMainWindow):
 
     def show_error(self, text: str) -> None:
         """A one-line message in a non-modal strip; the state of the run is unchanged."""
-        self.message_banner.show_message(text)
+        self.message_banner.show_message(escape(text))
 
     # ------------------------------------------------------------ file actions
     def open_dataset(self) -> None:

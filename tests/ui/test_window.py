@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction, QImage
-from PyQt6.QtWidgets import QComboBox, QDialog, QFileDialog, QLabel, QMessageBox, QPushButton, QSpinBox, QWidget
+from PyQt6.QtWidgets import QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QLabel, QMessageBox, QPushButton, QSpinBox, QWidget
 
 from core import checkpoints
 from tests.ui.conftest import write_kaggle_csv
@@ -166,6 +166,16 @@ def test_ctrl_r_resets_to_iteration_zero_with_the_panel_learning_rate_at_once(qt
     wait_for(qtbot, window, 0, "—")
     assert window.snapshot.alpha == 0.25
     assert not window.findChild(QWidget, "confirmBar").isVisible()
+
+
+def test_typing_a_learning_rate_applies_it(qtbot, window):
+    spin = window.findChild(QDoubleSpinBox, "learningRateSpin")
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "2.5e-3")
+    press(qtbot, spin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: label(window, "learningRateLabel") == "α = 0.0025", timeout=TIMEOUT)
+    assert spin.text() == "0.0025"
 
 
 def test_a_hidden_width_change_asks_inline_and_apply_restarts_with_it(qtbot, window):
@@ -329,6 +339,7 @@ def test_closing_while_playing_stops_the_worker(qtbot, window):
 
 def test_divergence_pauses_shows_the_banner_and_going_back_works(qtbot, make_window):
     window = make_window("--alpha", "1e20")     # 1e6 only makes the loss huge; 1e20 overflows float32
+    assert window.findChild(QDoubleSpinBox, "learningRateSpin").text() == "1e+20"
     action(window, "playPause").trigger()
     banner = window.findChild(QWidget, "divergenceBanner")
     qtbot.waitUntil(banner.isVisible, timeout=TIMEOUT)

@@ -5,7 +5,8 @@ optimizer, batch size, seed, dtype) restarts training, so it first asks, inline 
 """
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtGui import QValidator
 from PyQt6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
                              QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -19,6 +20,35 @@ MAX_HIDDEN = 128        # the views are designed for H from 1 to 128
 
 LABELS = {"hidden": "hidden width", "activation": "activation", "init": "initialisation", "optimizer": "optimizer",
           "batch_size": "batch size", "seed": "seed", "dtype": "precision"}
+
+
+class LearningRateSpin(QDoubleSpinBox):
+    """α from 1e-6 to 1e30, written as people write it (0.1, 2.5e-05, 1e+20) rather than with fixed decimals."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setDecimals(12)
+        self.setRange(1e-6, 1e30)
+        self.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+        self.setKeyboardTracking(False)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:.6g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text: str, position: int):
+        try:
+            value = float(text)
+        except ValueError:
+            # A half-typed number such as "1e" or "0." may still become one.
+            return QValidator.State.Intermediate, text, position
+        within = self.minimum() <= value <= self.maximum()
+        return (QValidator.State.Acceptable if within else QValidator.State.Intermediate), text, position
 
 
 def _described(widget: QWidget, name: str, tip: str) -> QWidget:
@@ -47,12 +77,8 @@ class ConfigPanel(QWidget):
         self.activation = self._combo("activationCombo", "Activation g in A1 = g(Z1)", ACTIVATIONS)
         self.init = self._combo("initCombo", "Initialisation: how W1 and W2 start", INITS)
         self.optimizer = self._combo("optimizerCombo", "Optimizer: the update rule", OPTIMIZERS)
-        self.learning_rate = _described(QDoubleSpinBox(), "learningRateSpin",
+        self.learning_rate = _described(LearningRateSpin(), "learningRateSpin",
                                         "Learning rate α: applies from the next iteration")
-        self.learning_rate.setDecimals(5)
-        self.learning_rate.setRange(1e-5, 1e6)
-        self.learning_rate.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.learning_rate.setKeyboardTracking(False)
         self.batch_size = _described(QSpinBox(), "batchSizeSpin", "Batch size: examples per iteration (0 = all)")
         self.batch_size.setRange(0, 1_000_000)
         self.batch_size.setSpecialValueText("full batch")
