@@ -1,0 +1,170 @@
+"""Milliseconds per full-batch training iteration, measured interleaved in one run, and the ratios.
+
+    python bench/bench_core.py [--data fashion-mnist|mnist-sample] [--iterations 20] [--profile]
+
+Engines: the notebook's own NumPy code (float64, written as its equations), the project's Stepper (phase
+path, float32), FastTrainer (float32, each backend available) and, when torch is importable, PyTorch on the
+CPU (float32, nn.Linear + autograd + optim.SGD). Every engine runs one iteration in turn, so a busy machine
+slows them alike; each reports the median of its timed iterations after two warm-up iterations.
+The bars (from the speed issue): FastTrainer ≤ 0.40 × the notebook, and faster than PyTorch.
+--profile adds where the Stepper's time goes (cProfile of its iterations).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core import data  # noqa: E402
+from core.config import TrainingConfig  # noqa: E402
+from core.fast import FastTrainer, numba_available  # noqa: E402
+from core.stepper import Stepper  # noqa: E402
+
+NOTEBOOK_BAR = 0.40   # ours must take at most this fraction of the notebook's time
+
+
+def notebook_engine(X: np.ndarray, Y: np.ndarray, seed: int) -> Callable[[], None]:
+    """The notebook's iteration, verbatim: float64, one_hot rebuilt each time, np.sum over all of dZ."""
+    rng = np.random.default_rng(seed)
+    params = {"W1": rng.random((10, 784)) - 0.5, "b1": rng.random((10, 1)) - 0.5,
+              "W2": rng.random((10, 10)) - 0.5, "b2": rng.random((10, 1)) - 0.5}
+    m = X.shape[1]
+
+    def ReLU(Z):
+        return np.maximum(Z, 0)
+
+    def softmax(Z):
+        return np.exp(Z) / sum(np.exp(Z))
+
+    def one_hot(Y):
+        one_hot_Y = np.zeros((Y.size, Y.max() + 1))
+        one_hot_Y[np.arange(Y.size), Y] = 1
+        return one_hot_Y.T
+
+    def ReLU_deriv(Z):
+        return Z > 0
+
+    def iteration() -> None:
+        W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+        Z1 = W1.dot(X) + b1
+        A1 = ReLU(Z1)
+        Z2 = W2.dot(A1) + b2
+        A2 = softmax(Z2)
+        one_hot_Y = one_hot(Y)
+        dZ2 = A2 - one_hot_Y
+        dW2 = 1 / m * dZ2.dot(A1.T)
+        db2 = 1 / m * np.sum(dZ2)
+        dZ1 = W2.T.dot(dZ2) * ReLU_deriv(Z1)
+        dW1 = 1 / m * dZ1.dot(X.T)
+        db1 = 1 / m * np.sum(dZ1)
+        params["W1"] = W1 - 0.1 * dW1
+        params["b1"] = b1 - 0.1 * db1
+        params["W2"] = W2 - 0.1 * dW2
+        params["b2"] = b2 - 0.1 * db2
+
+    return iteration
+
+
+def torch_engine(X_rows: np.ndarray, labels: np.ndarray, seed: int) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(784, 10), torch.nn.ReLU(), torch.nn.Linear(10, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_function = torch.nn.CrossEntropyLoss()
+    inputs = torch.from_numpy(np.ascontiguousarray(X_rows, dtype=np.float32))
+    targets = torch.from_numpy(labels.astype(np.int64))
+
+    def iteration() -> None:
+        optimizer.zero_grad()
+        loss = loss_function(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+
+    return iteration
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default="fashion-mnist", choices=("fashion-mnist", "mnist-sample"))
+    parser.add_argument("--iterations", type=int, default=20, help="timed iterations per engine (default 20)")
+    parser.add_argument("--profile", action="store_true", help="also profile the Stepper's iterations")
+    options = parser.parse_args(argv)
+
+    dataset = data.load(options.data)
+    split = data.split(dataset, dev_size=1000, seed=0)
+    m = split.train_size
+    print(f"{options.data}: {m:,} training examples × 784, hidden 10, full batch, "
+          f"{options.iterations} timed iterations each (median), measured interleaved")
+
+    config = TrainingConfig(hidden=10, dtype="float32")
+    engines: dict[str, Callable[[], object]] = {
+        # The notebook's X: pixels / 255 in float64, the same columns as the split's.
+        "notebook (NumPy float64)": notebook_engine(data.split(dataset, dev_size=1000, seed=0, dtype=np.float64
+                                                               ).X_train, split.labels_train, seed=0),
+    }
+    stepper = Stepper(split, config)
+    engines["Stepper (phases, float32)"] = stepper.step_iteration
+    backends = ["numba", "numpy"] if numba_available() else ["numpy"]
+    for backend in backends:
+        engines[f"FastTrainer {backend} (float32)"] = FastTrainer(split, config, backend=backend).step
+    torch = torch_engine(split.X_train.T, split.labels_train, seed=0)
+    if torch is not None:
+        engines["PyTorch CPU (float32)"] = torch
+    else:
+        print("(torch is not importable: no PyTorch row)")
+
+    times: dict[str, list[float]] = {name: [] for name in engines}
+    for round_number in range(options.iterations + 2):
+        for name, iteration in engines.items():
+            start = time.perf_counter()
+            iteration()
+            if round_number >= 2:   # the first two warm up (numba loads its compiled code, caches fill)
+                times[name].append(time.perf_counter() - start)
+    median = {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+    notebook = median["notebook (NumPy float64)"]
+    torch_ms = median.get("PyTorch CPU (float32)")
+    ours = f"FastTrainer {backends[0]} (float32)"
+    rows = []
+    for name, ms in median.items():
+        rows.append((name, f"{ms:.1f}", f"{notebook / ms:.2f}×", f"{torch_ms / ms:.2f}×" if torch_ms else "–"))
+    print()
+    print("| engine | ms / iteration | notebook ÷ engine | PyTorch ÷ engine |")
+    print("| --- | ---: | ---: | ---: |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print()
+    ratio = median[ours] / notebook
+    print(f"{ours}: {ratio:.2f} × the notebook's time (bar ≤ {NOTEBOOK_BAR:.2f}): "
+          f"{'met' if ratio <= NOTEBOOK_BAR else 'NOT met'}")
+    if torch_ms:
+        print(f"{ours}: {median[ours]:.1f} ms vs PyTorch {torch_ms:.1f} ms (bar: faster): "
+              f"{'met' if median[ours] < torch_ms else 'NOT met'}")
+
+    if options.profile:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        stepper.run(options.iterations)
+        profiler.disable()
+        report = io.StringIO()
+        pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(15)
+        print(f"\nWhere the Stepper's time goes ({options.iterations} iterations, sorted by own time):")
+        print(report.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
