@@ -268,3 +268,27 @@ def test_an_example_outside_the_mini_batch_says_so_instead_of_showing_a_gradient
     assert diagram.gradient_texts() == ([], [])
     assert any("not in the mini-batch" in text for text in diagram.caption_texts())
     assert "A1 (10, 20)" in diagram.caption_texts()
+
+
+@pytest.mark.parametrize("presenter", [False, True], ids=["normal", "presenter"])
+@pytest.mark.parametrize("size", [(640, 250), (704, 432), (1056, 648)], ids=lambda size: "x".join(map(str, size)))
+def test_no_two_texts_overlap_and_a_wide_panel_is_filled(diagram, qtbot, tiny_split, size, presenter):
+    fashion = dataclasses.replace(tiny_split, class_names=FASHION_NAMES)   # the longest class names
+    stepper = make_stepper(fashion)
+    for _ in range(5):
+        stepper.step_phase()   # dZ2: the gradient pills and both markers are on screen
+    diagram.set_presenter_mode(presenter)
+    diagram.resize(*size)
+    qtbot.waitUntil(lambda: diagram.view.viewport().width() == size[0], timeout=SIGNAL_TIMEOUT_MS)
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection("train", 3)))
+    texts = [item for item in diagram.scene.items()
+             if isinstance(item, QGraphicsSimpleTextItem) and item.isVisible() and item.text()]
+    boxes = [(item.text(), item.sceneBoundingRect().adjusted(1, 1, -1, -1)) for item in texts]
+    for k, (text, box) in enumerate(boxes):
+        assert diagram.scene.sceneRect().contains(box), text
+        for other, other_box in boxes[k + 1:]:
+            assert not box.intersects(other_box), (text, other)
+    # The scene takes the panel's shape unless the ten output rows would get too low for their text.
+    scene = diagram.scene.sceneRect()
+    panel_aspect, scene_aspect = size[0] / size[1], scene.width() / scene.height()
+    assert scene_aspect == pytest.approx(panel_aspect, rel=0.1) or scene_aspect < panel_aspect

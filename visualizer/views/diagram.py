@@ -338,7 +338,7 @@ class NetworkDiagram(QWidget):
         grow = 1.35 if self._presenter else 1.0
         # A wide, low panel gets a lower body, so that the scene fills its width and the text stays large;
         # but the ten output rows always keep room for a line of text each.
-        self._body_range = (10 * (line + 4), BODY_HEIGHT * grow)
+        self._body_range = (10 * (line + 4), 1.6 * BODY_HEIGHT * grow)
         body_height = float(np.clip(self._body_height or BODY_HEIGHT * grow, *self._body_range))
         tile = min(TILE * grow, 0.7 * body_height)
         # header rows, the gradient pills' header row, then the node rows from top to top + BODY_HEIGHT
