@@ -102,8 +102,8 @@ EXPECTED_TITLES = {
     "dZ1": ["W2ᵀ (10, 10)", "dZ2 (10, 200)", "Z1 (10, 200)", "dZ1 (10, 200)"],
     "dW1": ["dZ1 (10, 200)", "Xᵀ (200, 784)", "dW1 (10, 784)"],
     "db1": ["dZ1 (10, 200)", "db1 (10, 1)"],
-    "update": ["W1 before (10, 784)", "dW1 (10, 784)", "W1 after (10, 784)", "b1 before (10, 1)", "b1 after (10, 1)",
-               "W2 before (10, 10)", "dW2 (10, 10)", "W2 after (10, 10)", "b2 before (10, 1)", "b2 after (10, 1)"],
+    "update": ["W1 before (10, 784)", "dW1 (10, 784)", "W1 after (10, 784)", "b1 (10, 1)",
+               "W2 before (10, 10)", "dW2 (10, 10)", "W2 after (10, 10)", "b2 (10, 1)"],
 }
 
 
@@ -147,6 +147,10 @@ def test_update_shows_the_weights_before_and_after_the_step(qtbot, make_view, st
     assert not np.allclose(before, after)
     # With plain gradient descent the step is −α·dW1, drawn between them.
     np.testing.assert_allclose(after - before, -0.5 * tile_rows(record.arrays["dW1"])[0], atol=1e-6)
+    assert plain(panels["b1 (10, 1)"].description) == "b1 (10, 1) — before | after"
+    biases = panels["b1 (10, 1)"].image.image
+    np.testing.assert_allclose(biases[:, 0], record.arrays["b1_before"][:, 0])
+    np.testing.assert_allclose(biases[:, 1], stepper.params["b1"][:, 0])
 
 
 # ------------------------------------------------------------------ equation

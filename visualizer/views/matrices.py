@@ -18,7 +18,7 @@ TILES = 16              # at most this many rows of W1 / dW1 are drawn as 28×28
 SIDE = 28
 TRANSPOSED = "ᵀ"
 NBSP = "\u00a0"
-PANELS_PER_ROW = 5
+PANELS_PER_ROW = 4
 ROWS = 2
 MIN_IMAGE_HEIGHT = 24
 NARROW = 2              # arrays at most this many columns wide (biases) get a narrow panel
@@ -36,8 +36,9 @@ LAYOUTS: dict[str, list[list[str]]] = {
     "dW1": [["dZ1", "·", "Xᵀ"], ["→", "dW1"]],
     "db1": [["dZ1", "Σⱼ ÷ m →", "db1"]],
     # The bias gradients are not drawn (db1, db2 had their own phases); the operator names them.
-    "update": [["W1_before", "− α ·", "dW1", "→", "W1", ",", "b1_before", "− α·db1 →", "b1"],
-               ["W2_before", "− α ·", "dW2", "→", "W2", ",", "b2_before", "− α·db2 →", "b2"]],
+    # A bias before and after share one small panel, two columns side by side ("b1_before|b1").
+    "update": [["W1_before", "− α ·", "dW1", "→", "W1", ",", "b1_before|b1"],
+               ["W2_before", "− α ·", "dW2", "→", "W2", ",", "b2_before|b2"]],
 }
 NON_NEGATIVE = {"A2", "Y"}     # A1 too when the activation keeps it ≥ 0 (checked on the values)
 PER_EXAMPLE = {"X", "Y", "Z1", "A1", "Z2", "A2", "dZ2", "dZ1"}    # one column per example: (·, m)
@@ -47,7 +48,7 @@ ARRAY_NAMES = {*PER_EXAMPLE, *network.PARAMETERS, *network.GRADIENT_OF.values()}
 
 def is_array(token: str) -> bool:
     """True for an array token of a layout ("W1", "Xᵀ", "b2_before"), False for an operator."""
-    return token.rstrip(TRANSPOSED).removesuffix("_before") in ARRAY_NAMES
+    return token.rstrip(TRANSPOSED).split("|")[0].removesuffix("_before") in ARRAY_NAMES
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -71,6 +72,10 @@ def tile_rows(rows: np.ndarray) -> tuple[np.ndarray, int]:
 def display_of(token: str, arrays, m: int) -> tuple[np.ndarray, str, str, bool]:
     """What to draw for an array token: the bounded image, a title with the real shape, which part is drawn,
     and whether it is tiled."""
+    if "|" in token:
+        before, after = token.split("|")
+        pair = np.hstack([arrays[before], arrays[after]])
+        return pair, f"{after} {shape_text(arrays[after].shape)}", "before | after", False
     transposed = token.endswith(TRANSPOSED)
     key = token.rstrip(TRANSPOSED)
     array = arrays[key]
@@ -126,11 +131,12 @@ class MatrixPanel(QWidget):
         self._shape: tuple[int, ...] | None = None
         self.token = ""
         self.description = ""
+        self.narrow = False
 
     def show_array(self, token: str, image: np.ndarray, title: str, part: str, tiled: bool) -> None:
         self.token = token
         image = np.nan_to_num(image)
-        key = token.rstrip(TRANSPOSED)
+        key = token.rstrip(TRANSPOSED).split("|")[0]
         if key == "X":
             lut, levels, scale = theme.GRAY_LUT, (0.0, 1.0), "0 … 1"
         elif key in NON_NEGATIVE or (key == "A1" and image.min(initial=0.0) >= 0):
@@ -141,9 +147,7 @@ class MatrixPanel(QWidget):
             scale = f"±{levels[1]:.2g}"
         self.image.setLookupTable(lut)
         self.image.setImage(image, autoLevels=False, levels=levels)
-        # Break a narrow title only between the name and the shape: "W1 before" / "(10, 784)".
-        name, _, shape = title.rpartition(" (")
-        self.title.setText(f"{name.replace(' ', NBSP)} ({shape}")
+        self.title.setText(title)      # a narrow one wraps between words, never inside the shape
         self.scale.setText(f"{part} · {scale}" if part else scale)
         self.description = f"{title} — {part}" if part else title
         self.setToolTip(f"{self.description}; colour scale {scale}")
@@ -153,7 +157,17 @@ class MatrixPanel(QWidget):
             self.box.setAspectLocked(tiled)
             self.box.setRange(xRange=(0, image.shape[1]), yRange=(0, image.shape[0]), padding=0)
         narrow = image.shape[1] <= NARROW
-        self.setMaximumWidth(self._narrow_width if narrow else 16777215)
+        if narrow != self.narrow:
+            self.narrow = narrow
+            # A bias column needs little width; the room goes to the matrices beside it.
+            self.parentWidget().layout().setStretchFactor(self, 0 if narrow else 1)
+        if narrow:      # as wide as its two text lines, no wider
+            width = max(QFontMetrics(self.title.font()).horizontalAdvance(self.title.text()),
+                        QFontMetrics(self.scale.font()).horizontalAdvance(self.scale.text())) + 12
+        else:
+            width = 16777215
+        if width != self.maximumWidth():
+            self.setMaximumWidth(width)
 
     def minimumSizeHint(self) -> QSize:
         """Two title lines, the scale line and a strip of image: titles are never clipped."""
@@ -164,7 +178,6 @@ class MatrixPanel(QWidget):
     def set_point_size(self, point_size: float) -> None:
         self.title.setFont(theme.font(point_size * 0.95, bold=True))
         self.scale.setFont(theme.font(point_size * 0.8))
-        self._narrow_width = int(point_size * 8)
 
 
 class MatricesView(QWidget):
@@ -267,7 +280,7 @@ class MatricesView(QWidget):
                 panel.setVisible(position < used)
             for operator, text in zip(self.operators[row], texts):
                 operator.setText(text)
-                # Symbols large, worded operators ("− α·db1 →") at text size so they do not crowd the panels.
+                # Symbols large, worded operators ("−α·db1 →") at text size so they do not crowd the panels.
                 operator.setFont(theme.font(self._point_size * (1.6 if len(text) <= 3 else 1.0), bold=True))
                 operator.setVisible(bool(text))
             self.rows[row].setVisible(bool(tokens))
