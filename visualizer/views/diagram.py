@@ -226,7 +226,7 @@ class NetworkDiagram(QWidget):
 
         # Readable state, the same the items show (tooltips cannot be read in a headless test).
         self.highlighted_parts: frozenset[str] = frozenset()
-        self.hidden_texts: list[str] = []
+        self._hidden_numbers: dict[str, np.ndarray] = {}   # per hidden unit, written out only on hover
         self.hidden_nodes: list[HiddenNode] = []
         self.output_name_items: list[QGraphicsSimpleTextItem] = []
         self.hidden_width = 0
@@ -481,6 +481,7 @@ class NetworkDiagram(QWidget):
         show_hidden_pills = step >= pill_height + 2
         for j, y in enumerate(self._hidden_y):
             node = HiddenNode(j, self)
+            node.setToolTip(f"hidden unit {j}: hover to read its Z1 and A1, click to select it")
             node.setRect(QRectF(hidden_x - radius, y - radius, 2 * radius, 2 * radius))
             node.setZValue(5)
             self.scene.addItem(node)
@@ -497,7 +498,6 @@ class NetworkDiagram(QWidget):
             self._hidden_biases.append(bias)
             if show_hidden_pills:
                 self._hidden_pills.append(self._pill(QPointF(hidden_x + radius + 4, y)))
-        self.hidden_texts = [""] * hidden
         self._hidden_pill_header = self._text("dZ1", self._small, theme.BACKWARD)
         pill_header_y = top - pad - small_metrics.height() / 2 - 2
         self._place(self._hidden_pill_header, hidden_x + radius + 4 + pill_width / 2, pill_header_y, "center")
@@ -640,7 +640,7 @@ class NetworkDiagram(QWidget):
         lines = self._line_scale
 
         z1, a1 = _finite(example.z1), _finite(example.a1)
-        a2 = _finite(example.a2)
+        z2, a2 = _finite(example.z2), _finite(example.a2)
         column = example.column
         dZ1 = _finite(arrays["dZ1"][:, column]) if "dZ1" in arrays and column is not None else None
         dZ2 = _finite(arrays["dZ2"][:, column]) if "dZ2" in arrays and column is not None else None
@@ -681,12 +681,9 @@ class NetworkDiagram(QWidget):
             bias = self._hidden_biases[j]
             bias.setBrush(b1_colors[j])
             bias.setPen(bias_pen)
-            description = [f"hidden unit {j}", f"Z1 = {_number(z1[j])}", f"A1 = {_number(a1[j])}",
-                           f"{'db1' if phase == 'db1' else 'b1'} = {_number(b1[j])}"]
-            if dZ1 is not None:
-                description.append(f"dZ1 = {_number(dZ1[j])}")
-            self.hidden_texts[j] = " · ".join(description)
-            node.setToolTip("\n".join(description) + "\nclick to select this unit")
+        self._hidden_numbers = {"Z1": z1, "A1": a1, "db1" if phase == "db1" else "b1": b1}
+        if dZ1 is not None:
+            self._hidden_numbers["dZ1"] = dZ1
         self._show_pills(self._hidden_pills, dZ1, self._hidden_pill_header)
         self._hover(self._hover_index)
 
@@ -738,7 +735,7 @@ class NetworkDiagram(QWidget):
             self._output_biases[i].setBrush(b2_colors[i])
             self._output_biases[i].setPen(b2_pen)
             self._output_biases[i].setToolTip(f"{'db2' if phase == 'db2' else 'b2'}[{i}] = {_number(b2[i])}")
-            node.setToolTip(f"output {names[i]}: Z2 = {_number(float(_finite(example.z2)[i]))}, "
+            node.setToolTip(f"output {names[i]}: Z2 = {_number(z2[i])}, "
                             f"A2 = {100 * a2[i]:.1f}%")
         self._show_pills(self._output_pills, dZ2, self._output_pill_header)
         x_out = self._geometry["output_x"]
@@ -854,8 +851,11 @@ class NetworkDiagram(QWidget):
         if not self._built_for:
             return
         self._hover_index = index
-        if index is not None and index < len(self.hidden_texts):
-            text = self.hidden_texts[index]
+        if index is not None and index < len(self.hidden_nodes) and self._hidden_numbers:
+            numbers = [f"{name} = {_number(values[index])}" for name, values in self._hidden_numbers.items()]
+            text = " · ".join([f"hidden unit {index}", *numbers])
+            self.hidden_nodes[index].setToolTip("\n".join([f"hidden unit {index}", *numbers,
+                                                            "click to select this unit"]))
         else:
             text = "hover a hidden unit to read its Z1 and A1 · click it to select it"
         self._hover_label.setText(text)
