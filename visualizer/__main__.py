@@ -119,6 +119,7 @@ def create_main_window(argv: Sequence[str]):
     stepper = Stepper(load_split(args.data, options, config.dtype), config, params)
 
     window = MainWindow(Bridge(stepper, options))
+    window.setWindowTitle(f"Backprop Visualizer — {stepper.split.name}")
     window.config_panel.set_config(config)
     window.resize(*(args.size or _default_size(app)))
     window.start_presenter = args.presenter

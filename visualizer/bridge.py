@@ -241,7 +241,7 @@ class Worker(QObject):
         self.busy.emit(f"loading {spec} …")
         try:
             split = load_split(spec, self.options, self.stepper.config.dtype)
-            stepper = Stepper(split, self.stepper.config.with_changes(alpha=self.stepper.config.alpha))
+            stepper = Stepper(split, self.stepper.config)
         except (data.DataError, OSError, ValueError) as error:
             self.failed.emit(one_line(error))
             return
