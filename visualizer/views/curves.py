@@ -103,7 +103,7 @@ class CurvesView(QWidget):
         self.train_curve.setData(*finite_points(x, 100 * curves.train_accuracy))
         dev_x, dev_y = finite_points(x, 100 * curves.dev_accuracy)
         self.dev_curve.setData(dev_x, dev_y)
-        self._show_dev(dev_y.size > 0)
+        self._show_dev(snapshot.dev_size > 0)
         for marker in self.markers:
             marker.setValue(snapshot.iteration)
         # Keep the marker in view even before the first point exists.

@@ -101,6 +101,11 @@ def display_of(token: str, arrays, m: int) -> tuple[np.ndarray, str, str, bool]:
     return (array.T if transposed else array), title, "", False
 
 
+def set_shown(widget: QWidget, shown: bool) -> None:
+    if widget.isHidden() == shown:
+        widget.setVisible(shown)
+
+
 class MatrixPanel(QWidget):
     """One array: a title with its name and real shape, a scale line, and a heat map."""
 
@@ -276,14 +281,17 @@ class MatricesView(QWidget):
                     if token.startswith("−") and optimizer != "gd":
                         token = "step →" if "d" in token else "step with"
                     texts[used] = token
+            # Only what changes is touched: every show or hide relays out the panel.
             for position, panel in enumerate(self.panels[row]):
-                panel.setVisible(position < used)
+                set_shown(panel, position < used)
             for operator, text in zip(self.operators[row], texts):
-                operator.setText(text)
-                # Symbols large, worded operators ("−α·db1 →") at text size so they do not crowd the panels.
-                operator.setFont(theme.font(self._point_size * (1.6 if len(text) <= 3 else 1.0), bold=True))
-                operator.setVisible(bool(text))
-            self.rows[row].setVisible(bool(tokens))
+                if text and (text != operator.text() or self._point_size != operator.property("pointSize")):
+                    operator.setText(text)
+                    # Symbols large, worded operators ("step with") at text size so they do not crowd the panels.
+                    operator.setFont(theme.font(self._point_size * (1.6 if len(text) <= 3 else 1.0), bold=True))
+                    operator.setProperty("pointSize", self._point_size)
+                set_shown(operator, bool(text))
+            set_shown(self.rows[row], bool(tokens))
 
     def _show_nothing(self) -> None:
         self._layout_key = None

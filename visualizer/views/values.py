@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QColor
+from PyQt6.QtGui import QColor, QFontMetrics
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from core import network
@@ -179,6 +179,7 @@ class ValuesView(QWidget):
         if snapshot.class_names != self._class_names:
             self._class_names = snapshot.class_names
             self.a2_plot.getAxis("left").setTicks([list(enumerate(snapshot.class_names))])
+            self._fit_class_axis()
         self._show_hidden(np.nan_to_num(example.z1), np.nan_to_num(example.a1))
         self._show_probabilities(np.nan_to_num(example.a2), example.label, example.prediction)
         record = snapshot.record
@@ -218,6 +219,12 @@ class ValuesView(QWidget):
             for plot in (self.z1_plot, self.a1_plot):
                 plot.setXRange(-0.6, hidden - 0.4, padding=0)
 
+    def _fit_class_axis(self) -> None:
+        """As wide as the longest class name: pyqtgraph drops tick labels that do not fit ("Ankle boot")."""
+        metrics = QFontMetrics(theme.font(self._point_size * 0.9))
+        longest = max((metrics.horizontalAdvance(name) for name in self._class_names), default=0)
+        self.a2_plot.getAxis("left").setWidth(longest + int(self._point_size))
+
     @staticmethod
     def _limit_ticks(plot: pg.PlotItem, low: float, high: float) -> None:
         """Ticks at the ends and at zero only: short plots stay legible."""
@@ -252,8 +259,13 @@ class ValuesView(QWidget):
         if shown.shape != self._heat_shape:
             self._heat_shape = shown.shape
             self.heat_plot.setRange(xRange=(0, shown.shape[1]), yRange=(0, shown.shape[0]), padding=0)
-        self.heat_title = f"A1[:, :{HEAT_COLUMNS}] of {tuple(A1.shape)}"
-        self._title_plots()
+            # The first and the last unit only: a short heat map has no room for more numbers.
+            units = shown.shape[0]
+            self.heat_plot.getAxis("left").setTicks([[(0.5, "0"), (units - 0.5, str(units - 1))], []])
+        title = f"A1[:, :{HEAT_COLUMNS}] of {tuple(A1.shape)}"
+        if title != self.heat_title:        # a new title relays out the plots: only when it changes
+            self.heat_title = title
+            self.heat_plot.setTitle(title, size=f"{self._point_size:g}pt", color=theme.INK)
 
     def _show_comparison(self, A2: np.ndarray, Y: np.ndarray, dZ2: np.ndarray, index: int) -> None:
         self.comparison_values = {"A2": A2, "Y": Y, "dZ2": dZ2}
@@ -288,6 +300,7 @@ class ValuesView(QWidget):
         for plot in (self.z1_plot, self.a1_plot, self.a2_plot, self.dz2_plot, self.heat_plot):
             style_plot(plot, size)
         self._title_plots()
+        self._fit_class_axis()
         self._compact = None
         self._fit_rows()
         for item in (self.probability_text, self.comparison_placeholder, self.heat_placeholder):
