@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PyQt6.QtCore import QEasingCurve, QPointF, QRectF, Qt, QVariantAnimation, pyqtSignal
-from PyQt6.QtGui import QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PyQt6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPixmap
 from PyQt6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem, QGraphicsPathItem,
                              QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsSceneHoverEvent,
                              QGraphicsSceneMouseEvent, QGraphicsSimpleTextItem, QGraphicsView, QVBoxLayout,
@@ -390,9 +390,9 @@ class NetworkDiagram(QWidget):
             item.setVisible(False)
             self.scene.addItem(item)
             self._regions[name] = item
-        self._glow = QGraphicsPathItem()
+        self._glow = QGraphicsPathItem()   # a halo around the lit parts that swells and fades with the pulse
         self._glow.setZValue(-9)
-        self._glow.setPen(QPen(Qt.PenStyle.NoPen))
+        self._glow.setBrush(QBrush(Qt.BrushStyle.NoBrush))
         self._glow.setVisible(False)
         self.scene.addItem(self._glow)
 
@@ -960,7 +960,7 @@ class NetworkDiagram(QWidget):
             dot.setOpacity(fade)
             dot.setVisible(True)
         if self._glow.isVisible():
-            self._glow.setBrush(_with_alpha(self._glow_color, int(60 * fade)))
+            self._glow.setPen(QPen(_with_alpha(self._glow_color, int(110 * fade)), (2 + 6 * fade) * self._line_scale))
         blink = abs(math.cos(2.5 * math.pi * t)) * (1 - t)
         for flash in (*self._flashes, *self._thumbnail_flashes):
             flash.setOpacity(blink)
