@@ -301,6 +301,9 @@ class ValuesView(QWidget):
             style_plot(plot, size)
         self._title_plots()
         self._fit_class_axis()
+        outline = pg.mkPen(theme.MUTED, width=1 if size <= theme.BASE_POINT_SIZE else 2)
+        self.z1_bars.setOpts(pen=outline)
+        self.a1_bars.setOpts(pen=outline)
         self._compact = None
         self._fit_rows()
         for item in (self.probability_text, self.comparison_placeholder, self.heat_placeholder):
