@@ -341,7 +341,7 @@ class NetworkDiagram(QWidget):
         self._body_range = (10 * (line + 4), 1.6 * BODY_HEIGHT * grow)
         body_height = float(np.clip(self._body_height or BODY_HEIGHT * grow, *self._body_range))
         tile = min(TILE * grow, 0.7 * body_height)
-        # header rows, the gradient pills' header row, then the node rows from top to top + BODY_HEIGHT
+        # header rows, the gradient pills' header row, then the node rows from top to top + body_height
         top = MARGIN + 2 * line + 6 + small_metrics.height() + 4 + pad
         step = body_height / hidden
         self._hidden_y = [top + (j + 0.5) * step for j in range(hidden)]
