@@ -578,29 +578,10 @@ class NetworkDiagram(QWidget):
         height = self._hover_y + small_metrics.height() / 2 + MARGIN
 
         # ---- animation overlays: pulse dots and flashes, hidden until an animation runs
-        self._dots: list[QGraphicsEllipseItem] = []
-        for _ in range(MAX_PULSES):
-            dot = QGraphicsEllipseItem(-DOT_RADIUS * lines, -DOT_RADIUS * lines, 2 * DOT_RADIUS * lines,
-                                       2 * DOT_RADIUS * lines)
-            dot.setZValue(9)
-            dot.setVisible(False)
-            dot.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-            self.scene.addItem(dot)
-            self._dots.append(dot)
-        self._flashes: list[QGraphicsLineItem] = []
-        for _ in range(FLASHED_EDGES):
-            flash = QGraphicsLineItem()
-            flash.setZValue(8)
-            flash.setVisible(False)
-            self.scene.addItem(flash)
-            self._flashes.append(flash)
-        self._thumbnail_flashes: list[QGraphicsRectItem] = []
-        for _ in range(FLASHED_THUMBNAILS):
-            flash = QGraphicsRectItem()
-            flash.setZValue(8)
-            flash.setVisible(False)
-            self.scene.addItem(flash)
-            self._thumbnail_flashes.append(flash)
+        dot = 2 * DOT_RADIUS * lines
+        self._dots = self._overlays(MAX_PULSES, 9, lambda: QGraphicsEllipseItem(-dot / 2, -dot / 2, dot, dot))
+        self._flashes = self._overlays(FLASHED_EDGES, 8, QGraphicsLineItem)
+        self._thumbnail_flashes = self._overlays(FLASHED_THUMBNAILS, 8, QGraphicsRectItem)
         self._pulses: list[tuple[QPointF, QPointF, bool]] = []   # start, end, curved (a W1 bundle line)
 
         self._width = width
@@ -608,6 +589,18 @@ class NetworkDiagram(QWidget):
         self._height_beside_body = height - body_height
         self.scene.setSceneRect(QRectF(0, 0, width, height))
         self.view.fit()
+
+    def _overlays(self, count: int, z: float, make) -> list:
+        """count hidden items above the diagram that ignore the mouse (for the animation)."""
+        items = []
+        for _ in range(count):
+            item = make()
+            item.setZValue(z)
+            item.setVisible(False)
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self.scene.addItem(item)
+            items.append(item)
+        return items
 
     @staticmethod
     def _ordinal(n: int) -> str:
