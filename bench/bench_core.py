@@ -1,6 +1,6 @@
 """Milliseconds per full-batch training iteration, measured interleaved in one run, and the ratios.
 
-    python bench/bench_core.py [--data fashion-mnist|mnist-sample] [--iterations 20] [--profile]
+    python bench/bench_core.py [--data fashion-mnist|mnist-sample] [--iterations 20] [--threads N] [--profile]
 
 Engines: the notebook's own NumPy code (float64, written as its equations), the project's Stepper (phase
 path, float32), FastTrainer (float32, each backend available) and, when torch is importable, PyTorch on the
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import data  # noqa: E402
 from core.config import TrainingConfig  # noqa: E402
-from core.fast import FastTrainer, numba_available  # noqa: E402
+from core.fast import FastTrainer, numba_available, use_threads  # noqa: E402
 from core.stepper import Stepper  # noqa: E402
 
 NOTEBOOK_BAR = 0.40   # ours must take at most this fraction of the notebook's time
@@ -96,18 +96,36 @@ def torch_engine(X_rows: np.ndarray, labels: np.ndarray, seed: int) -> Callable[
     return iteration
 
 
+def limit_threads(count: int) -> None:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(count)     # NumPy's BLAS (the notebook, the Stepper, FastTrainer numpy)
+    use_threads(count)           # FastTrainer numba
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.set_num_threads(count)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default="fashion-mnist", choices=("fashion-mnist", "mnist-sample"))
     parser.add_argument("--iterations", type=int, default=20, help="timed iterations per engine (default 20)")
     parser.add_argument("--profile", action="store_true", help="also profile the Stepper's iterations")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for every engine (BLAS, PyTorch, FastTrainer); default: one per core. "
+                             "On a busy machine --threads 1 keeps spinning BLAS and OpenMP threads out of the picture")
     options = parser.parse_args(argv)
+    if options.threads is not None:
+        limit_threads(options.threads)
 
     dataset = data.load(options.data)
     split = data.split(dataset, dev_size=1000, seed=0)
     m = split.train_size
     print(f"{options.data}: {m:,} training examples × 784, hidden 10, full batch, "
-          f"{options.iterations} timed iterations each (median), measured interleaved")
+          f"{options.iterations} timed iterations each (median), measured interleaved, "
+          f"{options.threads or 'default'} thread(s)")
 
     config = TrainingConfig(hidden=10, dtype="float32")
     engines: dict[str, Callable[[], object]] = {

@@ -474,9 +474,17 @@ def _compiled_chunk():
     return _chunk
 
 
-def _thread_pool() -> ThreadPoolExecutor:
+def use_threads(count: int | None = None) -> None:
+    """Run the numba backend's chunks on `count` threads (None: one per core, the default). Same results."""
     global _threads
+    if count is None:
+        count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if count < 1:
+        raise ValueError(f"the number of threads must be 1 or more, not {count}")
+    _threads = ThreadPoolExecutor(max_workers=count, thread_name_prefix="fast-trainer")
+
+
+def _thread_pool() -> ThreadPoolExecutor:
     if _threads is None:
-        _threads = ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-                                      else (os.cpu_count() or 1), thread_name_prefix="fast-trainer")
+        use_threads()
     return _threads

@@ -1,8 +1,6 @@
 """FastTrainer: the Stepper's numbers (gradients, parameters, loss, accuracy, divergence), only faster."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pytest
 
@@ -147,8 +145,9 @@ def test_divergence_raises_where_the_stepper_does_and_keeps_the_parameters(tiny_
 def test_numba_results_do_not_depend_on_the_number_of_threads(sparse_split, monkeypatch):
     config = TrainingConfig(dtype="float32")
     results = []
+    monkeypatch.setattr(fast, "_threads", None)   # restored afterwards: other tests keep the default pool
     for threads in (1, 3):
-        monkeypatch.setattr(fast, "_threads", ThreadPoolExecutor(threads))
+        fast.use_threads(threads)
         trainer = FastTrainer(sparse_split, config, backend="numba")
         trainer.run(3)
         results.append(trainer.params)
