@@ -29,6 +29,9 @@ DISPLAY_INTERVAL_MS = 16            # ≈ 60 Hz
 DEFAULT_ANIMATION_MS = 250
 
 
+COMPACT_HEIGHT = 900  # below this window height the matrices move into a tab beside the curves
+
+
 def icon(name: str) -> QIcon:
     return QIcon(str(ICONS / f"{name}.svg"))
 
@@ -488,7 +491,14 @@ class MainWindow(QMainWindow):
         input_dock, config_dock, values_dock, curves_dock, matrices_dock = self.docks
         # The values view sets two plots side by side, so the right column is the wider one.
         self.resizeDocks([input_dock, values_dock], [side, int(side * 1.35)], Qt.Orientation.Horizontal)
-        self.resizeDocks([matrices_dock], [max(140, height // 5)], Qt.Orientation.Vertical)
+        if height < COMPACT_HEIGHT and not self.tabifiedDockWidgets(matrices_dock):
+            # A short screen (a 720p projector): the diagram needs the height more than the matrices do,
+            # so they share the right column's lower half with the curves, one tab each.
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, matrices_dock)
+            self.tabifyDockWidget(curves_dock, matrices_dock)
+            curves_dock.raise_()
+        elif height >= COMPACT_HEIGHT:
+            self.resizeDocks([matrices_dock], [max(140, height // 5)], Qt.Orientation.Vertical)
         self.resizeDocks([input_dock, config_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
         self.resizeDocks([values_dock, curves_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
         self.fit_centre()

@@ -88,7 +88,13 @@ def example_view(stepper: Stepper, selection: ExampleSelection) -> ExampleView:
     subset = "dev" if X is split.X_dev else "train"
     index = int(np.clip(selection.index, 0, X.shape[1] - 1))
     x = np.array(X[:, index:index + 1], dtype=stepper.dtype)
-    Z1, A1, Z2, A2 = network.forward(stepper.params, x, stepper.config.activation)
+    with np.errstate(all="ignore"):
+        Z1, A1, Z2, A2 = network.forward(stepper.params, x, stepper.config.activation)
+    if not all(np.isfinite(a).all() for a in (Z1, A1, Z2, A2)):
+        # Huge (but finite) weights near divergence can overflow for one example: show the
+        # saturated values instead of handing a view a NaN.
+        Z1, A1, Z2 = (np.nan_to_num(a, nan=0.0) for a in (Z1, A1, Z2))
+        A2 = network.softmax(np.clip(Z2.astype(np.float64), -1e300, 1e300)).astype(Z2.dtype)
     column = None
     if subset == "train":
         batch = stepper.batch_indices(stepper.record.iteration if stepper.record else stepper.iteration)

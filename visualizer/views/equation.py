@@ -162,7 +162,8 @@ class EquationView(QWidget):
         self.shapes_label.setText(record.shapes.replace(", ", ",\u00a0"))
         self.shapes_label.show()
         self.meaning_label.setText(record.meaning)
-        self.position_label.setText(f"Iteration {record.iteration} · phase {record.index + 1} of "
+        # Iterations are counted from 1 here, as in the status bar once this one completes.
+        self.position_label.setText(f"Iteration {record.iteration + 1} · phase {record.index + 1} of "
                                     f"{len(network.PHASES)} · {phase_direction(record.phase)} · m = {record.m}")
         self.next_label.setText(f"next: {equation_of(snapshot.next_phase, optimizer)}")
         self.chips.set_current(record.index)

@@ -266,7 +266,7 @@ class MatricesView(QWidget):
             arrays = [token for token in tokens if is_array(token)]
             for panel, token in zip(self.panels[row], arrays):
                 panel.show_array(token, *display_of(token, record.arrays, record.m))
-        self.heading.setText(f"Phase {record.phase} · iteration {record.iteration} · m = {record.m}")
+        self.heading.setText(f"Phase {record.phase} · iteration {record.iteration + 1} · m = {record.m}")
 
     def _arrange(self, layout: list[list[str]], optimizer: str) -> None:
         """Show the panels and operators a phase's layout uses, hide the rest (only when the phase changes)."""
