@@ -149,7 +149,7 @@ class FastTrainer:
         indices = self.batch_indices(self.iteration)
         if self.backend == "numba":
             return self._numba_gradients(indices)
-        return self._numpy_gradients(indices)
+        return self._phase_gradients(*self._batch(indices))
 
     def step(self) -> tuple[float, float]:
         """One iteration: forward, backward, update. Returns (loss, train accuracy) of its forward pass."""
@@ -174,9 +174,6 @@ class FastTrainer:
         return result
 
     # ------------------------------------------------------------ backends
-    def _numpy_gradients(self, indices: np.ndarray | None) -> tuple[dict[str, np.ndarray], float, float]:
-        return self._phase_gradients(*self._batch(indices))
-
     def _phase_gradients(self, X: np.ndarray, Y: np.ndarray, labels: np.ndarray
                          ) -> tuple[dict[str, np.ndarray], float, float]:
         """The phase functions of core/network.py on the batch, with the Stepper's divergence checks."""
@@ -231,7 +228,7 @@ class FastTrainer:
         }
         loss = float(loss_sum / m)
         # Anything that might not be finite in dtype (the Stepper computes Z1, Z2 and the loss in dtype): the
-        # phase functions decide, and raise Diverged exactly where the Stepper would. Rare, so never slow.
+        # phase functions decide, and raise Diverged exactly where the Stepper would (rare, so the cost does not matter).
         largest = float(np.finfo(dtype).max)
         if not (z1_sum <= largest and z2_sum <= largest and abs(loss) <= largest
                 and all(np.isfinite(value).all() for value in grads.values())):

@@ -76,6 +76,8 @@ def test_gradients_parameters_loss_and_accuracy_equal_the_steppers(tiny_split, s
         assert trainer.iteration == stepper.iteration == 6
         for name in PARAMETERS:
             assert_close(trainer.params[name], stepper.params[name], dtype, f"{data.name} {name} after 6 updates")
+            if backend == "numpy":   # the same phase functions on the same arrays: the same bits
+                assert np.array_equal(trainer.params[name], stepper.params[name]), name
         for name, value in stepper.state.optimizer.items():
             if name != "t":
                 assert_close(trainer.optimizer_state[name], value, dtype, f"{data.name} optimizer {name}")
@@ -111,7 +113,8 @@ def test_mini_batches_come_in_the_steppers_order(tiny_split, backend):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_given_weights_and_a_split_in_another_dtype_are_used_as_the_stepper_uses_them(tiny_split, backend):
     # The split is float32, training float64: the pixels are the float32 values, not pixel / 255 in float64.
-    config = TrainingConfig(dtype="float64", hidden=6)
+    # An odd hidden width takes the kernel's paths for a last unit without a partner.
+    config = TrainingConfig(dtype="float64", hidden=5)
     weights = {name: value * 0.5 for name, value in
                Stepper(tiny_split, config.with_changes(seed=9)).params.items()}
     stepper, trainer = Stepper(tiny_split, config, weights), FastTrainer(tiny_split, config, weights, backend)
