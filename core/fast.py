@@ -228,7 +228,7 @@ class FastTrainer:
         }
         loss = float(loss_sum / m)
         # Anything that might not be finite in dtype (the Stepper computes Z1, Z2 and the loss in dtype): the
-        # phase functions decide, and raise Diverged exactly where the Stepper would (rare, so the cost does not matter).
+        # phase functions decide, and raise Diverged exactly where the Stepper would (rare: the cost is no matter).
         largest = float(np.finfo(dtype).max)
         if not (z1_sum <= largest and z2_sum <= largest and abs(loss) <= largest
                 and all(np.isfinite(value).all() for value in grads.values())):
@@ -478,6 +478,8 @@ def use_threads(count: int | None = None) -> None:
         count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if count < 1:
         raise ValueError(f"the number of threads must be 1 or more, not {count}")
+    if _threads is not None:
+        _threads.shutdown(wait=False)
     _threads = ThreadPoolExecutor(max_workers=count, thread_name_prefix="fast-trainer")
 
 
