@@ -28,6 +28,7 @@ from .config import DTYPES, ConfigError, TrainingConfig
 from .data import DataError, Split
 from .network import ACTIVATIONS, INITS, ShapeError
 from .optimizers import OPTIMIZERS
+from .fast import FastTrainer
 from .stepper import Diverged, Stepper
 
 USER_ERRORS = (DataError, CheckpointError, ConfigError, ShapeError)
@@ -159,6 +160,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print a progress line every N iterations and after the last (default 10; 0 = last only)")
     parser.add_argument("--save", default=None, metavar="PATH.npz", help="save the final weights here")
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    parser.add_argument("--engine", choices=("fast", "phases"), default="fast",
+                        help="fast: whole fused iterations (core/fast.py, equal to the phases to float rounding); "
+                             "phases: the eleven phases one by one, as the window steps them (default fast)")
 
 
 def _start_weights(args: argparse.Namespace) -> tuple[dict[str, np.ndarray] | None, dict, TrainingConfig]:
@@ -198,7 +202,7 @@ def run_train(args: argparse.Namespace) -> int:
     dataset = data.load(args.data)
     split = data.split(dataset, dev_size=args.dev_size, shuffle=not args.no_shuffle, seed=args.seed,
                        dtype=config.dtype)
-    engine = Stepper(split, config, params)
+    engine: Engine = Stepper(split, config, params) if args.engine == "phases" else FastTrainer(split, config, params)
     earlier = meta.get("iteration", 0)
     earlier = earlier if isinstance(earlier, int) and earlier >= 0 else 0
 

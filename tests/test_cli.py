@@ -96,7 +96,7 @@ def test_without_dev_set_dev_accuracy_is_null(capsys, tiny_csv):
 def test_training_matches_the_stepper_it_drives(capsys, tiny_csv, tmp_path):
     path = tmp_path / "w.npz"
     code, _, _ = train(capsys, tiny_csv, "--iterations", "6", "--optimizer", "momentum", "--batch-size", "64",
-                       "--seed", "3", "--save", str(path))
+                       "--seed", "3", "--save", str(path), "--engine", "phases")
     assert code == 0
     from core import data
     from core.config import TrainingConfig
@@ -107,6 +107,18 @@ def test_training_matches_the_stepper_it_drives(capsys, tiny_csv, tmp_path):
     for name, value in stepper.params.items():
         np.testing.assert_array_equal(saved[name], value)
     assert meta["iteration"] == 6 and meta["optimizer"] == "momentum" and meta["seed"] == 3
+
+
+def test_fast_engine_matches_the_phases_to_float32_rounding(capsys, tiny_csv, tmp_path):
+    fast, phases = tmp_path / "fast.npz", tmp_path / "phases.npz"
+    for engine, path in (("fast", fast), ("phases", phases)):
+        code, _, _ = train(capsys, tiny_csv, "--iterations", "20", "--optimizer", "adam", "--alpha", "0.01",
+                           "--save", str(path), "--engine", engine)
+        assert code == 0
+    fast_params, _ = load_weights(fast)
+    phase_params, _ = load_weights(phases)
+    for name in phase_params:
+        np.testing.assert_allclose(fast_params[name], phase_params[name], rtol=1e-4, atol=1e-5)
 
 
 def test_progress_bar_only_on_a_terminal(capsys, tiny_csv, monkeypatch):
@@ -278,7 +290,7 @@ def test_interrupt_exits_130_quietly_and_saves_nothing(capsys, tiny_csv, tmp_pat
 
     monkeypatch.setattr(Stepper, "step_iteration", interrupted)
     path = tmp_path / "w.npz"
-    code, _, err = train(capsys, tiny_csv, "--iterations", "10", "--save", str(path))
+    code, _, err = train(capsys, tiny_csv, "--iterations", "10", "--save", str(path), "--engine", "phases")
     assert code == 130
     assert err == ["interrupted after 2 iterations; nothing saved"]
     assert not path.exists()
