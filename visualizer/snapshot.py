@@ -5,7 +5,7 @@ either a fresh copy or a read-only array the core never mutates again, so it is 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
@@ -71,6 +71,9 @@ class Snapshot:
     dev_accuracy: float | None
     ms_per_iteration: float | None
     playing: bool = False
+    # Every array computed so far in the iteration shown (X, Y, Z1 … db1), read-only: lets a view keep
+    # showing, say, A1 of the batch while the phase on screen is a later one.
+    arrays: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
     message: str | None = None  # a notice to show (divergence, a file that could not be opened)
     diverged: bool = False
 
@@ -137,6 +140,7 @@ def make_snapshot(stepper: Stepper, selection: ExampleSelection, ms_per_iteratio
         dev_accuracy=latest_metrics[2] if latest_metrics else None,
         ms_per_iteration=ms_per_iteration,
         playing=playing,
+        arrays=MappingProxyType(dict(stepper.arrays)),
         message=message,
         diverged=diverged,
     )

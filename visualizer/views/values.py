@@ -183,8 +183,12 @@ class ValuesView(QWidget):
         self._show_hidden(np.nan_to_num(example.z1), np.nan_to_num(example.a1))
         self._show_probabilities(np.nan_to_num(example.a2), example.label, example.prediction)
         record = snapshot.record
-        if record is not None and "A1" in record.arrays:
-            self._show_heat(record.arrays["A1"])
+        if "A1" in snapshot.arrays:
+            self._show_heat(snapshot.arrays["A1"])
+        elif snapshot.iteration == 0 and snapshot.phases_done == 0:
+            # A fresh start (or a reset): an A1 from before would belong to another network.
+            self.heat_image.clear()
+            self.heat_placeholder.setVisible(True)
         if snapshot.phase == "dZ2" and record is not None:
             column = example.column
             if column is not None and example.subset == "train":
