@@ -164,7 +164,7 @@ def _where_in_their_file(error: BaseException, path: str) -> tuple[int | None, s
     """(line, source text, function) of the deepest frame in their file; (None, "", "") if none is."""
     target = os.path.realpath(path)
     if isinstance(error, SyntaxError) and error.filename and os.path.realpath(error.filename) == target:
-        return error.lineno, (error.text or "").strip(), "<module>"
+        return error.lineno, (error.text or "").strip(), ""     # Python could not read it: no code ran
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         if os.path.realpath(frame.filename) == target:
             return frame.lineno, (frame.line or "").strip(), frame.name
@@ -173,7 +173,8 @@ def _where_in_their_file(error: BaseException, path: str) -> tuple[int | None, s
 
 def _describe_error(error: BaseException, path: str) -> dict[str, Any]:
     line, source, function = _where_in_their_file(error, path)
-    return {"type": type(error).__name__, "message": str(error), "line": line, "source": source,
+    message = error.msg if isinstance(error, SyntaxError) else str(error)   # without SyntaxError's own "(file, line)"
+    return {"type": type(error).__name__, "message": message, "line": line, "source": source,
             "function": function, "module": getattr(error, "name", None)}
 
 
@@ -220,6 +221,9 @@ def _run_student(path: str, arguments: dict[str, Any], connection: Any, output_p
             result = function(*given)
         except BaseException as error:  # noqa: BLE001
             connection.send((name, {"error": _describe_error(error, path)}))
+            continue
+        if result is None:
+            connection.send((name, {"none": True}))
             continue
         if not isinstance(result, (tuple, list)):
             result = (result,)
@@ -373,9 +377,11 @@ def _import_error_text(error: Mapping[str, Any]) -> str:
     if error["type"] == "ModuleNotFoundError" and error["module"]:
         where = f" at line {error['line']}" if error["line"] else ""
         return f"importing your file failed{where}: it imports {error['module']}, which is not installed here"
-    text = f"importing your file failed"
+    text = "importing your file failed"
     if error["line"] is not None:
         text += f" at line {error['line']}"
+    if error["source"]:
+        text += f" ({error['source']})"
     text += f": {error['type']}: {error['message']}"
     if error["function"] == "<module>":
         text += " — put top-level code under if __name__ == '__main__':"
@@ -444,10 +450,18 @@ def _run_in_child(path: str, reference: Reference, timeout: float) -> tuple[list
             process.kill()
         process.join()
         try:
-            output = Path(output_path).read_text(encoding="utf-8", errors="replace")[-OUTPUT_KEPT:]
+            output = _tail(output_path)
         finally:
             os.unlink(output_path)
     return messages, process.pid, output
+
+
+def _tail(path: str) -> str:
+    """The last OUTPUT_KEPT characters or so of a file that may be as large as their code printed."""
+    with open(path, "rb") as stream:
+        stream.seek(0, os.SEEK_END)
+        stream.seek(max(0, stream.tell() - 4 * OUTPUT_KEPT))
+        return stream.read().decode("utf-8", errors="replace")[-OUTPUT_KEPT:]
 
 
 def _findings(messages: list[tuple[str, Any]], reference: Reference, timeout: float) -> tuple[Finding, ...]:
@@ -501,6 +515,9 @@ def _call_findings(function: str, content: Mapping[str, Any], reference: Referen
         return {first: Finding(first, "raised", f"your {function} raised {_error_text(error, function)}",
                                line=error["line"]),
                 **{p: Finding(p, "skipped", f"not run: {function} raised") for p in phases if p != first}}
+    if content.get("none"):
+        return {first: Finding(first, "differs", f"your {function} returned None — is its `return` missing?"),
+                **{p: Finding(p, "skipped", f"not run: {function} returned None") for p in phases if p != first}}
     values = content["values"]
     if function == "init_params":
         return {"init_params": _init_finding(values)}

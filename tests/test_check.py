@@ -123,7 +123,7 @@ def test_top_level_code_failing_on_import_is_explained(reports):
     finding = report.finding("import")
     assert finding.verdict == "raised"
     assert finding.line == line_of("student_toplevel.py", "read_csv")
-    assert f"at line {finding.line}: FileNotFoundError" in finding.message and "train.csv" in finding.message
+    assert f"at line {finding.line} (data = pd.read_csv(\"train.csv\")): FileNotFoundError" in finding.message
     assert "if __name__ == '__main__':" in finding.message
     assert {report.finding(phase).verdict for phase in check.REPORT_ORDER[1:]} == {"skipped"}
     # What their code printed is kept apart and labelled as theirs.
