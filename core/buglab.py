@@ -165,6 +165,11 @@ def run_phase_with_bug(phase: str, arrays: dict[str, np.ndarray], activation: st
     return replace(*reads)
 
 
+def _input(X: np.ndarray, bug: Bug | None) -> np.ndarray:
+    """X as the buggy data loading leaves it."""
+    return X if bug is None or bug.input_scale == 1.0 else X * X.dtype.type(bug.input_scale)
+
+
 def gradients_with_bug(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.ndarray, activation: str = "relu",
                        bug: str | Bug | None = None) -> dict[str, np.ndarray]:
     """Like network.gradients, with the bug switched on (X is the correctly scaled input; the bug may rescale it).
@@ -172,9 +177,7 @@ def gradients_with_bug(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.nd
     Raises BugShapeError when the bug makes a product impossible.
     """
     bug = _bug(bug)
-    if bug is not None and bug.input_scale != 1.0:
-        X = X * X.dtype.type(bug.input_scale)
-    arrays = {**params, "X": X, "Y": Y}
+    arrays = {**params, "X": _input(X, bug), "Y": Y}
     for phase in network.PHASES[:-1]:
         arrays[phase] = run_phase_with_bug(phase, arrays, activation, bug)
     return arrays
@@ -183,9 +186,7 @@ def gradients_with_bug(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.nd
 def forward_with_bug(params: Mapping[str, np.ndarray], X: np.ndarray, activation: str = "relu",
                      bug: str | Bug | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     bug = _bug(bug)
-    if bug is not None and bug.input_scale != 1.0:
-        X = X * X.dtype.type(bug.input_scale)
-    arrays = {**params, "X": X}
+    arrays = {**params, "X": _input(X, bug)}
     for phase in network.FORWARD_PHASES:
         arrays[phase] = run_phase_with_bug(phase, arrays, activation, bug)
     return arrays["Z1"], arrays["A1"], arrays["Z2"], arrays["A2"]

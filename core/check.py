@@ -258,15 +258,13 @@ def _bug_variants(reference: Reference) -> dict[str, dict[str, np.ndarray]]:
     for name, bug in buglab.BUGS.items():
         if bug.input_scale != 1.0 or name == "missing_transpose":
             continue        # data loading is not in their functions; a missing transpose raises instead
-        arrays: dict[str, np.ndarray] = {**reference.params, "X": reference.X,
-                                         "Y": network.one_hot(reference.labels, np.float64)}
-        for phase in network.FORWARD_PHASES:
-            arrays[phase] = buglab.run_phase_with_bug(phase, arrays, "relu", bug)
-        variant = {phase: arrays[phase] for phase in network.FORWARD_PHASES}
-        arrays.update({phase: reference.arrays[phase] for phase in network.FORWARD_PHASES})
+        Z1, A1, Z2, A2 = buglab.forward_with_bug(reference.params, reference.X, "relu", bug)
+        variant = {"Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2}
+        arrays = {**reference.params, "X": reference.X, "Y": network.one_hot(reference.labels, np.float64),
+                  **{phase: reference.arrays[phase] for phase in network.FORWARD_PHASES}}
         for phase in network.BACKWARD_PHASES:
             arrays[phase] = buglab.run_phase_with_bug(phase, arrays, "relu", bug)
-        variant.update({phase: arrays[phase] for phase in network.BACKWARD_PHASES})
+            variant[phase] = arrays[phase]
         variants[name] = variant
     return variants
 
