@@ -116,7 +116,7 @@ BUGS: Mapping[str, Bug] = {bug.name: bug for bug in (
         {"dW2": dw2_without_m, "db2": db_without_m, "dW1": dw1_without_m, "db1": db_without_m}),
     Bug("softmax_wrong_axis", "softmax normalised over axis 1 (the examples) instead of axis 0 (the digits)",
         "softmax over the examples: each column no longer sums to 1 (each row does), so A2 is not a "
-        "probability per example; accuracy stays near 10 %.",
+        "probability per example; accuracy stays near 10 % while the scores Z2 grow until the run diverges.",
         "A2",
         "caught: dZ2 = A2 − Y is the derivative of the column softmax's loss only; for the row softmax the "
         "loss's true derivative is (count of the digit)·A2 − Y, so the backward pass no longer matches the forward.",
