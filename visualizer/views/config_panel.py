@@ -116,6 +116,9 @@ class ConfigPanel(QWidget):
         self.confirm_cancel = _described(QPushButton("Cancel"), "confirmCancel", "Keep training as it is")
         self.confirm_apply.clicked.connect(self._confirmed)
         self.confirm_cancel.clicked.connect(self.cancel)
+        for button in (self.apply_button, self.reset_button, self.confirm_apply, self.confirm_cancel):
+            # Space is the window's play key even here, so a button reached with Tab is pressed with Return.
+            button.setAutoDefault(True)
         bar = QVBoxLayout(self.confirm_bar)
         bar.addWidget(self.confirm_text)
         bar_buttons = QHBoxLayout()

@@ -157,6 +157,9 @@ class MatrixPanel(QWidget):
         self.description = f"{title} — {part}" if part else title
         self.setToolTip(f"{self.description}; colour scale {scale}")
         self.setAccessibleName(self.description)
+        # The heat map is a widget of its own: a screen reader or a hover over it must name it too.
+        self.view.setToolTip(self.toolTip())
+        self.view.setAccessibleName(f"Heat map of {self.description}")
         if image.shape != self._shape or tiled != self.box.state["aspectLocked"]:
             self._shape = image.shape
             self.box.setAspectLocked(tiled)
