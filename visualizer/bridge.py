@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from dataclasses import dataclass
 
+import numpy as np
 from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from core import checkpoints, data, network
 from core.config import ConfigError, TrainingConfig
 from core.stepper import Diverged, Stepper
 
-from .snapshot import ExampleSelection, Snapshot, make_snapshot
+from .snapshot import Evaluation, ExampleSelection, Snapshot, evaluate, make_snapshot
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 0)   # iterations per second; 0 = as fast as possible
 SNAPSHOT_INTERVAL = 0.016       # seconds between snapshots while playing (about one per display frame)
 CHUNK_SECONDS = 0.010           # longest stretch of training before the worker looks at its requests again
+EVALUATION_INTERVAL = 0.5       # seconds between dev-set evaluations while playing (every snapshot when paused)
 MAX_PENDING_STEPS = 4           # step presses beyond this many unanswered ones are refused, not queued
 
 
@@ -84,12 +87,17 @@ class Worker(QObject):
         self._timer = QTimer(self)              # moves to the worker thread with its parent
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._play_chunk)
+        self.evaluating = False                 # the evaluation panel is visible
+        # (the stepper, the W1 array it was computed from, the evaluation): held, so no id() can be reused
+        self._evaluated: tuple[weakref.ref | None, np.ndarray | None, Evaluation | None] = (None, None, None)
+        self._evaluated_at = 0.0
+        self.newest_seek: int | None = None     # set from the UI thread: older seeks still queued are skipped
 
     # ------------------------------------------------------------ helpers
     def _emit(self, message: str | None = None, diverged: bool = False) -> None:
         self._last_emit = time.perf_counter()
         self.snapshotReady.emit(make_snapshot(self.stepper, self.selection, self.ms_per_iteration, self.playing,
-                                              message, diverged))
+                                              message, diverged, self._evaluation()))
 
     def _timed_iteration(self) -> None:
         start = time.perf_counter()
@@ -104,6 +112,21 @@ class Worker(QObject):
         message = divergence_message(error, good)
         self._emit(message, diverged=True)
         self.diverged.emit(message, good)
+
+    def _evaluation(self) -> Evaluation | None:
+        """The dev-set evaluation of the parameters shown, if the panel is open; while playing, at most every
+        EVALUATION_INTERVAL (the previous one, which names its iteration, stands in between)."""
+        if not self.evaluating:
+            return None
+        stepper, W1 = self.stepper, self.stepper.params["W1"]
+        cached_stepper, cached_W1, cached = self._evaluated
+        if cached_stepper is not None and cached_stepper() is stepper:
+            fresh = time.perf_counter() - self._evaluated_at < EVALUATION_INTERVAL
+            if cached_W1 is W1 or (self.playing and fresh):
+                return cached
+        evaluation = evaluate(stepper)
+        self._evaluated, self._evaluated_at = (weakref.ref(stepper), W1, evaluation), time.perf_counter()
+        return evaluation
 
     def _stop_playing(self) -> None:
         self.playing = False
@@ -221,6 +244,8 @@ class Worker(QObject):
 
     @pyqtSlot(int)
     def seek(self, iteration: int) -> None:
+        if self.newest_seek is not None and iteration != self.newest_seek:
+            return      # a newer position is queued behind this one (the timeline is being dragged)
         self._stop_playing()
         try:
             self.stepper.seek(iteration)
@@ -228,6 +253,13 @@ class Worker(QObject):
             self.failed.emit(one_line(error))
             return
         self._emit()
+
+    @pyqtSlot(bool)
+    def set_evaluation(self, on: bool) -> None:
+        """Evaluate the dev set for every snapshot (at most every EVALUATION_INTERVAL while playing), or stop."""
+        self.evaluating = on
+        if on and not self.playing:
+            self._emit()
 
     @pyqtSlot(str, int)
     def select_example(self, subset: str, index: int) -> None:
@@ -310,6 +342,7 @@ class Bridge(QObject):
     _learning_rate = pyqtSignal(float)
     _seek = pyqtSignal(int)
     _example = pyqtSignal(str, int)
+    _evaluation = pyqtSignal(bool)
     _load_data = pyqtSignal(str)
     _load_weights = pyqtSignal(str)
     _save_weights = pyqtSignal(str)
@@ -332,7 +365,7 @@ class Bridge(QObject):
                               (self._learning_rate, w.set_learning_rate), (self._seek, w.seek),
                               (self._example, w.select_example), (self._load_data, w.load_data),
                               (self._load_weights, w.load_weights), (self._save_weights, w.save_weights),
-                              (self._shutdown, w.shutdown)):
+                              (self._shutdown, w.shutdown), (self._evaluation, w.set_evaluation)):
             request.connect(slot)
         w.snapshotReady.connect(self._received)
         w.stepAnswered.connect(self._answered)
@@ -387,7 +420,12 @@ class Bridge(QObject):
 
     def seek(self, iteration: int) -> None:
         self.playing = False
+        self.worker.newest_seek = iteration
         self._seek.emit(iteration)
+
+    def set_evaluation(self, on: bool) -> None:
+        """Ask the worker to evaluate the dev set for the snapshots (while the evaluation panel is visible)."""
+        self._evaluation.emit(bool(on))
 
     def select_example(self, subset: str, index: int) -> None:
         self._example.emit(subset, index)

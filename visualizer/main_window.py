@@ -20,8 +20,10 @@ from .views.config_panel import ConfigPanel
 from .views.curves import CurvesView
 from .views.diagram import NetworkDiagram
 from .views.equation import EquationView
+from .views.evaluation import EvaluationPanel
 from .views.input_view import InputView
 from .views.matrices import MatricesView
+from .views.timeline import Timeline
 from .views.values import ValuesView
 
 ICONS = Path(__file__).resolve().parent.parent / "assets" / "icons"
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
 
         self._build_centre()
         self._build_docks()
+        self._build_timeline()
+        self._build_evaluation()
         self._build_actions()
         self._build_status_bar()
         self._connect()
@@ -163,6 +167,33 @@ class MainWindow(QMainWindow):
             self._dock("Curves", "curvesDock", self.curves, right),
             self._dock("Matrices", "matricesDock", self.matrices, Qt.DockWidgetArea.BottomDockWidgetArea),
         )
+
+    def _build_timeline(self) -> None:
+        """A thin bar above the status bar: the slider over the iterations kept, and its confirmations."""
+        self.timeline = Timeline()
+        bar = QToolBar("Timeline")
+        bar.setObjectName("timelineToolbar")
+        bar.setMovable(False)
+        bar.addWidget(self.timeline)
+        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+        self.views = (*self.views, self.timeline)
+        self.timeline.seekRequested.connect(self.bridge.seek)
+        self.timeline.learningRateConfirmed.connect(self.bridge.set_learning_rate)
+        self.timeline.learningRateCancelled.connect(self.config_panel.cancel)
+        self.bridge.failed.connect(self.timeline.seek_settled)
+
+    def _build_evaluation(self) -> None:
+        """The dev-set evaluation, a tab behind the curves; the worker computes it only while it is visible."""
+        self.evaluation = EvaluationPanel()
+        dock = self._dock("Evaluation", "evaluationDock", self.evaluation, Qt.DockWidgetArea.RightDockWidgetArea)
+        curves = self.findChild(QDockWidget, "curvesDock")
+        self.tabifyDockWidget(curves, dock)
+        curves.raise_()
+        self.docks = (*self.docks, dock)
+        self.evaluation_dock = dock
+        self.views = (*self.views, self.evaluation)
+        dock.visibilityChanged.connect(self.bridge.set_evaluation)
+        self.evaluation.exampleRequested.connect(self.bridge.select_example)
 
     def _action(self, name: str, text: str, icon_name: str, keys: list[QKeySequence], tip: str, slot) -> QAction:
         action = QAction(icon(icon_name), text, self)
@@ -328,7 +359,7 @@ class MainWindow(QMainWindow):
         bridge.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         bridge.busy.connect(self._busy)
         self.config_panel.resetRequested.connect(self._reset)
-        self.config_panel.learningRateChanged.connect(bridge.set_learning_rate)
+        self.config_panel.learningRateChanged.connect(self.timeline.request_learning_rate)   # asks at a past one
         self.speed_control.currentIndexChanged.connect(
             lambda index: bridge.set_speed(self.speed_control.itemData(index)))
         self.animation_control.valueChanged.connect(self.diagram.set_animation_ms)
@@ -488,7 +519,7 @@ class MainWindow(QMainWindow):
         """Share the window between the panels: the diagram gets what the others leave."""
         width, height = self.width(), self.height()
         side = max(240, min(400, width // 5))
-        input_dock, config_dock, values_dock, curves_dock, matrices_dock = self.docks
+        input_dock, config_dock, values_dock, curves_dock, matrices_dock = self.docks[:5]
         # The values view sets two plots side by side, so the right column is the wider one.
         self.resizeDocks([input_dock, values_dock], [side, int(side * 1.35)], Qt.Orientation.Horizontal)
         if height < COMPACT_HEIGHT and not self.tabifiedDockWidgets(matrices_dock):

@@ -16,6 +16,7 @@ from core.config import TrainingConfig
 from core.stepper import PhaseRecord, Stepper
 
 CURVE_POINTS = 2000  # curves are downsampled to at most this many points per snapshot
+MISTAKES_SHOWN = 24  # the evaluation keeps this many misclassified dev examples, most confident first
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,20 @@ class Curves:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """The whole dev set pushed through the parameters of one iteration: what the network gets right and wrong."""
+    iteration: int              # the parameters after this many updates
+    confusion: np.ndarray       # (classes, classes) counts: row = true class, column = predicted class
+    accuracy: float             # trace(confusion) / dev size
+    mistake_count: int          # misclassified dev examples in all
+    mistakes: np.ndarray        # (k,) dev indices of the k ≤ MISTAKES_SHOWN most confident mistakes, most first
+    mistake_labels: np.ndarray  # (k,) their true classes
+    mistake_predictions: np.ndarray  # (k,) the classes predicted for them
+    mistake_confidences: np.ndarray  # (k,) softmax probability of the predicted class
+    mistake_pixels: np.ndarray  # (k, 784) their images, values in [0, 1]
+
+
+@dataclass(frozen=True)
 class Snapshot:
     iteration: int              # completed iterations (updates applied)
     phases_done: int            # phases of the next iteration already computed, 0–10
@@ -76,6 +91,7 @@ class Snapshot:
     arrays: Mapping[str, np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
     message: str | None = None  # a notice to show (divergence, a file that could not be opened)
     diverged: bool = False
+    evaluation: Evaluation | None = None    # computed only while someone looks at it; None without a dev set
 
 
 def _downsample(length: int) -> np.ndarray:
@@ -110,8 +126,40 @@ def example_view(stepper: Stepper, selection: ExampleSelection) -> ExampleView:
                        A1[:, 0].copy(), Z2[:, 0].copy(), A2[:, 0].copy(), int(A2[:, 0].argmax()), column)
 
 
+def evaluate(stepper: Stepper) -> Evaluation | None:
+    """Confusion matrix and most confident mistakes on the dev set with the current parameters (None: no dev set)."""
+    split = stepper.split
+    if split.dev_size == 0:
+        return None
+    X = split.X_dev if split.X_dev.dtype == stepper.dtype else split.X_dev.astype(stepper.dtype)
+    labels = split.labels_dev
+    with np.errstate(all="ignore"):
+        A2 = network.forward(stepper.params, X, stepper.config.activation)[3]
+    A2 = np.nan_to_num(A2, nan=0.0)        # near divergence; a NaN column counts as a guess of class 0
+    predictions = A2.argmax(axis=0)
+    classes = max(len(split.class_names), A2.shape[0])
+    confusion = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(confusion, (labels, predictions), 1)
+    wrong = np.flatnonzero(predictions != labels)
+    confidences = A2[predictions, np.arange(labels.size)]
+    # Most confident first; ties keep dev order so the gallery does not shuffle between equal runs.
+    shown = wrong[np.argsort(-confidences[wrong], kind="stable")][:MISTAKES_SHOWN]
+    return Evaluation(
+        iteration=stepper.iteration,
+        confusion=confusion,
+        accuracy=float(np.trace(confusion) / labels.size),
+        mistake_count=int(wrong.size),
+        mistakes=shown,
+        mistake_labels=labels[shown].astype(np.int64),
+        mistake_predictions=predictions[shown].astype(np.int64),
+        mistake_confidences=confidences[shown].astype(np.float64),
+        mistake_pixels=np.array(X[:, shown].T, dtype=np.float32),
+    )
+
+
 def make_snapshot(stepper: Stepper, selection: ExampleSelection, ms_per_iteration: float | None = None,
-                  playing: bool = False, message: str | None = None, diverged: bool = False) -> Snapshot:
+                  playing: bool = False, message: str | None = None, diverged: bool = False,
+                  evaluation: Evaluation | None = None) -> Snapshot:
     """Copy out of the stepper everything the views show."""
     history = stepper.history
     curves = history.curves
@@ -143,4 +191,5 @@ def make_snapshot(stepper: Stepper, selection: ExampleSelection, ms_per_iteratio
         arrays=MappingProxyType(dict(stepper.arrays)),
         message=message,
         diverged=diverged,
+        evaluation=evaluation,
     )
