@@ -116,6 +116,11 @@ def test_clicking_a_mistake_makes_it_the_example_shown(qtbot, window):
     labels, predictions, _ = dev_predictions(window)
     verdict = label(window, "inputVerdict")
     assert f"label <b>{labels[index]}</b>" in verdict and f"predicted <b>{predictions[index]}</b>" in verdict
+    assert gallery.selectedItems() == [tile]
+    # Another example shown: no tile stays marked as if it were the one on screen.
+    window.bridge.select_example("train", 4)
+    qtbot.waitUntil(lambda: window.snapshot.example.subset == "train", timeout=TIMEOUT)
+    assert gallery.selectedItems() == []
 
 
 def test_without_a_dev_set_the_panel_says_so(qtbot, make_window):

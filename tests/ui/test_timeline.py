@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtWidgets import QDoubleSpinBox, QFrame, QLabel, QPushButton, QSlider
 
 from core import network
@@ -115,6 +115,18 @@ def test_home_and_end_jump_to_the_first_and_last_iteration(qtbot, trained):
     qtbot.keyClick(timeline, Qt.Key.Key_End)
     shown_at(qtbot, trained, 30)
     assert timeline.value() == 30
+
+
+def test_a_click_on_the_groove_goes_to_that_iteration_not_one_page_along(qtbot, trained):
+    timeline = slider(trained)
+    timeline.setValue(0)
+    shown_at(qtbot, trained, 0)
+    # Nine tenths along the groove: a plain QSlider would move one page (10) towards it.
+    point = QPoint(int(timeline.width() * 0.9), timeline.height() // 2)
+    qtbot.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: trained.snapshot.iteration > 20, timeout=TIMEOUT)
+    assert trained.snapshot.iteration == timeline.value() < 30
+    assert label(trained, "iterationLabel") == str(timeline.value())
 
 
 # ------------------------------------------------------------------ a new learning rate at a past iteration

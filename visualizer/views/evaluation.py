@@ -66,6 +66,7 @@ class EvaluationPanel(QWidget):
         self._shown: Evaluation | None = None
         self._class_names: tuple[str, ...] = ()
         self._classes = 0
+        self._marked: tuple[Evaluation | None, int | None] = (None, None)   # (evaluation, dev index) marked
 
         self.title = QLabel(self)
         self.title.setObjectName("evaluationTitle")
@@ -176,14 +177,28 @@ class EvaluationPanel(QWidget):
             if self._shown is None:
                 self._say("Dev-set evaluation", "Evaluating the dev set …")
             return
-        if evaluation is self._shown:
-            return                      # the same numbers as on screen: nothing to redraw
-        self._shown = evaluation
-        if snapshot.class_names != self._class_names or evaluation.confusion.shape[0] != self._classes:
-            self._set_classes(snapshot.class_names, evaluation.confusion.shape[0])
-        self._show_matrix(evaluation, snapshot.dev_size)
-        self._show_mistakes(evaluation)
-        self.stack.setCurrentWidget(self.splitter)
+        if evaluation is not self._shown:       # else the same numbers are on screen: nothing to redraw
+            self._shown = evaluation
+            if snapshot.class_names != self._class_names or evaluation.confusion.shape[0] != self._classes:
+                self._set_classes(snapshot.class_names, evaluation.confusion.shape[0])
+            self._show_matrix(evaluation, snapshot.dev_size)
+            self._show_mistakes(evaluation)
+            self.stack.setCurrentWidget(self.splitter)
+        example = snapshot.example
+        self._mark(evaluation, example.index if example.subset == "dev" else None)
+
+    def _mark(self, evaluation: Evaluation, index: int | None) -> None:
+        """Select the tile of the example the window shows, if it is one of the mistakes; else none."""
+        if self._marked == (evaluation, index):
+            return
+        self._marked = (evaluation, index)
+        hits = np.flatnonzero(evaluation.mistakes == index) if index is not None else ()
+        self.gallery.blockSignals(True)
+        if len(hits):
+            self.gallery.setCurrentRow(int(hits[0]))
+        else:
+            self.gallery.clearSelection()
+        self.gallery.blockSignals(False)
 
     def _say(self, title: str, message: str) -> None:
         self.title.setText(f"<b>{title}</b>")

@@ -7,7 +7,8 @@ seeks that a newer one has overtaken, so a fast drag never queues up work.
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QStyle,
+                             QStyleOptionSlider, QVBoxLayout, QWidget)
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
@@ -20,6 +21,24 @@ def _described(widget: QWidget, name: str, accessible: str, tip: str) -> QWidget
     widget.setAccessibleName(accessible)
     widget.setToolTip(tip)
     return widget
+
+
+class TimelineSlider(QSlider):
+    """A click on the groove goes to that iteration (not one page towards it) and can be dragged on from there."""
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.maximum() > self.minimum():
+            option = QStyleOptionSlider()
+            self.initStyleOption(option)
+            style, control = self.style(), QStyle.ComplexControl.CC_Slider
+            handle = style.subControlRect(control, option, QStyle.SubControl.SC_SliderHandle, self)
+            point = event.position().toPoint()
+            if not handle.contains(point):
+                groove = style.subControlRect(control, option, QStyle.SubControl.SC_SliderGroove, self)
+                offset = point.x() - groove.x() - handle.width() // 2
+                self.setValue(QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), offset,
+                                                             groove.width() - handle.width(), option.upsideDown))
+        super().mousePressEvent(event)      # the handle is under the pointer now, so this starts a drag
 
 
 class Timeline(QWidget):
@@ -44,9 +63,9 @@ class Timeline(QWidget):
 
         self.caption = QLabel("Timeline")
         self.caption.setStyleSheet(f"color: {theme.MUTED};")
-        self.slider = _described(QSlider(Qt.Orientation.Horizontal), "timelineSlider", "Timeline",
-                                 "Drag to show any completed iteration exactly as it was; Home / End jump to the "
-                                 "first / last. Stepping on from a past iteration replays the same numbers.")
+        self.slider = _described(TimelineSlider(Qt.Orientation.Horizontal), "timelineSlider", "Timeline",
+                                 "Drag or click to show any completed iteration exactly as it was; Home / End jump "
+                                 "to the first / last. Stepping on from a past iteration replays the same numbers.")
         self.slider.setRange(0, 0)
         self.slider.setPageStep(10)
         self.slider.setTickPosition(QSlider.TickPosition.NoTicks)
