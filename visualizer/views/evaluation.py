@@ -47,8 +47,11 @@ def tile_icon(pixels: np.ndarray) -> QIcon:
     grey = np.ascontiguousarray((np.clip(np.nan_to_num(pixels), 0.0, 1.0) * 255).astype(np.uint8).reshape(SIDE, SIDE))
     image = QImage(grey.data, SIDE, SIDE, SIDE, QImage.Format.Format_Grayscale8).copy()
     size = SIDE * TILE_SCALE
-    return QIcon(QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                                                 Qt.TransformationMode.FastTransformation))
+    pixmap = QPixmap.fromImage(image).scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.FastTransformation)
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)     # the digit itself is never tinted: selection is the frame
+    return icon
 
 
 class EvaluationPanel(QWidget):
