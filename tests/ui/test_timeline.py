@@ -180,3 +180,18 @@ def test_a_learning_rate_at_the_newest_iteration_applies_at_once(qtbot, trained)
     qtbot.waitUntil(lambda: trained.snapshot.alpha == 0.05, timeout=TIMEOUT)
     assert not confirm_bar(trained).isVisible()
     assert trained.snapshot.latest == 30
+
+
+def test_a_flood_of_seeks_is_answered_by_the_newest_only(qtbot, trained):
+    """A long fast drag queues many seeks; the worker skips those a newer one has overtaken."""
+    answered = []
+    trained.bridge.snapshotReady.connect(lambda snapshot: answered.append(snapshot.iteration))
+    positions = np.random.default_rng(3).integers(0, 31, 300)
+    positions[-1] = 7
+    for position in positions:
+        trained.bridge.seek(int(position))
+    shown_at(qtbot, trained, 7)
+    settle(qtbot, trained)
+    assert answered[-2:] == [7, 7]         # the seek's answer, then the settling request's
+    assert len(answered) < 20               # not one snapshot (and one replay) per queued seek
+    assert_params_equal(trained.snapshot.params, fresh_params(trained, 7))
