@@ -128,6 +128,27 @@ def test_a_random_walk_over_every_control_stays_consistent(qtbot, make_window):
     assert not window.isFullScreen()
 
 
+def test_a_long_run_keeps_memory_and_objects_bounded(qtbot, window):
+    """bench/soak.py's bounds, scaled to a few seconds for every test run: 600 iterations in one window.
+
+    Fewer QObjects at the end is fine (panels show fewer arrays after an update than mid-iteration); more is a leak.
+    """
+    from bench.soak import census, resident_mb
+
+    def play_to(iteration: int) -> None:
+        window.bridge.play(iteration)
+        qtbot.waitUntil(lambda: window.snapshot.iteration == iteration and not window.snapshot.playing,
+                        timeout=60_000)
+
+    play_to(100)
+    before, memory = census(window), resident_mb()
+    play_to(700)
+    after = census(window)
+    assert resident_mb() - memory < 30
+    assert all(after[name] <= before[name] for name in before), (before, after)
+    assert window.bridge.worker.stepper.history.earliest == 0       # and every iteration can still be rewound
+
+
 # ------------------------------------------------------------------ closing at any moment (fresh processes)
 
 CLOSE_SCRIPT = """
@@ -389,3 +410,18 @@ def test_saving_into_a_missing_folder_says_so(qtbot, window, monkeypatch, tmp_pa
     qtbot.waitUntil(banner.isVisible, timeout=TIMEOUT)
     assert "does not exist" in window.findChild(QLabel, "messageBannerText").text()
     assert not target.parent.exists()
+
+
+def test_saving_into_a_read_only_folder_says_so_and_writes_nothing(qtbot, window, monkeypatch, tmp_path):
+    # Root ignores a folder's mode bits, so the refusal the system would give is given here by mkstemp itself.
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+    monkeypatch.setattr(checkpoints.tempfile, "mkstemp", refused)
+    target = tmp_path / "weights.npz"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    action(window, "saveWeights").trigger()
+    banner = window.findChild(QWidget, "messageBanner")
+    qtbot.waitUntil(banner.isVisible, timeout=TIMEOUT)
+    message = window.findChild(QLabel, "messageBannerText").text()
+    assert "weights.npz" in message and "cannot write in the folder" in message and "permission denied" in message
+    assert list(tmp_path.iterdir()) == []
