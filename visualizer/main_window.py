@@ -16,6 +16,8 @@ from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxL
 from . import theme
 from .bridge import SPEEDS, Bridge
 from .snapshot import Snapshot
+from .views.buglab import BugLabView
+from .views.check_code import CheckCodeView
 from .views.config_panel import ConfigPanel
 from .views.curves import CurvesView
 from .views.diagram import NetworkDiagram
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         self._build_timeline()
         self._build_evaluation()
         self._build_actions()
+        self._build_labs()
         self._build_status_bar()
         self._connect()
         self._display_timer = QTimer(self)
@@ -540,9 +543,76 @@ class MainWindow(QMainWindow):
         equation = self.equation.minimumSizeHint().height()
         self.centre_splitter.setSizes([equation, max(100, centre - equation)])
 
+    # ------------------------------------------------------------ bug lab and check my code
+    def _build_labs(self) -> None:
+        """Two docks behind the curves, hidden until asked for: the bug lab (Ctrl+B) and Check my code (Ctrl+K)."""
+        Key, Mod, keys = Qt.Key, Qt.KeyboardModifier, QKeySequence
+        self.bug_lab = BugLabView()
+        # The lab trains on the worker's split: its arrays are read-only, and a new dataset replaces the
+        # stepper (one reference) rather than changing it, so reading it from this thread is safe.
+        self.bug_lab.source = lambda: self.bridge.worker.stepper.split
+        self.check_code = CheckCodeView()
+        docks = []
+        for view, title, name in ((self.bug_lab, "Bug lab", "bugLabPanel"),
+                                  (self.check_code, "Check my code", "checkCodePanel")):
+            view.failed.connect(self.show_error)
+            dock = self._dock(title, name, view, Qt.DockWidgetArea.RightDockWidgetArea)
+            self.tabifyDockWidget(self.docks[3], dock)      # a tab beside the curves, hidden until asked for
+            dock.hide()
+            docks.append(dock)
+        self.bug_lab_dock, self.check_code_dock = docks
+        self.docks = (*self.docks, *docks)
+        self.views = (*self.views, self.bug_lab)
+        self.bug_lab_action = self._action("bugLab", "Bug lab", "bug-lab", [keys(Mod.ControlModifier | Key.Key_B)],
+                                           "Switch on a classic mistake and train it side by side with the "
+                                           "correct code", self._show_bug_lab)
+        self.bug_lab_action.setCheckable(True)
+        self.bug_lab_dock.toggleViewAction().toggled.connect(self.bug_lab_action.setChecked)
+        self.check_code_action = self._action("checkCode", "Check my code…", "check-code",
+                                              [keys(Mod.ControlModifier | Key.Key_K)],
+                                              "Compare your notebook's functions with ours, phase by phase",
+                                              self.check_my_code)
+        lab_menu = self.menuBar().addMenu("&Lab")
+        lab_menu.addAction(self.bug_lab_action)
+        lab_menu.addAction(self.check_code_action)
+        results = self.check_code_dock.toggleViewAction()
+        results.setText("Check results")
+        lab_menu.addAction(results)
+        self.tools_toolbar.addSeparator()
+        for action in (self.bug_lab_action, self.check_code_action):
+            self.tools_toolbar.addAction(action)
+            # There are no icons for these two: their names say what they do.
+            self.tools_toolbar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+    def _show_bug_lab(self, on: bool) -> None:
+        self._show_lab_dock(self.bug_lab_dock, on)
+
+    def _show_lab_dock(self, dock: QDockWidget, on: bool) -> None:
+        """Show a lab's dock as the front tab with most of the right column's height, or hide it."""
+        dock.setVisible(on)
+        if on:
+            dock.raise_()
+            if self.height() >= COMPACT_HEIGHT:     # on a short screen the values would be squeezed unreadable
+                values_dock = self.docks[2]
+                self.resizeDocks([values_dock, dock], [self.height() * 2 // 5, self.height() * 3 // 5],
+                                 Qt.Orientation.Vertical)
+            # A little wider if the window has room; the diagram keeps at least two fifths.
+            self.resizeDocks([dock], [max(dock.width(), min(600, self.width() * 8 // 25))], Qt.Orientation.Horizontal)
+        else:
+            self.fit_panels()
+
+    def check_my_code(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Check my code", "", "Python files (*.py);;All files (*)")
+        if path:
+            self.message_banner.hide()
+            self._show_lab_dock(self.check_code_dock, True)
+            self.check_code.check(path)
+
     # ------------------------------------------------------------ closing
     def closeEvent(self, event) -> None:
         """Stop playing and end the worker thread before the window goes (never leave it running)."""
         self._display_timer.stop()
+        self.bug_lab.shutdown()
+        self.check_code.shutdown()
         self.bridge.shutdown()
         super().closeEvent(event)
