@@ -1,6 +1,7 @@
 """Check my code in the real window: a student's file checked phase by phase, shown as a table and heat maps."""
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +103,17 @@ def test_a_missing_file_is_one_line_in_the_banner_and_the_previous_report_stays(
     assert "gone.py" in banner.text() and "\n" not in banner.text()
     assert rows(window) == before
     assert "Every phase matches" in window.findChild(QLabel, "checkHeadline").text()
+
+
+def test_closing_the_window_during_a_check_ends_their_process_and_the_thread(qtbot, monkeypatch, make_window):
+    window = make_window()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *args, **kwargs: (str(FIXTURES / "student_slow.py"), ""))
+    window.findChild(QAction, "checkCode").trigger()
+    view = window.check_code
+    assert view.running
+    # Wait until their code runs (the reference is made first, then the process starts).
+    qtbot.waitUntil(lambda: bool(multiprocessing.active_children()), timeout=TIMEOUT)
+    window.close()
+    assert not view.running and view.report is None
+    assert not multiprocessing.active_children()

@@ -76,6 +76,7 @@ class CheckRun(QThread):
         super().__init__(parent)
         self.setObjectName("checkCodeRun")
         self.path = path
+        self.children_before: set[multiprocessing.process.BaseProcess] = set(_children())
 
     def run(self) -> None:
         try:
@@ -92,11 +93,20 @@ class CheckRun(QThread):
     def stop(self) -> None:
         """End the check early: kill the process running their code (check_file then returns at once), wait."""
         self.requestInterruption()
-        for process in multiprocessing.active_children():
-            # check_file starts one process per check with this target; it has no other way to be cancelled.
-            if getattr(process, "_target", None) is check._run_student:
-                process.kill()
+        # check_file cannot be cancelled; the process it started is the child that appeared after the check
+        # began (the window starts no other processes), and killing it makes check_file return at once.
+        for process in set(_children()) - self.children_before:
+            process.kill()
         self.wait()
+
+
+def _children() -> list[multiprocessing.process.BaseProcess]:
+    for _ in range(5):
+        try:
+            return multiprocessing.active_children()
+        except RuntimeError:    # the check's thread started a process while the set was being read: again
+            continue
+    return []
 
 
 class CheckCodeView(QWidget):
