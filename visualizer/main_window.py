@@ -545,7 +545,7 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ bug lab and check my code
     def _build_labs(self) -> None:
-        """Two docks behind the curves, hidden until asked for: the bug lab (Ctrl+B) and Check my code (Ctrl+K)."""
+        """Two docks, hidden until asked for: the bug lab (Ctrl+B) and Check my code (Ctrl+K)."""
         Key, Mod, keys = Qt.Key, Qt.KeyboardModifier, QKeySequence
         self.bug_lab = BugLabView()
         # The lab trains on the worker's split: its arrays are read-only, and a new dataset replaces the
@@ -557,7 +557,7 @@ class MainWindow(QMainWindow):
                                   (self.check_code, "Check my code", "checkCodePanel")):
             view.failed.connect(self.show_error)
             dock = self._dock(title, name, view, Qt.DockWidgetArea.RightDockWidgetArea)
-            self.tabifyDockWidget(self.docks[3], dock)      # a tab beside the curves, hidden until asked for
+            self.tabifyDockWidget(self.docks[3], dock)      # where it goes when docked back from floating
             dock.hide()
             docks.append(dock)
         self.bug_lab_dock, self.check_code_dock = docks
@@ -588,18 +588,21 @@ class MainWindow(QMainWindow):
         self._show_lab_dock(self.bug_lab_dock, on)
 
     def _show_lab_dock(self, dock: QDockWidget, on: bool) -> None:
-        """Show a lab's dock as the front tab with most of the right column's height, or hide it."""
+        """Show a lab's dock, the first time floating over the right column at its full height; or hide it.
+
+        A lab needs its plots, its text and its table at once, more than a tab of the right column holds; the
+        user can dock it back (double-click its title) and it then stays where they put it.
+        """
+        if on and not dock.property("placed"):
+            dock.setProperty("placed", True)
+            dock.setFloating(True)
+            frame = self.geometry()
+            top = self.centralWidget().mapToGlobal(self.centralWidget().rect().topLeft()).y()
+            width = max(560, min(720, frame.width() * 2 // 5))
+            dock.setGeometry(frame.right() - width, top, width, max(400, frame.bottom() - top))
         dock.setVisible(on)
         if on:
             dock.raise_()
-            if self.height() >= COMPACT_HEIGHT:     # on a short screen the values would be squeezed unreadable
-                values_dock = self.docks[2]
-                self.resizeDocks([values_dock, dock], [self.height() * 2 // 5, self.height() * 3 // 5],
-                                 Qt.Orientation.Vertical)
-            # A little wider if the window has room; the diagram keeps at least two fifths.
-            self.resizeDocks([dock], [max(dock.width(), min(600, self.width() * 8 // 25))], Qt.Orientation.Horizontal)
-        else:
-            self.fit_panels()
 
     def check_my_code(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Check my code", "", "Python files (*.py);;All files (*)")

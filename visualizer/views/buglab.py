@@ -179,7 +179,9 @@ class BugLabView(QWidget):
         self.graphics.setBackground(theme.PAPER)
         self.graphics.setAccessibleName("Loss and accuracy of the correct and the buggy run")
         self.graphics.setToolTip("Solid: the correct code; dashed: with the bug. Same initial weights.")
-        self.graphics.setMinimumHeight(230)
+        # In a scroll area the plots would otherwise take their large size hint and push the table out of view.
+        self.graphics.setMinimumHeight(220)
+        self.graphics.setMaximumHeight(320)
         self.graphics.ci.setContentsMargins(4, 4, 12, 4)
         self.loss_plot = self.graphics.addPlot(row=0, col=0)
         self.accuracy_plot = self.graphics.addPlot(row=0, col=1)

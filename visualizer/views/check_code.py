@@ -364,18 +364,18 @@ class CheckCodeView(QWidget):
             return
         size = self._point_size
         images = [as_image(array) for _, array, _ in arrays]
-        tops = [theme.symmetric_levels(values)[1] for values in images]
+        tops = [float(np.abs(values).max()) if values.size else 0.0 for values in images]    # as_image: finite
         for index, (plot, image, scale, (who, _, shape), values) in enumerate(
                 zip(self.plots, self.images, self.scales, arrays, images)):
             # Each map has its own ±max (a result m times too large would wash the other out), but never one
             # below a thousandth of the other's: a rounding-error 1e-17 must look white, not saturated.
-            high = max(tops[index], 1e-3 * tops[1 - index])
+            high = max(tops[index], 1e-3 * tops[1 - index], 1e-12)
             low = -high
             image.setImage(values, autoLevels=False, levels=(low, high))
             image.setRect(0, 0, values.shape[1], values.shape[0])
             plot.setTitle(f"{who} {finding.phase} {shape_text(shape)}", size=f"{size * 1.1:g}pt", color=theme.INK)
             plot.setRange(xRange=(0, values.shape[1]), yRange=(0, values.shape[0]), padding=0.02)
-            scale_text = f"largest |value| {tops[index]:.3g}" if tops[index] > 1e-12 else "all zero"
+            scale_text = f"largest |value| {tops[index]:.3g}" if tops[index] > 0 else "all zero"
             if high != tops[index]:
                 scale_text += f" · colours ±{high:.3g}"
             scale.setText(scale_text, size=f"{size * 0.9:g}pt", color=theme.MUTED)
