@@ -204,6 +204,7 @@ class CheckCodeView(QWidget):
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.output_toggle)
         layout.addWidget(self.output)
+        layout.addStretch(0)            # without heat maps, the space is left below, not between the parts
         # On a short screen the panel scrolls as a whole; the table never scrolls inside it.
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -320,7 +321,7 @@ class CheckCodeView(QWidget):
             item.setToolTip(finding.line_text())
             if column == 1:
                 item.setForeground(QColor(colour))
-                item.setFont(theme.font(self._point_size, bold=finding.verdict != "match"))
+                item.setFont(theme.font(self._point_size, bold=finding.verdict not in ("match", "skipped")))
                 if finding.verdict not in ("match", "skipped"):
                     background = QColor(colour)
                     background.setAlpha(40)
