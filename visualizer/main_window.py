@@ -5,6 +5,7 @@ painting never slows training down and never falls behind it.
 """
 from __future__ import annotations
 
+import time
 from html import escape
 from pathlib import Path
 
@@ -29,7 +30,9 @@ from .views.timeline import Timeline
 from .views.values import ValuesView
 
 ICONS = Path(__file__).resolve().parent.parent / "assets" / "icons"
-DISPLAY_INTERVAL_MS = 16            # ≈ 60 Hz
+DISPLAY_INTERVAL_MS = 16            # ≈ 60 Hz: an answered step or a pause shows at once anyway (see _received)
+PLAYING_INTERVAL_MS = 25            # while playing: 40 frames a second at most, enough for ≥ 30 and no more
+DETAILS_INTERVAL = 0.25             # seconds between updates of the per-phase panels while playing
 DEFAULT_ANIMATION_MS = 250
 
 
@@ -120,9 +123,13 @@ class MainWindow(QMainWindow):
         self._build_labs()
         self._build_status_bar()
         self._connect()
+        # While playing, the phase is always the update and the per-phase panels change too fast to read:
+        # these views follow every frame, the others only every DETAILS_INTERVAL and when playing stops.
+        self.live_views = (self.diagram, self.curves, self.timeline)
+        self._details_shown = 0.0
         self._display_timer = QTimer(self)
         self._display_timer.setInterval(DISPLAY_INTERVAL_MS)
-        self._display_timer.timeout.connect(self.show_pending)
+        self._display_timer.timeout.connect(self._show_frame)
         self._display_timer.start()
 
     # ------------------------------------------------------------ layout
@@ -374,17 +381,32 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ snapshots
     def _received(self, snapshot: Snapshot) -> None:
         self._pending = snapshot
+        interval = PLAYING_INTERVAL_MS if snapshot.playing else DISPLAY_INTERVAL_MS
+        if self._display_timer.interval() != interval:
+            self._display_timer.setInterval(interval)
         if not snapshot.playing:
             # A step, a pause or a reset answers one key press: show it now, not at the next frame.
             self.show_pending()
 
-    def show_pending(self) -> None:
-        """Hand the newest snapshot, if any arrived since the last frame, to every view."""
+    def _show_frame(self) -> None:
+        """The display timer's frame: while playing, the live views every frame and the rest now and then."""
+        snapshot = self._pending
+        if snapshot is not None and snapshot.playing and \
+                time.perf_counter() - self._details_shown < DETAILS_INTERVAL:
+            self.show_pending(self.live_views)
+        else:
+            self.show_pending()
+
+    def show_pending(self, views: tuple[QWidget, ...] | None = None) -> None:
+        """Hand the newest snapshot, if any arrived since the last frame, to the views (all of them by default)."""
         snapshot, self._pending = self._pending, None
         if snapshot is None:
             return
         self.snapshot = snapshot
-        for view in self.views:
+        if views is None:
+            views = self.views
+            self._details_shown = time.perf_counter()
+        for view in views:
             view.show_snapshot(snapshot)
         if snapshot.config != self.config_panel.current:
             self.config_panel.set_config(snapshot.config)
@@ -405,8 +427,9 @@ class MainWindow(QMainWindow):
         self.dataset_label.setText(f"{s.dataset_name} · {s.train_size:,} train · {s.dev_size:,} dev")
         self.setWindowTitle(f"Backprop Visualizer — {s.dataset_name}")
         playing = s.playing
-        self.play_action.setText("Pause" if playing else "Play")
-        self.play_action.setIcon(icon("pause" if playing else "play"))
+        if self.play_action.text() != ("Pause" if playing else "Play"):     # an icon is read from its file
+            self.play_action.setText("Pause" if playing else "Play")
+            self.play_action.setIcon(icon("pause" if playing else "play"))
 
     def _diverged(self, message: str, iteration: int) -> None:
         self._good_iteration = iteration

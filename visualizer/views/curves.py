@@ -1,11 +1,13 @@
 """Loss and accuracy per iteration, with a marker at the iteration on screen."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
@@ -23,6 +25,10 @@ def style_plot(plot: pg.PlotItem, point_size: float, title: str | None = None) -
             axis.setLabel(axis.labelText, **{"font-size": f"{point_size:g}pt", "color": theme.INK})
     if title is not None:
         plot.setTitle(title, size=f"{point_size * 1.1:g}pt", color=theme.INK)
+
+
+READOUT_INTERVAL = 0.25    # seconds between readout texts while playing (numbers faster than this cannot be read)
+SLACK = 0.15               # while playing, ranges grow by this much more than needed, so they change seldom
 
 
 def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -67,6 +73,10 @@ class CurvesView(QWidget):
         self.loss_plot.getAxis("bottom").setStyle(showValues=False)
         self.loss_plot.enableAutoRange(y=True)
         for plot in (self.loss_plot, self.accuracy_plot):
+            for name in ("left", "bottom"):
+                # The axes (and the grid they draw) are redrawn whenever a curve moves under them; from a pixmap
+                # that costs a blit instead of replaying every tick and label.
+                plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -88,6 +98,8 @@ class CurvesView(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.graphics, 1)
         self._dev_shown: bool | None = None
+        self._playing = False
+        self._readout_shown = 0.0
         self._apply_style()
         self.readout.setText("No iteration completed yet")
         self.setAutoFillBackground(True)
@@ -108,8 +120,33 @@ class CurvesView(QWidget):
             marker.setValue(snapshot.iteration)
         # Keep the marker in view even before the first point exists.
         right = max(float(snapshot.iteration), float(x[-1]) if x.size else 0.0, 1.0)
-        self.loss_plot.setXRange(0, right, padding=0.03)
-        self.readout.setText(self._readout_text(snapshot))
+        if snapshot.playing:
+            self._follow_while_playing(right, curves.loss)
+        else:
+            self._playing = False
+            self.loss_plot.enableAutoRange(y=True)
+            self.loss_plot.setXRange(0, right, padding=0.03)
+        now = time.perf_counter()
+        if not snapshot.playing or now - self._readout_shown >= READOUT_INTERVAL:
+            self._readout_shown = now
+            self.readout.setText(self._readout_text(snapshot))
+
+    def _follow_while_playing(self, right: float, loss: np.ndarray) -> None:
+        """Ranges that change only when the curves outgrow them: each change makes pyqtgraph compute and draw
+        the ticks and grid again, which at every frame would cost more than the curves themselves."""
+        (_, shown_right), (bottom, top) = self.loss_plot.viewRange()
+        starting = not self._playing
+        if starting:
+            self._playing = True
+            self.loss_plot.disableAutoRange(axis="y")
+        if starting or right > shown_right:
+            self.loss_plot.setXRange(0, right * (1 + SLACK), padding=0)
+        finite = loss[np.isfinite(loss)]
+        if finite.size:
+            low, high = float(finite.min()), float(finite.max())
+            span = max(high - low, 1e-3)
+            if starting or low < bottom or high > top or top - bottom > span * (1 + 4 * SLACK):
+                self.loss_plot.setYRange(low - SLACK * span, high + SLACK * span, padding=0)
 
     def _readout_text(self, snapshot: Snapshot) -> str:
         if snapshot.loss is None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PyQt6.QtCore import QEasingCurve, QPointF, QRectF, Qt, QVariantAnimation, pyqtSignal
 from PyQt6.QtGui import QBrush, QColor, QFontMetricsF, QImage, QPainter, QPainterPath, QPen, QPixmap
-from PyQt6.QtWidgets import (QGraphicsEllipseItem, QGraphicsLineItem, QGraphicsPathItem,
+from PyQt6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem,
                              QGraphicsPixmapItem, QGraphicsRectItem, QGraphicsScene, QGraphicsSceneHoverEvent,
                              QGraphicsSceneMouseEvent, QGraphicsSimpleTextItem, QGraphicsView, QVBoxLayout,
                              QWidget)
@@ -413,6 +413,8 @@ class NetworkDiagram(QWidget):
         thumbnail_right = {}
         self._thumbnails: list[QGraphicsPixmapItem] = []
         self._thumbnail_source: np.ndarray | None = None   # the array the thumbnails show now
+        self._captions_for: tuple | None = None     # what the captions were last written for
+        self._tile_pixels: np.ndarray | None = None  # the input tile's pixels now
         self._thumbnail_frames: list[QGraphicsRectItem] = []
         for position, unit in enumerate(self._thumbnail_units):
             column = position % columns
@@ -583,11 +585,16 @@ class NetworkDiagram(QWidget):
         self._flashes = self._overlays(FLASHED_EDGES, 8, QGraphicsLineItem)
         self._thumbnail_flashes = self._overlays(FLASHED_THUMBNAILS, 8, QGraphicsRectItem)
         self._pulses: list[tuple[QPointF, QPointF, bool]] = []   # start, end, curved (a W1 bundle line)
+        self._overlays_shown = False
 
         self._width = width
         self._body_height = body_height
         self._height_beside_body = height - body_height
         self.scene.setSceneRect(QRectF(0, 0, width, height))
+        # Every snapshot changes a few items, but the view repaints the rectangle around all of them, which is
+        # nearly the whole scene: drawn from per-item pixmaps, the items that did not change cost a blit each.
+        for item in self.scene.items():
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.view.fit()
 
     def _overlays(self, count: int, z: float, make) -> list:
@@ -638,8 +645,11 @@ class NetworkDiagram(QWidget):
         dZ1 = _finite(arrays["dZ1"][:, column]) if "dZ1" in arrays and column is not None else None
         dZ2 = _finite(arrays["dZ2"][:, column]) if "dZ2" in arrays and column is not None else None
 
-        # input tile
-        self._tile.setPixmap(_pixmap(_lut_rgb(_finite(example.pixels).reshape(28, 28), theme.GRAY_LUT, 0.0, 1.0)))
+        # input tile (the same picture while playing: a new pixmap only for another example)
+        if self._tile_pixels is None or not np.array_equal(self._tile_pixels, example.pixels):
+            self._tile_pixels = example.pixels
+            self._tile.setPixmap(_pixmap(_lut_rgb(_finite(example.pixels).reshape(28, 28), theme.GRAY_LUT,
+                                                  0.0, 1.0)))
         label_name = names[example.label] if 0 <= example.label < len(names) else str(example.label)
         self._label_text.setText(f"label: {label_name}")
         self._place(self._label_text, *self._label_pos, "center")
@@ -772,6 +782,12 @@ class NetworkDiagram(QWidget):
         phase, record = snapshot.phase, snapshot.record
         hidden = self.hidden_width
         m = record.m if record is not None and record.m else snapshot.train_size
+        # Everything the captions say; while playing it stays the same from one snapshot to the next.
+        key = (phase, m, len(snapshot.class_names), snapshot.next_phase, record.equation if record else None,
+               snapshot.example.column is None, color.rgba())
+        if key == self._captions_for:
+            return
+        self._captions_for = key
         parts = PHASE_PARTS.get(phase or "", frozenset())
         self.highlighted_parts = parts
         texts = {
@@ -875,6 +891,7 @@ class NetworkDiagram(QWidget):
             self._glow.setPath(glow)
             self._glow.setVisible(True)
         self._glow_color = color
+        self._overlays_shown = True
         if phase == "update":
             self._prepare_flashes(snapshot)
         self.animation.setDuration(self._animation_ms)
@@ -959,8 +976,9 @@ class NetworkDiagram(QWidget):
             flash.setOpacity(blink)
 
     def _end_animation(self) -> None:
-        if not self._built_for:
+        if not self._built_for or not self._overlays_shown:
             return
+        self._overlays_shown = False
         for item in (*self._dots, *self._flashes, *self._thumbnail_flashes, self._glow):
             item.setVisible(False)
 
