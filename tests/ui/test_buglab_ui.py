@@ -33,7 +33,7 @@ def open_lab(window) -> QDockWidget:
 def run(qtbot, window, bug: str, iterations: int = 20) -> None:
     choice = window.findChild(QComboBox, "bugChoice")
     choice.setCurrentIndex(choice.findData(bug))
-    assert choice.currentText() == BUGS[bug].title
+    assert choice.currentIndex() >= 0 and (bug == "none" or choice.currentText() == BUGS[bug].title)
     window.findChild(QSpinBox, "bugIterations").setValue(iterations)
     button = window.findChild(QPushButton, "bugRun")
     button.click()
@@ -119,6 +119,15 @@ def test_a_missing_transpose_shows_the_explained_shape_error(qtbot, window):
     assert "Shape error" in outcome and "dZ1 · X.T" in outcome and "(784, 250)" in outcome
     assert set(check_cells(window, 1).values()) == {"shape error"}
     assert all(cell.startswith("✓") for cell in check_cells(window, 0).values())
+
+
+def test_without_a_bug_only_the_correct_run_is_drawn_and_a_second_run_replaces_the_first(qtbot, window):
+    open_lab(window)
+    run(qtbot, window, "db_sum_all", iterations=5)
+    run(qtbot, window, "none", iterations=7)
+    assert curve_lengths(window) == {"correct loss": 7, "buggy loss": 0, "correct accuracy": 7, "buggy accuracy": 0}
+    assert "With the bug" not in window.findChild(QLabel, "bugOutcome").text()
+    assert set(check_cells(window, 1).values()) == {"no bug"}
 
 
 def test_closing_the_window_during_a_run_stops_it_cleanly(qtbot, make_window):

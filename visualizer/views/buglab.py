@@ -210,8 +210,8 @@ class BugLabView(QWidget):
         self.table = QTableWidget(len(PARAMETERS), 2)
         self.table.setObjectName("gradientCheckTable")
         self.table.setAccessibleName("Gradient check: relative error per parameter")
-        self.table.setToolTip(f"Relative error ‖analytic − numerical‖ / (‖analytic‖ + ‖numerical‖) of each "
-                              f"parameter's gradient; below {THRESHOLD:g} they agree")
+        self.table.setToolTip("Relative error ‖analytic − numerical‖ / (‖analytic‖ + ‖numerical‖) "
+                              f"of each parameter's gradient; below {THRESHOLD:g} they agree")
         self.table.setHorizontalHeaderLabels(["correct code", "with the bug"])
         self.table.setVerticalHeaderLabels(list(PARAMETERS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -325,6 +325,8 @@ class BugLabView(QWidget):
             self.failed.emit("the bug lab has no data yet: wait for the first snapshot")
             return
         bug = self.selected_bug()
+        if self.run_thread is not None:
+            self.run_thread.deleteLater()       # finished: each run has a thread of its own
         self.run_thread = LabRun(split, self.config, bug, self.iterations.value(), self)
         self.run_thread.done.connect(self._finished)
         self.run_thread.failed.connect(self._failed)
@@ -428,16 +430,18 @@ class BugLabView(QWidget):
         return text
 
     def _show_outcome(self, result: LabResult) -> None:
-        lines = [f"<span style='color:{theme.CORRECT}'>━━</span> <b>Correct:</b> {escape(self._summary(result.correct))}"]
+        lines = [f"<span style='color:{theme.CORRECT}'>━━</span> <b>Correct:</b> "
+                 f"{escape(self._summary(result.correct))}"]
         buggy = result.buggy
         if buggy is not None:
             if buggy.problem is None:
                 what = escape(self._summary(buggy))
             elif buggy.problem.startswith("diverged"):
-                what = (f"<b style='color:{theme.WRONG}'>{escape(buggy.problem[0].upper() + buggy.problem[1:])}</b>"
-                        f" (the dashed curve stops at the dotted line)")
+                headline = escape(buggy.problem[0].upper() + buggy.problem[1:])
+                what = f"<b style='color:{theme.WRONG}'>{headline}</b> (the dashed curve stops at the dotted line)"
             else:
-                what = f"<b style='color:{theme.WRONG}'>Shape error</b> before the first update: {escape(buggy.problem)}"
+                what = (f"<b style='color:{theme.WRONG}'>Shape error</b> before the first update: "
+                        f"{escape(buggy.problem)}")
             lines.append(f"<span style='color:{theme.WRONG}'>╍╍</span> <b>With the bug:</b> {what}")
         self.outcome.setText("<br>".join(lines))
 

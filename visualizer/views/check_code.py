@@ -251,6 +251,8 @@ class CheckCodeView(QWidget):
         if self.running:
             self.failed.emit("a check is still running: wait for its verdict")
             return
+        if self.run_thread is not None:
+            self.run_thread.deleteLater()       # finished: each check has a thread of its own
         self.run_thread = CheckRun(path, self)
         self.run_thread.done.connect(self._finished)
         self.run_thread.failed.connect(self._failed)
