@@ -192,7 +192,7 @@ class EvaluationPanel(QWidget):
 
     def _mark(self, evaluation: Evaluation, index: int | None) -> None:
         """Select the tile of the example the window shows, if it is one of the mistakes; else none."""
-        if self._marked == (evaluation, index):
+        if self._marked[0] is evaluation and self._marked[1] == index:   # `is`: an Evaluation holds arrays
             return
         self._marked = (evaluation, index)
         hits = np.flatnonzero(evaluation.mistakes == index) if index is not None else ()
