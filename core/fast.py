@@ -33,7 +33,7 @@ import numpy as np
 from . import network, optimizers
 from .config import TrainingConfig
 from .data import Split
-from .stepper import LOSS_LIMIT, Diverged
+from .stepper import LOSS_LIMIT, BatchOrder, Diverged, starting_params
 
 BACKENDS: tuple[str, ...] = ("auto", "numba", "numpy")
 ACTIVATION_CODES: Mapping[str, int] = {"relu": 0, "leaky_relu": 1, "sigmoid": 2, "tanh": 3}
@@ -87,21 +87,14 @@ class FastTrainer:
         self.config = config
         self.alpha = config.alpha
         self.dtype = np.dtype(config.dtype)
-        if params is None:
-            params = network.init_params(config.hidden, config.init, np.random.default_rng(config.seed), self.dtype)
-        else:
-            hidden = network.check_params(params)
-            if hidden != config.hidden:
-                raise network.ShapeError(f"the weights have {hidden} hidden units but the configuration "
-                                         f"asks for {config.hidden}")
-            params = {name: np.array(params[name], dtype=self.dtype) for name in network.PARAMETERS}
+        params = starting_params(config, params)
         self._params = _read_only(params)
         self._optimizer = _read_only(optimizers.initial_state(config.optimizer, params))
         self.iteration = 0
         self._X: np.ndarray | None = None   # the Stepper's X, made when the phase functions need it
         self._labels = np.ascontiguousarray(split.labels_train, dtype=np.int64)
         self._Y_full: np.ndarray | None = None
-        self._epoch_order: tuple[int, np.ndarray] | None = None
+        self._batch_order = BatchOrder(config.batch_size, split.train_size, config.seed)
         self._rows: np.ndarray | None = None
         self._scale = 1.0
         if backend == "numba":
@@ -135,14 +128,7 @@ class FastTrainer:
     # ------------------------------------------------------------ training
     def batch_indices(self, iteration: int) -> np.ndarray | None:
         """The training columns an iteration uses, as Stepper.batch_indices: None for the full batch."""
-        size, m = self.config.batch_size, self.split.train_size
-        if size == 0 or size >= m:
-            return None
-        per_epoch = math.ceil(m / size)
-        epoch, position = divmod(iteration, per_epoch)
-        if self._epoch_order is None or self._epoch_order[0] != epoch:
-            self._epoch_order = (epoch, np.random.default_rng([self.config.seed, epoch]).permutation(m))
-        return self._epoch_order[1][position * size:(position + 1) * size]
+        return self._batch_order.indices(iteration)
 
     def gradients(self) -> tuple[dict[str, np.ndarray], float, float]:
         """(dW1, db1, dW2, db2 by name; loss; train accuracy) of the next iteration, without updating."""

@@ -103,6 +103,38 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return view
 
 
+
+def starting_params(config: TrainingConfig, params: Mapping[str, np.ndarray] | None = None
+                    ) -> dict[str, np.ndarray]:
+    """The parameters a run starts from: drawn by config.init from config.seed, or given ones, checked and cast."""
+    dtype = np.dtype(config.dtype)
+    if params is None:
+        return network.init_params(config.hidden, config.init, np.random.default_rng(config.seed), dtype)
+    hidden = network.check_params(params)
+    if hidden != config.hidden:
+        raise network.ShapeError(f"the weights have {hidden} hidden units but the configuration "
+                                 f"asks for {config.hidden}")
+    return {name: np.array(params[name], dtype=dtype) for name in network.PARAMETERS}
+
+
+class BatchOrder:
+    """Which training columns each iteration uses: all of them (full batch), or for mini-batches a shuffle
+    per epoch seeded by (seed, epoch), so any iteration's batch can be recomputed after a rewind."""
+
+    def __init__(self, batch_size: int, m: int, seed: int):
+        self.batch_size, self.m, self.seed = batch_size, m, seed
+        self._epoch_order: tuple[int, np.ndarray] | None = None
+
+    def indices(self, iteration: int) -> np.ndarray | None:
+        """None for the full batch, else the columns of this iteration's mini-batch."""
+        size, m = self.batch_size, self.m
+        if size == 0 or size >= m:
+            return None
+        epoch, position = divmod(iteration, math.ceil(m / size))
+        if self._epoch_order is None or self._epoch_order[0] != epoch:
+            self._epoch_order = (epoch, np.random.default_rng([self.seed, epoch]).permutation(m))
+        return self._epoch_order[1][position * size:(position + 1) * size]
+
 class Stepper:
     """One training run on one split, steppable phase by phase, forward and back."""
 
@@ -111,21 +143,14 @@ class Stepper:
         self.split = split
         self.config = config
         self.dtype = np.dtype(config.dtype)
-        if params is None:
-            params = network.init_params(config.hidden, config.init, np.random.default_rng(config.seed), self.dtype)
-        else:
-            hidden = network.check_params(params)
-            if hidden != config.hidden:
-                raise network.ShapeError(f"the weights have {hidden} hidden units but the configuration "
-                                         f"asks for {config.hidden}")
-            params = {name: np.array(params[name], dtype=self.dtype) for name in network.PARAMETERS}
+        params = starting_params(config, params)
         for value in params.values():
             value.flags.writeable = False
         # The split's own arrays are read-only already (data.as_columns); converted copies are made so here.
         self._X = split.X_train if split.X_train.dtype == self.dtype else _read_only(split.X_train.astype(self.dtype))
         self._X_dev = split.X_dev if split.X_dev.dtype == self.dtype else _read_only(split.X_dev.astype(self.dtype))
         self._Y_full = _read_only(network.one_hot(split.labels_train, self.dtype))
-        self._epoch_order: tuple[int, np.ndarray] | None = None
+        self._batch_order = BatchOrder(config.batch_size, split.train_size, config.seed)
         initial_optimizer = optimizers.initial_state(config.optimizer, params)
         for value in initial_optimizer.values():
             value.flags.writeable = False
@@ -165,14 +190,7 @@ class Stepper:
     # ------------------------------------------------------------ batches
     def batch_indices(self, iteration: int) -> np.ndarray | None:
         """The columns of X used by an iteration: None for the full batch, else a seeded shuffle per epoch."""
-        size, m = self.config.batch_size, self.train_size
-        if size == 0 or size >= m:
-            return None
-        per_epoch = math.ceil(m / size)
-        epoch, position = divmod(iteration, per_epoch)
-        if self._epoch_order is None or self._epoch_order[0] != epoch:
-            self._epoch_order = (epoch, np.random.default_rng([self.config.seed, epoch]).permutation(m))
-        return self._epoch_order[1][position * size:(position + 1) * size]
+        return self._batch_order.indices(iteration)
 
     def _batch(self, iteration: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         indices = self.batch_indices(iteration)
