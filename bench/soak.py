@@ -44,6 +44,10 @@ def census(window) -> dict[str, int]:
     from PyQt6.QtCore import QObject, QThread
     from PyQt6.QtWidgets import QApplication
 
+    from PyQt6.QtCore import QCoreApplication, QEvent
+
+    # Objects already handed to deleteLater() are gone for good; count them gone.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     gc.collect()
     return {"QObjects under the window": len(window.findChildren(QObject)),
             "QThreads alive": sum(1 for o in gc.get_objects() if isinstance(o, QThread)),
