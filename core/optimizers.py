@@ -17,8 +17,16 @@ BETA1, BETA2, EPSILON = 0.9, 0.999, 1e-8
 
 UPDATE_EQUATIONS: Mapping[str, str] = {
     "gd": "W ← W − α · dW",
-    "momentum": "v ← 0.9 · v + dW;  W ← W − α · v",
-    "adam": "m ← β1·m + (1−β1)·dW;  v ← β2·v + (1−β2)·dW²;  W ← W − α · m̂ / (√v̂ + ε)",
+    "momentum": "W ← W − α · v,   v ← 0.9·v + dW",
+    "adam": "W ← W − α · m̂ / (√v̂ + ε)",
+}
+UPDATE_NAMES: Mapping[str, str] = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
+UPDATE_MEANINGS: Mapping[str, str] = {
+    "gd": "Every weight and bias takes a small step against its gradient: this is where the network learns.",
+    "momentum": "Each parameter moves by its velocity v, a running sum of gradients (0.9 of the last v plus the "
+                "new dW), so steady directions speed up and zig-zags cancel.",
+    "adam": "Each parameter moves by m̂ / (√v̂ + ε): m is a running mean of its gradients (β1 = 0.9), v of their "
+            "squares (β2 = 0.999), both bias-corrected, so every weight gets a step of about α whatever its scale.",
 }
 
 State = dict[str, np.ndarray]

@@ -364,7 +364,8 @@ class Stepper:
             index=PHASES.index(phase),
             equation=network.EQUATIONS[phase] if phase != "update" else
             optimizers.UPDATE_EQUATIONS[self.config.optimizer],
-            meaning=network.MEANINGS[phase],
+            meaning=network.MEANINGS[phase] if phase != "update" else
+            optimizers.UPDATE_MEANINGS[self.config.optimizer],
             shapes=shape_equation(phase, {**reads, **writes}),
             reads=MappingProxyType(reads),
             writes=MappingProxyType(writes),

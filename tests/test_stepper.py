@@ -114,10 +114,14 @@ def test_each_phase_record_names_its_phase_equation_and_shapes_with_the_real_m(t
         assert (record.phase, record.index, record.iteration, record.m) == (phase, index, 1, m)
         assert stepper.phase == phase
         assert record.is_forward == (index < 4) and record.is_backward == (4 <= index < 10)
-        assert record.meaning == network.MEANINGS[phase]
         if phase == "update":
+            assert record.meaning == optimizers.UPDATE_MEANINGS["momentum"]
+            assert "velocity" in record.meaning
             assert record.equation == optimizers.UPDATE_EQUATIONS["momentum"]
-            assert record.equation == "v ← 0.9 · v + dW;  W ← W − α · v"
+            assert record.equation == "W ← W − α · v,   v ← 0.9·v + dW"
+        else:
+            assert record.meaning == network.MEANINGS[phase]
+        if phase == "update":
             assert dict(record.writes) == {"W1": (12, 784), "b1": (12, 1), "W2": (10, 12), "b2": (10, 1)}
             assert record.shapes == "W1 (12, 784), b1 (12, 1), W2 (10, 12), b2 (10, 1)"
             assert np.array_equal(record.arrays["W1"], stepper.params["W1"])

@@ -26,12 +26,12 @@ def phase_colour(phase: str) -> str:
     return theme.PURPLE
 
 
-def phase_direction(phase: str) -> str:
+def phase_direction(phase: str, optimizer: str = "gd") -> str:
     if phase in network.FORWARD_PHASES:
         return "forward"
     if phase in network.BACKWARD_PHASES:
         return "backward"
-    return "gradient descent"
+    return f"update · {optimizers.UPDATE_NAMES[optimizer]}"
 
 
 def equation_of(phase: str, optimizer: str) -> str:
@@ -164,7 +164,7 @@ class EquationView(QWidget):
         self.meaning_label.setText(record.meaning)
         # Iterations are counted from 1 here, as in the status bar once this one completes.
         self.position_label.setText(f"Iteration {record.iteration + 1} · phase {record.index + 1} of "
-                                    f"{len(network.PHASES)} · {phase_direction(record.phase)} · m = {record.m}")
+                                    f"{len(network.PHASES)} · {phase_direction(record.phase, optimizer)} · m = {record.m}")
         self.next_label.setText(f"next: {equation_of(snapshot.next_phase, optimizer)}")
         self.chips.set_current(record.index)
 
