@@ -27,6 +27,10 @@ from .network import PARAMETERS, GRADIENT_OF
 from .stepper import LOSS_LIMIT
 
 
+class Stopped(Exception):
+    """A lab run or gradient check ended early because its caller asked it to (should_stop)."""
+
+
 class BugShapeError(network.ShapeError):
     """A bug that makes NumPy refuse a product; the message says which product, why, and where the fix goes."""
 
@@ -209,15 +213,16 @@ def loss_of_forward(Z2: np.ndarray, labels: np.ndarray, bug: str | Bug | None = 
 # ---------------------------------------------------------------- the gradient check
 
 def gradient_check(params: Mapping[str, np.ndarray], X: np.ndarray, labels: np.ndarray, activation: str = "relu",
-                   bug: str | Bug | None = None, samples: int = 20, eps: float = 1e-5, seed: int = 0
-                   ) -> dict[str, float]:
+                   bug: str | Bug | None = None, samples: int = 20, eps: float = 1e-5, seed: int = 0,
+                   should_stop: Callable[[], bool] = lambda: False) -> dict[str, float]:
     """Relative error, per parameter, between the backward pass's gradient and central differences.
 
     The numerical gradient is that of loss_of_forward: the loss of the forward pass actually used (with
     the bug's forward, if it has one). So this is a test of the backward pass against its own forward pass:
     about 1e-9 when they agree, near 1 when they do not. Everything runs in float64; `samples` entries
     of each parameter (all of them if it has fewer) are perturbed by ±eps.
-    Raises BugShapeError when the bug's backward pass cannot be computed at all.
+    Raises BugShapeError when the bug's backward pass cannot be computed at all, and Stopped as soon as
+    should_stop() says so (a window closing).
     """
     bug = _bug(bug)
     params = {name: np.array(params[name], dtype=np.float64) for name in PARAMETERS}
@@ -237,6 +242,8 @@ def gradient_check(params: Mapping[str, np.ndarray], X: np.ndarray, labels: np.n
         chosen = rng.choice(flat.size, size=min(samples, flat.size), replace=False)
         numerical = np.empty(chosen.size)
         for k, index in enumerate(chosen):
+            if should_stop():
+                raise Stopped("the gradient check was stopped")
             original = flat[index]
             flat[index] = original + eps
             above = loss()
@@ -266,7 +273,7 @@ class Curves:
 
 
 def _train(split: Split, config: TrainingConfig, params: Mapping[str, np.ndarray], bug: Bug | None,
-           iterations: int) -> Curves:
+           iterations: int, should_stop: Callable[[], bool]) -> Curves:
     dtype = np.dtype(config.dtype)
     X = split.X_train.astype(dtype, copy=False)
     X_dev = split.X_dev.astype(dtype, copy=False)
@@ -274,6 +281,8 @@ def _train(split: Split, config: TrainingConfig, params: Mapping[str, np.ndarray
     state = optimizers.initial_state(config.optimizer, params)
     curves = Curves()
     for iteration in range(iterations):
+        if should_stop():
+            raise Stopped(f"training was stopped at iteration {iteration}")
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 arrays = gradients_with_bug(params, X, Y, config.activation, bug)
@@ -301,12 +310,14 @@ def _train(split: Split, config: TrainingConfig, params: Mapping[str, np.ndarray
     return curves
 
 
-def train_side_by_side(split: Split, config: TrainingConfig, bug: str | Bug, iterations: int
-                       ) -> tuple[Curves, Curves]:
+def train_side_by_side(split: Split, config: TrainingConfig, bug: str | Bug, iterations: int,
+                       should_stop: Callable[[], bool] = lambda: False) -> tuple[Curves, Curves]:
     """(correct, buggy) curves of two full-batch runs from the same initial weights.
 
-    The buggy run's divergence or shape error ends that run and is reported in its Curves.problem.
+    The buggy run's divergence or shape error ends that run and is reported in its Curves.problem;
+    should_stop() is asked before every iteration and raises Stopped when it says yes.
     """
     bug = _bug(bug)
     params = network.init_params(config.hidden, config.init, np.random.default_rng(config.seed), config.dtype)
-    return _train(split, config, params, None, iterations), _train(split, config, params, bug, iterations)
+    return (_train(split, config, params, None, iterations, should_stop),
+            _train(split, config, params, bug, iterations, should_stop))

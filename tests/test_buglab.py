@@ -151,3 +151,18 @@ def test_divergence_is_reported_not_raised(tiny_split):
     _, buggy = train_side_by_side(tiny_split, config, "missing_1_over_m", 30)
     assert buggy.problem is not None and "diverged" in buggy.problem
     assert all(np.isfinite(buggy.loss))
+
+
+def test_a_caller_can_stop_a_run_and_a_check_early(tiny_split, batch):
+    asked = []
+
+    def stop_on_third_question() -> bool:
+        asked.append(1)
+        return len(asked) >= 3
+
+    with pytest.raises(buglab.Stopped):
+        train_side_by_side(tiny_split, TrainingConfig(), "db_sum_all", 50, should_stop=stop_on_third_question)
+    assert len(asked) == 3          # asked before each iteration, stopped at once
+    params, X, labels = batch[0], batch[1], batch[2]
+    with pytest.raises(buglab.Stopped):
+        gradient_check(params, X, labels, should_stop=lambda: True)

@@ -7,7 +7,6 @@ relative error of each parameter's analytic gradient against central differences
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass
 from html import escape
 from typing import Callable
@@ -20,7 +19,7 @@ from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, 
                              QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core import network
-from core.buglab import BUGS, BugShapeError, Curves, gradient_check, train_side_by_side
+from core.buglab import BUGS, BugShapeError, Curves, Stopped, gradient_check, train_side_by_side
 from core.config import TrainingConfig
 from core.data import Split
 from core.network import PARAMETERS
@@ -58,34 +57,32 @@ def lab_split(split: Split) -> Split:
                  split.dev_source)
 
 
-def run_lab(split: Split, config: TrainingConfig, bug: str | None, iterations: int) -> LabResult:
-    """Train correct and buggy from the same weights and gradient-check both (slow: call it off the UI thread)."""
+def run_lab(split: Split, config: TrainingConfig, bug: str | None, iterations: int,
+            should_stop: Callable[[], bool] = lambda: False) -> LabResult:
+    """Train correct and buggy from the same weights and gradient-check both (slow: call it off the UI thread).
+
+    Raises core.buglab.Stopped soon after should_stop() turns true."""
     small = lab_split(split)
-    correct, buggy = train_side_by_side(small, config, bug, iterations)
+    correct, buggy = train_side_by_side(small, config, bug, iterations, should_stop)
     params = network.init_params(config.hidden, config.init, np.random.default_rng(config.seed), "float64")
     X = small.X_train[:, :CHECK_EXAMPLES]
     labels = small.labels_train[:CHECK_EXAMPLES]
-    correct_check = gradient_check(params, X, labels, config.activation)
+    correct_check = gradient_check(params, X, labels, config.activation, should_stop=should_stop)
     buggy_check: dict[str, float] | str | None = None
     if bug is not None:
         try:
-            buggy_check = gradient_check(params, X, labels, config.activation, bug)
+            buggy_check = gradient_check(params, X, labels, config.activation, bug, should_stop=should_stop)
         except BugShapeError as error:
             buggy_check = str(error)
     return LabResult(bug, iterations, small.train_size, split.name, correct, buggy if bug else None,
                      correct_check, buggy_check)
 
 
-class LabCancelled(Exception):
-    """Raised inside a LabRun's thread when the window asks it to stop."""
-
-
 class LabRun(QThread):
     """One run of the lab in its own thread; `done` carries the LabResult, `failed` a one-line message.
 
-    core.buglab's training loop has no way to be stopped, so while it runs this thread traces its own Python
-    calls and raises LabCancelled at the next one once requestInterruption() was called: closing the window
-    mid-run waits one NumPy operation, not the whole run.
+    The lab asks isInterruptionRequested() before every iteration and every gradient-check sample, so closing
+    the window mid-run waits for one iteration, not the whole run.
     """
 
     done = pyqtSignal(object)
@@ -97,23 +94,15 @@ class LabRun(QThread):
         self.setObjectName("bugLabRun")
         self.arguments = (split, config, bug, iterations)
 
-    def _trace(self, frame, event, argument):
-        if event == "call" and self.isInterruptionRequested():
-            raise LabCancelled
-        return None         # no line events: the check costs one call per Python function called
-
     def run(self) -> None:
-        sys.settrace(self._trace)           # this thread only
         try:
             with np.errstate(all="ignore"):
-                result = run_lab(*self.arguments)
-        except LabCancelled:
+                result = run_lab(*self.arguments, should_stop=self.isInterruptionRequested)
+        except Stopped:
             return
         except Exception as error:          # anything else is a defect, but the window must survive it
             self.failed.emit(f"the bug lab failed: {' '.join(str(error).split()) or type(error).__name__}")
             return
-        finally:
-            sys.settrace(None)
         if not self.isInterruptionRequested():
             self.done.emit(result)
 
