@@ -250,8 +250,7 @@ class Stepper:
         self.state = TrainingState(done + 1, new_params, new_opt)
         self.history.record(self.state, loss, train_accuracy, dev_accuracy)
         self.phases_done = 0
-        written = {**arrays, **{f"new_{name}": value for name, value in new_params.items()}}
-        self.record = self._make_record("update", arrays, written, iteration=done, new_params=new_params)
+        self.record = self._make_record("update", arrays, arrays, iteration=done, new_params=new_params)
         return self.record
 
     def step_iteration(self) -> PhaseRecord:
