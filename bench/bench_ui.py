@@ -129,8 +129,11 @@ def main() -> int:
 
     from visualizer import create_main_window
 
+    from visualizer.__main__ import tune_runtime
+
     cold = cold_start()
     window = create_main_window(["--size", "1280x720"])
+    tune_runtime()          # as `python -m visualizer` does
     app = QApplication.instance()
     window.show()
     wait_until(app, lambda: window.snapshot is not None)

@@ -134,7 +134,10 @@ def main() -> int:
 
     from visualizer import create_main_window
 
+    from visualizer.__main__ import tune_runtime
+
     window = create_main_window(["--data", args.data, "--size", args.size])
+    tune_runtime()          # as `python -m visualizer` does
     window.show()
     probe = LatenessProbe(window)
     play_to(window, 1, timeout=60)          # the first frame painted, the views built

@@ -188,6 +188,15 @@ def _screenshot_when_done(window, path: str, steps: int) -> None:
     window.bridge.play(steps)
 
 
+def tune_runtime() -> None:
+    """Call once the window is built. Everything built so far lives as long as the window: keep the garbage
+    collector from walking it again and again (its pauses reached 59 ms while playing), and hand the GIL
+    between the worker and the UI thread more often than every 5 ms so a frame is not kept waiting."""
+    gc.collect()
+    gc.freeze()
+    sys.setswitchinterval(0.001)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -203,12 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.set_presenter_mode(True)
     else:
         window.show()
-    # Everything built so far lives as long as the window: keep the garbage collector from walking it
-    # again and again (its pauses reached 59 ms while playing), and hand the GIL between the worker and
-    # the UI thread more often than every 5 ms so a frame is not kept waiting.
-    gc.collect()
-    gc.freeze()
-    sys.setswitchinterval(0.001)
+    tune_runtime()
     path, steps = window.screenshot_request
     if path:
         _screenshot_when_done(window, path, steps)
