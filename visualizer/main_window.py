@@ -540,6 +540,8 @@ class MainWindow(QMainWindow):
             self._laid_out = True
             self.fit_panels()
             QTimer.singleShot(0, self.fit_panels)     # again once the layouts have settled
+            # The curves are the tab on top at the start (raising before the first show does not hold).
+            QTimer.singleShot(0, self.docks[3].raise_)
 
     def fit_panels(self) -> None:
         """Share the window between the panels: the diagram gets what the others leave."""
