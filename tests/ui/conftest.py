@@ -9,6 +9,21 @@ import pytest
 ROWS = 300
 
 
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch):
+    """Only the file actions may open a dialog, and a test that triggers one answers it itself (monkeypatch
+    QFileDialog's static function again); any other modal dialog fails the test."""
+    from PyQt6.QtWidgets import QDialog, QFileDialog, QMessageBox
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a modal dialog was opened")
+    monkeypatch.setattr(QDialog, "exec", refuse)
+    for name in ("critical", "warning", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, refuse)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", refuse)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", refuse)
+
+
 def write_kaggle_csv(path: Path, rows: int = ROWS, seed: int = 7) -> Path:
     """label,pixel0…pixel783 with one header row, as Kaggle's digit-recognizer train.csv; learnable bands."""
     rng = np.random.default_rng(seed)

@@ -4,23 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import (QComboBox, QDialog, QDockWidget, QFileDialog, QLabel, QMessageBox, QPushButton, QSpinBox,
-                             QTableWidget)
+from PyQt6.QtWidgets import QComboBox, QDockWidget, QLabel, QPushButton, QSpinBox, QTableWidget
 
 from core.buglab import BUGS
 from core.network import PARAMETERS
 
 TIMEOUT = 60_000        # a busy two-core machine trains 2 × 20 iterations of 250 examples well within this
-
-
-@pytest.fixture(autouse=True)
-def no_modal_dialogs(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a modal dialog was opened")
-    monkeypatch.setattr(QDialog, "exec", refuse)
-    for name in ("critical", "warning", "information", "question"):
-        monkeypatch.setattr(QMessageBox, name, refuse)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", refuse)
 
 
 def open_lab(window) -> QDockWidget:

@@ -7,21 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMessageBox, QTableWidget
+from PyQt6.QtWidgets import QDockWidget, QFileDialog, QLabel, QTableWidget
 
 from core.check import REPORT_ORDER
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TIMEOUT = 60_000        # their code runs in a spawned process (about 2 s on an idle machine)
-
-
-@pytest.fixture(autouse=True)
-def no_modal_dialogs(monkeypatch):
-    def refuse(*args, **kwargs):
-        raise AssertionError("a modal dialog was opened")
-    monkeypatch.setattr(QDialog, "exec", refuse)
-    for name in ("critical", "warning", "information", "question"):
-        monkeypatch.setattr(QMessageBox, name, refuse)
 
 
 def check(qtbot, monkeypatch, window, path: Path | str):

