@@ -217,7 +217,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if path:
         _screenshot_when_done(window, path, steps)
     code = app.exec()
-    return code
+    window.bridge.shutdown()        # closeEvent did it already; safe twice, and certain now
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The interpreter's teardown destroys Qt and pyqtgraph objects in no fixed order and can crash there
+    # (a rare SIGSEGV after the window had closed cleanly, seen in CI-like runs; pyqtgraph #2625). By now the
+    # worker thread has ended and every file is written, so there is nothing left to tear down: leave at once.
+    os._exit(code)
 
 
 if __name__ == "__main__":
