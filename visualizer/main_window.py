@@ -290,6 +290,17 @@ class MainWindow(QMainWindow):
         self.animation_control.setAccessibleName("Animation length")
         self.animation_control.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
 
+        # The two toolbar controls take focus only on a click (so the arrow keys keep stepping); these keys
+        # reach them from the keyboard.
+        self.faster_action = self._action("speedUp", "Play faster", "play", [QKeySequence(Key.Key_Plus),
+                                          QKeySequence(Key.Key_Equal)], "Play faster", lambda: self._nudge_speed(1))
+        self.slower_action = self._action("speedDown", "Play slower", "play", [QKeySequence(Key.Key_Minus)],
+                                          "Play slower", lambda: self._nudge_speed(-1))
+        self.animation_toggle_action = self._action("toggleAnimation", "Animation on/off", "step-phase",
+                                                    [QKeySequence(Key.Key_A)], "Switch the diagram's animation "
+                                                    "off, or back on", self._toggle_animation)
+        self._animation_on_ms = DEFAULT_ANIMATION_MS
+
         toolbar = QToolBar("Steps")
         toolbar.setObjectName("stepToolbar")
         toolbar.setIconSize(QSize(22, 22))
@@ -325,12 +336,24 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         run_menu = menus.addMenu("&Run")
         for action in (self.step_phase_action, self.step_iteration_action, self.step_back_action, self.play_action,
-                       self.reset_action):
+                       self.faster_action, self.slower_action, self.animation_toggle_action, self.reset_action):
             run_menu.addAction(action)
         view_menu = menus.addMenu("&View")
         view_menu.addAction(self.presenter_action)
         for dock in self.docks:
             view_menu.addAction(dock.toggleViewAction())
+
+    def _nudge_speed(self, step: int) -> None:
+        control = self.speed_control
+        control.setCurrentIndex(max(0, min(control.count() - 1, control.currentIndex() + step)))
+
+    def _toggle_animation(self) -> None:
+        control = self.animation_control
+        if control.value() > 0:
+            self._animation_on_ms = control.value()
+            control.setValue(0)
+        else:
+            control.setValue(self._animation_on_ms or DEFAULT_ANIMATION_MS)
 
     def _caption(self, text: str) -> QLabel:
         label = QLabel(f" {text} ")

@@ -196,3 +196,24 @@ def test_the_signed_map_darkens_steadily_from_white_zero_outwards(vision):
 @pytest.mark.parametrize("vision", VISIONS)
 def test_forward_and_backward_colours_stay_distinct(vision):
     assert delta_e(hex_rgb(theme.FORWARD), hex_rgb(theme.BACKWARD), vision) >= DISTINCT
+
+
+def test_speed_and_animation_are_reachable_from_the_keyboard(qtbot, big_window):
+    speed = big_window.findChild(QWidget, "speedControl")
+    animation = big_window.findChild(QWidget, "animationControl")
+    last = speed.count() - 1
+    assert speed.currentIndex() == last                     # "max" at the start
+    qtbot.keyClick(big_window, Qt.Key.Key_Minus)
+    qtbot.keyClick(big_window, Qt.Key.Key_Minus)
+    assert speed.currentIndex() == last - 2
+    qtbot.keyClick(big_window, Qt.Key.Key_Plus)
+    assert speed.currentIndex() == last - 1
+    for _ in range(speed.count() + 2):                      # stops at the fastest, does not wrap
+        qtbot.keyClick(big_window, Qt.Key.Key_Plus)
+    assert speed.currentIndex() == last
+    before = animation.value()
+    assert before > 0
+    qtbot.keyClick(big_window, Qt.Key.Key_A)
+    assert animation.value() == 0
+    qtbot.keyClick(big_window, Qt.Key.Key_A)
+    assert animation.value() == before
