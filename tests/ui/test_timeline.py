@@ -195,3 +195,16 @@ def test_a_flood_of_seeks_is_answered_by_the_newest_only(qtbot, trained):
     assert answered[-2:] == [7, 7]         # the seek's answer, then the settling request's
     assert len(answered) < 20               # not one snapshot (and one replay) per queued seek
     assert_params_equal(trained.snapshot.params, fresh_params(trained, 7))
+
+
+def test_the_confirmation_is_answered_from_the_keyboard_with_return(qtbot, trained):
+    """Space plays wherever the focus is, so a confirmation button reached with Tab is pressed with Return."""
+    slider(trained).setValue(12)
+    shown_at(qtbot, trained, 12)
+    trained.findChild(QDoubleSpinBox, "learningRateSpin").setValue(0.05)
+    apply = trained.findChild(QPushButton, "timelineConfirmApply")
+    apply.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(apply.hasFocus, timeout=TIMEOUT)
+    qtbot.keyClick(apply, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: trained.snapshot.latest == 12 and trained.snapshot.alpha == 0.05, timeout=TIMEOUT)
+    assert not confirm_bar(trained).isVisible()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtGui import QValidator
-from PyQt6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel,
+from PyQt6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                              QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from core.config import DTYPES, ConfigError, TrainingConfig
@@ -15,6 +15,7 @@ from core.network import ACTIVATIONS, INITS
 from core.optimizers import OPTIMIZERS
 
 from .. import theme
+from .confirm_bar import ConfirmBar, described
 
 MAX_HIDDEN = 128        # the views are designed for H from 1 to 128
 
@@ -52,10 +53,8 @@ class LearningRateSpin(QDoubleSpinBox):
 
 
 def _described(widget: QWidget, name: str, tip: str) -> QWidget:
-    widget.setObjectName(name)
-    widget.setAccessibleName(tip.split(":")[0])
-    widget.setToolTip(tip)
-    return widget
+    """A control whose tooltip "Name: what it does" also gives the name a screen reader speaks."""
+    return described(widget, name, tip.split(":")[0], tip)
 
 
 class ConfigPanel(QWidget):
@@ -104,28 +103,14 @@ class ConfigPanel(QWidget):
         buttons.addWidget(self.apply_button)
         buttons.addWidget(self.reset_button)
 
-        self.confirm_bar = QFrame()
-        self.confirm_bar.setObjectName("confirmBar")
-        self.confirm_bar.setAccessibleName("Confirm restart")
-        self.confirm_bar.setStyleSheet(f"#confirmBar {{ background: #fff4d6; border: 1px solid {theme.ORANGE};"
-                                       f" border-radius: 4px; }}")
-        self.confirm_text = QLabel()
-        self.confirm_text.setObjectName("confirmText")
-        self.confirm_text.setWordWrap(True)
-        self.confirm_apply = _described(QPushButton("Apply"), "confirmApply", "Restart from iteration 0 with the change")
-        self.confirm_cancel = _described(QPushButton("Cancel"), "confirmCancel", "Keep training as it is")
-        self.confirm_apply.clicked.connect(self._confirmed)
-        self.confirm_cancel.clicked.connect(self.cancel)
-        for button in (self.apply_button, self.reset_button, self.confirm_apply, self.confirm_cancel):
+        self.confirm_bar = ConfirmBar("confirm", "Confirm restart",
+                                      ("Restart from iteration 0 with the change",) * 2,
+                                      ("Keep training as it is",) * 2, stacked=True)
+        self.confirm_bar.apply.clicked.connect(self._confirmed)
+        self.confirm_bar.cancel.clicked.connect(self.cancel)
+        for button in (self.apply_button, self.reset_button):
             # Space is the window's play key even here, so a button reached with Tab is pressed with Return.
             button.setAutoDefault(True)
-        bar = QVBoxLayout(self.confirm_bar)
-        bar.addWidget(self.confirm_text)
-        bar_buttons = QHBoxLayout()
-        bar_buttons.addWidget(self.confirm_apply)
-        bar_buttons.addWidget(self.confirm_cancel)
-        bar.addLayout(bar_buttons)
-        self.confirm_bar.hide()
 
         self.message = QLabel()
         self.message.setObjectName("configMessage")
@@ -203,8 +188,7 @@ class ConfigPanel(QWidget):
             return
         self._proposed = config
         names = ", ".join(LABELS[field] for field in changed)
-        self.confirm_text.setText(f"Changing {names} restarts training from iteration 0 — Apply / Cancel")
-        self.confirm_bar.show()
+        self.confirm_bar.ask(f"Changing {names} restarts training from iteration 0 — Apply / Cancel")
 
     def _confirmed(self) -> None:
         if self._proposed is not None:

@@ -7,20 +7,15 @@ seeks that a newer one has overtaken, so a fast drag never queues up work.
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
-from PyQt6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QStyle,
+from PyQt6.QtWidgets import (QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle,
                              QStyleOptionSlider, QVBoxLayout, QWidget)
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
 
+from .confirm_bar import ConfirmBar, described
+
 SEEK_INTERVAL_MS = 50
-
-
-def _described(widget: QWidget, name: str, accessible: str, tip: str) -> QWidget:
-    widget.setObjectName(name)
-    widget.setAccessibleName(accessible)
-    widget.setToolTip(tip)
-    return widget
 
 
 class TimelineSlider(QSlider):
@@ -63,42 +58,28 @@ class Timeline(QWidget):
 
         self.caption = QLabel("Timeline")
         self.caption.setStyleSheet(f"color: {theme.MUTED};")
-        self.slider = _described(TimelineSlider(Qt.Orientation.Horizontal), "timelineSlider", "Timeline",
+        self.slider = described(TimelineSlider(Qt.Orientation.Horizontal), "timelineSlider", "Timeline",
                                  "Drag or click to show any completed iteration exactly as it was; Home / End jump "
                                  "to the first / last. Stepping on from a past iteration replays the same numbers.")
         self.slider.setRange(0, 0)
         self.slider.setPageStep(10)
         self.slider.setTickPosition(QSlider.TickPosition.NoTicks)
-        self.label = _described(QLabel(), "timelineLabel", "Iteration shown on the timeline",
+        self.label = described(QLabel(), "timelineLabel", "Iteration shown on the timeline",
                                 "The iteration shown and the last one computed")
         self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.range_label = _described(QLabel(), "timelineRange", "Rewindable range",
+        self.range_label = described(QLabel(), "timelineRange", "Rewindable range",
                                       "The iterations that can be revisited (the oldest are forgotten on very long "
                                       "runs)")
         self.range_label.setStyleSheet(f"color: {theme.MUTED};")
 
-        self.confirm_bar = QFrame()
-        self.confirm_bar.setObjectName("timelineConfirmBar")
-        self.confirm_bar.setAccessibleName("Confirm a new learning rate at a past iteration")
-        self.confirm_bar.setStyleSheet(f"#timelineConfirmBar {{ background: #fff4d6; border: 1px solid "
-                                       f"{theme.ORANGE}; border-radius: 4px; }}")
-        self.confirm_text = QLabel()
-        self.confirm_text.setObjectName("timelineConfirmText")
-        self.confirm_text.setTextFormat(Qt.TextFormat.RichText)
-        self.confirm_text.setWordWrap(True)
-        self.confirm_apply = _described(QPushButton("Apply"), "timelineConfirmApply", "Apply the new learning rate",
-                                        "Continue from the iteration shown with the new learning rate; the later "
-                                        "iterations are dropped")
-        self.confirm_cancel = _described(QPushButton("Cancel"), "timelineConfirmCancel",
-                                         "Keep the learning rate", "Keep the learning rate and every iteration")
-        self.confirm_apply.clicked.connect(self._apply)
-        self.confirm_cancel.clicked.connect(self.cancel)
-        bar = QHBoxLayout(self.confirm_bar)
-        bar.setContentsMargins(8, 4, 8, 4)
-        bar.addWidget(self.confirm_text, 1)
-        bar.addWidget(self.confirm_apply)
-        bar.addWidget(self.confirm_cancel)
-        self.confirm_bar.hide()
+        self.confirm_bar = ConfirmBar(
+            "timelineConfirm", "Confirm a new learning rate at a past iteration",
+            ("Apply the new learning rate", "Continue from the iteration shown with the new learning rate; the later "
+                                            "iterations are dropped"),
+            ("Keep the learning rate", "Keep the learning rate and every iteration"))
+        self.confirm_bar.text.setTextFormat(Qt.TextFormat.RichText)
+        self.confirm_bar.apply.clicked.connect(self._apply)
+        self.confirm_bar.cancel.clicked.connect(self.cancel)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -162,8 +143,8 @@ class Timeline(QWidget):
         iteration, latest = self._iteration, self._latest
         dropped = (f"drops iterations {iteration + 1}–{latest}" if latest > iteration + 1
                    else f"drops iteration {latest}") if latest > iteration else "drops nothing"
-        self.confirm_text.setText(f"Changing α to <b>{self._proposed_alpha:g}</b> at iteration {iteration} "
-                                  f"{dropped} — Apply / Cancel")
+        self.confirm_bar.text.setText(f"Changing α to <b>{self._proposed_alpha:g}</b> at iteration {iteration} "
+                                      f"{dropped} — Apply / Cancel")
 
     def _apply(self) -> None:
         if self._proposed_alpha is not None:
@@ -212,7 +193,7 @@ class Timeline(QWidget):
 
     def _apply_fonts(self) -> None:
         size = self._point_size
-        for widget in (self.caption, self.label, self.range_label, self.confirm_text, self.confirm_apply,
-                       self.confirm_cancel):
+        for widget in (self.caption, self.label, self.range_label, self.confirm_bar.text, self.confirm_bar.apply,
+                       self.confirm_bar.cancel):
             widget.setFont(theme.font(size))
         self.slider.setMinimumHeight(int(size * 2.2))
