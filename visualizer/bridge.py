@@ -7,14 +7,16 @@ handled between two chunks, and it emits a snapshot at most every SNAPSHOT_INTER
 from __future__ import annotations
 
 import math
+import os
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping
 
 import numpy as np
 from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
-from core import checkpoints, data, network
+from core import checkpoints, data, network, session
 from core.config import ConfigError, TrainingConfig
 from core.stepper import Diverged, Stepper
 
@@ -39,6 +41,29 @@ def load_split(spec: str, options: DataOptions, dtype: str) -> data.Split:
     """Read a dataset spec and split it as the notebook does; raises DataError with a one-line message."""
     return data.split(data.load(spec), dev_size=options.dev_size, shuffle=options.shuffle, seed=options.seed,
                       dtype=dtype)
+
+
+def session_split_loader(spec: str, extra: Mapping[str, Any], config: TrainingConfig) -> data.Split:
+    """The split a session was trained on: its dataset spec, split with the options saved in its extra settings."""
+    return load_split(spec, session_options(extra), config.dtype)
+
+
+def session_options(extra: Mapping[str, Any]) -> DataOptions:
+    """The DataOptions saved with a session; raises DataError when they are not usable."""
+    saved = extra.get("data_options", {})
+    try:
+        options = DataOptions(**saved)
+    except TypeError as error:
+        raise data.DataError(f"the saved split options {saved!r} are not usable ({error})") from None
+    if not (type(options.dev_size) is int and options.dev_size >= 0 and type(options.shuffle) is bool
+            and type(options.seed) is int):
+        raise data.DataError(f"the saved split options {saved!r} are not usable")
+    return options
+
+
+def saved_dataset_spec(name: str) -> str:
+    """A dataset spec that finds the same file when a session is reopened from another working folder."""
+    return os.path.abspath(name) if name not in ("mnist-sample", "fashion-mnist") and os.path.exists(name) else name
 
 
 def one_line(error: BaseException) -> str:
@@ -313,6 +338,46 @@ class Worker(QObject):
             return
         self.notice.emit(f"Saved the weights of iteration {stepper.iteration} to {path}")
 
+    @pyqtSlot(str)
+    def save_session(self, path: str) -> None:
+        """The whole run to one file: states, curves, schedule, position, dataset and split options."""
+        stepper = self.stepper
+        extra = {"data_options": asdict(self.options),
+                 "selection": {"subset": self.selection.subset, "index": self.selection.index}}
+        try:
+            meta = session.save_session(path, stepper, saved_dataset_spec(stepper.split.name), extra)
+        except (checkpoints.CheckpointError, OSError, ValueError) as error:
+            self.failed.emit(one_line(error))
+            return
+        self.notice.emit(f"Saved the session at iteration {stepper.iteration} to {path} "
+                         f"(it can step back to iteration {meta['rewindable_from']})")
+
+    @pyqtSlot(str)
+    def load_session(self, path: str) -> None:
+        """Continue a saved run where it stopped, on its own data; on error nothing changes."""
+        was_playing = self.playing
+        self._stop_playing()
+        self.busy.emit(f"opening {path} …")
+        try:
+            stepper, meta = session.load_session(path, session_split_loader)
+        except (checkpoints.CheckpointError, data.DataError, OSError, ValueError) as error:
+            if was_playing:
+                self._emit()        # the run goes on from where it paused: show it paused
+            self.failed.emit(one_line(error))
+            return
+        finally:
+            self.busy.emit("")
+        self._replace_stepper(stepper)
+        self.options = session_options(meta["extra"])
+        selection = meta["extra"].get("selection")
+        try:
+            self.selection = ExampleSelection(str(selection["subset"]), int(selection["index"]))
+        except (TypeError, KeyError, ValueError):
+            self.selection = ExampleSelection()
+        self._emit()
+        self.notice.emit(f"Opened the session {path}: iteration {stepper.iteration} on {stepper.split.name}, "
+                         f"which can step back to iteration {stepper.history.earliest}")
+
     @pyqtSlot()
     def shutdown(self) -> None:
         """Stop the timer in its own thread, then end the thread's event loop."""
@@ -346,6 +411,8 @@ class Bridge(QObject):
     _load_data = pyqtSignal(str)
     _load_weights = pyqtSignal(str)
     _save_weights = pyqtSignal(str)
+    _save_session = pyqtSignal(str)
+    _load_session = pyqtSignal(str)
     _shutdown = pyqtSignal()
 
     def __init__(self, stepper: Stepper, options: DataOptions = DataOptions(), parent: QObject | None = None):
@@ -365,7 +432,8 @@ class Bridge(QObject):
                               (self._learning_rate, w.set_learning_rate), (self._seek, w.seek),
                               (self._example, w.select_example), (self._load_data, w.load_data),
                               (self._load_weights, w.load_weights), (self._save_weights, w.save_weights),
-                              (self._shutdown, w.shutdown), (self._evaluation, w.set_evaluation)):
+                              (self._shutdown, w.shutdown), (self._evaluation, w.set_evaluation),
+                              (self._save_session, w.save_session), (self._load_session, w.load_session)):
             request.connect(slot)
         w.snapshotReady.connect(self._received)
         w.stepAnswered.connect(self._answered)
@@ -440,6 +508,13 @@ class Bridge(QObject):
 
     def save_weights(self, path: str) -> None:
         self._save_weights.emit(path)
+
+    def save_session(self, path: str) -> None:
+        self._save_session.emit(path)
+
+    def load_session(self, path: str) -> None:
+        self.playing = False
+        self._load_session.emit(path)
 
     def shutdown(self) -> None:
         """Stop playing, end the worker thread and wait for it (never terminate()); safe to call twice."""
