@@ -3,6 +3,10 @@
 The palette is Okabe–Ito, readable under the common colour-vision deficiencies. Signed values
 (weights, gradients) use a blue–white–orange diverging map: sign is read from hue, magnitude from
 lightness, and blue/orange stay distinct for protan, deutan and tritan viewers alike.
+
+The values below are the light theme's. visualizer.appearance.apply_theme replaces them (set_colours) with
+another theme's from assets/styles/, so read them as `theme.INK` when building or painting, never copy them
+into a default argument or a module-level constant.
 """
 from __future__ import annotations
 
@@ -18,10 +22,18 @@ GREEN = "#009E73"
 VERMILLION = "#D55E00"
 PURPLE = "#CC79A7"
 YELLOW = "#F0E442"
-INK = "#1d2330"
-MUTED = "#6b7280"
-PAPER = "#ffffff"
-PANEL = "#f4f6fa"
+INK = "#1d2330"          # text
+MUTED = "#666d7b"        # secondary text, axes, frames (4.8:1 on PANEL)
+PAPER = "#ffffff"        # plots and canvases
+PANEL = "#f4f6fa"        # the window around them
+GRID = "#d5d9e0"         # grid lines, separators
+RAISED = "#e9edf3"       # buttons
+ALTERNATE = "#eef1f6"    # every other row of a table
+SELECTION = "#dbeaf5"    # a selected item's background, under INK
+NOTICE = "#fff4d6"       # a message strip's background, under INK
+ALARM = "#fde7dc"        # an error strip's background, under INK
+TOOLTIP = "#ffffe8"      # a tooltip's background, under INK
+SIGNED_ZERO = "#f7f7f7"  # the middle of the signed map
 
 NEGATIVE = BLUE          # sign < 0
 POSITIVE = ORANGE        # sign > 0
@@ -31,12 +43,20 @@ HIGHLIGHT = "#ffcf33"    # the phase being computed
 CORRECT = GREEN
 WRONG = VERMILLION
 
+NAME = "light"           # the theme these values came from
+SIGNED_LEGEND = "blue negative, white zero, orange positive"   # the signed map in words, for tooltips
+
+# The names a theme file sets (assets/styles/<name>.json), in the order above.
+COLOUR_NAMES = ("BLUE", "ORANGE", "SKY", "GREEN", "VERMILLION", "PURPLE", "YELLOW", "INK", "MUTED", "PAPER", "PANEL",
+                "GRID", "RAISED", "ALTERNATE", "SELECTION", "NOTICE", "ALARM", "TOOLTIP", "SIGNED_ZERO", "NEGATIVE",
+                "POSITIVE", "FORWARD", "BACKWARD", "HIGHLIGHT", "CORRECT", "WRONG")
+
 BASE_POINT_SIZE = 10
 PRESENTER_POINT_SIZE = 20    # readable from the back of a room at 1280×720
 
 
 def signed_colormap() -> pg.ColorMap:
-    return pg.ColorMap([0.0, 0.5, 1.0], [QColor(NEGATIVE), QColor("#f7f7f7"), QColor(POSITIVE)])
+    return pg.ColorMap([0.0, 0.5, 1.0], [QColor(NEGATIVE), QColor(SIGNED_ZERO), QColor(POSITIVE)])
 
 
 def sequential_colormap() -> pg.ColorMap:
@@ -54,8 +74,44 @@ SEQUENTIAL_LUT = sequential_colormap().getLookupTable(nPts=256)
 GRAY_LUT = gray_colormap().getLookupTable(nPts=256)
 
 
+def set_colours(name: str, colours: dict[str, str], signed_legend: str) -> None:
+    """Make `colours` (every name in COLOUR_NAMES → "#rrggbb") the current ones and rebuild the signed map.
+
+    Only visualizer.appearance calls this, after checking the theme file, so a bad file changes nothing here.
+    The sequential and gray maps are the same in every theme: their lookup tables stay the same objects.
+    """
+    global NAME, SIGNED_LEGEND, SIGNED_LUT
+    module = globals()
+    for colour_name in COLOUR_NAMES:
+        module[colour_name] = colours[colour_name]
+    NAME, SIGNED_LEGEND = name, signed_legend
+    SIGNED_LUT = signed_colormap().getLookupTable(nPts=256)
+
+
+def current_colours() -> dict[str, str]:
+    return {colour_name: globals()[colour_name] for colour_name in COLOUR_NAMES}
+
+
+def relative_luminance(colour: str | QColor) -> float:
+    """WCAG 2 relative luminance of an sRGB colour, 0 (black) … 1 (white)."""
+    rgb = np.array(QColor(colour).getRgbF()[:3])
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def contrast_ratio(first: str | QColor, second: str | QColor) -> float:
+    """WCAG 2 contrast ratio, 1 … 21; text needs 4.5 (7 for the presenter theme)."""
+    darker, lighter = sorted((relative_luminance(first), relative_luminance(second)))
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def ink_on(fill: str | QColor) -> QColor:
+    """INK or PAPER, whichever reads better on fill: dark text on a light fill in every theme."""
+    return QColor(max((INK, PAPER), key=lambda text: contrast_ratio(text, fill)))
+
+
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
-    """Levels ±max|x| so that zero is always the middle (white) of the signed map."""
+    """Levels ±max|x| so that zero is always the middle (SIGNED_ZERO) of the signed map."""
     top = float(np.max(np.abs(values))) if values.size else 0.0
     top = top if np.isfinite(top) and top > 0 else 1e-12
     return -top, top
