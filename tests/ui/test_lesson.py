@@ -221,3 +221,40 @@ def test_a_new_step_waits_for_the_answer_in_flight(panel, tiny_split):
     assert bridge.requests == ["phase", "phase"] and bridge.most_in_flight == 1
     bridge.release()
     assert bridge.stepper.phase == "A1" and not panel.driving and len(bridge.requests) == 2
+
+
+def test_with_the_real_bridge_the_lesson_reaches_each_phase_and_comes_back(qtbot, panel, tiny_split):
+    from visualizer.bridge import Bridge
+
+    bridge = Bridge(Stepper(tiny_split, TrainingConfig(hidden=6, alpha=0.5)))
+    pending = []
+
+    def send(kind: str) -> None:
+        pending.append(bridge.pending_steps)
+        if not bridge.step(kind):
+            panel.stop()
+    panel.stepRequested.connect(send)
+    bridge.snapshotReady.connect(panel.show_snapshot)
+    try:
+        qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=WAIT_MS)
+        for index in (index_of(panel, "update"), index_of(panel, "loop"), index_of(panel, "predict"),
+                      index_of(panel, "dZ2")):
+            while panel.index != index:
+                (panel.next if panel.index < index else panel.previous)()
+                qtbot.waitUntil(lambda: not panel.driving, timeout=WAIT_MS)
+            expected = {"loop": "update", "predict": PREDICT_PHASE}.get(panel.lesson.phase, panel.lesson.phase)
+            assert bridge.latest.phase == expected
+        # One iteration up to the update, the loop's ten, then back from prediction into the last of them.
+        assert bridge.latest.iteration == 1 + LOOP_ITERATIONS - 1
+        # The worker sends the snapshot just before its "answered": at most that one is still counted.
+        assert pending and max(pending) <= 1
+    finally:
+        bridge.shutdown()
+    assert not bridge.thread.isRunning()
+
+
+def test_a_theme_switch_recolours_the_text(panel, monkeypatch):
+    monkeypatch.setattr(theme, "PAPER", "#101418")
+    monkeypatch.setattr(theme, "INK", "#e8eaf0")
+    panel.set_theme()
+    assert "#101418" in panel.text.styleSheet() and "#e8eaf0" in panel.title_label.styleSheet()

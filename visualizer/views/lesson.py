@@ -181,13 +181,11 @@ class LessonPanel(QWidget):
         self.text.setToolTip("What this step of the lesson explains, with the real shapes of the arrays")
         self.text.setOpenExternalLinks(False)
         self.text.setFrameShape(QFrame.Shape.NoFrame)
-        self.text.setStyleSheet(f"QTextBrowser {{ background: {theme.PAPER}; color: {theme.INK}; }}")
 
         self.check_box = QFrame(self)
         self.check_box.setObjectName("checkYourself")
         self.check_box.setAccessibleName("Check yourself")
         self.check_box.setToolTip("A question to test yourself on this step; the answer shows on request")
-        self.check_box.setStyleSheet(f"QFrame#checkYourself {{ background: {theme.PANEL}; border-radius: 6px; }}")
         self.check_heading = self._label("checkHeading", "Check yourself", theme.INK, self.check_box)
         self.check_heading.setText("Check yourself")
         self.question_label = self._label("checkQuestion", "The question", theme.INK, self.check_box)
@@ -230,9 +228,7 @@ class LessonPanel(QWidget):
         layout.addWidget(self.status_label)
         layout.addLayout(buttons)
         self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        self.set_theme()
         self._apply_fonts()
         self._show_step()
 
@@ -274,6 +270,18 @@ class LessonPanel(QWidget):
         self._fill_text()
         if fresh:
             self._drive(snapshot)
+
+    def set_theme(self) -> None:
+        """Colour the panel with theme.py's current colours (the window calls this after a theme switch)."""
+        palette = self.palette()
+        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
+        self.setPalette(palette)
+        self.text.setStyleSheet(f"QTextBrowser {{ background: {theme.PAPER}; color: {theme.INK}; }}")
+        self.check_box.setStyleSheet(f"QFrame#checkYourself {{ background: {theme.PANEL}; border-radius: 6px; }}")
+        for label, colour in ((self.progress_label, theme.MUTED), (self.status_label, theme.MUTED),
+                              (self.title_label, theme.INK), (self.check_heading, theme.INK),
+                              (self.question_label, theme.INK), (self.answer_label, theme.INK)):
+            label.setStyleSheet(f"color: {colour};")
 
     def set_presenter_mode(self, on: bool) -> None:
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
