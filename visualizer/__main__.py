@@ -23,6 +23,7 @@ from core.data import DataError
 from core.network import ACTIVATIONS, INITS, ShapeError
 from core.optimizers import OPTIMIZERS
 
+DEFAULT_DATA = "mnist-sample"
 USER_ERRORS = (DataError, checkpoints.CheckpointError, ConfigError, ShapeError)
 
 
@@ -39,8 +40,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="backprop-visualizer",
                      description="Step through the forward pass, backprop and gradient descent of a small network.")
-    parser.add_argument("--data", default="mnist-sample", metavar="SPEC",
-                        help="mnist-sample (default), fashion-mnist, or a .csv / .npz / idx file")
+    parser.add_argument("--data", default=None, metavar="SPEC",
+                        help="mnist-sample (the default on a first start; later the dataset last used), "
+                             "fashion-mnist, or a .csv / .npz / idx file")
     parser.add_argument("--weights", default=None, metavar="PATH.npz",
                         help="start from these weights (their hidden width is used)")
     defaults = TrainingConfig()
@@ -100,6 +102,10 @@ def create_main_window(argv: Sequence[str]):
 
     from .bridge import Bridge, DataOptions, load_split
     from .main_window import MainWindow
+    from .settings import Settings
+
+    # A screenshot is made from the arguments alone; a normal start remembers what the user had.
+    settings = None if args.screenshot else Settings()
 
     params, meta = (None, {})
     hidden, activation = args.hidden, args.activation
@@ -117,12 +123,26 @@ def create_main_window(argv: Sequence[str]):
                             activation=activation or defaults.activation, init=args.init, optimizer=args.optimizer,
                             alpha=args.alpha, batch_size=args.batch_size, seed=args.seed, dtype=args.dtype)
     options = DataOptions(dev_size=args.dev_size, shuffle=not args.no_shuffle, seed=args.seed)
-    stepper = Stepper(load_split(args.data, options, config.dtype), config, params)
+    startup_message = None
+    if args.data is None and settings is not None and settings.dataset not in (None, DEFAULT_DATA):
+        # The dataset of the last session; if it has gone, say so and start on the sample instead.
+        try:
+            split = load_split(settings.dataset, options, config.dtype)
+        except DataError as error:
+            startup_message = f"The dataset used last time could not be opened, so this is {DEFAULT_DATA}: {error}"
+            split = load_split(DEFAULT_DATA, options, config.dtype)
+    else:
+        split = load_split(args.data or DEFAULT_DATA, options, config.dtype)
+    stepper = Stepper(split, config, params)
 
-    window = MainWindow(Bridge(stepper, options))
+    window = MainWindow(Bridge(stepper, options), settings)
     window.setWindowTitle(f"Backprop Visualizer — {stepper.split.name}")
     window.config_panel.set_config(config)
     window.resize(*(args.size or _default_size(app)))
+    if settings is not None:
+        window.restore_settings(layout=args.size is None)
+    if startup_message:
+        window.show_error(startup_message)
     window.start_presenter = args.presenter
     window.screenshot_request = (args.screenshot, args.steps)
     return window

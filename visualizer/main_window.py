@@ -15,7 +15,8 @@ from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxL
                              QPushButton, QScrollArea, QSpinBox, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from . import theme
-from .bridge import SPEEDS, Bridge
+from .bridge import SPEEDS, Bridge, saved_dataset_spec
+from .settings import Settings
 from .snapshot import Snapshot
 from .views.buglab import BugLabView
 from .views.check_code import CheckCodeView
@@ -95,9 +96,11 @@ class Banner(QFrame):
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, bridge: Bridge, parent: QWidget | None = None):
+    def __init__(self, bridge: Bridge, settings: Settings | None = None, parent: QWidget | None = None):
+        """settings None: remember nothing (a --screenshot run)."""
         super().__init__(parent)
         self.bridge = bridge
+        self.settings = settings
         self.snapshot: Snapshot | None = None       # the one on screen
         self._pending: Snapshot | None = None       # the newest received, not yet shown
         self.frames_shown = 0                        # snapshots handed to the views (read by the benchmark)
@@ -245,6 +248,14 @@ class MainWindow(QMainWindow):
         self.save_weights_action = a("saveWeights", "Save weights…", "save-weights",
                                      [keys(Mod.ControlModifier | Key.Key_S)],
                                      "Save W1, b1, W2, b2 and the settings to an .npz file", self.save_weights)
+        self.open_session_action = a("openSession", "Open session…", "open-dataset",
+                                     [keys(Mod.ControlModifier | Mod.AltModifier | Key.Key_O)],
+                                     "Continue a saved session: its data, weights, optimizer state, curves and "
+                                     "history", self.open_session)
+        self.save_session_action = a("saveSession", "Save session…", "save-weights",
+                                     [keys(Mod.ControlModifier | Mod.ShiftModifier | Key.Key_S)],
+                                     "Save the whole run (weights, optimizer state, curves, history) to reopen "
+                                     "later", self.save_session)
         self.export_action = a("exportImage", "Export image…", "export-image", [keys(Mod.ControlModifier | Key.Key_E)],
                                "Save the window as a PNG image", lambda: self.export(self, "window"))
         self.presenter_action = a("presenterMode", "Presenter mode", "presenter", [keys(Key.Key_F11)],
@@ -331,6 +342,10 @@ class MainWindow(QMainWindow):
         file_menu = menus.addMenu("&File")
         for action in (self.open_dataset_action, self.open_weights_action, self.save_weights_action):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.open_session_action)
+        file_menu.addAction(self.save_session_action)
+        file_menu.addSeparator()
         file_menu.addMenu(self.export_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -500,6 +515,51 @@ class MainWindow(QMainWindow):
         if path:
             self.bridge.save_weights(path)
 
+    def open_session(self) -> None:
+        folder = self.settings.session_folder if self.settings else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", folder, "Sessions (*.npz);;All files (*)")
+        if path:
+            self.message_banner.hide()
+            self.divergence_banner.hide()
+            self._remember_folder(path)
+            self.bridge.load_session(path)
+
+    def save_session(self) -> None:
+        iteration = self.snapshot.iteration if self.snapshot else 0
+        name = str(Path(self.settings.session_folder if self.settings else "") / f"session-{iteration}.npz")
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", name, "Sessions (*.npz)")
+        if path:
+            self._remember_folder(path)
+            self.bridge.save_session(path)
+
+    def _remember_folder(self, path: str) -> None:
+        if self.settings is not None:
+            self.settings.session_folder = str(Path(path).parent)
+
+    # ------------------------------------------------------------ settings
+    def restore_settings(self, layout: bool = True) -> None:
+        """Speed, animation and (layout True) the window's size and dock layout as the user left them."""
+        settings = self.settings
+        if settings is None:
+            return
+        self.speed_control.setCurrentIndex(min(settings.speed_index, self.speed_control.count() - 1))
+        self.animation_control.setValue(settings.animation_ms)
+        if layout and settings.restore_window(self):
+            self._laid_out = True           # the user's dock sizes, not the default split
+            self._layout_restored = True
+
+    def save_settings(self) -> None:
+        settings = self.settings
+        if settings is None:
+            return
+        if self._presenter_state is None:        # the normal layout, not the full-screen one
+            settings.save_window(self)
+        settings.speed_index = self.speed_control.currentIndex()
+        settings.animation_ms = self.animation_control.value()
+        if self.snapshot is not None:
+            settings.dataset = saved_dataset_spec(self.snapshot.dataset_name)
+        settings.sync()
+
     def export(self, widget: QWidget, name: str) -> None:
         path, _ = QFileDialog.getSaveFileName(self, f"Export {name} as PNG", f"{name}.png", "PNG images (*.png)")
         if not path:
@@ -663,6 +723,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop playing and end the worker thread before the window goes (never leave it running)."""
         self._display_timer.stop()
+        self.save_settings()
         self.bug_lab.shutdown()
         self.check_code.shutdown()
         self.bridge.shutdown()

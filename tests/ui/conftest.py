@@ -10,6 +10,16 @@ ROWS = 300
 
 
 @pytest.fixture(autouse=True)
+def private_settings(tmp_path, monkeypatch):
+    """Every window in a test remembers its settings in a fresh INI file, never in the user's settings."""
+    from visualizer.settings import ENVIRONMENT_VARIABLE
+
+    path = tmp_path / "settings.ini"
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(path))
+    return path
+
+
+@pytest.fixture(autouse=True)
 def no_modal_dialogs(monkeypatch):
     """Only the file actions may open a dialog, and a test that triggers one answers it itself (monkeypatch
     QFileDialog's static function again); any other modal dialog fails the test."""
