@@ -1,0 +1,639 @@
+"""One hidden unit up close: what it looks for (its row of W1 as a 28×28 image), what it computes for the
+example (Z1, A1), how it is being corrected (its row of dW1), and "what if" it were switched off, its
+weights scaled or its bias shifted.
+
+A what-if changes a copy of the parameters in this panel (core.whatif) and pushes the example and the dev
+set through the copy right here in the UI thread: one forward pass of a few thousand columns takes about a
+millisecond. Nothing goes back to the worker, so training never sees an edit.
+"""
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtGui import QColor
+from PyQt6.QtWidgets import (QAbstractSpinBox, QDoubleSpinBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                             QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget)
+
+from core import network, whatif
+from core.data import Split
+from core.whatif import BIAS_SHIFT_RANGE, SCALE_RANGE, Edit
+
+from visualizer import theme
+from visualizer.snapshot import Snapshot
+
+from .curves import style_plot
+
+SIDE = 28
+TRAIN_EXAMPLES_MEASURED = 5_000     # without a dev set, accuracy is measured on this many training examples
+SLIDER_STEPS = 100                  # slider positions per unit of scale or bias shift
+LONG_NAME = 2                       # class names longer than this are numbered on the axis (Fashion-MNIST)
+
+
+def _html(text: str, colour: str | None = None, bold: bool = False) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if bold:
+        text = f"<b>{text}</b>"
+    return f"<span style='color:{colour}'>{text}</span>" if colour else text
+
+
+def _percent(value: float) -> str:
+    return "—" if not np.isfinite(value) else f"{100 * value:.1f} %"
+
+
+def _number_text(text: str) -> str:
+    """Minus signs as the typographic minus, which a projector shows wider than a hyphen."""
+    return text.replace("-", "−")
+
+
+def _number(value: float) -> str:
+    return _number_text(f"{value:.3g}")
+
+
+class NeuronPanel(QWidget):
+    """The selected hidden unit: its incoming weights, its values for the example, and what-if edits."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("neuronPanel")
+        self.setAccessibleName("Hidden unit")
+        self.setToolTip("One hidden unit: the pixels it looks for, what it computes for the example, and what "
+                        "happens to the predictions if it is switched off or changed")
+        self.source: Callable[[], Split | None] = lambda: None   # the window gives the current split
+        self.edits: dict[int, Edit] = {}     # unit → its what-if; empty: the network as trained
+        self.unit = 0
+        self.snapshot: Snapshot | None = None
+        self._point_size = float(theme.BASE_POINT_SIZE)
+        self._run_key: tuple | None = None
+        self._first_W1: np.ndarray | None = None     # W1 at iteration 0 of the run shown: a new run has another
+        self._latest = 0
+        # (parameter arrays, X, edits and activation, (accuracy before, after)): measured once per change
+        self._accuracy_cache: tuple = ((), None, None, None)
+        self._measured: tuple[Split | None, np.dtype | None, tuple[np.ndarray, np.ndarray, str] | None] = \
+            (None, None, None)
+        self._updating_controls = False
+
+        # ---- which unit
+        self.unit_label = QLabel("Hidden unit", self)
+        self.unit_box = QSpinBox(self)
+        self.unit_box.setObjectName("neuronUnit")
+        self.unit_box.setAccessibleName("Hidden unit number")
+        self.unit_box.setToolTip("Which hidden unit to look at (or click one in the network diagram)")
+        self.unit_box.setRange(0, 0)
+        self.unit_box.setKeyboardTracking(False)
+        self.unit_box.valueChanged.connect(self._unit_chosen)
+        self.unit_label.setBuddy(self.unit_box)
+        self.headline = QLabel(self)
+        self.headline.setObjectName("neuronHeadline")
+        self.headline.setAccessibleName("Z1 and A1 of the unit for the example")
+        self.headline.setToolTip("Z1 = W1[j] · x + b1[j] is the unit's weighted sum for the example; "
+                                 "A1 = g(Z1) is what it passes on")
+        self.headline.setTextFormat(Qt.TextFormat.RichText)
+        self.headline.setWordWrap(True)
+
+        # ---- its weights and its gradient, side by side, each with a colour bar
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setObjectName("neuronImages")
+        self.graphics.setBackground(theme.PAPER)
+        self.graphics.setAccessibleName("Incoming weights and their gradient as 28×28 images")
+        self.graphics.setToolTip("Left: W1[j], the weight of every pixel for this unit (orange: ink there "
+                                 "raises Z1, blue: lowers it). Right: dW1[j], how the last backward pass "
+                                 "wants those weights to change (the update moves them against it)")
+        self.graphics.ci.setContentsMargins(2, 2, 2, 2)
+        self.graphics.ci.setSpacing(6)
+        self.graphics.setMinimumHeight(190)
+        self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.weights_title = self.graphics.addLabel("", row=0, col=0)
+        self.gradient_title = self.graphics.addLabel("", row=0, col=1)
+        self.weights_caption = self.graphics.addLabel("", row=1, col=0)
+        self.gradient_caption = self.graphics.addLabel("", row=1, col=1)
+        self.weights_box = self._image_box(row=2, col=0)
+        self.gradient_box = self._image_box(row=2, col=1)
+        self.weights_image = self._image(self.weights_box)
+        self.gradient_image = self._image(self.gradient_box)
+        self.gradient_note = pg.TextItem("", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.gradient_note.setPos(SIDE / 2, SIDE / 2)
+        self.gradient_box.addItem(self.gradient_note)
+        self.weights_bar = self._bar(row=3, col=0)
+        self.gradient_bar = self._bar(row=3, col=1)
+        for column in (0, 1):
+            self.graphics.ci.layout.setColumnStretchFactor(column, 1)
+        for row, stretch in enumerate((0, 0, 1, 0)):     # spare height goes to the images, not between the titles
+            self.graphics.ci.layout.setRowStretchFactor(row, stretch)
+        self.graphics.ci.layout.setRowSpacing(0, 0)
+        self.weights_box.sigTransformChanged.connect(self._fit_bars)
+        # Over the weights, in the what-if: which change the unit has (the image keeps the weights as trained).
+        self.edit_badge = pg.TextItem("", color=theme.VERMILLION, anchor=(0.5, 1.0),
+                                      fill=pg.mkBrush(255, 255, 255, 225), border=pg.mkPen(theme.VERMILLION))
+        self.edit_badge.setPos(SIDE / 2, SIDE - 0.5)
+        self.edit_badge.setZValue(10)
+        self.edit_badge.setVisible(False)
+        self.weights_box.addItem(self.edit_badge)
+
+        # ---- what if
+        self.whatif_box = QGroupBox("What if …", self)
+        self.whatif_box.setObjectName("whatIfControls")
+        self.whatif_box.setAccessibleName("What-if controls")
+        self.whatif_box.setToolTip("Try a change on a copy of the network: the training itself is untouched")
+        self.off_button = QPushButton("Switch off", self.whatif_box)
+        self.off_button.setObjectName("switchOff")
+        self.off_button.setCheckable(True)
+        self.off_button.setAccessibleName("Switch the unit off")
+        self.off_button.setToolTip("Remove the unit: as if its A1 were 0 for every example")
+        self.off_button.toggled.connect(self._controls_changed)
+        self.undo_button = QPushButton("Undo what-if", self.whatif_box)
+        self.undo_button.setObjectName("undoWhatIf")
+        self.undo_button.setAccessibleName("Undo the what-if")
+        self.undo_button.setToolTip("Back to the network as trained (every unit)")
+        self.undo_button.clicked.connect(self.undo)
+        self.most_button = QPushButton("Switch off the key unit", self.whatif_box)
+        self.most_button.setObjectName("mostImportantUnit")
+        self.most_button.setAccessibleName("Switch off the unit that matters most")
+        self.most_button.setToolTip("The key unit is the one the network misses most: each hidden unit is "
+                                    "switched off in turn, and the one whose loss costs the most accuracy is "
+                                    "selected and switched off")
+        self.most_button.clicked.connect(self.switch_off_most_important)
+
+        self.scale_label = QLabel("Weights ×", self.whatif_box)
+        self.scale_slider, self.scale_box = self._slider_and_box(
+            "weightScale", "Scale of the incoming weights", "Multiply the unit's incoming weights W1[j] "
+            "(1 = as trained, 0 = blind to every pixel)", SCALE_RANGE, 0.05, 1.0)
+        self.bias_label = QLabel("Bias +", self.whatif_box)
+        self.bias_slider, self.bias_box = self._slider_and_box(
+            "biasShift", "Shift of the bias", "Add this to the unit's bias b1[j] (positive: it fires more "
+            "easily, negative: it needs more ink to fire)", BIAS_SHIFT_RANGE, 0.1, 0.0)
+        self.scale_label.setBuddy(self.scale_box)
+        self.bias_label.setBuddy(self.bias_box)
+        controls = QGridLayout(self.whatif_box)
+        controls.setContentsMargins(8, 4, 8, 6)
+        controls.setHorizontalSpacing(6)
+        controls.setVerticalSpacing(4)
+        controls.addWidget(self.off_button, 0, 0, 1, 2)
+        controls.addWidget(self.undo_button, 0, 2)
+        controls.addWidget(self.scale_label, 1, 0)
+        controls.addWidget(self.scale_slider, 1, 1)
+        controls.addWidget(self.scale_box, 1, 2)
+        controls.addWidget(self.bias_label, 2, 0)
+        controls.addWidget(self.bias_slider, 2, 1)
+        controls.addWidget(self.bias_box, 2, 2)
+        controls.addWidget(self.most_button, 3, 0, 1, 3)
+        controls.setColumnStretch(1, 1)
+
+        # ---- what happens
+        self.edit_summary = QLabel(self)
+        self.edit_summary.setObjectName("whatIfSummary")
+        self.edit_summary.setAccessibleName("Which units are edited")
+        self.edit_summary.setToolTip("The what-if edits in force; Undo what-if removes them all")
+        self.edit_summary.setTextFormat(Qt.TextFormat.RichText)
+        self.edit_summary.setWordWrap(True)
+        self.prediction_label = QLabel(self)
+        self.prediction_label.setObjectName("whatIfPrediction")
+        self.prediction_label.setAccessibleName("Prediction for the example, before and after")
+        self.prediction_label.setToolTip("The class predicted for the example and its probability, as trained "
+                                         "→ with the what-if")
+        self.prediction_label.setTextFormat(Qt.TextFormat.RichText)
+        self.prediction_label.setWordWrap(True)
+        self.accuracy_label = QLabel(self)
+        self.accuracy_label.setObjectName("whatIfAccuracy")
+        self.accuracy_label.setAccessibleName("Accuracy before and after")
+        self.accuracy_label.setToolTip("The share of the dev set predicted right, as trained → with the what-if")
+        self.accuracy_label.setTextFormat(Qt.TextFormat.RichText)
+        self.accuracy_label.setWordWrap(True)
+        self.notice = QLabel(self)
+        self.notice.setObjectName("whatIfNotice")
+        self.notice.setAccessibleName("What-if notice")
+        self.notice.setToolTip("Why the what-if was undone")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet(f"color: {theme.VERMILLION};")
+        self.notice.hide()
+
+        self.softmax_graphics = pg.GraphicsLayoutWidget(self)
+        self.softmax_graphics.setObjectName("whatIfSoftmax")
+        self.softmax_graphics.setBackground(theme.PAPER)
+        self.softmax_graphics.setAccessibleName("Softmax of the example, before and after")
+        self.softmax_graphics.setToolTip("The ten probabilities of the example: grey as trained, blue with the "
+                                         "what-if")
+        self.softmax_graphics.ci.setContentsMargins(2, 2, 8, 2)
+        self.softmax_graphics.setMinimumHeight(130)
+        self.softmax_plot = self.softmax_graphics.addPlot(row=0, col=0)
+        self.softmax_plot.setMenuEnabled(False)
+        self.softmax_plot.hideButtons()
+        self.softmax_plot.setMouseEnabled(x=False, y=False)
+        self.softmax_plot.setYRange(0, 1, padding=0.02)
+        self.softmax_plot.setXRange(-0.6, 9.6, padding=0)
+        self.softmax_plot.getAxis("left").setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
+        self.softmax_plot.setLabel("left", "softmax")
+        self._softmax_title()
+        self.before_bars = pg.BarGraphItem(x=np.arange(10) - 0.2, height=np.zeros(10), width=0.4,
+                                           brush=pg.mkBrush(theme.MUTED), pen=pg.mkPen(None))
+        self.after_bars = pg.BarGraphItem(x=np.arange(10) + 0.2, height=np.zeros(10), width=0.4,
+                                          brush=pg.mkBrush(theme.BLUE), pen=pg.mkPen(None))
+        self.softmax_plot.addItem(self.before_bars)
+        self.softmax_plot.addItem(self.after_bars)
+        self._class_names: tuple[str, ...] = ()
+
+        content = QWidget(self)
+        content.setObjectName("neuronContent")
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(4)
+        header = QHBoxLayout()
+        header.addWidget(self.unit_label)
+        header.addWidget(self.unit_box)
+        header.addStretch(1)
+        layout.addLayout(header)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.graphics, 3)
+        layout.addWidget(self.whatif_box)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.edit_summary)
+        layout.addWidget(self.prediction_label)
+        layout.addWidget(self.accuracy_label)
+        layout.addWidget(self.softmax_graphics, 2)
+        # In a short dock or with presenter-size type the parts keep their size and the panel scrolls.
+        self.scroll = QScrollArea(self)
+        self.scroll.setObjectName("neuronScroll")
+        self.scroll.setAccessibleName("Hidden unit panel")
+        self.scroll.setToolTip("Scroll for the rest of the panel")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+        for widget in (self, content):
+            widget.setAutoFillBackground(True)
+            palette = widget.palette()
+            palette.setColor(widget.backgroundRole(), QColor(theme.PAPER))
+            widget.setPalette(palette)
+        self._apply_fonts()
+        self._show_waiting()
+
+    # ------------------------------------------------------------ construction helpers
+    def _image_box(self, row: int, col: int) -> pg.ViewBox:
+        box = self.graphics.addViewBox(row=row, col=col, lockAspect=True, enableMouse=False, invertY=True)
+        box.setMenuEnabled(False)
+        box.setRange(xRange=(0, SIDE), yRange=(0, SIDE), padding=0.02)
+        return box
+
+    def _image(self, box: pg.ViewBox) -> pg.ImageItem:
+        image = pg.ImageItem(axisOrder="row-major")
+        image.setLookupTable(theme.SIGNED_LUT)
+        image.setBorder(pg.mkPen(theme.MUTED, width=1))
+        image.setImage(np.zeros((SIDE, SIDE)), autoLevels=False, levels=(-1, 1))
+        box.addItem(image)
+        return image
+
+    def _bar(self, row: int, col: int) -> pg.ColorBarItem:
+        """A horizontal colour bar used as the image's legend (it does not drive the image's levels)."""
+        bar = pg.ColorBarItem(values=(-1, 1), colorMap=theme.signed_colormap(), interactive=False,
+                              orientation="horizontal", width=12)
+        self.graphics.addItem(bar, row=row, col=col)
+        return bar
+
+    def _slider_and_box(self, name: str, accessible: str, tip: str, limits: tuple[float, float], step: float,
+                        value: float) -> tuple[QSlider, QDoubleSpinBox]:
+        slider = QSlider(Qt.Orientation.Horizontal, self.whatif_box)
+        slider.setObjectName(f"{name}Slider")
+        slider.setRange(int(round(limits[0] * SLIDER_STEPS)), int(round(limits[1] * SLIDER_STEPS)))
+        slider.setValue(int(round(value * SLIDER_STEPS)))
+        slider.setPageStep(SLIDER_STEPS // 2)
+        slider.setAccessibleName(accessible)
+        slider.setToolTip(tip)
+        box = QDoubleSpinBox(self.whatif_box)
+        box.setObjectName(name)
+        box.setRange(*limits)
+        box.setDecimals(2)
+        box.setSingleStep(step)
+        box.setValue(value)
+        box.setKeyboardTracking(False)
+        box.setAccessibleName(accessible)
+        box.setToolTip(tip)
+        box.setStepType(QAbstractSpinBox.StepType.DefaultStepType)
+        slider.valueChanged.connect(lambda position: box.setValue(position / SLIDER_STEPS))
+        box.valueChanged.connect(lambda number: self._follow(slider, number))
+        box.valueChanged.connect(self._controls_changed)
+        return slider, box
+
+    def _follow(self, slider: QSlider, number: float) -> None:
+        slider.blockSignals(True)
+        slider.setValue(int(round(number * SLIDER_STEPS)))
+        slider.blockSignals(False)
+
+    # ------------------------------------------------------------ public
+    def select(self, unit: int) -> None:
+        """Show hidden unit `unit` (the diagram's neuronClicked)."""
+        self.unit_box.setValue(int(unit))
+        if self.unit_box.value() != unit:       # outside the range known so far: remembered for the next snapshot
+            self.unit = int(unit)
+
+    def undo(self) -> None:
+        """Back to the network as trained, at once."""
+        self.edits.clear()
+        self.notice.hide()
+        self._show_controls()
+        self._refresh()
+
+    def edit(self, unit: int, change: Edit) -> None:
+        """Put a what-if on `unit` (Edit() removes it) and select that unit."""
+        if change.changes_nothing:
+            self.edits.pop(unit, None)
+        else:
+            self.edits[unit] = change
+        self.notice.hide()
+        self.select(unit)
+        self._show_controls()
+        self._refresh()
+
+    def switch_off_most_important(self) -> None:
+        """Select and switch off the unit whose loss alone costs the most accuracy on the measured set."""
+        snapshot, measured = self.snapshot, self._measure_set()
+        if snapshot is None or measured is None:
+            return
+        X, labels, _ = measured
+        accuracies = whatif.knockout_accuracies(snapshot.params, X, labels, snapshot.config.activation)
+        self.edits.clear()
+        self.edit(int(np.argmin(accuracies)), Edit(off=True))
+
+    def show_snapshot(self, snapshot: Snapshot) -> None:
+        hidden = int(snapshot.params["W1"].shape[0])
+        reason = self._reason_to_drop(snapshot, hidden)
+        self.snapshot = snapshot
+        if reason and self.edits:
+            self.edits.clear()
+            self.notice.setText(f"What-if undone: {reason}.")
+            self.notice.show()
+        if self.unit_box.maximum() != hidden - 1:
+            self.unit_box.blockSignals(True)
+            self.unit_box.setRange(0, hidden - 1)
+            self.unit_box.blockSignals(False)
+        self.unit = int(np.clip(self.unit, 0, hidden - 1))
+        if self.unit_box.value() != self.unit:
+            self.unit_box.blockSignals(True)
+            self.unit_box.setValue(self.unit)
+            self.unit_box.blockSignals(False)
+        if snapshot.class_names != self._class_names:
+            self._set_classes(snapshot.class_names)
+        self._show_controls()
+        self._refresh()
+
+    # ------------------------------------------------------------ keeping or dropping the edits
+    def _reason_to_drop(self, snapshot: Snapshot, hidden: int) -> str | None:
+        """Why the edits no longer fit the network shown, or None: another width, dataset, setup or run."""
+        config = snapshot.config
+        key = (hidden, snapshot.dataset_name, snapshot.train_size, snapshot.dev_size, snapshot.class_names,
+               config.with_changes(alpha=1.0))
+        previous, self._run_key = self._run_key, key
+        latest, self._latest = self._latest, snapshot.latest
+        first = self._first_W1
+        if snapshot.iteration == 0 and snapshot.earliest == 0:
+            self._first_W1 = snapshot.params["W1"]
+        if previous is None:
+            return None
+        if key[0] != previous[0]:
+            return f"the hidden layer now has {hidden} unit{'s' if hidden != 1 else ''}"
+        if key[1:5] != previous[1:5]:
+            return f"new data ({snapshot.dataset_name})"
+        if key[5] != previous[5]:
+            return "the network was reset with another configuration"
+        if snapshot.latest == 0 and latest > 0:
+            return "the network was reset"
+        if snapshot.iteration == 0 and first is not None and first is not snapshot.params["W1"] \
+                and not np.array_equal(first, snapshot.params["W1"]):
+            return "the network starts from other weights"
+        return None
+
+    # ------------------------------------------------------------ controls
+    def _unit_chosen(self, unit: int) -> None:
+        self.unit = unit
+        self._show_controls()
+        self._refresh()
+
+    def _show_controls(self) -> None:
+        """The controls show the selected unit's edit (none: as trained)."""
+        edit = self.edits.get(self.unit, Edit())
+        self._updating_controls = True
+        for widget in (self.off_button, self.scale_box, self.bias_box):
+            widget.blockSignals(True)
+        self.off_button.setChecked(edit.off)
+        self.scale_box.setValue(edit.scale)
+        self.bias_box.setValue(edit.bias_shift)
+        self._follow(self.scale_slider, edit.scale)
+        self._follow(self.bias_slider, edit.bias_shift)
+        for widget in (self.off_button, self.scale_box, self.bias_box):
+            widget.blockSignals(False)
+        self._updating_controls = False
+        for widget in (self.scale_slider, self.scale_box, self.bias_slider, self.bias_box):
+            widget.setEnabled(not edit.off)     # a unit switched off has no weights to scale
+        self.off_button.setText("Switched off" if edit.off else "Switch off")
+        self.undo_button.setEnabled(bool(self.edits))
+
+    def _controls_changed(self, *_) -> None:
+        if self._updating_controls or self.snapshot is None:
+            return
+        change = Edit(self.off_button.isChecked(), float(self.scale_box.value()), float(self.bias_box.value()))
+        self.edit(self.unit, change)
+
+    # ------------------------------------------------------------ measuring
+    def _measure_set(self) -> tuple[np.ndarray, np.ndarray, str] | None:
+        """(X, labels, what they are): the dev set, or without one the first training examples; None: no data."""
+        split = self.source()
+        dtype = np.dtype(self.snapshot.params["W1"].dtype) if self.snapshot is not None else None
+        cached_split, cached_dtype, cached = self._measured
+        if split is cached_split and dtype == cached_dtype:
+            return cached
+        measured = None
+        if split is not None and dtype is not None:
+            if split.dev_size:
+                X, labels = split.X_dev, split.labels_dev
+                what = f"dev accuracy ({split.dev_size:,} dev examples)"
+            else:
+                count = min(split.train_size, TRAIN_EXAMPLES_MEASURED)
+                X, labels = split.X_train[:, :count], split.labels_train[:count]
+                what = f"accuracy on {count:,} training examples (there is no dev set)"
+            measured = (X if X.dtype == dtype else X.astype(dtype), labels, what)
+        self._measured = (split, dtype, measured)
+        return measured
+
+    def _refresh(self) -> None:
+        """Redraw what depends on the unit, the parameters, the example and the edits."""
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        unit, params, example = self.unit, snapshot.params, snapshot.example
+        self._show_images(snapshot)
+        edited = dict(self.edits)
+        name = self._name
+        before_z, before_a = float(example.z1[unit]), float(example.a1[unit])
+        before_p, before_prediction = example.a2, example.prediction
+        right_before = before_prediction == example.label
+        example_text = f"{example.subset} example {example.index:,}, label {name(example.label)}"
+        if not edited:
+            self.headline.setText(f"Unit {unit} · {example_text}: "
+                                  f"Z1 = {_number(before_z)}, A1 = {_number(before_a)}")
+            self.edit_summary.setText(_html("No what-if: the network as trained. Switch the unit off or change "
+                                            "it to see what it does for the predictions.", theme.MUTED))
+            self.prediction_label.setText(
+                "Prediction " + _html(f"{name(before_prediction)} ({before_p[before_prediction]:.0%})",
+                                      theme.CORRECT if right_before else theme.WRONG, bold=True))
+            self.accuracy_label.setText("")
+            self.accuracy_label.hide()
+            self.before_bars.setOpts(height=np.nan_to_num(before_p), x=np.arange(10) - 0.2)
+            self.after_bars.setVisible(False)
+            return
+        changed = whatif.apply_all(params, edited)
+        x = example.pixels.astype(params["W1"].dtype)[:, None]
+        with np.errstate(all="ignore"):
+            Z1, A1, _, A2 = network.forward(changed, x, snapshot.config.activation)
+        after_p = np.nan_to_num(A2[:, 0], nan=0.0)
+        after_prediction = int(after_p.argmax())
+        right_after = after_prediction == example.label
+        after_z, after_a = float(np.nan_to_num(Z1[unit, 0])), float(np.nan_to_num(A1[unit, 0]))
+        self.headline.setText(f"Unit {unit} · {example_text}: Z1 = {_number(before_z)} → {_number(after_z)}, "
+                              f"A1 = {_number(before_a)} → {_number(after_a)}")
+        listed = ", ".join(f"unit {edited_unit} {_number_text(edit.describe())}" for edited_unit, edit in sorted(edited.items()))
+        self.edit_summary.setText(_html("What-if: ", theme.INK, bold=True) + _html(listed) +
+                                  _html(" (a copy; training is untouched)", theme.MUTED))
+        self.prediction_label.setText(
+            "Prediction " +
+            _html(f"{name(before_prediction)} ({before_p[before_prediction]:.0%})",
+                  theme.CORRECT if right_before else theme.WRONG, bold=True) + " → " +
+            _html(f"{name(after_prediction)} ({after_p[after_prediction]:.0%})",
+                  theme.CORRECT if right_after else theme.WRONG, bold=True) +
+            _html(f"  · p({name(example.label)}) {before_p[example.label]:.0%} → {after_p[example.label]:.0%}",
+                  theme.MUTED))
+        self.before_bars.setOpts(height=np.nan_to_num(before_p), x=np.arange(10) - 0.2)
+        self.after_bars.setOpts(height=after_p, x=np.arange(10) + 0.2)
+        self.after_bars.setVisible(True)
+        self.accuracy_label.show()
+        measured = self._measure_set()
+        if measured is None:
+            self.accuracy_label.setText(_html("No data set to measure the accuracy on.", theme.MUTED))
+            return
+        X, labels, what = measured
+        accuracy_before, accuracy_after = self._accuracies(params, changed, edited, X, labels,
+                                                            snapshot.config.activation)
+        points = 100 * (accuracy_after - accuracy_before)
+        colour = theme.WRONG if points < 0 else theme.CORRECT if points > 0 else theme.INK
+        self.accuracy_label.setText(
+            what[0].upper() + what[1:] + ": " + _html(f"{_percent(accuracy_before)} → {_percent(accuracy_after)}",
+                                                      bold=True) + " " +
+            _html(_number_text(f"({points:+.1f} points)"), colour, bold=True))
+
+    def _accuracies(self, params: Mapping[str, np.ndarray], changed: Mapping[str, np.ndarray],
+                    edited: dict[int, Edit], X: np.ndarray, labels: np.ndarray, activation: str
+                    ) -> tuple[float, float]:
+        """Accuracy on X as trained and with the edits; measured again only when one of them changed."""
+        arrays = tuple(params[name] for name in network.PARAMETERS)
+        key = (tuple(sorted(edited.items())), activation)
+        cached_arrays, cached_X, cached_key, cached = self._accuracy_cache
+        if cached is not None and cached_X is X and cached_key == key and \
+                all(old is new for old, new in zip(cached_arrays, arrays)):
+            return cached
+        _, before = whatif.outcome(params, X, labels, activation)
+        _, after = whatif.outcome(changed, X, labels, activation)
+        self._accuracy_cache = (arrays, X, key, (before, after))
+        return before, after
+
+    def _softmax_title(self) -> None:
+        """The plot's title is its legend: each word in the colour of its bars."""
+        self.softmax_plot.setTitle(_html("■ as trained", theme.MUTED, bold=True) + "  " +
+                                   _html("■ with the what-if", theme.BLUE, bold=True),
+                                   size=f"{self._point_size * 0.9:g}pt")
+
+    def _name(self, label: int) -> str:
+        names = self._class_names
+        return names[label] if label < len(names) else str(label)
+
+    # ------------------------------------------------------------ images
+    def _show_images(self, snapshot: Snapshot) -> None:
+        unit = self.unit
+        weights = np.nan_to_num(np.asarray(snapshot.params["W1"][unit], dtype=np.float64))
+        levels = theme.symmetric_levels(weights)
+        self.weights_image.setImage(weights.reshape(SIDE, SIDE), autoLevels=False, levels=levels)
+        self.weights_bar.setLevels(levels)
+        edit = self.edits.get(unit)
+        self.edit_badge.setVisible(edit is not None)
+        if edit is not None:
+            self.edit_badge.setText("switched off" if edit.off else _number_text(edit.describe()))
+        self.weights_title.setText(_html(f"W1[{unit}]", theme.INK, bold=True), size=f"{self._point_size:g}pt")
+        gradient = snapshot.arrays.get("dW1")
+        if gradient is None and snapshot.record is not None:
+            gradient = snapshot.record.arrays.get("dW1")
+        if gradient is None or gradient.shape[0] <= unit:
+            self.gradient_image.setImage(np.zeros((SIDE, SIDE)), autoLevels=False, levels=(-1, 1))
+            self.gradient_image.setVisible(False)
+            self.gradient_bar.setVisible(False)
+            self.gradient_note.setText("computed in\nphase dW1")
+            self.gradient_note.setVisible(True)
+        else:
+            row = np.nan_to_num(np.asarray(gradient[unit], dtype=np.float64))
+            levels = theme.symmetric_levels(row)
+            self.gradient_image.setImage(row.reshape(SIDE, SIDE), autoLevels=False, levels=levels)
+            self.gradient_image.setVisible(True)
+            self.gradient_bar.setLevels(levels)
+            self.gradient_bar.setVisible(True)
+            self.gradient_note.setVisible(False)
+        self.gradient_title.setText(_html(f"dW1[{unit}]", theme.INK, bold=True), size=f"{self._point_size:g}pt")
+
+    def _fit_bars(self, *_) -> None:
+        """Each colour bar as wide as the image above it (the image keeps its square in a wider cell)."""
+        left, right = (self.weights_box.mapViewToScene(QPointF(x, 0)).x() for x in (0, SIDE))
+        side = right - left
+        if side > 20:
+            for bar in (self.weights_bar, self.gradient_bar):
+                bar.setMaximumWidth(side + 16)      # the bar's frame and end labels take a little more
+                self.graphics.ci.layout.setAlignment(bar, Qt.AlignmentFlag.AlignHCenter)
+
+    def _set_classes(self, names: tuple[str, ...]) -> None:
+        self._class_names = tuple(names)
+        numbered = any(len(name) > LONG_NAME for name in names)
+        self.softmax_plot.getAxis("bottom").setTicks(
+            [[(k, str(k) if numbered or k >= len(names) else names[k]) for k in range(10)]])
+        self.softmax_plot.setLabel("bottom", "class (number)" if numbered else "class")
+        self._apply_fonts()
+
+    def _show_waiting(self) -> None:
+        self.headline.setText(_html("Waiting for the network …", theme.MUTED))
+        self.edit_summary.setText("")
+        self.prediction_label.setText("")
+        self.accuracy_label.hide()
+        self.after_bars.setVisible(False)
+        self.gradient_note.setText("computed in\nphase dW1")
+
+    # ------------------------------------------------------------ presenter mode
+    def set_presenter_mode(self, on: bool) -> None:
+        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        self._apply_fonts()
+        self._refresh()
+
+    def _apply_fonts(self) -> None:
+        size = self._point_size
+        for widget in (self.unit_label, self.unit_box, self.off_button, self.undo_button, self.most_button,
+                       self.scale_label, self.scale_box, self.bias_label, self.bias_box, self.whatif_box):
+            widget.setFont(theme.font(size))
+        self.headline.setFont(theme.font(size * 1.05))
+        for label in (self.edit_summary, self.prediction_label, self.accuracy_label, self.notice):
+            label.setFont(theme.font(size))
+        self.gradient_note.setFont(theme.font(size * 0.9))
+        self.weights_caption.setText("what it looks for", size=f"{size * 0.9:g}pt", color=theme.INK)
+        self.gradient_caption.setText("its gradient", size=f"{size * 0.9:g}pt", color=theme.INK)
+        # Equal columns, so the two 28×28 images are the same size whatever their captions' lengths.
+        widest = max(label.minimumWidth() for label in (self.weights_caption, self.gradient_caption))
+        for column in (0, 1):
+            self.graphics.ci.layout.setColumnMinimumWidth(column, widest)
+            self.graphics.ci.layout.setColumnPreferredWidth(column, 4 * widest)
+        self.edit_badge.setFont(theme.font(size * 0.85, bold=True))
+        style_plot(self.softmax_plot, size * 0.9)
+        self._softmax_title()
+        for bar in (self.weights_bar, self.gradient_bar):
+            bar.axis.setTickFont(theme.font(size * 0.8))
+            bar.axis.setTextPen(pg.mkPen(theme.INK))
+        self.unit_box.setMinimumWidth(int(size * 5))
+        for box in (self.scale_box, self.bias_box):
+            box.setMinimumWidth(int(size * 5.5))
+        self.graphics.setMinimumHeight(int(size * 19))
+        self.softmax_graphics.setMinimumHeight(int(size * 13))
