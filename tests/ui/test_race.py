@@ -139,6 +139,15 @@ def test_shutdown_while_racing_stops_the_thread(qtbot, panel):
     assert not panel.running
 
 
+def test_closing_the_panel_pauses_the_race(qtbot, panel):
+    panel.iterations.setValue(20_000)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.frame is not None, timeout=TIMEOUT)
+    panel.hide()
+    qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT)
+    assert panel.start_button.text() == "Resume"
+
+
 def test_without_data_the_panel_says_so_instead_of_starting(qtbot):
     view = RacePanel()
     qtbot.addWidget(view)

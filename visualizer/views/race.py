@@ -200,6 +200,9 @@ class RacePanel(QWidget):
         self.graphics.addItem(self.legend, row=0, col=0, colspan=2)
         self.loss_plot = self.graphics.addPlot(row=1, col=0)
         self.accuracy_plot = self.graphics.addPlot(row=1, col=1)
+        for column in (0, 1):       # half the width each, whatever the titles and tick labels ask for
+            self.graphics.ci.layout.setColumnStretchFactor(column, 1)
+            self.graphics.ci.layout.setColumnPreferredWidth(column, 100)
         self.loss_plot.setLabel("left", "loss")
         self._loss_log: bool | None = None
         self.accuracy_plot.setLabel("left", "accuracy (%)")
@@ -292,6 +295,11 @@ class RacePanel(QWidget):
         self._style()
         for diagram in self.diagrams:
             diagram.set_presenter_mode(on)
+
+    def hideEvent(self, event) -> None:
+        """A race nobody watches would only slow the main run down: closing the panel pauses it."""
+        super().hideEvent(event)
+        self.pause()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -418,12 +426,14 @@ class RacePanel(QWidget):
         self._show_loss_scale(frame)
         if with_dev != self._with_dev:
             self._with_dev = with_dev
-            self._title_accuracy()
+            self._label_accuracy()
         self.verdict.setText(frame.verdict)
         furthest = max(snapshot.iteration for snapshot in frame.snapshots)
-        speed = (f" · {frame.iterations_per_second:.0f} iterations a second per lane"
-                 if frame.iterations_per_second else "")
-        self.status.setText(f"Iteration {furthest:,} of {self.iterations.value():,}{speed}")
+        rate = frame.iterations_per_second
+        speed = f" · {rate:.{1 if rate < 10 else 0}f} iterations a second per lane" if rate else ""
+        # A plot title would say it too, but its width squeezes the loss plot beside it on a narrow panel.
+        curves = "accuracy: dev strong, train faint" if with_dev else "accuracy: train (no dev set)"
+        self.status.setText(f"Iteration {furthest:,} of {self.iterations.value():,}{speed}. {capitalized(curves)}.")
         self._update_buttons()
 
     def _show_loss_scale(self, frame: RaceFrame) -> None:
@@ -439,9 +449,9 @@ class RacePanel(QWidget):
             style_plot(self.loss_plot, self._point_size)
         self.loss_plot.enableAutoRange(y=True)
 
-    def _title_accuracy(self) -> None:
-        title = "accuracy: dev strong, train faint" if self._with_dev else "train accuracy"
-        self.accuracy_plot.setTitle(title, size=f"{self._point_size:g}pt", color=theme.INK)
+    def _label_accuracy(self) -> None:
+        self.accuracy_plot.setLabel("left", "accuracy (%)" if self._with_dev else "train accuracy (%)")
+        style_plot(self.accuracy_plot, self._point_size)
 
     @staticmethod
     def _caption(k: int, name: str, snapshot: Snapshot, problem: str | None) -> str:
@@ -475,15 +485,19 @@ class RacePanel(QWidget):
         if self.config is None:
             self.setup.setText("Waiting for the data…")
             return
-        race = self.run_thread.arguments[1][0] if self.run_thread is not None else self.config
+        race, dataset = self.config, self.dataset_name
+        if self.run_thread is not None:
+            split, configs = self.run_thread.arguments
+            race, dataset = configs[0], split.name
         batch = "full batch" if race.batch_size == 0 else f"batches of {race.batch_size}"
-        text = (f"Same start for both lanes: {self.dataset_name}, H = {race.hidden}, {race.activation}, "
+        text = (f"Same start for both lanes: {dataset}, H = {race.hidden}, {race.activation}, "
                 f"{race.init} init, seed {race.seed}, {batch}, {race.dtype}")
         if self.train_size > LAB_TRAIN_EXAMPLES:
             text += f" (the first {LAB_TRAIN_EXAMPLES:,} training examples)"
         text += "."
-        if not self.config.same_architecture(race.with_changes(optimizer=self.config.optimizer)):
-            text += " The main run's settings have changed since: Reset to race with them."
+        if (dataset != self.dataset_name
+                or not self.config.same_architecture(race.with_changes(optimizer=self.config.optimizer))):
+            text += " The main run's data or settings have changed since: Reset to race with them."
         self.setup.setText(text)
 
     def _style(self) -> None:
@@ -496,7 +510,7 @@ class RacePanel(QWidget):
             faint = pg.mkColor(LANE_COLORS[k])
             faint.setAlpha(110)
             train.setPen(pg.mkPen(faint, width=max(1.0, width / 2), style=LANE_STYLES[k]))
-        self._title_accuracy()
+        self._label_accuracy()
         self.goal_line.setPen(pg.mkPen(theme.MUTED, width=max(1.0, width / 2), style=Qt.PenStyle.DotLine))
         self.goal_line.label.setFont(theme.font(size * 0.9))
         self.legend.setLabelTextSize(f"{size * 0.9:g}pt")
