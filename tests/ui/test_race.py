@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from core.config import TrainingConfig
+from core.data import Split
 from core.network import PARAMETERS
 from core.stepper import Stepper
 from visualizer.snapshot import ExampleSelection, make_snapshot
@@ -163,6 +164,17 @@ def test_a_changed_main_run_is_noted_while_a_race_keeps_its_settings(qtbot, pane
     assert "H = 12" in panel.setup.text() and "Reset to race with them" in panel.setup.text()
     panel.reset_button.click()
     assert "H = 7" in panel.setup.text() and "Reset" not in panel.setup.text()
+
+
+def test_without_a_dev_set_the_race_is_judged_on_training_accuracy(qtbot, panel, tiny_split):
+    no_dev = Split("tiny", tiny_split.X_train, tiny_split.labels_train, tiny_split.X_dev[:, :0],
+                   tiny_split.labels_dev[:0], tiny_split.class_names, tiny_split.dev_source)
+    panel.source = lambda: no_dev
+    race_to(qtbot, panel, 3)
+    assert not any(curve.isVisible() for curve in panel.dev_curves)
+    assert all(points(curve) == 3 for curve in panel.train_curves)
+    assert panel.accuracy_plot.getAxis("left").labelText == "train accuracy (%)"
+    assert "train accuracy" in panel.verdict.text() and "train\u00a0" in panel.captions[0].text()
 
 
 def test_presenter_mode_enlarges_the_text(panel):
