@@ -171,14 +171,16 @@ def _read_file(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
             start = file.read(6)
         if not start:
             raise CheckpointError(f"{path}: the file is empty, not a session file")
-        if start.startswith(NPY_MAGIC) or not start.startswith(ZIP_MAGIC):
-            raise CheckpointError(f"{path}: not a session file (a session is an .npz zip archive "
-                                  f"saved by Save session)")
+        if start.startswith(NPY_MAGIC):
+            raise CheckpointError(f"{path}: holds a single array, not a session file")
+        if not start.startswith(ZIP_MAGIC):
+            # np.load would try to unpickle anything else; name the real problem instead.
+            raise CheckpointError(f"{path}: not an .npz session file (an .npz is a zip archive of arrays)")
         loaded = np.load(path, allow_pickle=False)
     except CheckpointError:
         raise
     except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
-        raise CheckpointError(f"{path}: cannot be read as a session file ({error})") from None
+        raise CheckpointError(f"{path}: cannot be read as an .npz file ({error})") from None
     with loaded:
         if META_KEY not in loaded.files:
             raise CheckpointError(f"{path}: has no meta, so it is not a session file"

@@ -287,8 +287,9 @@ def test_a_truncated_session_is_refused(tmp_path, tiny_split, good_session):
             load_session(path, loader_of(tiny_split))
 
 
-@pytest.mark.parametrize("content, problem", [(b"", "empty"), (b"hello, not a zip", "not a session file"),
-                                              (b"\x93NUMPY\x01\x00", "not a session file")])
+@pytest.mark.parametrize("content, problem", [(b"", "the file is empty, not a session file"),
+                                              (b"hello, not a zip", "not an .npz session file"),
+                                              (b"\x93NUMPY\x01\x00", "a single array, not a session file")])
 def test_files_that_are_not_sessions_are_refused(tmp_path, tiny_split, content, problem):
     path = tmp_path / "odd.npz"
     path.write_bytes(content)
