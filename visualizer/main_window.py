@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxL
 
 from . import theme
 from .bridge import SPEEDS, Bridge, saved_dataset_spec
+from .classroom import Classroom
 from .settings import Settings
 from .snapshot import Snapshot
 from .views.buglab import BugLabView
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self._build_evaluation()
         self._build_actions()
         self._build_labs()
+        self.classroom = Classroom(self)
         self._build_status_bar()
         self._connect()
         # While playing, the phase is always the update and the per-phase panels change too fast to read:
@@ -248,11 +250,11 @@ class MainWindow(QMainWindow):
         self.save_weights_action = a("saveWeights", "Save weights…", "save-weights",
                                      [keys(Mod.ControlModifier | Key.Key_S)],
                                      "Save W1, b1, W2, b2 and the settings to an .npz file", self.save_weights)
-        self.open_session_action = a("openSession", "Open session…", "open-dataset",
+        self.open_session_action = a("openSession", "Open session…", "open-session",
                                      [keys(Mod.ControlModifier | Mod.AltModifier | Key.Key_O)],
                                      "Continue a saved session: its data, weights, optimizer state, curves and "
                                      "history", self.open_session)
-        self.save_session_action = a("saveSession", "Save session…", "save-weights",
+        self.save_session_action = a("saveSession", "Save session…", "save-session",
                                      [keys(Mod.ControlModifier | Mod.ShiftModifier | Key.Key_S)],
                                      "Save the whole run (weights, optimizer state, curves, history) to reopen "
                                      "later", self.save_session)
@@ -413,7 +415,6 @@ class MainWindow(QMainWindow):
         self.animation_control.valueChanged.connect(self.diagram.set_animation_ms)
         self.diagram.set_animation_ms(self.animation_control.value())
         self.input_view.exampleRequested.connect(bridge.select_example)
-        self.diagram.neuronClicked.connect(lambda unit: self.statusBar().showMessage(f"Hidden unit {unit}", 4000))
         self.divergence_banner.button.clicked.connect(self._go_back)
 
     # ------------------------------------------------------------ snapshots
@@ -726,5 +727,6 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.bug_lab.shutdown()
         self.check_code.shutdown()
+        self.classroom.shutdown()
         self.bridge.shutdown()
         super().closeEvent(event)
