@@ -558,7 +558,7 @@ class NeuronPanel(QWidget):
         edit = self.edits.get(unit)
         self.edit_badge.setVisible(edit is not None)
         if edit is not None:
-            self.edit_badge.setText("switched off" if edit.off else _number_text(edit.describe()))
+            self.edit_badge.setText("switched off" if edit.off else _number_text(edit.describe().replace(", ", "\n")))
         self.weights_title.setText(_html(f"W1[{unit}]", theme.INK, bold=True), size=f"{self._point_size:g}pt")
         gradient = snapshot.arrays.get("dW1")
         if gradient is None and snapshot.record is not None:
@@ -636,4 +636,4 @@ class NeuronPanel(QWidget):
         for box in (self.scale_box, self.bias_box):
             box.setMinimumWidth(int(size * 5.5))
         self.graphics.setMinimumHeight(int(size * 19))
-        self.softmax_graphics.setMinimumHeight(int(size * 13))
+        self.softmax_graphics.setMinimumHeight(int(size * 16))
