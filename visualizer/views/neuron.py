@@ -49,7 +49,7 @@ def _number_text(text: str) -> str:
 
 
 def _number(value: float) -> str:
-    return _number_text(f"{value:.3g}")
+    return _number_text(f"{float(np.nan_to_num(value)):.3g}")
 
 
 class NeuronPanel(QWidget):
@@ -465,48 +465,34 @@ class NeuronPanel(QWidget):
             return
         unit, params, example = self.unit, snapshot.params, snapshot.example
         self._show_images(snapshot)
-        edited = dict(self.edits)
-        name = self._name
-        before_z, before_a = float(example.z1[unit]), float(example.a1[unit])
-        before_p, before_prediction = example.a2, example.prediction
-        right_before = before_prediction == example.label
-        example_text = f"{example.subset} example {example.index:,}, label {name(example.label)}"
-        if not edited:
-            self.headline.setText(f"Unit {unit} · {example_text}: "
-                                  f"Z1 = {_number(before_z)}, A1 = {_number(before_a)}")
+        before = np.nan_to_num(example.a2)
+        # Alone, the bars stand on their classes; beside the what-if's bars, each pair shares its class.
+        self.before_bars.setOpts(height=before, x=np.arange(10) - (0.2 if self.edits else 0.0))
+        about = f"Unit {unit} · {example.subset} example {example.index:,}, label {self._name(example.label)}: "
+        if not self.edits:
+            self.headline.setText(_html(about + f"Z1 = {_number(example.z1[unit])}, A1 = {_number(example.a1[unit])}"))
             self.edit_summary.setText(_html("No what-if: the network as trained. Switch the unit off or change "
                                             "it to see what it does for the predictions.", theme.MUTED))
-            self.prediction_label.setText(
-                "Prediction " + _html(f"{name(before_prediction)} ({before_p[before_prediction]:.0%})",
-                                      theme.CORRECT if right_before else theme.WRONG, bold=True))
-            self.accuracy_label.setText("")
+            self.prediction_label.setText("Prediction " + self._guess(before, example.label))
             self.accuracy_label.hide()
-            self.before_bars.setOpts(height=np.nan_to_num(before_p), x=np.arange(10) - 0.2)
             self.after_bars.setVisible(False)
             return
+        edited = dict(self.edits)
         changed = whatif.apply_all(params, edited)
         x = example.pixels.astype(params["W1"].dtype)[:, None]
         with np.errstate(all="ignore"):
             Z1, A1, _, A2 = network.forward(changed, x, snapshot.config.activation)
-        after_p = np.nan_to_num(A2[:, 0], nan=0.0)
-        after_prediction = int(after_p.argmax())
-        right_after = after_prediction == example.label
-        after_z, after_a = float(np.nan_to_num(Z1[unit, 0])), float(np.nan_to_num(A1[unit, 0]))
-        self.headline.setText(f"Unit {unit} · {example_text}: Z1 = {_number(before_z)} → {_number(after_z)}, "
-                              f"A1 = {_number(before_a)} → {_number(after_a)}")
-        listed = ", ".join(f"unit {edited_unit} {_number_text(edit.describe())}" for edited_unit, edit in sorted(edited.items()))
-        self.edit_summary.setText(_html("What-if: ", theme.INK, bold=True) + _html(listed) +
+        after = np.nan_to_num(A2[:, 0], nan=0.0)
+        self.headline.setText(_html(about + f"Z1 = {_number(example.z1[unit])} → {_number(Z1[unit, 0])}, "
+                                            f"A1 = {_number(example.a1[unit])} → {_number(A1[unit, 0])}"))
+        listed = ", ".join(f"unit {edited_unit} {edit.describe()}" for edited_unit, edit in sorted(edited.items()))
+        self.edit_summary.setText(_html("What-if: ", theme.INK, bold=True) + _html(_number_text(listed)) +
                                   _html(" (a copy; training is untouched)", theme.MUTED))
+        truth = example.label
         self.prediction_label.setText(
-            "Prediction " +
-            _html(f"{name(before_prediction)} ({before_p[before_prediction]:.0%})",
-                  theme.CORRECT if right_before else theme.WRONG, bold=True) + " → " +
-            _html(f"{name(after_prediction)} ({after_p[after_prediction]:.0%})",
-                  theme.CORRECT if right_after else theme.WRONG, bold=True) +
-            _html(f"  · p({name(example.label)}) {before_p[example.label]:.0%} → {after_p[example.label]:.0%}",
-                  theme.MUTED))
-        self.before_bars.setOpts(height=np.nan_to_num(before_p), x=np.arange(10) - 0.2)
-        self.after_bars.setOpts(height=after_p, x=np.arange(10) + 0.2)
+            "Prediction " + self._guess(before, truth) + " → " + self._guess(after, truth) +
+            _html(f"  · p({self._name(truth)}) {before[truth]:.0%} → {after[truth]:.0%}", theme.MUTED))
+        self.after_bars.setOpts(height=after, x=np.arange(10) + 0.2)
         self.after_bars.setVisible(True)
         self.accuracy_label.show()
         measured = self._measure_set()
@@ -519,9 +505,15 @@ class NeuronPanel(QWidget):
         points = 100 * (accuracy_after - accuracy_before)
         colour = theme.WRONG if points < 0 else theme.CORRECT if points > 0 else theme.INK
         self.accuracy_label.setText(
-            what[0].upper() + what[1:] + ": " + _html(f"{_percent(accuracy_before)} → {_percent(accuracy_after)}",
-                                                      bold=True) + " " +
+            _html(what[0].upper() + what[1:] + ": ") +
+            _html(f"{_percent(accuracy_before)} → {_percent(accuracy_after)} ", bold=True) +
             _html(_number_text(f"({points:+.1f} points)"), colour, bold=True))
+
+    def _guess(self, probabilities: np.ndarray, truth: int) -> str:
+        """The predicted class and its probability, green when right and vermillion when wrong."""
+        predicted = int(probabilities.argmax())
+        return _html(f"{self._name(predicted)} ({probabilities[predicted]:.0%})",
+                     theme.CORRECT if predicted == truth else theme.WRONG, bold=True)
 
     def _accuracies(self, params: Mapping[str, np.ndarray], changed: Mapping[str, np.ndarray],
                     edited: dict[int, Edit], X: np.ndarray, labels: np.ndarray, activation: str
