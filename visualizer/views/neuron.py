@@ -74,6 +74,7 @@ class NeuronPanel(QWidget):
         self._measured: tuple[Split | None, np.dtype | None, tuple[np.ndarray, np.ndarray, str] | None] = \
             (None, None, None)
         self._updating_controls = False
+        self._title_shown: tuple[str, float] | None = None
 
         # ---- which unit
         self.unit_label = QLabel("Hidden unit", self)
@@ -468,6 +469,7 @@ class NeuronPanel(QWidget):
         before = np.nan_to_num(example.a2)
         # Alone, the bars stand on their classes; beside the what-if's bars, each pair shares its class.
         self.before_bars.setOpts(height=before, x=np.arange(10) - (0.2 if self.edits else 0.0))
+        self._softmax_title()
         about = f"Unit {unit} · {example.subset} example {example.index:,}, label {self._name(example.label)}: "
         if not self.edits:
             self.headline.setText(_html(about + f"Z1 = {_number(example.z1[unit])}, A1 = {_number(example.a1[unit])}"))
@@ -531,10 +533,14 @@ class NeuronPanel(QWidget):
         return before, after
 
     def _softmax_title(self) -> None:
-        """The plot's title is its legend: each word in the colour of its bars."""
-        self.softmax_plot.setTitle(_html("■ as trained", theme.MUTED, bold=True) + "  " +
-                                   _html("■ with the what-if", theme.BLUE, bold=True),
-                                   size=f"{self._point_size * 0.9:g}pt")
+        """The plot's title is its legend: each word in the colour of its bars (set only when it changes)."""
+        title = _html("■ as trained", theme.MUTED, bold=True)
+        if self.edits:
+            title += "  " + _html("■ with the what-if", theme.BLUE, bold=True)
+        key = (title, self._point_size)
+        if key != self._title_shown:
+            self._title_shown = key
+            self.softmax_plot.setTitle(title, size=f"{self._point_size * 0.9:g}pt")
 
     def _name(self, label: int) -> str:
         names = self._class_names
