@@ -167,6 +167,9 @@ def window_look(window) -> dict:
                 look[f"axis {id(item)}"] = (item.pen().color().name(), item.textPen().color().name())
             elif isinstance(item, pg.LegendItem):
                 look[f"legend {id(item)}"] = (pg.mkColor(item.labelTextColor()).name(), item.brush().color().name())
+    for widget in window.findChildren(QWidget):
+        if widget.styleSheet().startswith("color:"):
+            look[f"label {widget.objectName()} {id(widget)}"] = widget.styleSheet()
     return look
 
 
@@ -200,6 +203,7 @@ def test_switching_the_window_to_dark_and_back_restores_it_exactly(make_window):
     assert len(canvases) >= 5 and set(canvases) == {dark_colours["PAPER"]}
     axes = [value for key, value in dark.items() if key.startswith("axis")]
     assert axes and {text for _, text in axes} == {dark_colours["INK"]}
+    assert window.findChild(QWidget, "inputCaption").styleSheet() == f"color: {dark_colours['MUTED']};"
     assert follower.seen == [light["colours"]["INK"], dark_colours["INK"]]
     assert ink_of(action) == dark_colours["INK"]
 
