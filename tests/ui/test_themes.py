@@ -155,6 +155,14 @@ def test_a_missing_theme_file_and_an_unknown_name_are_named(tmp_path, monkeypatc
 
 # ------------------------------------------------------------------ the real window
 
+def test_before_the_window_exists_a_theme_sets_the_application_alone(qapp):
+    appearance.apply_theme(None, "dark")
+    dark = appearance.load_theme("dark")
+    assert qapp.palette().color(QPalette.ColorRole.WindowText).name() == dark.colours["INK"]
+    assert qapp.styleSheet() == dark.stylesheet and pg.getConfigOption("background") == dark.colours["PAPER"]
+    assert theme.SIGNED_LEGEND == "blue negative, dark zero, orange positive"
+
+
 def window_look(window) -> dict:
     """What a theme switch changes, as plain values: the palette, the stylesheet, every canvas and axis."""
     app = QApplication.instance()
