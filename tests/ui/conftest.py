@@ -10,11 +10,12 @@ ROWS = 300
 
 
 @pytest.fixture(autouse=True)
-def private_settings(tmp_path, monkeypatch):
-    """Every window in a test remembers its settings in a fresh INI file, never in the user's settings."""
+def private_settings(tmp_path_factory, monkeypatch):
+    """Every window in a test remembers its settings in a fresh INI file, never in the user's settings (and not
+    in the test's tmp_path, whose files some tests count)."""
     from visualizer.settings import ENVIRONMENT_VARIABLE
 
-    path = tmp_path / "settings.ini"
+    path = tmp_path_factory.mktemp("settings") / "settings.ini"
     monkeypatch.setenv(ENVIRONMENT_VARIABLE, str(path))
     return path
 

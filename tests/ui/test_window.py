@@ -148,11 +148,6 @@ def test_the_input_view_chooses_the_example_the_views_show(qtbot, window):
     assert window.snapshot.example.subset == "train"
 
 
-def test_clicking_a_hidden_unit_names_it_in_the_status_bar(window):
-    window.diagram.neuronClicked.emit(3)
-    assert window.statusBar().currentMessage() == "Hidden unit 3"
-
-
 # ------------------------------------------------------------------ configuration
 
 def test_ctrl_r_resets_to_iteration_zero_with_the_panel_learning_rate_at_once(qtbot, window):
