@@ -66,8 +66,8 @@ def test_the_race_shows_each_lane_as_a_lone_run_of_its_optimizer_would_be(qtbot,
     for k, config in enumerate((MAIN, MAIN.with_changes(optimizer="adam", alpha=0.001))):
         lone = Stepper(tiny_split, config)
         lone.run(25)
-        shown = panel.diagrams[k]._snapshot
-        assert panel.diagrams[k].isVisible() and shown.iteration == 25
+        shown = panel.frame.snapshots[k]        # what the lane's diagram was given
+        assert panel.diagrams[k].isVisible() and panel.diagrams[k].caption_texts() and shown.iteration == 25
         for name in PARAMETERS:
             assert np.array_equal(shown.params[name], lone.params[name]), (k, name)
         # The diagrams follow the example the main window selected.
