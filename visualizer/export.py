@@ -302,7 +302,7 @@ class GifExport(QThread):
         self.copy = copy_stepper(stepper)       # now, in the caller's thread: the moment the user asked
         self.start_iteration = self.copy.iteration
         self._frames = DiagramFrames(size, presenter)
-        self._rendered: queue.Queue[np.ndarray | None] = queue.Queue()
+        self._rendered: queue.Queue[np.ndarray | Exception | None] = queue.Queue()
         self._cancelled = threading.Event()
         self._released = False
         # This object lives in the UI thread, so these calls from the running thread are queued to it.
@@ -330,8 +330,12 @@ class GifExport(QThread):
             self._frames.close()
 
     def _render(self, snapshot: Snapshot) -> None:
-        if not (self.cancelled or self._released):
+        if self.cancelled or self._released:
+            return
+        try:
             self._rendered.put(self._frames.frame(snapshot))
+        except Exception as error:     # handed to the thread, which reports it: it must not wait for ever
+            self._rendered.put(error)
 
     def run(self) -> None:
         writer: GifWriter | None = None
@@ -344,6 +348,8 @@ class GifExport(QThread):
                 """The next rendered frame; the one before it is written (the last is held for the hold)."""
                 nonlocal held
                 frame = self._rendered.get()
+                if isinstance(frame, Exception):
+                    raise frame
                 if frame is None or self.cancelled:
                     return None
                 if held is not None:

@@ -38,55 +38,47 @@ def _colors(keys: np.ndarray) -> np.ndarray:
 def median_cut(colors: np.ndarray, weights: np.ndarray, count: int) -> np.ndarray:
     """At most count colours standing for colors (n, 3) weighted by weights (n,), each the weighted mean of a box.
 
-    A variance-based median cut: the box with the largest squared error is split along the channel and at the
-    place that leave the least squared error, so distinct clusters of colours end up in distinct boxes.
+    A variance-based median cut: the box with the largest squared error is split along its channel of largest
+    variance, at the place that leaves the least squared error, so distinct clusters end up in distinct boxes.
     """
     if count <= 0 or len(colors) == 0:
         return np.zeros((0, 3), np.uint8)
     values = colors.astype(np.float64)
     weights = np.asarray(weights, dtype=np.float64)
 
-    def error(box: np.ndarray) -> float:
+    def statistics(box: np.ndarray) -> tuple[float, np.ndarray]:
+        """(squared error around the weighted mean, per-channel weighted variance) of a box."""
         w, x = weights[box], values[box]
         total = w.sum()
-        return float((w[:, None] * x * x).sum() - ((w[:, None] * x).sum(axis=0) ** 2).sum() / total)
+        mean = w @ x / total
+        spread = w @ (x - mean) ** 2
+        return float(spread.sum()), spread
 
-    def best_split(box: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """(error after, left, right) of the best cut of box over the three channels."""
-        best = (math.inf, box, box)
-        for channel in range(3):
-            order = box[np.argsort(values[box, channel], kind="stable")]
-            w, x = weights[order], values[order]
-            w_left = np.cumsum(w)[:-1]
-            wx_left = np.cumsum(w[:, None] * x, axis=0)[:-1]
-            wxx_left = np.cumsum((w[:, None] * x * x).sum(axis=1))[:-1]
-            w_all, wx_all, wxx_all = w.sum(), (w[:, None] * x).sum(axis=0), (w[:, None] * x * x).sum()
-            left = wxx_left - (wx_left ** 2).sum(axis=1) / w_left
-            right = (wxx_all - wxx_left) - ((wx_all - wx_left) ** 2).sum(axis=1) / (w_all - w_left)
-            # Only cut between different values of the channel, or equal colours would be parted.
-            distinct = x[1:, channel] != x[:-1, channel]
-            if not distinct.any():
-                continue
-            total = np.where(distinct, left + right, np.inf)
-            cut = int(np.argmin(total))
-            if total[cut] < best[0]:
-                best = (float(total[cut]), order[:cut + 1], order[cut + 1:])
-        return best
+    def split(box: np.ndarray, channel: int) -> tuple[np.ndarray, np.ndarray]:
+        order = box[np.argsort(values[box, channel], kind="stable")]
+        w, x = weights[order], values[order]
+        w_left = np.cumsum(w)[:-1]
+        wx_left = np.cumsum(w[:, None] * x, axis=0)[:-1]
+        wxx_left = np.cumsum(w * (x * x).sum(axis=1))[:-1]
+        w_all, wx_all, wxx_all = w_left[-1] + w[-1], wx_left[-1] + w[-1] * x[-1], wxx_left[-1] + w[-1] * x[-1] @ x[-1]
+        error = (wxx_left - (wx_left ** 2).sum(axis=1) / w_left) + \
+            ((wxx_all - wxx_left) - ((wx_all - wx_left) ** 2).sum(axis=1) / (w_all - w_left))
+        # Only between different values of the channel: equal colours are never parted.
+        error[x[1:, channel] == x[:-1, channel]] = np.inf
+        cut = int(np.argmin(error)) + 1
+        return order[:cut], order[cut:]
 
     boxes = [np.arange(len(colors))]
-    errors = [error(boxes[0])]
+    stats = [statistics(boxes[0])]
     while len(boxes) < count:
-        widest = int(np.argmax(errors))
-        if errors[widest] <= 0:
+        widest = max(range(len(boxes)), key=lambda k: stats[k][0])
+        if stats[widest][0] <= 0 or len(boxes[widest]) < 2:
             break
-        _, left, right = best_split(boxes[widest])
-        if len(left) == len(boxes[widest]):
-            errors[widest] = 0.0                     # all one colour: nothing to split
-            continue
-        boxes[widest], errors[widest] = left, error(left)
+        left, right = split(boxes[widest], int(np.argmax(stats[widest][1])))
+        boxes[widest], stats[widest] = left, statistics(left)
         boxes.append(right)
-        errors.append(error(right))
-    means = [np.average(values[box], axis=0, weights=weights[box]) for box in boxes]
+        stats.append(statistics(right))
+    means = [weights[box] @ values[box] / weights[box].sum() for box in boxes]
     return np.clip(np.rint(means), 0, 255).astype(np.uint8)
 
 
@@ -128,29 +120,24 @@ def quantize(rgb: np.ndarray, colors: int = MAX_COLORS) -> tuple[np.ndarray, np.
 
 
 # ---------------------------------------------------------------- LZW
-def lzw_codes(indices: bytes, min_code_size: int) -> tuple[list[int], list[int]]:
-    """The GIF LZW code stream for indices (one byte per pixel, each < 2**min_code_size): (codes, bit widths).
-
-    The width grows when the code just added to the table no longer fits, which is one code before a decoder
-    (it adds its entries one code late) needs it; when code 4,095 has been handed out a clear code starts a
-    new table instead of adding more.
-    """
+def lzw_codes(indices: bytes, min_code_size: int) -> list[int]:
+    """The GIF LZW code stream for indices (one byte per pixel, each < 2**min_code_size), from the first clear
+    code to the end code; when code 4,095 has been handed out a clear code starts a new table."""
     clear = 1 << min_code_size
     end = clear + 1
-    first_width = min_code_size + 1
-    codes, widths = [clear], [first_width]
+    codes = [clear]
     count = len(indices)
     if count == 0:
-        return codes + [end], widths + [first_width]
+        return codes + [end]
     # Where each run of equal indices ends (exclusive): a background or a transparent area is crossed in one
     # step per code instead of one per pixel.
     data = np.frombuffer(indices, np.uint8)
     run_ends = np.append(np.flatnonzero(data[1:] != data[:-1]) + 1, count).tolist()
     table: dict[int, int] = {}
-    look_up, add_code, add_width = table.get, codes.append, widths.append     # local names: the loop is hot
+    look_up, add = table.get, codes.append       # local names: the loop is hot
     # runs[s][j - 1] is the code of s repeated j times; the table holds every shorter repeat of one it holds.
     runs = [[symbol] for symbol in range(clear)]
-    next_code, width = end + 1, first_width
+    next_code = end + 1
     full = 1 << MAX_CODE_BITS
     prefix = indices[0]
     repeated, repeats = prefix, 1       # the prefix is `repeated` `repeats` times over, or repeats is 0
@@ -175,46 +162,58 @@ def lzw_codes(indices: bytes, min_code_size: int) -> tuple[list[int], list[int]]
                 prefix, repeats = code, 0
                 i += 1
                 continue
-        add_code(prefix)
-        add_width(width)
+        add(prefix)
         if next_code == full:
-            add_code(clear)
-            add_width(width)
+            add(clear)
             table = {}
             look_up = table.get
             runs = [[symbol] for symbol in range(clear)]
-            next_code, width = end + 1, first_width
+            next_code = end + 1
         else:
             table[key] = next_code
             if repeats and index == repeated:
                 runs[index].append(next_code)
-            if next_code == 1 << width:
-                width += 1
             next_code += 1
         prefix, repeated, repeats = index, index, 1
         i += 1
-    add_code(prefix)
-    add_width(width)
-    # The decoder adds one more entry on reading that last code; the end code is read at its width.
-    if next_code == 1 << width and width < MAX_CODE_BITS:
-        width += 1
-    add_code(end)
-    add_width(width)
-    return codes, widths
+    add(prefix)
+    add(end)
+    return codes
 
 
-def pack_codes(codes: list[int], widths: list[int]) -> bytes:
+def code_widths(codes: list[int], min_code_size: int) -> np.ndarray:
+    """The bit width of each code of lzw_codes' stream, as a decoder reads it.
+
+    The j-th code after a clear is read when the table has j new entries (a decoder adds its entries one code
+    late), the last of them end + j, so it takes the bits of end + j, at least min_code_size + 1 and at most 12;
+    the end code follows one more entry; a clear code keeps the width of the code before it.
+    """
+    values = np.asarray(codes)
+    clear, end = 1 << min_code_size, (1 << min_code_size) + 1
+    position = np.arange(len(values))
+    is_clear = values == clear
+    # Index of each code within its table: its distance from the latest clear code before it, minus one.
+    last_clear = np.maximum.accumulate(np.where(is_clear, position, 0))
+    within = position - last_clear - 1
+    widths = np.minimum(np.floor(np.log2(end + np.maximum(within, 0))).astype(np.int64) + 1, MAX_CODE_BITS)
+    later = np.flatnonzero(is_clear[1:]) + 1      # clear codes after the first: the width of the code before
+    widths[later] = widths[later - 1]
+    widths[0] = min_code_size + 1
+    return widths
+
+
+def pack_codes(codes: list[int], widths: np.ndarray) -> bytes:
     """Variable-width codes packed least significant bit first, as GIF stores them."""
     values = np.asarray(codes, dtype=np.uint32)
-    sizes = np.asarray(widths, dtype=np.uint8)
     bits = ((values[:, None] >> np.arange(MAX_CODE_BITS, dtype=np.uint32)) & 1).astype(np.uint8)
-    used = np.arange(MAX_CODE_BITS) < sizes[:, None]
+    used = np.arange(MAX_CODE_BITS) < np.asarray(widths)[:, None]
     return np.packbits(bits[used], bitorder="little").tobytes()
 
 
 def lzw_compress(indices: np.ndarray | bytes, min_code_size: int) -> bytes:
     data = indices.tobytes() if isinstance(indices, np.ndarray) else bytes(indices)
-    return pack_codes(*lzw_codes(data, min_code_size))
+    codes = lzw_codes(data, min_code_size)
+    return pack_codes(codes, code_widths(codes, min_code_size))
 
 
 def _sub_blocks(data: bytes) -> bytes:

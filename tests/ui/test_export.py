@@ -178,7 +178,7 @@ def test_gif_export_trains_a_copy_and_leaves_the_run_alone(qtbot, tiny_split, tm
     job.progress.connect(lambda done, total: progress.append((done, total)))
     with qtbot.waitSignal(job.saved, timeout=GIF_TIMEOUT_MS) as saved:
         job.start()
-    job.wait()
+    job.shutdown()         # the thread has ended: this frees the offscreen diagram
     assert saved.args[0] == str(path) and "21 frames" in saved.args[1] and "5–25" in saved.args[1]
     assert progress[-1] == (21, 21) and progress == sorted(progress)
     # The user's run has not moved.
@@ -205,6 +205,7 @@ def test_cancel_stops_and_leaves_no_file(qtbot, tiny_split, tmp_path):
         job.start()
     with qtbot.waitSignal(job.finished, timeout=GIF_TIMEOUT_MS):
         job.cancel()
+    job.shutdown()
     assert not job.isRunning() and saved == []
     assert list(tmp_path.iterdir()) == []
 
@@ -224,9 +225,31 @@ def test_divergence_ends_the_animation_where_training_broke_down(qtbot, tiny_spl
     job = export.GifExport(stepper, path, iterations=30, size=(320, 200))
     with qtbot.waitSignal(job.saved, timeout=GIF_TIMEOUT_MS) as saved:
         job.start()
-    job.wait()
+    job.shutdown()         # the thread has ended: this frees the offscreen diagram
     assert "diverged at iteration 1" in saved.args[1]
     assert len(gif_frames(path)[0]) == 2              # iterations 0 and 1; the update that broke down is not in it
+
+
+def test_a_gif_that_cannot_be_written_is_reported(qtbot, tiny_split, tmp_path):
+    job = export.GifExport(Stepper(tiny_split, TrainingConfig()), tmp_path / "missing" / "x.gif", iterations=2,
+                           size=(320, 200))
+    with qtbot.waitSignal(job.failed, timeout=GIF_TIMEOUT_MS) as failed:
+        job.start()
+    job.shutdown()         # the thread has ended: this frees the offscreen diagram
+    assert "missing" in failed.args[0] and "could not be written" in failed.args[0]
+
+
+def test_a_frame_that_fails_to_render_ends_the_export_with_a_message(qtbot, tiny_split, tmp_path, monkeypatch):
+    job = export.GifExport(Stepper(tiny_split, TrainingConfig()), tmp_path / "x.gif", iterations=5, size=(320, 200))
+
+    def broken(snapshot):
+        raise RuntimeError("no paint today")
+    monkeypatch.setattr(job._frames, "frame", broken)
+    with qtbot.waitSignal(job.failed, timeout=GIF_TIMEOUT_MS) as failed:
+        job.start()
+    job.shutdown()         # the thread has ended: this frees the offscreen diagram
+    assert "no paint today" in failed.args[0]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_out_of_range_requests_are_refused(qtbot, tiny_split, tmp_path):
