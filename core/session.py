@@ -3,8 +3,9 @@
 A session holds what a Stepper needs to go on bit for bit as if it had never stopped: the configuration,
 the position (iteration and phases done), the learning-rate schedule, the curves, and the training states
 (parameters plus the optimizer's memory) that the rewind history keeps — its keyframes and its recent states,
-the current one among them. The arrays of the phase in progress are not stored: they are recomputed from
-the current state, as stepping back does. The dataset is stored by name (its spec) with the options that
+the current one among them (keyframes the memory budget dropped are gone: meta["rewindable_from"] says how
+far back the reopened run can step). The arrays of the phase in progress are not stored: they are recomputed
+from the current state, as stepping back does. The dataset is stored by name (its spec) with the options that
 split it, plus a fingerprint, so reopening loads the same examples or says why it cannot.
 
 Layout: `meta` (JSON text: format, version, config, dataset, position, history bookkeeping, the caller's
@@ -183,8 +184,8 @@ def _read_file(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         raise CheckpointError(f"{path}: cannot be read as an .npz file ({error})") from None
     with loaded:
         if META_KEY not in loaded.files:
-            raise CheckpointError(f"{path}: has no meta, so it is not a session file"
-                                  f"{' (it looks like a weights file: use Open weights)' if 'W1' in loaded.files else ''}")
+            hint = " (it looks like a weights file: use Open weights)" if "W1" in loaded.files else ""
+            raise CheckpointError(f"{path}: has no meta, so it is not a session file{hint}")
         arrays = {name: _read_array(path, loaded, name) for name in loaded.files}
     meta_array = arrays.pop(META_KEY)
     if meta_array.ndim != 0 or meta_array.dtype.kind != "U":
@@ -353,8 +354,3 @@ def _rebuild(path: Path, meta: Mapping[str, Any], config: TrainingConfig, split:
     except (IndexError, ArithmeticError) as error:
         raise CheckpointError(f"{path}: the saved position cannot be recomputed ({error})") from None
     return stepper
-
-
-def rewindable_from(meta: Mapping[str, Any]) -> int:
-    """The earliest iteration a reopened session can step back to (older keyframes fell outside the budget)."""
-    return int(meta["rewindable_from"])

@@ -311,3 +311,10 @@ def test_the_session_file_is_a_plain_npz_with_json_meta(good_session):
         names = set(archive.namelist())
     assert {"meta.npy", "curves.npy", "state_5_W1.npy", "state_5_t.npy"} <= names
     assert FORMAT in str(good_session[1]["meta"])
+
+
+def test_a_notebook_weights_file_without_meta_is_pointed_to_open_weights(tmp_path, tiny_split):
+    path = tmp_path / "notebook.npz"
+    np.savez(path, **Stepper(tiny_split, TrainingConfig()).params)
+    with pytest.raises(CheckpointError, match="has no meta, so it is not a session file.*use Open weights"):
+        load_session(path, loader_of(tiny_split))
