@@ -104,8 +104,14 @@ def create_main_window(argv: Sequence[str]):
     from .main_window import MainWindow
     from .settings import Settings
 
+    from . import appearance
+
     # A screenshot is made from the arguments alone; a normal start remembers what the user had.
     settings = None if args.screenshot else Settings()
+    try:
+        appearance.apply_theme(None, settings.theme if settings else "light")
+    except ValueError:
+        appearance.apply_theme(None, "light")       # a theme of a later version, say: the light one instead
 
     params, meta = (None, {})
     hidden, activation = args.hidden, args.activation
@@ -160,27 +166,17 @@ _styled = False
 
 
 def _style(app) -> None:
-    """Fusion with a light palette (the same on every desktop), antialiased plots; once per process."""
+    """Fusion (the same on every desktop; the theme gives its palette), antialiased plots; once per process."""
     global _styled
     if _styled:
         return
     _styled = True
     import pyqtgraph as pg
-    from PyQt6.QtGui import QColor, QPalette
 
     from . import theme
 
-    pg.setConfigOptions(antialias=True, background=theme.PAPER, foreground=theme.INK)
+    pg.setConfigOptions(antialias=True)
     app.setStyle("Fusion")
-    palette = QPalette()
-    roles = QPalette.ColorRole
-    for role, colour in ((roles.Window, theme.PANEL), (roles.WindowText, theme.INK), (roles.Base, theme.PAPER),
-                         (roles.AlternateBase, "#eef1f6"), (roles.Text, theme.INK), (roles.Button, "#e9edf3"),
-                         (roles.ButtonText, theme.INK), (roles.Highlight, theme.BLUE),
-                         (roles.HighlightedText, "#ffffff"), (roles.ToolTipBase, "#ffffe8"),
-                         (roles.ToolTipText, theme.INK), (roles.PlaceholderText, theme.MUTED)):
-        palette.setColor(role, QColor(colour))
-    app.setPalette(palette)
     app.setFont(theme.font())
 
 

@@ -118,6 +118,9 @@ class Classroom:
                                         self.draw_dock, floating=True)
         clear = self.draw_pad.clear_action          # Ctrl+Backspace, from anywhere in the window
         clear.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        keys = clear.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if keys not in clear.toolTip():
+            clear.setToolTip(f"{clear.toolTip()} ({keys})")
         window.addAction(clear)
         self.menu.addAction(clear)
         self.menu.addSeparator()

@@ -10,11 +10,11 @@ from html import escape
 from pathlib import Path
 
 from PyQt6.QtCore import QByteArray, QRect, QSize, Qt, QTimer
-from PyQt6.QtGui import QAction, QIcon, QImage, QKeySequence, QPainter
+from PyQt6.QtGui import QAction, QActionGroup, QIcon, QImage, QKeySequence, QPainter
 from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMenu,
                              QPushButton, QScrollArea, QSpinBox, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
-from . import theme
+from . import appearance, theme
 from .bridge import SPEEDS, Bridge, saved_dataset_spec
 from .classroom import Classroom
 from .settings import Settings
@@ -59,12 +59,12 @@ def render_png(widget: QWidget, path: str) -> bool:
 class Banner(QFrame):
     """A non-modal message strip at the top of the window, with an optional action button and a close button."""
 
-    def __init__(self, name: str, background: str, border: str, parent: QWidget | None = None):
+    def __init__(self, name: str, tone: str, parent: QWidget | None = None):
+        """tone: "alarm" or "notice" (assets/styles/common.qss colours it in every theme)."""
         super().__init__(parent)
         self.setObjectName(name)
         self.setAccessibleName(name)
-        self.setStyleSheet(f"#{name} {{ background: {background}; border: 2px solid {border}; border-radius: 4px; }}"
-                           f" QLabel {{ color: {theme.INK}; }}")
+        appearance.set_tone(self, tone)
         self.text = QLabel()
         self.text.setObjectName(f"{name}Text")
         self.text.setWordWrap(True)
@@ -139,8 +139,8 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ layout
     def _build_centre(self) -> None:
-        self.divergence_banner = Banner("divergenceBanner", "#fde7dc", theme.VERMILLION)
-        self.message_banner = Banner("messageBanner", "#fff4d6", theme.ORANGE)
+        self.divergence_banner = Banner("divergenceBanner", "alarm")
+        self.message_banner = Banner("messageBanner", "notice")
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setObjectName("centreSplitter")
         splitter.addWidget(self.equation)
@@ -211,7 +211,8 @@ class MainWindow(QMainWindow):
         self.evaluation.exampleRequested.connect(self.bridge.select_example)
 
     def _action(self, name: str, text: str, icon_name: str, keys: list[QKeySequence], tip: str, slot) -> QAction:
-        action = QAction(icon(icon_name), text, self)
+        action = QAction(text, self)
+        appearance.set_action_icon(action, ICONS / f"{icon_name}.svg")      # drawn in the theme's ink
         action.setObjectName(name)
         action.setShortcuts(keys)
         # The window's shortcuts work whichever child has focus; a focused spin box still keeps its arrows.
@@ -357,6 +358,20 @@ class MainWindow(QMainWindow):
             run_menu.addAction(action)
         view_menu = menus.addMenu("&View")
         view_menu.addAction(self.presenter_action)
+        theme_menu = view_menu.addMenu("Theme")
+        theme_menu.setObjectName("themeMenu")
+        self.theme_actions = QActionGroup(self)
+        self.theme_actions.setExclusive(True)
+        for name, label in (("light", "Light"), ("dark", "Dark")):
+            item = theme_menu.addAction(label)
+            item.setObjectName(f"theme{name.capitalize()}")
+            item.setCheckable(True)
+            item.setChecked(name == appearance.current_theme())
+            item.setToolTip(f"Show the window in the {name} theme")
+            item.setData(name)
+            item.triggered.connect(lambda checked=False, n=name: self.switch_theme(n))
+            self.theme_actions.addAction(item)
+        view_menu.addSeparator()
         for dock in self.docks:
             view_menu.addAction(dock.toggleViewAction())
 
@@ -468,7 +483,7 @@ class MainWindow(QMainWindow):
         playing = s.playing
         if self.play_action.text() != ("Pause" if playing else "Play"):     # an icon is read from its file
             self.play_action.setText("Pause" if playing else "Play")
-            self.play_action.setIcon(icon("pause" if playing else "play"))
+            appearance.set_action_icon(self.play_action, ICONS / f"{'pause' if playing else 'play'}.svg")
 
     def _diverged(self, message: str, iteration: int) -> None:
         self._good_iteration = iteration
@@ -571,6 +586,23 @@ class MainWindow(QMainWindow):
         else:
             self.show_error(f"{path}: could not be written as a PNG image")
 
+    # ------------------------------------------------------------ themes
+    def switch_theme(self, name: str) -> None:
+        """Light, dark, or presenter's high contrast, from assets/styles/; a broken theme file leaves the current
+        one and says which file and what is wrong."""
+        try:
+            appearance.apply_theme(self, name)
+        except ValueError as error:
+            self.show_error(str(error))
+            return
+        for item in self.theme_actions.actions():
+            item.setChecked(item.data() == name)
+        if name != "presenter" and self.settings is not None:
+            self.settings.theme = name
+        # The views paint some colours per snapshot: show the current one again in the new colours.
+        self._pending = self._pending or self.snapshot
+        self.show_pending()
+
     # ------------------------------------------------------------ presenter mode
     def set_presenter_mode(self, on: bool) -> None:
         """Full screen, large type, only the diagram, the equation and the step controls; off restores the layout."""
@@ -587,7 +619,8 @@ class MainWindow(QMainWindow):
             self.toolbar.setIconSize(QSize(40, 40))
             self.toolbar.setFont(theme.font(theme.PRESENTER_POINT_SIZE, bold=True))
             self.speed_control.setFont(theme.font(theme.PRESENTER_POINT_SIZE))
-            self.setStyleSheet("QMainWindow, QToolBar { background: white; }")
+            self._theme_before_presenter = appearance.current_theme()
+            self.switch_theme("presenter")
             if self.screen() is not None:
                 # Without a window manager (a bare X server) showFullScreen alone does not resize.
                 self.setGeometry(self.screen().geometry())
@@ -595,7 +628,7 @@ class MainWindow(QMainWindow):
         else:
             state, geometry, maximized = self._presenter_state
             self._presenter_state = None
-            self.setStyleSheet("")
+            self.switch_theme(self._theme_before_presenter)
             self.toolbar.setIconSize(QSize(22, 22))
             self.toolbar.setFont(theme.font())
             self.speed_control.setFont(theme.font())
