@@ -90,11 +90,11 @@ def test_pause_holds_the_race_and_resume_goes_on_from_there(qtbot, panel):
     assert not panel.optimizers[0].isEnabled()      # a race keeps its lanes' settings until Reset
     qtbot.waitUntil(lambda: panel.frame is not None and panel.frame.snapshots[0].iteration >= 3, timeout=TIMEOUT)
     panel.pause_button.click()
-    qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not panel.running and panel.start_button.text() == "Resume", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: panel.frame.snapshots[0].iteration == panel.run_thread.race.lanes[0].iteration,
                     timeout=TIMEOUT)
     paused_at = panel.frame.snapshots[0].iteration
-    assert panel.start_button.text() == "Resume" and not panel.pause_button.isEnabled()
+    assert not panel.pause_button.isEnabled()
     assert [lane.iteration for lane in panel.run_thread.race.lanes] == [paused_at, paused_at]
     panel.iterations.setValue(paused_at + 4)
     panel.start_button.click()
@@ -145,8 +145,8 @@ def test_closing_the_panel_pauses_the_race(qtbot, panel):
     panel.start_button.click()
     qtbot.waitUntil(lambda: panel.frame is not None, timeout=TIMEOUT)
     panel.hide()
-    qtbot.waitUntil(lambda: not panel.running, timeout=TIMEOUT)
-    assert panel.start_button.text() == "Resume"
+    # The buttons follow once the thread's finished signal has arrived.
+    qtbot.waitUntil(lambda: not panel.running and panel.start_button.text() == "Resume", timeout=TIMEOUT)
 
 
 def test_without_data_the_panel_says_so_instead_of_starting(qtbot):
@@ -182,3 +182,19 @@ def test_presenter_mode_enlarges_the_text(panel):
     panel.set_presenter_mode(True)
     assert panel.verdict.font().pointSizeF() > before
     assert legend_names(panel) == ["Gradient descent α 0.1", "Adam α 0.001"]
+
+
+def test_a_theme_switch_recolours_the_lanes(panel):
+    from visualizer import appearance, theme
+
+    try:
+        appearance.apply_theme(None, "dark")
+        panel.set_theme()                   # as apply_theme does for every widget of the window
+        dark_blue = appearance.load_theme("dark").colours["BLUE"]
+        assert dark_blue != "#0072b2"       # the light theme's blue nearly vanishes on black
+        assert panel.loss_curves[0].opts["pen"].color().name() == dark_blue
+        assert dark_blue in panel.captions[0].styleSheet() and theme.ORANGE in panel.lane_marks[1].styleSheet()
+    finally:
+        appearance.apply_theme(None, "light")
+        panel.set_theme()
+    assert panel.loss_curves[0].opts["pen"].color().name() == "#0072b2"

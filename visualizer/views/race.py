@@ -35,7 +35,7 @@ MAX_ITERATIONS = 20_000
 EMIT_INTERVAL = 0.05            # seconds between frames: 20 a second are enough to watch, and cheap to draw
 DEFAULT_LANES = (("gd", 0.1), ("adam", 0.001))  # the classic notebook, and Keras' Adam default
 LANE_LETTERS = ("A", "B")
-LANE_COLORS = (theme.BLUE, theme.ORANGE)
+LANE_COLOR_NAMES = ("BLUE", "ORANGE")   # theme colour names: a theme switch changes the colours
 LANE_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
 SIDE_BY_SIDE_WIDTH = 900        # a panel at least this wide shows the two networks side by side, else stacked
 
@@ -138,7 +138,6 @@ class RacePanel(QWidget):
         self.learning_rates: list[LearningRateSpin] = []
         for k, (letter, (optimizer, alpha)) in enumerate(zip(LANE_LETTERS, DEFAULT_LANES)):
             mark = QLabel(f"{'━━' if k == 0 else '╍╍'} {letter}")
-            mark.setStyleSheet(f"color: {LANE_COLORS[k]}; font-weight: bold;")
             described(mark, f"raceLaneMark{letter}", f"Lane {letter}",
                       f"Lane {letter}: drawn {'solid blue' if k == 0 else 'dashed orange'}")
             choice = described(QComboBox(), f"raceOptimizer{letter}", f"Lane {letter} optimizer",
@@ -231,7 +230,6 @@ class RacePanel(QWidget):
         self.diagram_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         for k, letter in enumerate(LANE_LETTERS):
             caption = self._label(f"raceCaption{letter}", f"Lane {letter}: its iteration and accuracy")
-            caption.setStyleSheet(f"color: {LANE_COLORS[k]};")
             diagram = NetworkDiagram()
             diagram.setObjectName(f"raceDiagram{letter}")
             diagram.setAccessibleName(f"Lane {letter} network")
@@ -295,6 +293,10 @@ class RacePanel(QWidget):
         self._style()
         for diagram in self.diagrams:
             diagram.set_presenter_mode(on)
+
+    def set_theme(self) -> None:
+        """Recolour the lanes and the goal line in the current theme (visualizer.appearance calls this)."""
+        self._style()
 
     def hideEvent(self, event) -> None:
         """A race nobody watches would only slow the main run down: closing the panel pauses it."""
@@ -505,13 +507,17 @@ class RacePanel(QWidget):
         for plot in (self.loss_plot, self.accuracy_plot):
             style_plot(plot, size)
         for k, (loss, train, dev) in enumerate(zip(self.loss_curves, self.train_curves, self.dev_curves)):
-            loss.setPen(pg.mkPen(LANE_COLORS[k], width=width, style=LANE_STYLES[k]))
-            dev.setPen(pg.mkPen(LANE_COLORS[k], width=width, style=LANE_STYLES[k]))
-            faint = pg.mkColor(LANE_COLORS[k])
+            colour = getattr(theme, LANE_COLOR_NAMES[k])
+            self.lane_marks[k].setStyleSheet(f"color: {colour}; font-weight: bold;")
+            self.captions[k].setStyleSheet(f"color: {colour};")
+            loss.setPen(pg.mkPen(colour, width=width, style=LANE_STYLES[k]))
+            dev.setPen(pg.mkPen(colour, width=width, style=LANE_STYLES[k]))
+            faint = pg.mkColor(colour)
             faint.setAlpha(110)
             train.setPen(pg.mkPen(faint, width=max(1.0, width / 2), style=LANE_STYLES[k]))
         self._label_accuracy()
         self.goal_line.setPen(pg.mkPen(theme.MUTED, width=max(1.0, width / 2), style=Qt.PenStyle.DotLine))
+        self.goal_line.label.setColor(theme.MUTED)
         self.goal_line.label.setFont(theme.font(size * 0.9))
         self.legend.setLabelTextSize(f"{size * 0.9:g}pt")
         self._name_lanes(self._names)
