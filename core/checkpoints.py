@@ -38,6 +38,11 @@ def save_weights(path: str | os.PathLike, params: Mapping[str, np.ndarray], meta
         meta_text = json.dumps(dict(meta), sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"{path}: the settings cannot be stored as JSON ({error})") from None
+    write_npz(path, {**arrays, META_KEY: np.array(meta_text)})
+
+
+def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """np.savez to path atomically: the old file stays whole until the new one is complete."""
     check_destination(path)
     # The temporary file's name ends in .npz so np.savez, given a name, would not add a second suffix;
     # it is written through an open file anyway, and lives in the same folder so os.replace is atomic.
@@ -47,7 +52,7 @@ def save_weights(path: str | os.PathLike, params: Mapping[str, np.ndarray], meta
         raise CheckpointError(f"{path}: cannot write in the folder {path.parent} ({_reason(error)})") from None
     try:
         with os.fdopen(descriptor, "wb") as file:
-            np.savez(file, **arrays, **{META_KEY: np.array(meta_text)})
+            np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, 0o666 & ~_umask())
@@ -125,26 +130,8 @@ def _reason(error: OSError) -> str:
 def load_weights(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Read (params, meta) from an .npz; raise CheckpointError with the file and the problem if it is unusable."""
     path = Path(path)
-    if not path.exists():
-        raise CheckpointError(f"{path}: no such file")
-    if path.is_dir():
-        raise CheckpointError(f"{path}: is a folder, not a weights file")
-    try:
-        with open(path, "rb") as file:
-            start = file.read(6)
-        if not start:
-            raise CheckpointError(f"{path}: the file is empty, not a weights file")
-        if start.startswith(NPY_MAGIC):
-            raise CheckpointError(f"{path}: holds a single array, not an .npz with W1, b1, W2, b2 "
-                                  f"(save with np.savez(path, W1=W1, b1=b1, W2=W2, b2=b2))")
-        if not start.startswith(ZIP_MAGIC):
-            # np.load would try to unpickle anything else; name the real problem instead.
-            raise CheckpointError(f"{path}: not an .npz weights file (an .npz is a zip archive of arrays)")
-        loaded = np.load(path, allow_pickle=False)
-    except CheckpointError:
-        raise
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
-        raise CheckpointError(f"{path}: cannot be read as an .npz file ({error})") from None
+    loaded = open_npz(path, "weights file", "holds a single array, not an .npz with W1, b1, W2, b2 "
+                                            "(save with np.savez(path, W1=W1, b1=b1, W2=W2, b2=b2))")
     with loaded:
         missing = [name for name in PARAMETERS if name not in loaded.files]
         if missing:
@@ -162,6 +149,29 @@ def load_weights(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[s
             raise CheckpointError(f"{path}: {problem}; these weights are broken")
     return params, meta
 
+
+def open_npz(path: Path, kind: str, single_array: str | None = None) -> np.lib.npyio.NpzFile:
+    """The .npz at path, opened without pickle; CheckpointError naming the file and why it is not a `kind`
+    (e.g. "weights file"); single_array is the message for a lone .npy array."""
+    if not path.exists():
+        raise CheckpointError(f"{path}: no such file")
+    if path.is_dir():
+        raise CheckpointError(f"{path}: is a folder, not a {kind}")
+    try:
+        with open(path, "rb") as file:
+            start = file.read(6)
+        if not start:
+            raise CheckpointError(f"{path}: the file is empty, not a {kind}")
+        if start.startswith(NPY_MAGIC):
+            raise CheckpointError(f"{path}: {single_array or f'holds a single array, not a {kind}'}")
+        if not start.startswith(ZIP_MAGIC):
+            # np.load would try to unpickle anything else; name the real problem instead.
+            raise CheckpointError(f"{path}: not an .npz {kind} (an .npz is a zip archive of arrays)")
+        return np.load(path, allow_pickle=False)
+    except CheckpointError:
+        raise
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
+        raise CheckpointError(f"{path}: cannot be read as an .npz file ({error})") from None
 
 def _read_array(path: Path, loaded: np.lib.npyio.NpzFile, name: str) -> np.ndarray:
     try:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-import zipfile
 import zlib
 from collections import OrderedDict
 from pathlib import Path
@@ -26,8 +24,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import network, optimizers
-from .checkpoints import (META_KEY, NPY_MAGIC, ZIP_MAGIC, CheckpointError, _not_finite, _read_array, _reason,
-                          _sync_folder, _umask, check_destination)
+from .checkpoints import META_KEY, CheckpointError, _not_finite, _read_array, open_npz, write_npz
 from .config import ConfigError, TrainingConfig
 from .data import DataError, Split
 from .history import History, TrainingState
@@ -88,7 +85,7 @@ def save_session(path: str | os.PathLike, stepper: Stepper, dataset_spec: str,
         arrays[META_KEY] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"{path}: the settings cannot be stored as JSON ({error})") from None
-    _write_npz(path, arrays)
+    write_npz(path, arrays)
     return meta
 
 
@@ -118,32 +115,6 @@ def _fingerprint(split: Split) -> dict[str, Any]:
     return {"train_size": split.train_size, "dev_size": split.dev_size, "checksum": checksum}
 
 
-def _write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    """np.savez to a temporary file in the same folder, then os.replace: never a half-written session."""
-    check_destination(path)
-    try:
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
-    except OSError as error:
-        raise CheckpointError(f"{path}: cannot write in the folder {path.parent} ({_reason(error)})") from None
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException as error:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        if isinstance(error, OSError):
-            raise CheckpointError(f"{path}: could not be saved ({_reason(error)}); "
-                                  f"any earlier file there is unchanged") from None
-        raise
-    _sync_folder(path.parent)
-
-
 # ---------------------------------------------------------------- loading
 
 def load_session(path: str | os.PathLike, split_loader: SplitLoader) -> tuple[Stepper, dict[str, Any]]:
@@ -163,25 +134,7 @@ def load_session(path: str | os.PathLike, split_loader: SplitLoader) -> tuple[St
 
 def _read_file(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Every array of the .npz and its meta, read without pickle."""
-    if not path.exists():
-        raise CheckpointError(f"{path}: no such file")
-    if path.is_dir():
-        raise CheckpointError(f"{path}: is a folder, not a session file")
-    try:
-        with open(path, "rb") as file:
-            start = file.read(6)
-        if not start:
-            raise CheckpointError(f"{path}: the file is empty, not a session file")
-        if start.startswith(NPY_MAGIC):
-            raise CheckpointError(f"{path}: holds a single array, not a session file")
-        if not start.startswith(ZIP_MAGIC):
-            # np.load would try to unpickle anything else; name the real problem instead.
-            raise CheckpointError(f"{path}: not an .npz session file (an .npz is a zip archive of arrays)")
-        loaded = np.load(path, allow_pickle=False)
-    except CheckpointError:
-        raise
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
-        raise CheckpointError(f"{path}: cannot be read as an .npz file ({error})") from None
+    loaded = open_npz(path, "session file")
     with loaded:
         if META_KEY not in loaded.files:
             hint = " (it looks like a weights file: use Open weights)" if "W1" in loaded.files else ""

@@ -519,16 +519,20 @@ class MainWindow(QMainWindow):
             self.bridge.load_data(path)
 
     def open_weights(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open weights", "", "Weights (*.npz);;All files (*)")
+        folder = self.settings.weights_folder if self.settings else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open weights", folder, "Weights (*.npz);;All files (*)")
         if path:
+            self._remember_folder(path, "weights_folder")
             self.message_banner.hide()
             self.divergence_banner.hide()
             self.bridge.load_weights(path)
 
     def save_weights(self) -> None:
         iteration = self.snapshot.iteration if self.snapshot else 0
-        path, _ = QFileDialog.getSaveFileName(self, "Save weights", f"weights-{iteration}.npz", "Weights (*.npz)")
+        name = str(Path(self.settings.weights_folder if self.settings else "") / f"weights-{iteration}.npz")
+        path, _ = QFileDialog.getSaveFileName(self, "Save weights", name, "Weights (*.npz)")
         if path:
+            self._remember_folder(path, "weights_folder")
             self.bridge.save_weights(path)
 
     def open_session(self) -> None:
@@ -548,9 +552,10 @@ class MainWindow(QMainWindow):
             self._remember_folder(path)
             self.bridge.save_session(path)
 
-    def _remember_folder(self, path: str) -> None:
+    def _remember_folder(self, path: str, setting: str = "session_folder") -> None:
+        """The next dialog of the same kind opens in the folder of this file."""
         if self.settings is not None:
-            self.settings.session_folder = str(Path(path).parent)
+            setattr(self.settings, setting, str(Path(path).parent))
 
     # ------------------------------------------------------------ settings
     def restore_settings(self, layout: bool = True) -> None:

@@ -96,3 +96,38 @@ def test_a_broken_session_is_named_in_the_banner_and_the_run_is_kept(qtbot, make
     qtbot.waitUntil(window.message_banner.isVisible, timeout=TIMEOUT)
     assert "broken.npz" in window.findChild(QLabel, "messageBannerText").text()
     assert window.findChild(QLabel, "iterationLabel").text() == "1"
+
+
+def test_the_theme_is_chosen_from_the_view_menu_remembered_and_presenter_mode_returns_to_it(qtbot, make_window):
+    from visualizer import appearance
+
+    window = make_window()
+    try:
+        window.findChild(QAction, "themeDark").trigger()
+        assert appearance.current_theme() == "dark"
+        assert window.findChild(QAction, "themeDark").isChecked()
+        assert not window.findChild(QAction, "themeLight").isChecked()
+        window.set_presenter_mode(True)
+        assert appearance.current_theme() == "presenter"
+        window.set_presenter_mode(False)
+        assert appearance.current_theme() == "dark"
+        window.close()
+        assert Settings().theme == "dark"
+        make_window()
+        assert appearance.current_theme() == "dark"
+    finally:
+        appearance.apply_theme(None, "light")
+
+
+def test_the_weights_dialogs_open_in_the_folder_used_last(qtbot, make_window, monkeypatch, tmp_path):
+    window = make_window()
+    path = str(tmp_path / "w.npz")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, name, *a: asked.append(name) or (path, ""))
+    with qtbot.waitSignal(window.bridge.notice, timeout=TIMEOUT):
+        trigger(window, "saveWeights")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda parent, title, folder, *a: asked.append(folder) or ("", ""))
+    trigger(window, "openWeights")
+    assert asked[0] == "weights-0.npz" and asked[1] == str(tmp_path)
