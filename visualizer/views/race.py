@@ -37,6 +37,7 @@ DEFAULT_LANES = (("gd", 0.1), ("adam", 0.001))  # the classic notebook, and Kera
 LANE_LETTERS = ("A", "B")
 LANE_COLOR_NAMES = ("BLUE", "ORANGE")   # theme colour names: a theme switch changes the colours
 LANE_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
+DIAGRAM_INTERVAL = 0.25        # seconds between the diagrams' redraws while racing (they cost most of a frame)
 SIDE_BY_SIDE_WIDTH = 900        # a panel at least this wide shows the two networks side by side, else stacked
 
 
@@ -129,6 +130,7 @@ class RacePanel(QWidget):
         self._line_width = 2.0
         self._names: tuple[str, ...] = ()
         self._with_dev = True
+        self._diagrams_shown = 0.0
 
         # ---- the lanes' settings
         lanes = QGridLayout()
@@ -415,6 +417,11 @@ class RacePanel(QWidget):
             return
         self.frame = frame
         with_dev = frame.snapshots[0].dev_size > 0
+        now = time.perf_counter()
+        racing = frame.snapshots[0].playing or frame.snapshots[1].playing
+        redraw_diagrams = not racing or now - self._diagrams_shown >= DIAGRAM_INTERVAL
+        if redraw_diagrams:
+            self._diagrams_shown = now
         for k, snapshot in enumerate(frame.snapshots):
             curves = snapshot.curves
             x = curves.iterations.astype(np.float64)
@@ -422,8 +429,9 @@ class RacePanel(QWidget):
             self.train_curves[k].setData(*finite_points(x, 100 * curves.train_accuracy))
             self.dev_curves[k].setData(*finite_points(x, 100 * curves.dev_accuracy))
             self.dev_curves[k].setVisible(with_dev)
-            self.diagrams[k].show()
-            self.diagrams[k].show_snapshot(snapshot)
+            if redraw_diagrams:
+                self.diagrams[k].show()
+                self.diagrams[k].show_snapshot(snapshot)
             self.captions[k].setText(self._caption(k, frame.names[k], snapshot, frame.problems[k]))
         self._show_loss_scale(frame)
         if with_dev != self._with_dev:
