@@ -144,11 +144,13 @@ def _portable(svg: bytes) -> bytes:
 
 # ---------------------------------------------------------------- the animation's frames
 def copy_stepper(stepper: Stepper) -> Stepper:
-    """A new Stepper at the start of stepper's current iteration: the same split, configuration, parameters,
-    optimizer memory and learning rate, so stepping it gives the iterations the run itself would compute.
+    """A new Stepper at the start of stepper's current iteration (a half-computed iteration starts afresh): the
+    same split, configuration, parameters, optimizer memory and learning rate, so stepping it computes exactly
+    the iterations the run itself would.
 
-    It reads stepper.state once (an immutable TrainingState the stepper replaces, never changes), so it may be
-    called from the UI thread while the worker trains: it copies one consistent moment.
+    It reads stepper.state once, an immutable TrainingState that the stepper replaces and never changes, so the
+    UI thread may call it while the worker trains and gets one consistent moment of the run (while the worker
+    replays a rewind, an earlier moment: ask between requests for the one on screen).
     """
     state, config, history = stepper.state, stepper.config, stepper.history
     alpha = history.alpha_at(state.iteration)
@@ -172,7 +174,6 @@ def diagram_snapshots(stepper: Stepper, iterations: int = DEFAULT_ITERATIONS, ev
         raise ValueError(f"the animation covers 1 to {MAX_ITERATIONS} iterations, not {iterations}")
     if every < 1:
         raise ValueError(f"a frame every {every} iterations: it must be at least 1")
-    # An iteration half computed in the copied run starts afresh: the copy is at its start.
     yield make_snapshot(stepper, selection)
     for done in range(1, iterations + 1):
         stepper.step_iteration()
@@ -189,7 +190,7 @@ def caption(snapshot: Snapshot) -> tuple[str, str]:
         numbers.append(f"train {snapshot.train_accuracy:.0%}")
     if snapshot.dev_accuracy is not None:
         numbers.append(f"dev {snapshot.dev_accuracy:.0%}")
-    return f"iteration {snapshot.iteration:,}", " · ".join(numbers) or f"{snapshot.dataset_name}, α = {snapshot.alpha:g}"
+    return f"iteration {snapshot.iteration:,}", " · ".join(numbers) or f"α = {snapshot.alpha:g}"
 
 
 class DiagramFrames:

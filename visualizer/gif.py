@@ -9,7 +9,6 @@ codes of 3 to 12 bits, a clear code first and whenever the 4,096-entry table is 
 """
 from __future__ import annotations
 
-import math
 import os
 import struct
 import tempfile
