@@ -301,9 +301,11 @@ class RacePanel(QWidget):
         self._style()
 
     def hideEvent(self, event) -> None:
-        """A race nobody watches would only slow the main run down: closing the panel pauses it."""
+        """A race nobody watches would only slow the main run down: closing the panel (or its dock, or another
+        tab over it) pauses it; minimizing the window (a hide by the window system) does not."""
         super().hideEvent(event)
-        self.pause()
+        if not event.spontaneous():
+            self.pause()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
