@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtGui import QColor, QImage
 from PyQt6.QtWidgets import QGraphicsLineItem, QGraphicsSimpleTextItem
 
 from core import network
@@ -15,7 +16,8 @@ from core.config import TrainingConfig
 from core.data import FASHION_NAMES
 from core.stepper import Stepper
 from visualizer.snapshot import ExampleSelection, make_snapshot
-from visualizer.views.diagram import NetworkDiagram
+from visualizer import theme
+from visualizer.views.diagram import EMPHASIS_PARTS, NetworkDiagram
 
 SIGNAL_TIMEOUT_MS = 1000
 
@@ -292,3 +294,79 @@ def test_no_two_texts_overlap_and_a_wide_panel_is_filled(diagram, qtbot, tiny_sp
     scene = diagram.scene.sceneRect()
     panel_aspect, scene_aspect = size[0] / size[1], scene.width() / scene.height()
     assert scene_aspect == pytest.approx(panel_aspect, rel=0.1) or scene_aspect < panel_aspect
+
+
+# ------------------------------------------------------------------ emphasis (set_emphasis, for guided lessons)
+def highlighter_pixels(diagram: NetworkDiagram) -> np.ndarray:
+    """A (height, width) mask of the canvas pixels drawn in the highlighter's colour (theme.HIGHLIGHT)."""
+    image = diagram.view.viewport().grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint8)
+    pixels = pixels.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), 2::-1]
+    highlight = QColor(theme.HIGHLIGHT)
+    target = np.array([highlight.red(), highlight.green(), highlight.blue()])
+    return np.abs(pixels.astype(int) - target).sum(axis=2) < 40
+
+
+def part_items(diagram: NetworkDiagram, part: str) -> list:
+    """What a teacher would call this part on screen (the biases: their squares and their caption)."""
+    return {"input": [diagram._tile, diagram._label_text, diagram._example_text], "W1": [diagram._bundle, *diagram._thumbnails], "hidden": diagram.hidden_nodes,
+            "W2": [edge for row in diagram._edges for edge in row], "output": [*diagram.output_nodes, *diagram.output_name_items, *diagram._probabilities],
+            "b1": [*diagram._hidden_biases, diagram._headers["W11"]],
+            "b2": [*diagram._output_biases, diagram._headers["W21"]]}[part]
+
+
+def viewport_box(diagram: NetworkDiagram, items) -> tuple[int, int, int, int]:
+    rect = items[0].sceneBoundingRect()
+    for item in items[1:]:
+        rect = rect.united(item.sceneBoundingRect())
+    box = diagram.view.mapFromScene(rect).boundingRect()
+    return box.left(), box.top(), box.right(), box.bottom()
+
+
+@pytest.fixture
+def forward_snapshot(tiny_split):
+    """After Z1: the phase lights W1 and the hidden units in the forward colour, not in the highlighter's."""
+    stepper = make_stepper(tiny_split)
+    stepper.step_phase()
+    return make_snapshot(stepper, ExampleSelection())
+
+
+@pytest.mark.parametrize("part", sorted(EMPHASIS_PARTS))
+def test_an_emphasized_part_is_outlined_in_the_highlighter_colour(diagram, forward_snapshot, part):
+    diagram.show_snapshot(forward_snapshot)
+    before = highlighter_pixels(diagram)
+    diagram.set_emphasis(frozenset({part}))
+    new = highlighter_pixels(diagram) & ~before
+    assert new.sum() > 150, "no visible mark"
+    rows, columns = np.nonzero(new)
+    left, top, right, bottom = viewport_box(diagram, part_items(diagram, part))
+    # The mark surrounds the part, close around it (W2's leaves the edges' first pixels to the hidden units).
+    assert columns.min() <= left + 12 and columns.max() >= right - 12, "the mark does not go around the part"
+    assert rows.min() <= top + 3 and rows.max() >= bottom - 3, "the mark does not go around the part"
+    assert columns.min() >= left - 40 and columns.max() <= right + 40, "the mark strays from the part"
+    assert rows.min() >= top - 40 and rows.max() <= bottom + 40, "the mark strays from the part"
+
+
+def test_emphasis_persists_across_snapshots_and_rebuilds_until_replaced(diagram, tiny_split, forward_snapshot):
+    diagram.set_emphasis(frozenset({"W2", "b1"}))      # before the first snapshot: shown with it
+    diagram.show_snapshot(forward_snapshot)
+    marked = highlighter_pixels(diagram).sum()
+    assert diagram.emphasized_parts == {"W2", "b1"} and marked > 300
+    stepper = make_stepper(tiny_split, hidden=20)      # another hidden width: the scene is built again
+    stepper.run(2)
+    stepper.step_phase()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection("train", 3), playing=True))
+    diagram.set_presenter_mode(True)
+    assert diagram.emphasized_parts == {"W2", "b1"} and highlighter_pixels(diagram).sum() > 300
+    diagram.set_presenter_mode(False)
+    diagram.set_emphasis(frozenset())
+    assert diagram.emphasized_parts == frozenset() and highlighter_pixels(diagram).sum() < 30
+
+
+def test_an_unknown_part_is_refused_and_the_emphasis_kept(diagram, forward_snapshot):
+    diagram.show_snapshot(forward_snapshot)
+    diagram.set_emphasis(frozenset({"output"}))
+    for wrong in (frozenset({"output", "W3"}), frozenset({"Hidden"}), "W1"):
+        with pytest.raises(ValueError):
+            diagram.set_emphasis(wrong)
+    assert diagram.emphasized_parts == {"output"}

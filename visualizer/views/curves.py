@@ -1,13 +1,19 @@
-"""Loss and accuracy per iteration, with a marker at the iteration on screen."""
+"""Loss and accuracy per iteration, with a marker at the iteration on screen.
+
+While playing, this view is redrawn with every frame, so the curves and markers are plain Qt items (a path and a
+line) that Qt paints by itself: pyqtgraph's own curve items would run their bounds and paint code in Python at
+every frame, and every millisecond of Python in the UI thread is a millisecond the training thread waits for
+the interpreter. The view sets the plots' ranges itself for the same reason (no auto-range).
+"""
 from __future__ import annotations
 
 import time
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtCore import QLineF, Qt
+from PyQt6.QtGui import QColor, QPainterPath, QPen
+from PyQt6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
@@ -29,12 +35,72 @@ def style_plot(plot: pg.PlotItem, point_size: float, title: str | None = None) -
 
 READOUT_INTERVAL = 0.25    # seconds between readout texts while playing (numbers faster than this cannot be read)
 SLACK = 0.15               # while playing, ranges grow by this much more than needed, so they change seldom
+ACCURACY_RANGE = (0.0, 100.0)
+ACCURACY_PADDING = 0.04
+
+
+def _with_alpha(color: str, alpha: int) -> QColor:
+    translucent = QColor(color)
+    translucent.setAlpha(alpha)
+    return translucent
 
 
 def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The points whose y is a number: pyqtgraph must never see a NaN."""
     keep = np.isfinite(y)
     return x[keep], y[keep]
+
+
+class Curve(QGraphicsPathItem):
+    """One curve as a Qt path item in data coordinates (Qt paints it without calling back into Python).
+
+    It answers what pyqtgraph's legend and the tests ask of a curve: opts["pen"], getData() and setPen()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opts = {"pen": QPen(), "antialias": True}
+        self._x = self._y = np.zeros(0)
+
+    def setData(self, x: np.ndarray, y: np.ndarray) -> None:
+        """x and y finite, of the same length."""
+        self._x, self._y = x, y
+        self.setPath(pg.arrayToQPath(x, y, connect="all", finiteCheck=False) if x.size else QPainterPath())
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._x, self._y
+
+    def setPen(self, pen: QPen) -> None:
+        pen = QPen(pen)
+        pen.setCosmetic(True)       # its width in pixels, whatever the axes' scales
+        self.opts["pen"] = pen
+        super().setPen(pen)
+
+
+class Marker(QGraphicsLineItem):
+    """A vertical line at an iteration, across the plot's whole height."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._value = 0.0
+        self._span = (0.0, 1.0)
+
+    def value(self) -> float:
+        return self._value
+
+    def setValue(self, value: float) -> None:
+        self._value = float(value)
+        self._place()
+
+    def set_span(self, low: float, high: float) -> None:
+        """The y range the line covers (a bit more than the plot's, so panning a little never shows its end)."""
+        margin = high - low if high > low else 1.0
+        self._span = (low - margin, high + margin)
+        self._place()
+
+    def _place(self) -> None:
+        line = QLineF(self._value, self._span[0], self._value, self._span[1])
+        if line != self.line():
+            self.setLine(line)
 
 
 class CurvesView(QWidget):
@@ -58,6 +124,7 @@ class CurvesView(QWidget):
 
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setBackground(theme.PAPER)
+        self.graphics.setAntialiasing(True)     # the curves are Qt items: they take the view's render hints
         self.graphics.setAccessibleName("Loss and accuracy plots")
         self.graphics.setToolTip("Drag to pan, wheel to zoom, right-click for options")
         self.graphics.ci.setContentsMargins(4, 4, 12, 4)
@@ -67,12 +134,11 @@ class CurvesView(QWidget):
         self.loss_plot.setLabel("left", "loss")
         self.accuracy_plot.setLabel("left", "accuracy (%)")
         self.accuracy_plot.setLabel("bottom", "iteration")
-        self.accuracy_plot.setYRange(0, 100, padding=0.04)
         self.accuracy_plot.getAxis("left").setTicks([[(value, str(value)) for value in (0, 25, 50, 75, 100)]])
         # The plots share the x axis; its numbers are written once, under the accuracy.
         self.loss_plot.getAxis("bottom").setStyle(showValues=False)
-        self.loss_plot.enableAutoRange(y=True)
         for plot in (self.loss_plot, self.accuracy_plot):
+            plot.disableAutoRange()     # the ranges are set in show_snapshot
             for name in ("left", "bottom"):
                 # The axes (and the grid they draw) are redrawn whenever a curve moves under them; from a pixmap
                 # that costs a blit instead of replaying every tick and label.
@@ -80,17 +146,22 @@ class CurvesView(QWidget):
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setMenuEnabled(False)
             plot.hideButtons()
+        self.loss_plot.setXRange(0, 1, padding=0.03)
+        self.loss_plot.setYRange(0, 1)
+        self.accuracy_plot.setYRange(*ACCURACY_RANGE, padding=ACCURACY_PADDING)
 
-        self.loss_curve = self.loss_plot.plot(name="loss")
-        self.train_curve = self.accuracy_plot.plot(name="train")
-        self.dev_curve = self.accuracy_plot.plot(name="dev")
+        self.loss_curve, self.train_curve, self.dev_curve = Curve(), Curve(), Curve()
+        self.loss_plot.addItem(self.loss_curve, ignoreBounds=True)
+        self.accuracy_plot.addItem(self.train_curve, ignoreBounds=True)
+        self.accuracy_plot.addItem(self.dev_curve, ignoreBounds=True)
         # Top left: accuracy starts low on the left and climbs to the right, so that corner stays empty.
-        self.legend = pg.LegendItem(offset=(8, 8), labelTextColor=theme.INK,
-                                    brush=pg.mkBrush(255, 255, 255, 220), pen=pg.mkPen(theme.MUTED))
+        self.legend = pg.LegendItem(offset=(8, 8))     # coloured in _apply_style
         self.legend.setParentItem(self.accuracy_plot.getViewBox())
-        self.markers = [pg.InfiniteLine(angle=90, movable=False) for _ in range(2)]
-        self.loss_plot.addItem(self.markers[0], ignoreBounds=True)
-        self.accuracy_plot.addItem(self.markers[1], ignoreBounds=True)
+        self.markers = [Marker(), Marker()]
+        for plot, marker in zip((self.loss_plot, self.accuracy_plot), self.markers):
+            plot.addItem(marker, ignoreBounds=True)
+            plot.getViewBox().sigYRangeChanged.connect(lambda _, y_range, marker=marker: marker.set_span(*y_range))
+            marker.set_span(*plot.viewRange()[1])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -111,21 +182,24 @@ class CurvesView(QWidget):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         curves = snapshot.curves
         x = curves.iterations.astype(float)
-        self.loss_curve.setData(*finite_points(x, curves.loss))
+        loss_x, loss = finite_points(x, curves.loss)
+        self.loss_curve.setData(loss_x, loss)
         self.train_curve.setData(*finite_points(x, 100 * curves.train_accuracy))
-        dev_x, dev_y = finite_points(x, 100 * curves.dev_accuracy)
-        self.dev_curve.setData(dev_x, dev_y)
+        self.dev_curve.setData(*finite_points(x, 100 * curves.dev_accuracy))
         self._show_dev(snapshot.dev_size > 0)
         for marker in self.markers:
             marker.setValue(snapshot.iteration)
         # Keep the marker in view even before the first point exists.
         right = max(float(snapshot.iteration), float(x[-1]) if x.size else 0.0, 1.0)
         if snapshot.playing:
-            self._follow_while_playing(right, curves.loss)
+            self._follow_while_playing(right, loss)
         else:
             self._playing = False
-            self.loss_plot.enableAutoRange(y=True)
             self.loss_plot.setXRange(0, right, padding=0.03)
+            if loss.size:
+                low, high = float(loss.min()), float(loss.max())
+                self.loss_plot.setYRange(low, high) if high > low else \
+                    self.loss_plot.setYRange(low - 0.5, high + 0.5, padding=0)
         now = time.perf_counter()
         if not snapshot.playing or now - self._readout_shown >= READOUT_INTERVAL:
             self._readout_shown = now
@@ -136,14 +210,11 @@ class CurvesView(QWidget):
         the ticks and grid again, which at every frame would cost more than the curves themselves."""
         (_, shown_right), (bottom, top) = self.loss_plot.viewRange()
         starting = not self._playing
-        if starting:
-            self._playing = True
-            self.loss_plot.disableAutoRange(axis="y")
+        self._playing = True
         if starting or right > shown_right:
             self.loss_plot.setXRange(0, right * (1 + SLACK), padding=0)
-        finite = loss[np.isfinite(loss)]
-        if finite.size:
-            low, high = float(finite.min()), float(finite.max())
+        if loss.size:
+            low, high = float(loss.min()), float(loss.max())
             span = max(high - low, 1e-3)
             if starting or low < bottom or high > top or top - bottom > span * (1 + 4 * SLACK):
                 self.loss_plot.setYRange(low - SLACK * span, high + SLACK * span, padding=0)
@@ -169,10 +240,14 @@ class CurvesView(QWidget):
         if shown:
             self.legend.addItem(self.dev_curve, "dev")
 
-    # ------------------------------------------------------------ presenter mode
+    # ------------------------------------------------------------ presenter mode and theme
     def set_presenter_mode(self, on: bool) -> None:
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
         self._line_width = 4.0 if on else 2.0
+        self._apply_style()
+
+    def set_theme(self) -> None:
+        """Recolour the curves and markers in the current theme (visualizer.appearance calls this on a switch)."""
         self._apply_style()
 
     def _apply_style(self) -> None:
@@ -187,6 +262,9 @@ class CurvesView(QWidget):
         self.dev_curve.setPen(pg.mkPen(theme.ORANGE, width=width, style=Qt.PenStyle.DashLine))
         for marker in self.markers:
             marker.setPen(pg.mkPen(QColor(theme.INK), width=max(1.0, width / 2), style=Qt.PenStyle.DotLine))
+        self.legend.setBrush(pg.mkBrush(_with_alpha(theme.PAPER, 220)))
+        self.legend.setPen(pg.mkPen(theme.MUTED))
+        self.legend.setLabelTextColor(theme.INK)
         self.legend.setLabelTextSize(f"{size * 0.9:g}pt")
         self._dev_shown = None     # rebuild the legend so its labels take the new size
         self._show_dev(self.dev_curve.isVisible())

@@ -9,6 +9,7 @@ moves decorative overlays (pulses, glows, flashes), so the diagram's state is fi
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,8 @@ PHASE_PARTS: dict[str, frozenset[str]] = {
     "db1": frozenset({"b1"}),
     "update": frozenset({"W1", "b1", "W2", "b2"}),
 }
+# The parts a lesson can point at with set_emphasis.
+EMPHASIS_PARTS = frozenset({"input", "W1", "hidden", "b1", "W2", "output", "b2"})
 DIRECTION_CAPTIONS = {"forward": "forward →", "backward": "← backward", "update": "update"}
 
 BODY_HEIGHT = 360.0        # scene units from the first to the last node row (less in a wide, low panel)
@@ -50,6 +53,8 @@ EDGE_LEVELS = 24           # W2 edges are drawn with one of this many widths / o
 FLASHED_EDGES = 5
 FLASHED_THUMBNAILS = 3
 DOT_RADIUS = 4.0
+HOVER_HINT = "hover a hidden unit to read its Z1 and A1 · click it to select it"
+TOOLTIP_INTERVAL = 0.25   # seconds between tooltip texts while playing (read only when hovered)
 
 
 def _direction(phase: str | None) -> str | None:
@@ -89,11 +94,15 @@ def _number(value: float) -> str:
     return text.replace("-", "−")
 
 
+def _lut_index(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """values (any shape) → their entries (uint8) in a 256-entry lookup table from low to high."""
+    span = high - low if high > low else 1.0
+    return np.clip((values - low) * (255.0 / span), 0, 255).astype(np.uint8)
+
+
 def _lut_rgb(values: np.ndarray, lut: np.ndarray, low: float, high: float) -> np.ndarray:
     """values (any shape) → uint8 RGB (shape + (3,)) through a 256-entry lookup table."""
-    span = high - low if high > low else 1.0
-    index = np.clip((values - low) * (255.0 / span), 0, 255).astype(np.uint8)
-    return lut[index]
+    return lut[_lut_index(values, low, high)]
 
 
 def _signed_rgb(values: np.ndarray) -> np.ndarray:
@@ -226,6 +235,7 @@ class NetworkDiagram(QWidget):
 
         # Readable state, the same the items show (tooltips cannot be read in a headless test).
         self.highlighted_parts: frozenset[str] = frozenset()
+        self._emphasis: frozenset[str] = frozenset()
         self._hidden_numbers: dict[str, np.ndarray] = {}   # per hidden unit, written out only on hover
         self.hidden_nodes: list[HiddenNode] = []
         self.output_name_items: list[QGraphicsSimpleTextItem] = []
@@ -268,6 +278,33 @@ class NetworkDiagram(QWidget):
             self.animation.stop()
             self.show_snapshot(self._snapshot)
 
+    def set_emphasis(self, parts: frozenset[str]) -> None:
+        """Mark these parts of the diagram with a highlighter until the next call (an empty set clears it); a
+        guided lesson points at what its text is about. Raises ValueError for a name not in EMPHASIS_PARTS."""
+        if isinstance(parts, str):
+            raise ValueError(f"set_emphasis takes a set of part names, not the string {parts!r}")
+        parts = frozenset(parts)
+        unknown = parts - EMPHASIS_PARTS
+        if unknown:
+            raise ValueError(f"unknown diagram part(s) {', '.join(sorted(map(str, unknown)))}; "
+                             f"the parts are {', '.join(sorted(EMPHASIS_PARTS))}")
+        self._emphasis = parts
+        self._show_emphasis()
+
+    @property
+    def emphasized_parts(self) -> frozenset[str]:
+        """The parts set_emphasis marked (shown as soon as the diagram has a snapshot)."""
+        return self._emphasis
+
+    def set_theme(self) -> None:
+        """Draw everything again in the current theme's colours (visualizer.appearance calls this on a switch)."""
+        self.scene.setBackgroundBrush(QColor(theme.PAPER))
+        self.view.setBackgroundBrush(QColor(theme.PAPER))
+        if self._snapshot is not None:
+            self.animation.stop()
+            self._built_for = None      # the pens, brushes and caches were made from the old colours
+            self.show_snapshot(self._snapshot)
+
     def set_animation_ms(self, ms: int) -> None:
         """Length of the pulse that shows each phase; 0 switches animation off."""
         self._animation_ms = max(0, int(ms))
@@ -306,10 +343,10 @@ class NetworkDiagram(QWidget):
         size = theme.PRESENTER_POINT_SIZE if self._presenter else theme.BASE_POINT_SIZE
         return theme.font(size), theme.font(size, bold=True), theme.font(size * 0.8)
 
-    def _text(self, text: str = "", font=None, color: str = theme.INK, z: float = 6) -> QGraphicsSimpleTextItem:
+    def _text(self, text: str = "", font=None, color: str | None = None, z: float = 6) -> QGraphicsSimpleTextItem:
         item = QGraphicsSimpleTextItem(text)
         item.setFont(font or self._font)
-        item.setBrush(QColor(color))
+        item.setBrush(QColor(color or theme.INK))     # the theme's ink now, not when this module was loaded
         item.setZValue(z)
         self.scene.addItem(item)
         return item
@@ -390,6 +427,19 @@ class NetworkDiagram(QWidget):
             item.setVisible(False)
             self.scene.addItem(item)
             self._regions[name] = item
+        # Emphasis (set_emphasis): a highlighter's soft band behind each region and a bold outline around it;
+        # the biases are small squares inside the nodes, so theirs are rings above the nodes (see _show_emphasis).
+        self._emphasis_rects = {**regions, "input": QRectF(
+            tile_x + tile / 2 - max(tile, caption_width) / 2 - pad, tile_y - pad, max(tile, caption_width) + 2 * pad,
+            tile + 2 * pad + 8 + line + small_metrics.height())}
+        self._emphasis_items: dict[str, QGraphicsPathItem] = {}
+        for name in sorted(EMPHASIS_PARTS):
+            item = QGraphicsPathItem()
+            item.setZValue(6.5 if name in ("b1", "b2") else -11)
+            item.setVisible(False)
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self.scene.addItem(item)
+            self._emphasis_items[name] = item
         self._glow = QGraphicsPathItem()   # a halo around the lit parts that swells and fades with the pulse
         self._glow.setZValue(-9)
         self._glow.setBrush(QBrush(Qt.BrushStyle.NoBrush))
@@ -480,11 +530,13 @@ class NetworkDiagram(QWidget):
         self._hidden_biases: list[QGraphicsRectItem] = []
         self._hidden_pills: list[_Pill] = []
         bias_side = max(3.0, 0.6 * radius)
+        node_pen = QPen(QColor(theme.INK), 1.0 * lines)
         show_hidden_pills = step >= pill_height + 2
         for j, y in enumerate(self._hidden_y):
             node = HiddenNode(j, self)
             node.setToolTip(f"hidden unit {j}: hover to read its Z1 and A1, click to select it")
             node.setRect(QRectF(hidden_x - radius, y - radius, 2 * radius, 2 * radius))
+            node.setPen(node_pen)
             node.setZValue(5)
             self.scene.addItem(node)
             self.hidden_nodes.append(node)
@@ -514,6 +566,7 @@ class NetworkDiagram(QWidget):
         for i, y in enumerate(self._output_y):
             node = QGraphicsEllipseItem(output_x - output_radius, y - output_radius, 2 * output_radius,
                                         2 * output_radius)
+            node.setPen(node_pen)
             node.setZValue(5)
             self.scene.addItem(node)
             self.output_nodes.append(node)
@@ -587,6 +640,21 @@ class NetworkDiagram(QWidget):
         self._pulses: list[tuple[QPointF, QPointF, bool]] = []   # start, end, curved (a W1 bundle line)
         self._overlays_shown = False
 
+        # What the items show now, so that a snapshot touches only the items whose look changes (see _update).
+        self._hidden_fill = (np.full(hidden, -1), None)     # lookup-table entries, the table
+        self._hidden_texts: list[str | None] = [None] * hidden
+        self._hidden_bias_state = {"index": np.full(hidden, -1), "lut": None, "pen": None}
+        self._output_bias_state = {"index": np.full(10, -1), "lut": None, "pen": None}
+        self._output_fill = np.full(10, -1)
+        self._probability_texts: list[str | None] = [None] * 10
+        self._probability_strong: list[bool | None] = [None] * 10
+        self._frame_key: tuple | None = None
+        self._thumbnail_rgb: np.ndarray | None = None
+        self._thumbnail_rows_name: str | None = None
+        self._markers_for: tuple[int, int] | None = None
+        self._tooltips_written = 0.0
+        self._set_text(self._hover_label, HOVER_HINT, MARGIN, self._hover_y)
+
         self._width = width
         self._body_height = body_height
         self._height_beside_body = height - body_height
@@ -630,14 +698,23 @@ class NetworkDiagram(QWidget):
 
     # ------------------------------------------------------------ updating (per snapshot)
     def _update(self, snapshot: Snapshot) -> None:
+        """Bring every item to this snapshot. While playing, a frame comes every 25 ms and each call holds the
+        interpreter the training thread needs, so only the items whose look changed are touched: colours are
+        compared as lookup-table indices, texts as strings, pens by what they are made of."""
         phase = snapshot.phase
         record = snapshot.record
         arrays = record.arrays if record is not None else {}
+        parts = PHASE_PARTS.get(phase or "", frozenset())
         direction = _direction(phase)
         color = _phase_color(direction)
         example = snapshot.example
         names = snapshot.class_names
         lines = self._line_scale
+        # Tooltips are read only when hovered; while playing they follow a few times a second.
+        now = time.perf_counter()
+        tooltips = not snapshot.playing or now - self._tooltips_written >= TOOLTIP_INTERVAL
+        if tooltips:
+            self._tooltips_written = now
 
         z1, a1 = _finite(example.z1), _finite(example.a1)
         z2, a2 = _finite(example.z2), _finite(example.a2)
@@ -646,69 +723,83 @@ class NetworkDiagram(QWidget):
         dZ2 = _finite(arrays["dZ2"][:, column]) if "dZ2" in arrays and column is not None else None
 
         # input tile (the same picture while playing: a new pixmap only for another example)
-        if self._tile_pixels is None or not np.array_equal(self._tile_pixels, example.pixels):
-            self._tile_pixels = example.pixels
+        if self._tile_pixels is None or (example.pixels is not self._tile_pixels
+                                         and not np.array_equal(self._tile_pixels, example.pixels)):
             self._tile.setPixmap(_pixmap(_lut_rgb(_finite(example.pixels).reshape(28, 28), theme.GRAY_LUT,
                                                   0.0, 1.0)))
+        self._tile_pixels = example.pixels
         label_name = names[example.label] if 0 <= example.label < len(names) else str(example.label)
-        self._label_text.setText(f"label: {label_name}")
-        self._place(self._label_text, *self._label_pos, "center")
-        self._example_text.setText(f"{example.subset} #{example.index:,} of {example.count:,}")
-        self._place(self._example_text, *self._example_pos, "center")
+        self._set_text(self._label_text, f"label: {label_name}", *self._label_pos, "center")
+        self._set_text(self._example_text, f"{example.subset} #{example.index:,} of {example.count:,}",
+                       *self._example_pos, "center")
 
         # hidden nodes filled by A1 (signed map if the activation can be negative)
-        signed_activation = a1.size and float(a1.min()) < 0
-        if signed_activation:
-            low, high = theme.symmetric_levels(a1)
-            fills = _lut_rgb(a1, theme.SIGNED_LUT, low, high)
+        if a1.size and float(a1.min()) < 0:
+            lut, (low, high) = theme.SIGNED_LUT, theme.symmetric_levels(a1)
         else:
-            fills = _lut_rgb(a1, theme.SEQUENTIAL_LUT, 0.0, max(float(a1.max()) if a1.size else 0.0, 1e-6))
-        node_pen = QPen(QColor(theme.INK), 1.0 * lines)
-        radius = self._geometry["radius"]
-        b1 = _finite(arrays["db1"] if phase == "db1" else snapshot.params["b1"])[:, 0]
-        b1_colors = _colors(_signed_rgb(b1))
-        text_colors = _ink_on(fills)
-        bias_pen = QPen(color, 2.0 * lines) if "b1" in PHASE_PARTS.get(phase or "", ()) else \
-            QPen(QColor(theme.INK), 0.6 * lines)
-        for j, node in enumerate(self.hidden_nodes):
-            fill = QColor(*fills[j])
-            node.setBrush(fill)
-            node.setPen(node_pen)
+            lut, low, high = theme.SEQUENTIAL_LUT, 0.0, max(float(a1.max()) if a1.size else 0.0, 1e-6)
+        fill_index = _lut_index(a1, low, high)
+        shown_fill, shown_lut = self._hidden_fill
+        refill = np.flatnonzero(fill_index != shown_fill).tolist() if lut is shown_lut else \
+            list(range(len(self.hidden_nodes)))
+        fills = lut[fill_index]
+        for j in refill:
+            self.hidden_nodes[j].setBrush(QColor(*fills[j]))
+        self._hidden_fill = (fill_index, lut)
+        texts = [_number(value) for value in a1.tolist()]
+        rewrite = [j for j, text in enumerate(texts) if text != self._hidden_texts[j]]
+        radius, hidden_x = self._geometry["radius"], self._geometry["hidden_x"]
+        for j in rewrite:
             text = self._hidden_values[j]
-            text.setText(_number(a1[j]))
-            fits = text.boundingRect().width() <= 2 * radius - 3 and text.boundingRect().height() <= 2 * radius
+            self._hidden_texts[j] = texts[j]
+            text.setText(texts[j])
+            rect = text.boundingRect()
+            fits = rect.width() <= 2 * radius - 3 and rect.height() <= 2 * radius
             text.setVisible(fits)
             if fits:
-                text.setBrush(text_colors[j])
-                self._place(text, self._geometry["hidden_x"], self._hidden_y[j], "center")
-            bias = self._hidden_biases[j]
-            bias.setBrush(b1_colors[j])
-            bias.setPen(bias_pen)
+                self._place(text, hidden_x, self._hidden_y[j], "center")
+        recolour = sorted(set(refill) | set(rewrite))
+        if recolour:
+            inks = _ink_on(fills[recolour])
+            for j, ink in zip(recolour, inks):
+                if self._hidden_values[j].isVisible():
+                    self._hidden_values[j].setBrush(ink)
+        b1 = _finite(arrays["db1"] if phase == "db1" else snapshot.params["b1"])[:, 0]
+        self._show_biases(self._hidden_biases, self._hidden_bias_state, b1, "b1" in parts, color)
         self._hidden_numbers = {"Z1": z1, "A1": a1, "db1" if phase == "db1" else "b1": b1}
         if dZ1 is not None:
             self._hidden_numbers["dZ1"] = dZ1
         self._show_pills(self._hidden_pills, dZ1, self._hidden_pill_header)
-        self._hover(self._hover_index)
+        if self._hover_index is not None:
+            self._hover(self._hover_index)
 
         # thumbnails: W1 rows, or dW1 rows while dW1 is the phase
         rows_name = "dW1" if phase == "dW1" else "W1"
         rows_source = arrays["dW1"] if phase == "dW1" else snapshot.params["W1"]
-        w1_lit = "W1" in PHASE_PARTS.get(phase or "", ())
-        frame_pen = QPen(color, 2.0 * lines) if w1_lit else QPen(QColor(theme.MUTED), 0.8 * lines)
-        for frame in self._thumbnail_frames:
-            frame.setPen(frame_pen)
-        # The parameters are immutable and replaced at each update, so the same object means the same picture.
+        w1_lit = "W1" in parts
+        frame_key = (w1_lit, color.rgba())
+        if frame_key != self._frame_key:
+            self._frame_key = frame_key
+            frame_pen = QPen(color, 2.0 * lines) if w1_lit else QPen(QColor(theme.MUTED), 0.8 * lines)
+            for frame in self._thumbnail_frames:
+                frame.setPen(frame_pen)
+            bundle_color = _with_alpha(color, 120) if w1_lit else _with_alpha(theme.MUTED, 55)
+            self._bundle.setPen(QPen(bundle_color, (1.4 if w1_lit else 0.8) * lines))
+        # The parameters are immutable and replaced at each update, so the same object means the same picture;
+        # a new one often differs from the last in a few thumbnails only.
         if rows_source is not self._thumbnail_source:
             self._thumbnail_source = rows_source
             rows = _finite(rows_source[self._thumbnail_units])
             rgb = _signed_rgb(rows).reshape(len(self._thumbnail_units), 28, 28, 3)
             for position, item in enumerate(self._thumbnails):
-                item.setPixmap(_pixmap(rgb[position]))
-                unit = self._thumbnail_units[position]
+                if self._thumbnail_rgb is None or not np.array_equal(rgb[position], self._thumbnail_rgb[position]):
+                    item.setPixmap(_pixmap(rgb[position]))
+            self._thumbnail_rgb = rgb
+        if rows_name != self._thumbnail_rows_name:
+            self._thumbnail_rows_name = rows_name
+            for item, unit in zip(self._thumbnails, self._thumbnail_units):
                 item.setToolTip(f"{rows_name} row {unit}: the 784 {'gradients of the ' if phase == 'dW1' else ''}"
                                 f"incoming weights of hidden unit {unit}, as a 28×28 image")
-        bundle_color = _with_alpha(color, 120) if w1_lit else _with_alpha(theme.MUTED, 55)
-        self._bundle.setPen(QPen(bundle_color, (1.4 if w1_lit else 0.8) * lines))
 
         # W2 edges: colour = sign, width = |w|, alpha by magnitude (dW2 while dW2 is the phase)
         edge_values = _finite(arrays["dW2"] if phase == "dW2" else snapshot.params["W2"])
@@ -721,29 +812,67 @@ class NetworkDiagram(QWidget):
         self._edge_pens = pens
 
         # outputs: probability fill, names, markers
-        fills = _lut_rgb(a2, theme.SEQUENTIAL_LUT, 0.0, 1.0)
-        output_pen = node_pen
+        fill_index = _lut_index(a2, 0.0, 1.0)
         b2 = _finite(arrays["db2"] if phase == "db2" else snapshot.params["b2"])[:, 0]
-        b2_colors = _colors(_signed_rgb(b2))
-        b2_pen = QPen(color, 2.0 * lines) if "b2" in PHASE_PARTS.get(phase or "", ()) else \
-            QPen(QColor(theme.INK), 0.6 * lines)
         prediction, label = int(np.argmax(a2)) if a2.size else example.prediction, example.label
-        for i, node in enumerate(self.output_nodes):
-            node.setBrush(QColor(*fills[i]))
-            node.setPen(output_pen)
+        for i in np.flatnonzero(fill_index != self._output_fill).tolist():
+            self.output_nodes[i].setBrush(QColor(*theme.SEQUENTIAL_LUT[fill_index[i]]))
+        self._output_fill = fill_index
+        percents = (100 * a2).tolist()
+        for i, percent in enumerate(percents):
             probability = self._probabilities[i]
-            probability.setText(f"{100 * a2[i]:.1f}%")
-            probability.setBrush(QColor(theme.INK if i in (prediction, label) else theme.MUTED))
-            self._place(probability, self._probability_right, self._output_y[i], "right")
-            self._output_biases[i].setBrush(b2_colors[i])
-            self._output_biases[i].setPen(b2_pen)
-            self._output_biases[i].setToolTip(f"{'db2' if phase == 'db2' else 'b2'}[{i}] = {_number(b2[i])}")
-            node.setToolTip(f"output {names[i]}: Z2 = {_number(z2[i])}, "
-                            f"A2 = {100 * a2[i]:.1f}%")
+            text = f"{percent:.1f}%"
+            if text != self._probability_texts[i]:
+                self._probability_texts[i] = text
+                probability.setText(text)
+                self._place(probability, self._probability_right, self._output_y[i], "right")
+            strong = i in (prediction, label)
+            if strong != self._probability_strong[i]:
+                self._probability_strong[i] = strong
+                probability.setBrush(QColor(theme.INK if strong else theme.MUTED))
+        if tooltips:
+            for i, (node, z, percent) in enumerate(zip(self.output_nodes, z2.tolist(), percents)):
+                node.setToolTip(f"output {names[i]}: Z2 = {_number(z)}, A2 = {percent:.1f}%")
+        self._show_biases(self._output_biases, self._output_bias_state, b2, "b2" in parts, color)
+        if tooltips:
+            for i, bias in enumerate(self._output_biases):
+                bias.setToolTip(f"{'db2' if phase == 'db2' else 'b2'}[{i}] = {_number(b2[i])}")
         self._show_pills(self._output_pills, dZ2, self._output_pill_header)
+        self._show_markers(label, prediction)
+        self._update_captions(snapshot, color)
+
+    def _set_text(self, item: QGraphicsSimpleTextItem, text: str, x: float, y: float, align: str = "left") -> None:
+        if item.text() != text:
+            item.setText(text)
+            self._place(item, x, y, align)
+
+    def _show_biases(self, squares: list[QGraphicsRectItem], state: dict, values: np.ndarray, lit: bool,
+                     color: QColor) -> None:
+        """Bias squares in the signed map's colours; outlined in the phase's colour when the phase wrote them."""
+        index = _lut_index(values, *theme.symmetric_levels(values))
+        lut = theme.SIGNED_LUT
+        changed = np.flatnonzero(index != state["index"]).tolist() if lut is state["lut"] else range(len(squares))
+        for k in changed:
+            squares[k].setBrush(QColor(*lut[index[k]]))
+        state["index"], state["lut"] = index, lut
+        pen_key = (lit, color.rgba() if lit else None)
+        if pen_key != state["pen"]:
+            state["pen"] = pen_key
+            pen = QPen(color, 2.0 * self._line_scale) if lit else QPen(QColor(theme.INK), 0.6 * self._line_scale)
+            for square in squares:
+                square.setPen(pen)
+
+    def _show_markers(self, label: int, prediction: int) -> None:
+        """The label's ring and tag, the prediction's ring (and tag when it is wrong)."""
+        key = (label, prediction)
+        if key == self._markers_for:
+            return
+        self._markers_for = key
+        lines = self._line_scale
         x_out = self._geometry["output_x"]
-        self.label_ring.setVisible(0 <= label < 10)
-        if 0 <= label < 10:
+        has_label = 0 <= label < 10
+        self.label_ring.setVisible(has_label)
+        if has_label:
             self.label_ring.setPos(x_out, self._output_y[label])
         correct = prediction == label
         self.prediction_ring.setPen(QPen(QColor(theme.INK if correct else theme.WRONG), 3 * lines))
@@ -757,14 +886,14 @@ class NetworkDiagram(QWidget):
             self._prediction_tag.setBrush(QColor(theme.WRONG))
             self._prediction_tag.setVisible(True)
             self._place(self._prediction_tag, self._tag_x, self._output_y[prediction])
-        self._label_tag.setVisible(0 <= label < 10)
-        if 0 <= label < 10:
+        self._label_tag.setVisible(has_label)
+        if has_label:
             self._place(self._label_tag, self._tag_x, self._output_y[label])
-
-        self._update_captions(snapshot, color)
 
     def _show_pills(self, pills: list[_Pill], values: np.ndarray | None, header: QGraphicsSimpleTextItem) -> None:
         visible = values is not None and bool(pills)
+        if not visible and not header.isVisible():
+            return      # hidden and staying hidden (every snapshot while playing)
         header.setVisible(visible)
         rgb = _signed_rgb(values) if visible else np.zeros((0, 3), np.uint8)
         colors, text_colors = _colors(rgb), _ink_on(rgb)
@@ -828,6 +957,8 @@ class NetworkDiagram(QWidget):
                 region.setBrush(_with_alpha(color, fill_alpha))
                 region.setPen(QPen(_with_alpha(color, 150), 1.5 * self._line_scale))
 
+        self._show_emphasis()
+
         # footer
         x = MARGIN
         if direction is None:
@@ -866,9 +997,8 @@ class NetworkDiagram(QWidget):
             self.hidden_nodes[index].setToolTip("\n".join([f"hidden unit {index}", *numbers,
                                                             "click to select this unit"]))
         else:
-            text = "hover a hidden unit to read its Z1 and A1 · click it to select it"
-        self._hover_label.setText(text)
-        self._place(self._hover_label, MARGIN, self._hover_y)
+            text = HOVER_HINT
+        self._set_text(self._hover_label, text, MARGIN, self._hover_y)
 
     # ------------------------------------------------------------ animation (decorative overlays only)
     def _start_animation(self, snapshot: Snapshot) -> None:
@@ -981,6 +1111,37 @@ class NetworkDiagram(QWidget):
         self._overlays_shown = False
         for item in (*self._dots, *self._flashes, *self._thumbnail_flashes, self._glow):
             item.setVisible(False)
+
+    def _show_emphasis(self) -> None:
+        """Draw the set_emphasis marks for the parts chosen, around where those parts are now."""
+        if not self._built_for or self._captions_for is None:
+            return      # before the first snapshot the captions (part of the b1 / b2 marks) have no place yet
+        lines = self._line_scale
+        band = _with_alpha(theme.HIGHLIGHT, 70)
+        outline = QPen(QColor(theme.HIGHLIGHT), 4.0 * lines)
+        outline.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        for name, item in self._emphasis_items.items():
+            shown = name in self._emphasis
+            item.setVisible(shown)
+            if not shown:
+                continue
+            path = QPainterPath()
+            if name in ("b1", "b2"):
+                squares = self._hidden_biases if name == "b1" else self._output_biases
+                for square in squares:
+                    if square.isVisible():
+                        path.addRoundedRect(square.rect().adjusted(-3, -3, 3, 3), 3, 3)
+                caption = self._headers["W11" if name == "b1" else "W21"]
+                path.addRoundedRect(caption.sceneBoundingRect().adjusted(-6, -2, 6, 2), 8, 8)
+                item.setBrush(QBrush(Qt.BrushStyle.NoBrush))
+                item.setPen(QPen(QColor(theme.HIGHLIGHT), 3.0 * lines))
+            else:
+                path.addRoundedRect(self._emphasis_rects[name].adjusted(-4, -4, 4, 4), 12, 12)
+                item.setBrush(band)
+                item.setPen(outline)
+            item.setPath(path)
+        self.view.setAccessibleDescription(
+            "emphasized: " + ", ".join(sorted(self._emphasis)) if self._emphasis else "")
 
     def overlays_visible(self) -> bool:
         """True while any pulse, glow or flash is on screen."""

@@ -1,0 +1,87 @@
+"""The live views update only what changed while playing; what they show must not depend on it.
+
+A view fed a long run of snapshots (phases stepped, playing, other examples) must end up showing exactly what a
+fresh view shows for the last snapshot alone.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6.QtGui import QImage
+
+from core.config import TrainingConfig
+from core.stepper import Stepper
+from visualizer.snapshot import ExampleSelection, make_snapshot
+from visualizer.views.curves import CurvesView
+from visualizer.views.diagram import NetworkDiagram
+
+
+def pixels(widget) -> np.ndarray:
+    image = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    return np.frombuffer(image.constBits().asstring(image.sizeInBytes()), np.uint8).copy()
+
+
+def make_view(qtbot, view_class, size=(704, 432)):
+    view = view_class()
+    if isinstance(view, NetworkDiagram):
+        view.set_animation_ms(0)
+    qtbot.addWidget(view)
+    view.resize(*size)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+@pytest.fixture
+def run_snapshots(tiny_split):
+    """A lesson's worth of snapshots: phases stepped one by one, then playing, another example, then paused."""
+    stepper = Stepper(tiny_split, TrainingConfig(hidden=10, alpha=0.5))
+    snapshots = []
+    for _ in range(11):
+        stepper.step_phase()
+        snapshots.append(make_snapshot(stepper, ExampleSelection("train", 3)))
+    for index in range(30):
+        stepper.step_iteration()
+        example = ExampleSelection("train", 3 if index < 20 else 8)
+        snapshots.append(make_snapshot(stepper, example, playing=True))
+    for _ in range(4):
+        stepper.step_phase()
+        snapshots.append(make_snapshot(stepper, ExampleSelection("train", 8)))
+    snapshots.append(make_snapshot(stepper, ExampleSelection("dev", 2)))
+    return snapshots
+
+
+@pytest.mark.parametrize("view_class", [NetworkDiagram, CurvesView])
+def test_a_view_after_a_run_shows_what_a_fresh_view_shows(qtbot, run_snapshots, view_class):
+    followed = make_view(qtbot, view_class)
+    for k, snapshot in enumerate(run_snapshots):
+        followed.show_snapshot(snapshot)
+        # Presenter mode and back builds the curves' styles again. (Not the diagram's: it keeps the body height
+        # it chose while that fits the panel within 8 %, so it may be laid out a little differently after.)
+        if view_class is CurvesView and k in (15, 25):
+            followed.set_presenter_mode(k == 15)
+    fresh = make_view(qtbot, view_class)
+    fresh.show_snapshot(run_snapshots[-1])
+    assert np.array_equal(pixels(followed), pixels(fresh))
+
+
+def test_while_playing_the_diagram_follows_every_snapshot(qtbot, run_snapshots):
+    """No frame is skipped for the numbers on screen: the probabilities are those of the snapshot shown."""
+    diagram = make_view(qtbot, NetworkDiagram)
+    for snapshot in run_snapshots:
+        diagram.show_snapshot(snapshot)
+        shown = [float(item.text().rstrip("%")) for item in diagram._probabilities]
+        assert shown == pytest.approx(100 * snapshot.example.a2, abs=0.051)
+
+
+def test_while_playing_the_curves_end_at_the_last_iteration(qtbot, run_snapshots):
+    curves = make_view(qtbot, CurvesView, (500, 400))
+    for snapshot in run_snapshots:
+        curves.show_snapshot(snapshot)
+        x, loss = curves.loss_curve.getData()
+        assert x.size == snapshot.iteration and np.isfinite(loss).all()
+        (left, right), (bottom, top) = curves.loss_plot.viewRange()
+        assert left <= 0 and right >= snapshot.iteration           # the whole run and the marker are in view
+        if loss.size:
+            assert bottom <= loss.min() and top >= loss.max()
+        assert all(marker.value() == snapshot.iteration for marker in curves.markers)
