@@ -183,8 +183,7 @@ class BugLabView(QWidget):
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setMenuEnabled(False)
         self.accuracy_plot.setYRange(0, 100, padding=0.04)
-        self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextColor=theme.INK,
-                                               brush=pg.mkBrush(255, 255, 255, 220))
+        self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextColor=theme.INK, brush=self._legend_brush())
         self.correct_loss = self.loss_plot.plot(name="correct")
         self.buggy_loss = self.loss_plot.plot(name="with the bug")
         self.correct_accuracy = self.accuracy_plot.plot()
@@ -229,7 +228,8 @@ class BugLabView(QWidget):
         layout.addWidget(self.symptom)
         layout.addWidget(self.graphics)
         layout.addWidget(self.outcome)
-        layout.addWidget(self._heading("Gradient check"))
+        self.check_heading = self._heading("Gradient check")
+        layout.addWidget(self.check_heading)
         layout.addWidget(self.check_caption)
         layout.addWidget(self.table)
         layout.addWidget(self.check_note)
@@ -261,8 +261,19 @@ class BugLabView(QWidget):
     def _heading(self, text: str) -> QLabel:
         label = QLabel(text)
         label.setFont(theme.font(self._point_size + 1, bold=True))
-        label.setStyleSheet(f"color: {theme.INK}; margin-top: 6px;")
+        self._colour_heading(label)
         return label
+
+    @staticmethod
+    def _colour_heading(label: QLabel) -> None:
+        label.setStyleSheet(f"color: {theme.INK}; margin-top: 6px;")
+
+    @staticmethod
+    def _legend_brush():
+        """The plot's paper, a little transparent, so a curve under the legend still shows."""
+        paper = QColor(theme.PAPER)
+        paper.setAlpha(220)
+        return pg.mkBrush(paper)
 
     def _style(self) -> None:
         size, width = self._point_size, self._line_width
@@ -290,6 +301,18 @@ class BugLabView(QWidget):
         if config != self.config or snapshot.dataset_name != self.dataset_name:
             self.config, self.dataset_name = config, snapshot.dataset_name
             self._show_setup()
+
+    def set_theme(self) -> None:
+        """Recolour the heading, curves and legend, and show the last result again in the new colours."""
+        self._colour_heading(self.check_heading)
+        self.legend.setBrush(self._legend_brush())
+        self._style()
+        if self.result is not None:
+            self._show_curves(self.result)
+            self._show_outcome(self.result)
+            self._show_check(self.result)
+        else:
+            self._clear_table()
 
     def set_presenter_mode(self, on: bool) -> None:
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)

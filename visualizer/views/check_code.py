@@ -26,15 +26,15 @@ from visualizer.views.curves import style_plot
 
 TIME_LIMIT = 20.0           # seconds their functions may run, together
 COLUMNS = ("phase", "verdict", "shapes", "max |diff|", "looks like / why")
-# verdict -> (mark, text, colour)
+# verdict -> (mark, text, the name of its colour in visualizer.theme: looked up when drawn, so it follows a theme)
 VERDICTS = {
-    "match": ("✓", "ok", theme.CORRECT),
-    "differs": ("✗", "differs", theme.WRONG),
-    "shape": ("✗", "shape", theme.WRONG),
-    "raised": ("!", "raised", theme.WRONG),
-    "timeout": ("⏱", "too slow", theme.WRONG),
-    "missing": ("?", "missing", theme.WRONG),
-    "skipped": ("—", "not run", theme.MUTED),
+    "match": ("✓", "ok", "CORRECT"),
+    "differs": ("✗", "differs", "WRONG"),
+    "shape": ("✗", "shape", "WRONG"),
+    "raised": ("!", "raised", "WRONG"),
+    "timeout": ("⏱", "too slow", "WRONG"),
+    "missing": ("?", "missing", "WRONG"),
+    "skipped": ("—", "not run", "MUTED"),
 }
 
 _reference: check.Reference | None = None
@@ -163,7 +163,6 @@ class CheckCodeView(QWidget):
         self.graphics.setObjectName("checkHeatMaps")
         self.graphics.setBackground(theme.PAPER)
         self.graphics.setAccessibleName("Expected and your array as heat maps")
-        self.graphics.setToolTip("Blue negative, white zero, orange positive; each map scaled to its own ±max")
         self.graphics.setMinimumHeight(220)
         self.plots: list[pg.PlotItem] = []
         self.images: list[pg.ImageItem] = []
@@ -172,7 +171,6 @@ class CheckCodeView(QWidget):
             plot.invertY(True)          # row 0 at the top, as the matrix is written
             plot.setMenuEnabled(False)
             image = pg.ImageItem(axisOrder="row-major")
-            image.setLookupTable(theme.SIGNED_LUT)
             plot.addItem(image)
             self.plots.append(plot)
             self.images.append(image)
@@ -228,6 +226,15 @@ class CheckCodeView(QWidget):
         if self.report is not None:
             self._show_report(self.report)
 
+    def set_theme(self) -> None:
+        """Restyle, and draw the last report again in the new colours, on the same row."""
+        shown = self.shown_finding
+        self._style()
+        if self.report is not None:
+            self._show_report(self.report)
+            if shown is not None and shown in self.report.findings:
+                self.table.selectRow(self.report.findings.index(shown))
+
     def _style(self) -> None:
         size = self._point_size
         for widget in (self.headline, self.table, self.detail, self.output_toggle):
@@ -236,6 +243,8 @@ class CheckCodeView(QWidget):
         self.output.setStyleSheet("font-family: monospace;")
         self.headline.setStyleSheet(f"color: {theme.INK};")
         self.detail.setStyleSheet(f"color: {theme.INK};")
+        self.graphics.setToolTip(f"{theme.SIGNED_LEGEND[:1].upper()}{theme.SIGNED_LEGEND[1:]}; "
+                                 f"each map scaled to its own ±max")
         for plot in self.plots:
             style_plot(plot, size)
         if self.shown_finding is not None:
@@ -305,7 +314,8 @@ class CheckCodeView(QWidget):
         self.table.setFixedHeight(height)
 
     def _show_row(self, row: int, finding: Finding) -> None:
-        mark, text, colour = VERDICTS.get(finding.verdict, ("?", finding.verdict, theme.WRONG))
+        mark, text, colour_name = VERDICTS.get(finding.verdict, ("?", finding.verdict, "WRONG"))
+        colour = getattr(theme, colour_name)
         if finding.expected_shape is None:
             shapes = ""
         elif finding.their_shape is None or finding.their_shape == finding.expected_shape:
@@ -371,9 +381,10 @@ class CheckCodeView(QWidget):
         for index, (plot, image, scale, (who, _, shape), values) in enumerate(
                 zip(self.plots, self.images, self.scales, arrays, images)):
             # Each map has its own ±max (a result m times too large would wash the other out), but never one
-            # below a thousandth of the other's: a rounding-error 1e-17 must look white, not saturated.
+            # below a thousandth of the other's: a rounding-error 1e-17 must look like zero, not saturated.
             high = max(tops[index], 1e-3 * tops[1 - index], 1e-12)
             low = -high
+            image.setLookupTable(theme.SIGNED_LUT)     # the current theme's
             image.setImage(values, autoLevels=False, levels=(low, high))
             image.setRect(0, 0, values.shape[1], values.shape[0])
             plot.setTitle(f"{who} {finding.phase} {shape_text(shape)}", size=f"{size * 1.1:g}pt", color=theme.INK)

@@ -21,8 +21,8 @@ class ConfirmBar(QFrame):
                  stacked: bool = False, parent: QWidget | None = None):
         super().__init__(parent)
         described(self, f"{prefix}Bar", accessible, accessible)
-        self.setStyleSheet(f"#{prefix}Bar {{ background: #fff4d6; border: 1px solid {theme.ORANGE}; "
-                           f"border-radius: 4px; }}")
+        self._prefix = prefix
+        self.set_theme()
         self.text = QLabel()
         self.text.setObjectName(f"{prefix}Text")
         self.text.setWordWrap(True)
@@ -40,6 +40,11 @@ class ConfirmBar(QFrame):
         layout.addWidget(self.text, 0 if stacked else 1)
         layout.addLayout(buttons)
         self.hide()
+
+    def set_theme(self) -> None:
+        """A message strip in the theme's notice colour, under its ink."""
+        self.setStyleSheet(f"#{self._prefix}Bar {{ background: {theme.NOTICE}; border: 1px solid {theme.ORANGE}; "
+                           f"border-radius: 4px; }}")
 
     def ask(self, question: str) -> None:
         self.text.setText(question)

@@ -13,7 +13,7 @@ from core import drawing, network
 from visualizer import theme
 from visualizer.snapshot import Snapshot
 from visualizer.views.curves import style_plot
-from visualizer.views.values import SEQUENTIAL_BRUSHES, lut_brushes, nice_limit
+from visualizer.views.values import SEQUENTIAL_BRUSHES, fit_class_axis, fixed_plot, lut_brushes, nice_limit
 
 CANVAS_PIXELS = 280          # the drawing is kept at 10× MNIST, whatever the size of the panel
 BRUSH_WIDTH = 22             # canvas pixels: about 2 MNIST pixels once a digit of usual size is scaled to 20
@@ -219,8 +219,8 @@ class DrawPad(QWidget):
         self.graphics.setToolTip("A2: the probability of each class for the drawing; A1: one bar per hidden unit")
         self.graphics.ci.setContentsMargins(0, 0, 6, 0)
         self.graphics.ci.setSpacing(2)
-        self.a2_plot = self._plot(0)
-        self.a1_plot = self._plot(1, "hidden unit")
+        self.a2_plot = fixed_plot(self.graphics, 0, 0)
+        self.a1_plot = fixed_plot(self.graphics, 1, 0, "hidden unit")
         self.a2_plot.getViewBox().invertY(True)
         self.a2_plot.setYRange(-0.6, network.OUTPUTS - 0.4, padding=0)
         self.a2_plot.setXRange(0, 1, padding=0.02)
@@ -276,16 +276,6 @@ class DrawPad(QWidget):
         self.setPalette(palette)
         self._apply_style()
         self._show_answer()
-
-    def _plot(self, row: int, bottom: str = "") -> pg.PlotItem:
-        plot = self.graphics.addPlot(row=row, col=0)
-        if bottom:
-            plot.setLabel("bottom", bottom)
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.getViewBox().disableAutoRange()
-        return plot
 
     # ------------------------------------------------------------ layout
     def resizeEvent(self, event) -> None:
@@ -408,7 +398,7 @@ class DrawPad(QWidget):
         if snapshot.class_names != self._class_names:
             self._class_names = tuple(snapshot.class_names)
             self.a2_plot.getAxis("left").setTicks([list(enumerate(self._class_names))])
-            self._fit_class_axis()
+            fit_class_axis(self.a2_plot, self._class_names, self._point_size)
             self._stale = True
         params = snapshot.params
         changed = (self._params is None or snapshot.config.activation != self._activation
@@ -460,12 +450,6 @@ class DrawPad(QWidget):
         self._show_answer()
         self._arrange()
 
-    def _fit_class_axis(self) -> None:
-        """As wide as the longest class name: pyqtgraph drops tick labels that do not fit ("Ankle boot")."""
-        metrics = QFontMetrics(theme.font(self._point_size * 0.9))
-        longest = max((metrics.horizontalAdvance(name) for name in self._class_names), default=0)
-        self.a2_plot.getAxis("left").setWidth(longest + int(self._point_size))
-
     def _apply_style(self) -> None:
         size = self._point_size
         line = QFontMetrics(theme.font(size)).height()
@@ -475,7 +459,7 @@ class DrawPad(QWidget):
         self.a1_plot.setMinimumHeight(A1_LINES * line if self.a1_plot.isVisible() else 0)
         style_plot(self.a2_plot, size, "A2 = softmax(Z2)")
         style_plot(self.a1_plot, size, "A1 = g(Z1)")
-        self._fit_class_axis()
+        fit_class_axis(self.a2_plot, self._class_names, self._point_size)
         self.a1_bars.setOpts(pen=pg.mkPen(theme.MUTED, width=1 if size <= theme.BASE_POINT_SIZE else 2))
         self.probability_text.setFont(theme.font(size))
         self.preview_caption.setFont(theme.font(size * (0.9 if size <= theme.BASE_POINT_SIZE else 0.75)))

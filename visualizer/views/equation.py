@@ -89,7 +89,8 @@ class PhaseChips(QWidget):
             rect = QRectF(left, border / 2, unit * weight, height)
             left += unit * weight + gap
             if index == self.current:
-                fill, ink = QColor(theme.HIGHLIGHT), QColor(theme.INK)
+                fill = QColor(theme.HIGHLIGHT)
+                ink = theme.ink_on(fill)     # the highlight is light in every theme: dark ink on it
             elif index < self.current:
                 fill, ink = colour, QColor("white")
             else:
@@ -201,3 +202,8 @@ class EquationView(QWidget):
         self.next_label.setFont(theme.font(size * TEXT_SCALE))
         self.chips.set_point_size(size)
         self.updateGeometry()
+
+    # ------------------------------------------------------------ themes
+    def set_theme(self) -> None:
+        """The labels and the background follow a switch by themselves (appearance.restyle); the chips are painted."""
+        self.chips.update()

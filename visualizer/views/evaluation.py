@@ -12,7 +12,7 @@ from PyQt6.QtGui import QColor, QIcon, QImage, QPixmap
 from PyQt6.QtWidgets import (QAbstractItemView, QListView, QListWidget, QListWidgetItem, QSplitter, QStackedWidget,
                              QLabel, QVBoxLayout, QWidget)
 
-from visualizer import theme
+from visualizer import appearance, theme
 from visualizer.snapshot import MISTAKES_SHOWN, Evaluation, Snapshot
 
 from .curves import style_plot
@@ -22,11 +22,15 @@ TILE_SCALE = 2              # a tile shows the digit at 56×56 pixels: big enoug
 LONG_NAME = 2               # class names longer than this are numbered on the predicted axis (Fashion-MNIST)
 
 
+def _rgb(colour: str) -> np.ndarray:
+    return np.array(QColor(colour).getRgb()[:3], dtype=np.float64)
+
+
 def _shade(colour: str, amount: np.ndarray) -> np.ndarray:
-    """RGB from white (amount 0) to colour (amount 1), per cell."""
-    target = np.array(QColor(colour).getRgb()[:3], dtype=np.float64)
+    """RGB from the theme's paper (amount 0) to colour (amount 1), per cell: an empty cell is the background."""
+    paper, target = _rgb(theme.PAPER), _rgb(colour)
     amount = np.clip(amount, 0.0, 1.0)[..., None]
-    return 255.0 + amount * (target - 255.0)
+    return paper + amount * (target - paper)
 
 
 def confusion_image(confusion: np.ndarray) -> np.ndarray:
@@ -37,7 +41,7 @@ def confusion_image(confusion: np.ndarray) -> np.ndarray:
     correct = np.eye(confusion.shape[0], dtype=bool)
     # Mistakes are rarer than hits: a 25 % share is already a dark cell, so the confusions stand out.
     rgb = np.where(correct[..., None], _shade(theme.CORRECT, share), _shade(theme.WRONG, np.sqrt(share * 4) / 2))
-    rgb = np.where((confusion == 0)[..., None], 255.0, rgb)
+    rgb = np.where((confusion == 0)[..., None], _rgb(theme.PAPER), rgb)
     alpha = np.full(confusion.shape + (1,), 255.0)
     return np.concatenate([rgb, alpha], axis=-1).astype(np.uint8)
 
@@ -67,6 +71,7 @@ class EvaluationPanel(QWidget):
                         "examples the network gets wrong with the most confidence")
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._shown: Evaluation | None = None
+        self._dev_size = 0
         self._class_names: tuple[str, ...] = ()
         self._classes = 0
         self._marked: tuple[Evaluation | None, int | None] = (None, None)   # (evaluation, dev index) marked
@@ -116,9 +121,7 @@ class EvaluationPanel(QWidget):
         self.gallery.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.gallery.setIconSize(QSize(SIDE * TILE_SCALE, SIDE * TILE_SCALE))
         self.gallery.setSpacing(2)
-        self.gallery.setStyleSheet(f"QListWidget {{ background: {theme.PAPER}; }}"
-                                   f" QListWidget::item:selected {{ background: #dbeaf5; color: {theme.INK}; }}"
-                                   f" QListWidget::item:hover {{ background: #eef4fa; }}")
+        appearance.set_tone(self.gallery, "gallery")     # paper, with selection and hover in the theme's colours
         self.tiles: list[QListWidgetItem] = []
         for _ in range(MISTAKES_SHOWN):
             item = QListWidgetItem()
@@ -181,7 +184,7 @@ class EvaluationPanel(QWidget):
                 self._say("Dev-set evaluation", "Evaluating the dev set …")
             return
         if evaluation is not self._shown:       # else the same numbers are on screen: nothing to redraw
-            self._shown = evaluation
+            self._shown, self._dev_size = evaluation, snapshot.dev_size
             if snapshot.class_names != self._class_names or evaluation.confusion.shape[0] != self._classes:
                 self._set_classes(snapshot.class_names, evaluation.confusion.shape[0])
             self._show_matrix(evaluation, snapshot.dev_size)
@@ -239,15 +242,14 @@ class EvaluationPanel(QWidget):
     def _show_matrix(self, evaluation: Evaluation, dev_size: int) -> None:
         confusion = evaluation.confusion
         classes = confusion.shape[0]
-        self.matrix.setImage(confusion_image(confusion), autoLevels=False, levels=(0, 255))
+        cells = confusion_image(confusion)
+        self.matrix.setImage(cells, autoLevels=False, levels=(0, 255))
         self.matrix.setRect(0, 0, classes, classes)
-        rows = confusion.sum(axis=1)
         for index, text in enumerate(self._counts):
             row, column = divmod(index, classes)
             count = int(confusion[row, column])
-            dark = rows[row] > 0 and count / rows[row] > 0.55
             text.setText("" if count == 0 and row != column else str(count))
-            text.setColor(QColor("#ffffff" if dark else theme.INK))
+            text.setColor(theme.ink_on(QColor(*(int(value) for value in cells[row, column, :3]))))
         self.title.setText(f"<b>Dev accuracy {evaluation.accuracy:.1%}</b> "
                            f"<span style='color:{theme.MUTED}'>· {int(np.trace(confusion)):,} of {dev_size:,} right · "
                            f"parameters after iteration {evaluation.iteration:,}</span>")
@@ -288,7 +290,15 @@ class EvaluationPanel(QWidget):
         if index is not None:
             self.exampleRequested.emit("dev", int(index))
 
-    # ------------------------------------------------------------ presenter mode
+    # ------------------------------------------------------------ themes and presenter mode
+    def set_theme(self) -> None:
+        """Shade the cells from the new paper and colour the captions: show the last evaluation again."""
+        if self._classes:
+            self.diagonal.setPen(pg.mkPen(theme.CORRECT, width=2))
+        if self._shown is not None:
+            self._show_matrix(self._shown, self._dev_size)
+            self._show_mistakes(self._shown)
+
     def set_presenter_mode(self, on: bool) -> None:
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
         self._apply_fonts()

@@ -195,10 +195,10 @@ class MatricesView(QWidget):
         super().__init__(parent)
         self.setObjectName("matricesView")
         self.setAccessibleName("Arrays of the current phase")
-        self.setToolTip("The arrays the phase reads and writes, as heat maps with their real shapes: "
-                        "blue negative, white zero, orange positive")
+        self._set_tooltip()
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._layout_key: tuple | None = None
+        self._snapshot: Snapshot | None = None      # the last one shown, shown again in a new theme
 
         self.heading = QLabel("Arrays of the phase", self)
         self.heading.setObjectName("matricesHeading")
@@ -254,6 +254,7 @@ class MatricesView(QWidget):
                 for panel in panels if not panel.isHidden()]
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
         record = snapshot.record
         if record is None:
             self._show_nothing()
@@ -303,7 +304,17 @@ class MatricesView(QWidget):
         self.placeholder.show()
         self.heading.setText("Arrays of the phase")
 
-    # ------------------------------------------------------------ presenter mode
+    # ------------------------------------------------------------ themes and presenter mode
+    def _set_tooltip(self) -> None:
+        self.setToolTip(f"The arrays the phase reads and writes, as heat maps with their real shapes: "
+                        f"{theme.SIGNED_LEGEND}")
+
+    def set_theme(self) -> None:
+        """The signed heat maps take the new map (the labels and backgrounds follow by themselves)."""
+        self._set_tooltip()
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
     def set_presenter_mode(self, on: bool) -> None:
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
         self._apply_fonts()

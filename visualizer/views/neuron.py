@@ -127,7 +127,7 @@ class NeuronPanel(QWidget):
         self.weights_box.sigTransformChanged.connect(self._fit_bars)
         # Over the weights, in the what-if: which change the unit has (the image keeps the weights as trained).
         self.edit_badge = pg.TextItem("", color=theme.VERMILLION, anchor=(0.5, 1.0),
-                                      fill=pg.mkBrush(255, 255, 255, 225), border=pg.mkPen(theme.VERMILLION))
+                                      fill=self._badge_fill(), border=pg.mkPen(theme.VERMILLION))
         self.edit_badge.setPos(SIDE / 2, SIDE - 0.5)
         self.edit_badge.setZValue(10)
         self.edit_badge.setVisible(False)
@@ -274,6 +274,13 @@ class NeuronPanel(QWidget):
         self._show_waiting()
 
     # ------------------------------------------------------------ construction helpers
+    @staticmethod
+    def _badge_fill():
+        """The plot's paper, nearly opaque: the badge reads over the weights, which still show at its edges."""
+        paper = QColor(theme.PAPER)
+        paper.setAlpha(225)
+        return pg.mkBrush(paper)
+
     def _image_box(self, row: int, col: int) -> pg.ViewBox:
         box = self.graphics.addViewBox(row=row, col=col, lockAspect=True, enableMouse=False, invertY=True)
         box.setMenuEnabled(False)
@@ -602,7 +609,25 @@ class NeuronPanel(QWidget):
         self.after_bars.setVisible(False)
         self.gradient_note.setText("computed in\nphase dW1")
 
-    # ------------------------------------------------------------ presenter mode
+    # ------------------------------------------------------------ themes and presenter mode
+    def set_theme(self) -> None:
+        """The signed images and colour bars take the new map; bars, badge and texts the new colours."""
+        for image in (self.weights_image, self.gradient_image):
+            image.setLookupTable(theme.SIGNED_LUT)
+        for bar in (self.weights_bar, self.gradient_bar):
+            bar.setColorMap(theme.signed_colormap())
+        self.edit_badge.fill = self._badge_fill()
+        self.edit_badge.update()
+        self.notice.setStyleSheet(f"color: {theme.VERMILLION};")
+        self.before_bars.setOpts(brush=pg.mkBrush(theme.MUTED))
+        self.after_bars.setOpts(brush=pg.mkBrush(theme.BLUE))
+        self._title_shown = None        # the title's colours are in its text
+        self._apply_fonts()
+        if self.snapshot is None:
+            self._show_waiting()
+        else:
+            self._refresh()
+
     def set_presenter_mode(self, on: bool) -> None:
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
         self._apply_fonts()

@@ -18,14 +18,46 @@ COMPACT_HEIGHT = 420      # below this height (at the base type size) the heat m
 BAR_GAP = 0.25            # of the three bars per class in A2 − Y = dZ2, each 1/4 of a row high
 
 # One brush per LUT entry, made once: bars are coloured by looking up, not by building brushes per frame.
-SIGNED_BRUSHES = [pg.mkBrush(*colour) for colour in theme.SIGNED_LUT]
-SEQUENTIAL_BRUSHES = [pg.mkBrush(*colour) for colour in theme.SEQUENTIAL_LUT]
-SIGN_BRUSHES = (pg.mkBrush(theme.NEGATIVE), pg.mkBrush(theme.POSITIVE))
+# The signed ones are rebuilt in place at a theme switch (set_signed_brushes), so importers keep a live list.
+SIGNED_BRUSHES: list = []
+SEQUENTIAL_BRUSHES = [pg.mkBrush(*colour) for colour in theme.SEQUENTIAL_LUT]     # viridis in every theme
+SIGN_BRUSHES: list = []       # [negative, positive]
 
 
-# The title is the legend: each name in the colour of its bars.
-COMPARISON_TITLE = (f"<span style='color:{theme.MUTED}'>A2</span> − <span style='color:{theme.CORRECT}'>Y</span>"
-                    f" = <span style='color:{theme.NEGATIVE}'>d</span><span style='color:{theme.POSITIVE}'>Z2</span>")
+def set_signed_brushes() -> None:
+    """Rebuild SIGNED_BRUSHES and SIGN_BRUSHES from the current theme, in place."""
+    SIGNED_BRUSHES[:] = [pg.mkBrush(*colour) for colour in theme.SIGNED_LUT]
+    SIGN_BRUSHES[:] = [pg.mkBrush(theme.NEGATIVE), pg.mkBrush(theme.POSITIVE)]
+
+
+set_signed_brushes()
+
+
+def comparison_title() -> str:
+    """The title is the legend: each name in the colour of its bars (the current theme's)."""
+    return (f"<span style='color:{theme.MUTED}'>A2</span> − <span style='color:{theme.CORRECT}'>Y</span>"
+            f" = <span style='color:{theme.NEGATIVE}'>d</span><span style='color:{theme.POSITIVE}'>Z2</span>")
+
+
+def fixed_plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, bottom: str = "",
+               colspan: int = 1) -> pg.PlotItem:
+    """A plot in graphics that the mouse cannot pan, zoom or open a menu on: the view sets its ranges."""
+    plot = graphics.addPlot(row=row, col=col, colspan=colspan)
+    if bottom:
+        plot.setLabel("bottom", bottom)
+    plot.setMenuEnabled(False)
+    plot.setMouseEnabled(x=False, y=False)
+    plot.hideButtons()
+    plot.getViewBox().disableAutoRange()
+    return plot
+
+
+def fit_class_axis(plot: pg.PlotItem, names: tuple[str, ...], point_size: float) -> None:
+    """Make the left axis as wide as the longest class name: pyqtgraph drops tick labels that do not fit
+    ("Ankle boot")."""
+    metrics = QFontMetrics(theme.font(point_size * 0.9))
+    longest = max((metrics.horizontalAdvance(name) for name in names), default=0)
+    plot.getAxis("left").setWidth(longest + int(point_size))
 
 
 def nice_limit(value: float) -> float:
@@ -62,6 +94,7 @@ class ValuesView(QWidget):
         self._class_names: tuple[str, ...] = ()
         self._hidden = -1
         self._heat_shape: tuple[int, int] | None = None
+        self._snapshot: Snapshot | None = None     # the last one shown, shown again in a new theme
 
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setBackground(theme.PAPER)
@@ -149,14 +182,7 @@ class ValuesView(QWidget):
         self._apply_style()
 
     def _plot(self, row: int, col: int, bottom: str = "", colspan: int = 1) -> pg.PlotItem:
-        plot = self.graphics.addPlot(row=row, col=col, colspan=colspan)
-        if bottom:
-            plot.setLabel("bottom", bottom)
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.getViewBox().disableAutoRange()
-        return plot
+        return fixed_plot(self.graphics, row, col, bottom, colspan)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -174,6 +200,7 @@ class ValuesView(QWidget):
 
     # ------------------------------------------------------------ rendering
     def show_snapshot(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
         example = snapshot.example
         if snapshot.class_names != self._class_names:
             self._class_names = snapshot.class_names
@@ -223,10 +250,7 @@ class ValuesView(QWidget):
                 plot.setXRange(-0.6, hidden - 0.4, padding=0)
 
     def _fit_class_axis(self) -> None:
-        """As wide as the longest class name: pyqtgraph drops tick labels that do not fit ("Ankle boot")."""
-        metrics = QFontMetrics(theme.font(self._point_size * 0.9))
-        longest = max((metrics.horizontalAdvance(name) for name in self._class_names), default=0)
-        self.a2_plot.getAxis("left").setWidth(longest + int(self._point_size))
+        fit_class_axis(self.a2_plot, self._class_names, self._point_size)
 
     @staticmethod
     def _limit_ticks(plot: pg.PlotItem, low: float, high: float) -> None:
@@ -286,7 +310,16 @@ class ValuesView(QWidget):
             bars.setVisible(shown)
         self.comparison_placeholder.setVisible(not shown)
 
-    # ------------------------------------------------------------ presenter mode
+    # ------------------------------------------------------------ themes and presenter mode
+    def set_theme(self) -> None:
+        """Recolour what appearance.restyle cannot know: the signed bars and map, the comparison's fills and title."""
+        set_signed_brushes()
+        self.comparison_bars["A2"].setOpts(brush=theme.MUTED)
+        self.comparison_bars["Y"].setOpts(brush=theme.CORRECT)
+        self._apply_style()
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
     def set_presenter_mode(self, on: bool) -> None:
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
         self._apply_style()
@@ -294,7 +327,7 @@ class ValuesView(QWidget):
     def _title_plots(self) -> None:
         size = self._point_size
         for plot, title in ((self.z1_plot, "Z1 = W1 · x + b1"), (self.a1_plot, "A1 = g(Z1)"),
-                            (self.a2_plot, "A2 = softmax(Z2)"), (self.dz2_plot, COMPARISON_TITLE),
+                            (self.a2_plot, "A2 = softmax(Z2)"), (self.dz2_plot, comparison_title()),
                             (self.heat_plot, self.heat_title)):
             plot.setTitle(title, size=f"{size:g}pt", color=theme.INK)
 
