@@ -230,7 +230,7 @@ class CheckCodeView(QWidget):
         """Restyle, and draw the last report again in the new colours, on the same row."""
         shown = self.shown_finding
         self._style()
-        if self.report is not None:
+        if self.report is not None and not self.running:     # while checking, the headline says so: keep it
             self._show_report(self.report)
             if shown is not None and shown in self.report.findings:
                 self.table.selectRow(self.report.findings.index(shown))
