@@ -185,7 +185,7 @@ def _screenshot_when_done(window, path: str, steps: int) -> None:
     from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 
-    from .main_window import render_png
+    from .export import render_png
 
     def check(snapshot) -> None:
         if snapshot.iteration >= steps and not snapshot.playing:

@@ -15,6 +15,7 @@ from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxL
                              QPushButton, QScrollArea, QSpinBox, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from . import appearance, theme
+from .export import GifExport, render_png, render_svg
 from .bridge import SPEEDS, Bridge, saved_dataset_spec
 from .classroom import Classroom
 from .settings import Settings
@@ -43,17 +44,6 @@ COMPACT_HEIGHT = 900  # below this window height the matrices move into a tab be
 
 def icon(name: str) -> QIcon:
     return QIcon(str(ICONS / f"{name}.svg"))
-
-
-def render_png(widget: QWidget, path: str) -> bool:
-    """Write widget as a PNG of exactly its size in pixels (device pixel ratio 1, also on a HiDPI screen)."""
-    image = QImage(widget.size(), QImage.Format.Format_ARGB32)
-    image.setDevicePixelRatio(1.0)
-    image.fill(Qt.GlobalColor.white)
-    painter = QPainter(image)
-    widget.render(painter)
-    painter.end()
-    return image.save(path, "PNG")
 
 
 class Banner(QFrame):
@@ -141,6 +131,8 @@ class MainWindow(QMainWindow):
     def _build_centre(self) -> None:
         self.divergence_banner = Banner("divergenceBanner", "alarm")
         self.message_banner = Banner("messageBanner", "notice")
+        self.gif_banner = Banner("gifBanner", "notice")
+        self.gif_banner.button.clicked.connect(self._cancel_gif)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setObjectName("centreSplitter")
         splitter.addWidget(self.equation)
@@ -154,6 +146,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.divergence_banner)
         layout.addWidget(self.message_banner)
+        layout.addWidget(self.gif_banner)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(centre)
 
@@ -274,15 +267,23 @@ class MainWindow(QMainWindow):
 
         self.export_menu = QMenu("Export image", self)
         self.export_menu.setObjectName("exportMenu")
-        for label, name, widget in (("Export window…", "window", self), ("Export diagram…", "diagram", self.diagram),
-                                    ("Export equation…", "equation", self.equation),
-                                    ("Export input…", "input", self.input_view),
-                                    ("Export values…", "values", self.values),
-                                    ("Export matrices…", "matrices", self.matrices),
-                                    ("Export curves…", "curves", self.curves)):
-            item = self.export_menu.addAction(label)
-            item.setObjectName(f"export{name.capitalize()}")
-            item.triggered.connect(lambda checked=False, w=widget, n=name: self.export(w, n))
+        panels = (("window", self), ("diagram", self.diagram), ("equation", self.equation),
+                  ("input", self.input_view), ("values", self.values), ("matrices", self.matrices),
+                  ("curves", self.curves))
+        for kind in ("png", "svg"):
+            for name, widget in panels:
+                item = self.export_menu.addAction(f"Export {name} as {kind.upper()}…")
+                item.setObjectName(f"export{name.capitalize()}{'Svg' if kind == 'svg' else ''}")
+                item.setToolTip(f"Save the {name} as a{'n SVG (vector) drawing' if kind == 'svg' else ' PNG image'}")
+                item.triggered.connect(lambda checked=False, w=widget, n=name, k=kind: self.export(w, n, k))
+            self.export_menu.addSeparator()
+        self.gif_export: GifExport | None = None
+        for label, name, iterations, every in (("the next 50 iterations", "exportGif", 50, 1),
+                                               ("the next 500 iterations, every 10th", "exportGifLong", 500, 10)):
+            item = self.export_menu.addAction(f"Export diagram animation (GIF) of {label}…")
+            item.setObjectName(name)
+            item.setToolTip(f"An animated GIF of the diagram over {label}, trained on a copy (the run is untouched)")
+            item.triggered.connect(lambda checked=False, n=iterations, e=every: self.export_gif(n, e))
         self.export_action.setMenu(self.export_menu)
 
         self.speed_control = QComboBox()
@@ -581,15 +582,44 @@ class MainWindow(QMainWindow):
             settings.dataset = saved_dataset_spec(self.snapshot.dataset_name)
         settings.sync()
 
-    def export(self, widget: QWidget, name: str) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {name} as PNG", f"{name}.png", "PNG images (*.png)")
+    def export(self, widget: QWidget, name: str, kind: str = "png") -> None:
+        """A PNG or SVG of one panel or the whole window."""
+        label, pattern = ("SVG", "SVG images (*.svg)") if kind == "svg" else ("PNG", "PNG images (*.png)")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {name} as {label}", f"{name}.{kind}", pattern)
         if not path:
             return
         self.show_pending()
-        if render_png(widget, path):
+        if (render_svg if kind == "svg" else render_png)(widget, path):
             self.statusBar().showMessage(f"Saved {path}", 8000)
         else:
-            self.show_error(f"{path}: could not be written as a PNG image")
+            self.show_error(f"{path}: could not be written as {'an SVG' if kind == 'svg' else 'a PNG'} image")
+
+    def export_gif(self, iterations: int, every: int) -> None:
+        """The diagram over the next iterations, trained on a copy in a thread; a strip shows progress and Cancel."""
+        if self.gif_export is not None and self.gif_export.isRunning():
+            self.statusBar().showMessage("An animation is being written already; cancel it first", 8000)
+            return
+        iteration = self.snapshot.iteration if self.snapshot else 0
+        path, _ = QFileDialog.getSaveFileName(self, "Export diagram animation", f"diagram-{iteration}.gif",
+                                              "GIF animations (*.gif)")
+        if not path:
+            return
+        worker = self.bridge.worker
+        export = GifExport(worker.stepper, path, iterations=iterations, every=every, selection=worker.selection,
+                           presenter=self._presenter_state is not None, parent=self)
+        self.gif_export = export
+        strip = self.gif_banner
+        strip.show_message(escape(f"Writing {path} …"), "Cancel")
+        export.progress.connect(lambda done, total: strip.text.setText(
+            escape(f"Writing {path}: frame {done} of {total}")))
+        export.saved.connect(lambda saved, summary: (strip.hide(), self.statusBar().showMessage(summary, 10000)))
+        export.failed.connect(lambda message: (strip.hide(), self.show_error(message)))
+        export.start()
+
+    def _cancel_gif(self) -> None:
+        if self.gif_export is not None:
+            self.gif_export.cancel()
+        self.gif_banner.hide()
 
     # ------------------------------------------------------------ themes
     def switch_theme(self, name: str) -> None:
@@ -766,5 +796,7 @@ class MainWindow(QMainWindow):
         self.bug_lab.shutdown()
         self.check_code.shutdown()
         self.classroom.shutdown()
+        if self.gif_export is not None:
+            self.gif_export.shutdown()
         self.bridge.shutdown()
         super().closeEvent(event)

@@ -299,6 +299,41 @@ def test_export_of_one_panel_is_its_size(qtbot, window, monkeypatch, tmp_path):
     assert (image.width(), image.height()) == (window.diagram.width(), window.diagram.height())
 
 
+def test_export_of_a_panel_as_svg_is_a_vector_drawing_of_its_size(qtbot, window, monkeypatch, tmp_path):
+    target = tmp_path / "curves.svg"
+    answer_file_dialog(monkeypatch, "getSaveFileName", target)
+    window.findChild(QAction, "exportCurvesSvg").trigger()
+    text = target.read_text(encoding="utf-8")
+    assert "<svg" in text and "<path" in text
+    assert f'viewBox="0 0 {window.curves.width()} {window.curves.height()}"' in text
+
+
+def test_a_gif_export_shows_its_progress_and_cancel_leaves_no_file(qtbot, window, monkeypatch, tmp_path):
+    target = tmp_path / "diagram.gif"
+    answer_file_dialog(monkeypatch, "getSaveFileName", target)
+    window.findChild(QAction, "exportGifLong").trigger()
+    strip = window.findChild(QLabel, "gifBannerText")
+    qtbot.waitUntil(lambda: "frame 2 of 51" in strip.text(), timeout=30_000)
+    assert window.gif_banner.isVisible()
+    iteration = window.snapshot.iteration
+    qtbot.mouseClick(window.findChild(QPushButton, "gifBannerAction"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.gif_export.isRunning(), timeout=TIMEOUT)
+    assert not window.gif_banner.isVisible()
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+    assert window.snapshot.iteration == iteration == 0      # the run itself never moved
+
+
+def test_closing_the_window_during_a_gif_export_stops_it(qtbot, window, monkeypatch, tmp_path):
+    answer_file_dialog(monkeypatch, "getSaveFileName", tmp_path / "diagram.gif")
+    window.findChild(QAction, "exportGifLong").trigger()
+    strip = window.findChild(QLabel, "gifBannerText")
+    qtbot.waitUntil(lambda: "frame 1 of" in strip.text(), timeout=30_000)
+    export = window.gif_export
+    window.close()
+    assert not export.isRunning()
+    assert not (tmp_path / "diagram.gif").exists()
+
+
 # ------------------------------------------------------------------ presenter mode, banners, closing
 
 def test_presenter_mode_goes_full_screen_with_only_diagram_equation_and_steps(qtbot, window):
