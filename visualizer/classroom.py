@@ -13,6 +13,7 @@ from PyQt6.QtWidgets import QDockWidget, QWidget
 from .views.draw_pad import DrawPad
 from .views.lesson import LessonPanel
 from .views.neuron import NeuronPanel
+from .views.race import RacePanel
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -29,6 +30,7 @@ class Classroom:
         self._build_lesson()
         self._build_neuron()
         self._build_draw_pad()
+        self._build_race()
 
     # ------------------------------------------------------------ helpers
     def _dock(self, title: str, name: str, widget: QWidget, beside: str) -> QDockWidget:
@@ -80,8 +82,7 @@ class Classroom:
                                           "explains", self.lesson_dock)
         # A request the bridge refuses gets no answer: the lesson must not wait for one.
         self.lesson.stepRequested.connect(lambda kind: window.bridge.step(kind) or self.lesson.stop())
-        if hasattr(window.diagram, 'set_emphasis'):   # TEMPORARY until diagram has it
-            self.lesson.emphasisRequested.connect(window.diagram.set_emphasis)
+        self.lesson.emphasisRequested.connect(window.diagram.set_emphasis)
         for action in (self.lesson.previous_action, self.lesson.next_action):
             window.addAction(action)
             self.menu.addAction(action)
@@ -126,6 +127,19 @@ class Classroom:
         self.menu.addSeparator()
         window.views = (*window.views, self.draw_pad)
 
+    # ------------------------------------------------------------ the optimizer race
+    def _build_race(self) -> None:
+        window = self.window
+        self.race = RacePanel()
+        self.race.source = lambda: window.bridge.worker.stepper.split     # read-only, as for the bug lab
+        self.race.failed.connect(window.show_error)
+        self.race_dock = self._dock("Optimizer race", "racePanelDock", self.race, "curvesDock")
+        self.race_action = self._toggle("raceMode", "Optimizer race", "race",
+                                        QKeySequence(Qt.KeyboardModifier.ControlModifier | Qt.Key.Key_G),
+                                        "Gradient descent from scratch against Adam, from the same weights, "
+                                        "side by side", self.race_dock, floating=True)
+        window.views = (*window.views, self.race)
+
     # ------------------------------------------------------------ closing
     def shutdown(self) -> None:
         """Stop every thread a classroom panel started (the window calls this when it closes)."""
@@ -134,4 +148,4 @@ class Classroom:
 
     @property
     def threaded(self) -> tuple:
-        return ()
+        return (self.race,)
