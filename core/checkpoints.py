@@ -55,8 +55,7 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
+        publish(temporary, path)
     except BaseException as error:
         # Includes Ctrl+C half-way: the half-written temporary goes, the old file was never touched.
         try:
@@ -101,8 +100,23 @@ def check_destination(path: str | os.PathLike) -> None:
             raise CheckpointError(f"{path}: the file is read-only; not overwritten")
 
 
+def publish(temporary: str | os.PathLike, path: str | os.PathLike) -> None:
+    """Move a complete temporary file (made by mkstemp, so readable by its owner only) into place atomically,
+    with the permissions any new file of the user gets."""
+    os.chmod(temporary, 0o666 & ~_umask())
+    os.replace(temporary, path)
+
+
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process's umask: from /proc where there is one, since setting it to read it is not thread-safe."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 

@@ -21,6 +21,7 @@ from PyQt6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PyQt6.QtSvg import QSvgGenerator
 from PyQt6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
 
+from core.checkpoints import publish
 from core.history import History
 from core.stepper import Diverged, Stepper
 
@@ -48,7 +49,7 @@ def _write_atomically(path: str | os.PathLike, data: bytes) -> bool:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
-        os.replace(temporary, target)
+        publish(temporary, target)
         return True
     except OSError:
         try:

@@ -18,6 +18,8 @@ from typing import BinaryIO, Iterable
 
 import numpy as np
 
+from core.checkpoints import publish
+
 MAX_COLORS = 256
 MAX_CODE_BITS = 12
 FLAT_SHARE = 1 / 1000       # a colour covering at least this share of a frame is kept exactly
@@ -307,7 +309,7 @@ class GifWriter:
         self._file.write(b"\x3b")
         self._file.close()
         self._file = None
-        os.replace(self._temporary, self.path)
+        publish(self._temporary, self.path)
 
     def discard(self) -> None:
         """Give up: remove the partial file, leave whatever was at path before untouched."""

@@ -9,7 +9,7 @@ import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QImage, QImageReader, QPainter
 from PyQt6.QtSvg import QSvgRenderer
-from PyQt6.QtWidgets import QGraphicsItem
+from PyQt6.QtWidgets import QGraphicsItem, QWidget
 
 from core.config import TrainingConfig
 from core.stepper import Stepper
@@ -257,3 +257,25 @@ def test_out_of_range_requests_are_refused(qtbot, tiny_split, tmp_path):
     for iterations, every in ((0, 1), (1001, 1), (10, 0)):
         with pytest.raises(ValueError):
             export.GifExport(stepper, tmp_path / "x.gif", iterations=iterations, every=every)
+
+
+def test_exported_files_get_the_users_usual_permissions_not_the_temporary_files(qtbot, tmp_path):
+    import os
+    import stat
+
+    from visualizer.gif import GifWriter
+
+    view = QWidget()
+    view.resize(40, 30)
+    qtbot.addWidget(view)
+    mask = os.umask(0o022)
+    try:
+        assert export.render_png(view, tmp_path / "x.png")
+        assert export.render_svg(view, tmp_path / "x.svg")
+        writer = GifWriter(tmp_path / "x.gif", (4, 3))
+        writer.add_frame(np.zeros((3, 4, 3), np.uint8))
+        writer.close()
+    finally:
+        os.umask(mask)
+    for name in ("x.png", "x.svg", "x.gif"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
