@@ -1,9 +1,9 @@
 """Loss and accuracy per iteration, with a marker at the iteration on screen.
 
-While playing, this view is redrawn with every frame, so the curves and markers are plain Qt items (a path and a
-line) that Qt paints by itself: pyqtgraph's own curve items would run their bounds and paint code in Python at
-every frame, and every millisecond of Python in the UI thread is a millisecond the training thread waits for
-the interpreter. The view sets the plots' ranges itself for the same reason (no auto-range).
+While playing, this view is redrawn with every frame, and every millisecond the UI thread spends in Python (or in
+Qt called from Python) is a millisecond the training thread waits for the interpreter. So the curves and markers
+are plain Qt items (a path and a line), the plots sit in a plain QGraphicsView (PlotCanvas) that Qt paints by
+itself, and the view sets the plots' ranges itself (no auto-range).
 """
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QLineF, Qt
-from PyQt6.QtGui import QColor, QPainterPath, QPen
-from PyQt6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtCore import QLineF, QRectF, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PyQt6.QtWidgets import (QFrame, QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem, QGraphicsView, QLabel,
+                             QVBoxLayout, QWidget)
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
@@ -49,6 +50,51 @@ def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """The points whose y is a number: pyqtgraph must never see a NaN."""
     keep = np.isfinite(y)
     return x[keep], y[keep]
+
+
+class PlotCanvas(QGraphicsView):
+    """pyqtgraph plots (a GraphicsLayout, `ci`) in a Qt graphics view. pyqtgraph's GraphicsLayoutWidget paints
+    from a Python paintEvent, which holds the interpreter for the whole paint; this one Qt paints alone. pyqtgraph
+    applies a ViewBox's new range when its scene is about to paint, so here a range change applies it at once."""
+
+    # What pyqtgraph's items outside a ViewBox (axes, labels, the legend) listen to on the view they are in.
+    sigDeviceRangeChanged = pyqtSignal(object, object)
+    sigDeviceTransformChanged = pyqtSignal(object)
+    sigScaleChanged = pyqtSignal(object)
+    sigMouseReleased = pyqtSignal(object)
+    sigSceneMouseMoved = pyqtSignal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(pg.GraphicsScene(parent=self))
+        self.ci = pg.GraphicsLayout()
+        self.scene().addItem(self.ci)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.MinimalViewportUpdate)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+
+    def addPlot(self, **options) -> pg.PlotItem:
+        plot = self.ci.addPlot(**options)
+        box = plot.getViewBox()
+        box.sigRangeChanged.connect(box.prepareForPaint)
+        box.sigResized.connect(box.prepareForPaint)
+        return plot
+
+    def setBackground(self, color: str) -> None:
+        self.setBackgroundBrush(QColor(color))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        rect = QRectF(0, 0, self.viewport().width(), self.viewport().height())
+        self.setSceneRect(rect)
+        self.ci.setGeometry(rect)
+        self.sigDeviceRangeChanged.emit(self, rect)
+        self.sigDeviceTransformChanged.emit(self)
 
 
 class Curve(QGraphicsPathItem):
@@ -122,9 +168,8 @@ class CurvesView(QWidget):
         self.readout.setStyleSheet(f"color: {theme.INK};")
         self.readout.setWordWrap(True)
 
-        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics = PlotCanvas(self)
         self.graphics.setBackground(theme.PAPER)
-        self.graphics.setAntialiasing(True)     # the curves are Qt items: they take the view's render hints
         self.graphics.setAccessibleName("Loss and accuracy plots")
         self.graphics.setToolTip("Drag to pan, wheel to zoom, right-click for options")
         self.graphics.ci.setContentsMargins(4, 4, 12, 4)
@@ -248,6 +293,7 @@ class CurvesView(QWidget):
 
     def set_theme(self) -> None:
         """Recolour the curves and markers in the current theme (visualizer.appearance calls this on a switch)."""
+        self.graphics.setBackground(theme.PAPER)
         self._apply_style()
 
     def _apply_style(self) -> None:
