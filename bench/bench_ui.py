@@ -9,7 +9,9 @@
 Both sides of (a) use the same Stepper class, data, configuration and BLAS threads in the same process. They
 are timed in alternating rounds (headless, then playing, --rounds times) and each round's ratio is taken
 against its own headless run, so a neighbour that loads the machine for a while moves both sides of a ratio;
-the medians over the rounds are reported.
+the medians over the rounds are reported, with the UI thread's CPU time per frame and the load average.
+While playing, the window runs an event loop as `app.exec()` does (`--loop poll` instead wakes every
+millisecond to process events, as this script did before: each wake takes the interpreter from the worker).
 
 Run: QT_QPA_PLATFORM=offscreen python bench/bench_ui.py [--seconds 2] [--rounds 3]
 """
@@ -78,18 +80,33 @@ def headless_rate(stepper, seconds: float) -> float:
     return done / (time.perf_counter() - start)
 
 
-def window_rates(app, window, seconds: float) -> tuple[float, float]:
-    window.bridge.play()
-    wait_until(app, lambda: window.snapshot is not None and window.snapshot.playing)
-    start_iteration, start_frames, start = window.snapshot.iteration, window.frames_shown, time.perf_counter()
+def run_events(app, seconds: float, loop: str) -> None:
+    """Let the window run for seconds: in an event loop as the app does, or polling every millisecond."""
+    from PyQt6.QtCore import QEventLoop, QTimer
+
+    if loop == "exec":
+        events = QEventLoop()
+        QTimer.singleShot(round(seconds * 1000), events.quit)
+        events.exec()
+        return
+    start = time.perf_counter()
     while time.perf_counter() - start < seconds:
         app.processEvents()
         time.sleep(0.001)
-    elapsed = time.perf_counter() - start
+
+
+def window_rates(app, window, seconds: float, loop: str = "exec") -> tuple[float, float, float]:
+    """Iterations and frames per second playing, and the UI thread's CPU milliseconds per frame."""
+    window.bridge.play()
+    wait_until(app, lambda: window.snapshot is not None and window.snapshot.playing)
+    start_iteration, start_frames = window.snapshot.iteration, window.frames_shown
+    start, start_cpu = time.perf_counter(), time.thread_time()
+    run_events(app, seconds, loop)
+    elapsed, cpu = time.perf_counter() - start, time.thread_time() - start_cpu
     iterations, frames = window.snapshot.iteration - start_iteration, window.frames_shown - start_frames
     window.bridge.pause()
     wait_until(app, lambda: not window.snapshot.playing)
-    return iterations / elapsed, frames / elapsed
+    return iterations / elapsed, frames / elapsed, 1000 * cpu / max(frames, 1)
 
 
 def key_latency(app, window, presses: int) -> float:
@@ -123,6 +140,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=2.0, help="length of each timed run")
     parser.add_argument("--rounds", type=int, default=3, help="headless / playing pairs timed for (a) and (b)")
     parser.add_argument("--presses", type=int, default=30, help="key presses timed for (c)")
+    parser.add_argument("--loop", choices=("exec", "poll"), default="exec",
+                        help="while playing: run an event loop as the app does (default), or poll every 1 ms")
     args = parser.parse_args()
 
     from PyQt6.QtWidgets import QApplication
@@ -131,6 +150,7 @@ def main() -> int:
 
     from visualizer.__main__ import tune_runtime
 
+    load_before = os.getloadavg()[0]
     cold = cold_start()
     window = create_main_window(["--size", "1280x720"])
     tune_runtime()          # as `python -m visualizer` does
@@ -141,16 +161,19 @@ def main() -> int:
     rounds = []
     for _ in range(args.rounds):
         alone = headless_rate(stepper, args.seconds)
-        rounds.append((alone, *window_rates(app, window, args.seconds)))
+        rounds.append((alone, *window_rates(app, window, args.seconds, args.loop)))
     latency = key_latency(app, window, args.presses)
     window.close()
 
-    headless = statistics.median(alone for alone, _, _ in rounds)
-    playing = statistics.median(played for _, played, _ in rounds)
-    fps = statistics.median(frames for _, _, frames in rounds)
-    ratio = statistics.median(played / alone for alone, played, _ in rounds)
-    print("    rounds (headless, playing it/s, frames/s): "
-          + "; ".join(f"{alone:.0f}, {played:.0f}, {frames:.0f}" for alone, played, frames in rounds))
+    headless = statistics.median(alone for alone, _, _, _ in rounds)
+    playing = statistics.median(played for _, played, _, _ in rounds)
+    fps = statistics.median(frames for _, _, frames, _ in rounds)
+    ratio = statistics.median(played / alone for alone, played, _, _ in rounds)
+    ui_cpu = statistics.median(cpu for _, _, _, cpu in rounds)
+    print(f"    load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; event loop: {args.loop}")
+    print("    rounds (headless, playing it/s, frames/s, UI CPU ms/frame): "
+          + "; ".join(f"{alone:.0f}, {played:.0f}, {frames:.0f}, {cpu:.1f}" for alone, played, frames, cpu in rounds))
+    print(f"    UI thread CPU while playing {ui_cpu:5.1f} ms per frame (median)")
     print(f"(a) headless core        {headless:8.1f} iterations/s")
     print(f"    playing in window    {playing:8.1f} iterations/s   ratio {ratio:.2f}  (target ≥ 0.90) "
           f"{'ok' if ratio >= 0.90 else 'MISSED'}")
