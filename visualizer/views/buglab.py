@@ -15,8 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, QThread, pyqtSignal
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                             QScrollArea, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                             QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core import network
 from core.buglab import BUGS, BugShapeError, Curves, Stopped, gradient_check, train_side_by_side
@@ -26,6 +26,7 @@ from core.network import PARAMETERS
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
+from visualizer.views.confirm_bar import scrolling
 from visualizer.views.curves import style_plot
 
 DEFAULT_ITERATIONS = 100
@@ -234,13 +235,7 @@ class BugLabView(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.check_note)
         layout.addStretch(1)            # a tall panel leaves the space below, not between the parts
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scrolling(self, content)
 
         self._style()
         self._clear_table()

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, QThread, pyqtSignal
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import (QAbstractItemView, QFrame, QHeaderView, QLabel, QPlainTextEdit, QScrollArea,
+from PyQt6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit,
                              QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from core import check
@@ -22,6 +22,7 @@ from core.check import CheckFileError, CheckReport, Finding, check_file
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
+from visualizer.views.confirm_bar import scrolling
 from visualizer.views.curves import style_plot
 
 TIME_LIMIT = 20.0           # seconds their functions may run, together
@@ -204,13 +205,7 @@ class CheckCodeView(QWidget):
         layout.addWidget(self.output)
         layout.addStretch(0)            # without heat maps, the space is left below, not between the parts
         # On a short screen the panel scrolls as a whole; the table never scrolls inside it.
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scrolling(self, content)
         self.table.hide()               # until there is a report
         self._style()
         self._show_output("")

@@ -1,7 +1,8 @@
 """An inline, non-modal question — a sentence with Apply and Cancel — so a clicker or a test can answer it."""
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
+                             QWidget)
 
 from .. import theme
 
@@ -12,6 +13,18 @@ def described(widget: QWidget, name: str, accessible: str, tip: str) -> QWidget:
     widget.setAccessibleName(accessible)
     widget.setToolTip(tip)
     return widget
+
+
+def scrolling(panel: QWidget, content: QWidget) -> QScrollArea:
+    """Fill panel with content in a frameless scroll area: on a short screen the panel scrolls as a whole."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    outer = QVBoxLayout(panel)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return scroll
 
 
 class ConfirmBar(QFrame):

@@ -14,8 +14,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, QThread, QTimer, pyqtSignal
-from PyQt6.QtWidgets import (QBoxLayout, QComboBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                             QGraphicsItem, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (QBoxLayout, QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                             QGraphicsItem, QSpinBox, QVBoxLayout, QWidget)
 
 from core.config import TrainingConfig
 from core.data import Split
@@ -26,7 +26,7 @@ from visualizer import theme
 from visualizer.snapshot import ExampleSelection, Snapshot, make_snapshot
 from visualizer.views.buglab import LAB_TRAIN_EXAMPLES, lab_split
 from visualizer.views.config_panel import LearningRateSpin
-from visualizer.views.confirm_bar import described
+from visualizer.views.confirm_bar import described, scrolling
 from visualizer.views.curves import finite_points, style_plot
 from visualizer.views.diagram import NetworkDiagram
 
@@ -257,13 +257,7 @@ class RacePanel(QWidget):
         layout.addWidget(self.graphics)
         layout.addWidget(self.status)
         layout.addLayout(self.diagram_row, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scrolling(self, content)
 
         self._style()
         self._clear()
