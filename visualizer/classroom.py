@@ -31,6 +31,8 @@ class Classroom:
         self._build_neuron()
         self._build_draw_pad()
         self._build_race()
+        # Presenter mode hides them with the other docks (only the diagram, the equation and the steps show).
+        window.docks = (*window.docks, *self.docks)
 
     # ------------------------------------------------------------ helpers
     def _dock(self, title: str, name: str, widget: QWidget, beside: str) -> QDockWidget:

@@ -108,3 +108,13 @@ def test_ctrl_g_opens_the_race_and_it_races_from_the_windows_data_until_the_wind
     thread = race.run_thread
     window.close()
     assert not thread.isRunning()
+
+
+def test_presenter_mode_hides_an_open_classroom_panel_and_brings_it_back(qtbot, window):
+    lesson_dock = dock(window, "lessonPanel")
+    action(window, "guidedLesson").trigger()
+    qtbot.waitUntil(lesson_dock.isVisible, timeout=TIMEOUT)
+    window.set_presenter_mode(True)
+    assert not lesson_dock.isVisible()
+    window.set_presenter_mode(False)
+    qtbot.waitUntil(lesson_dock.isVisible, timeout=TIMEOUT)
