@@ -351,3 +351,15 @@ def test_presenter_mode_enlarges_the_type(qtbot, make_view, stepper, view_class)
     assert largest_label() >= 1.8 * normal
     view.set_presenter_mode(False)
     assert largest_label() == normal
+
+
+def test_presenter_mode_gives_the_next_equations_line_to_the_diagram(qtbot, make_view, stepper):
+    from visualizer.views.equation import EquationView
+
+    view = make_view(EquationView)
+    view.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    view.set_presenter_mode(True)
+    assert view.next_label.isHidden()
+    with_next = view.next_label.font()
+    view.set_presenter_mode(False)
+    assert not view.next_label.isHidden() and view.next_label.font() != with_next

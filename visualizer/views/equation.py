@@ -182,7 +182,7 @@ class EquationView(QWidget):
     def minimumSizeHint(self) -> QSize:
         """Room for every line (the meaning on two), so a splitter never squeezes the labels over each other."""
         lines = ((self.position_label, 1), (self.equation_label, 1), (self.shapes_label, 1),
-                 (self.meaning_label, 2), (self.next_label, 1))
+                 (self.meaning_label, 2), (self.next_label, 0 if self.next_label.isHidden() else 1))
         height = sum(QFontMetrics(label.font()).lineSpacing() * count for label, count in lines)
         margins = self.layout().contentsMargins()
         height += self.chips.sizeHint().height() + 8 * self.layout().spacing() + margins.top() + margins.bottom()
@@ -191,6 +191,8 @@ class EquationView(QWidget):
     # ------------------------------------------------------------ presenter mode
     def set_presenter_mode(self, on: bool) -> None:
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        # On a projector the height goes to the diagram: the chips already show which phase comes next.
+        self.next_label.setVisible(not on)
         self._apply_fonts()
 
     def _apply_fonts(self) -> None:
