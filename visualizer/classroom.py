@@ -11,7 +11,8 @@ from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QDockWidget, QWidget
 
 from .views.draw_pad import DrawPad
-from .views.lesson import LessonPanel
+from .views import lesson as lesson_files
+from .views.lesson import LessonError, LessonPanel, load_lessons
 from .views.neuron import NeuronPanel
 from .views.race import RacePanel
 
@@ -77,7 +78,20 @@ class Classroom:
     def _build_lesson(self) -> None:
         window = self.window
         Key, Mod = Qt.Key, Qt.KeyboardModifier
-        self.lesson = LessonPanel()
+        try:
+            lessons = load_lessons(lesson_files.LESSONS)
+        except LessonError as error:
+            # A teacher may edit the lesson files: a broken one says which and what, and the rest of the
+            # window works as ever.
+            self.lesson = None
+            problem = f"The guided lesson is off: {error}"
+            action = window._action("guidedLesson", "Guided lesson", "lesson",
+                                    [QKeySequence(Mod.ControlModifier | Key.Key_L)], problem,
+                                    lambda: window.show_error(problem))
+            self.menu.addAction(action)
+            window.show_error(problem)
+            return
+        self.lesson = LessonPanel(lessons=lessons)
         self.lesson_dock = self._dock("Lesson", "lessonPanel", self.lesson, "inputDock")
         self.lesson_action = self._toggle("guidedLesson", "Guided lesson", "lesson",
                                           QKeySequence(Mod.ControlModifier | Key.Key_L), "The story of the network step by step, computing what each step "

@@ -118,3 +118,24 @@ def test_presenter_mode_hides_an_open_classroom_panel_and_brings_it_back(qtbot, 
     assert not lesson_dock.isVisible()
     window.set_presenter_mode(False)
     qtbot.waitUntil(lesson_dock.isVisible, timeout=TIMEOUT)
+
+
+def test_a_broken_lesson_file_is_named_and_the_window_works_without_the_lesson(qtbot, make_window, monkeypatch,
+                                                                               tmp_path):
+    import shutil
+
+    from visualizer.views import lesson
+
+    folder = tmp_path / "lessons"
+    shutil.copytree(lesson.LESSONS, folder)
+    (folder / "03-z1.md").write_text("# Z1 without its first line\n", encoding="utf-8")
+    monkeypatch.setattr(lesson, "LESSONS", folder)
+    window = make_window()
+    assert window.classroom.lesson is None
+    text = window.findChild(QLabel, "messageBannerText").text()
+    assert window.message_banner.isVisible() and str(folder / "03-z1.md") in text and "first line" in text
+    window.message_banner.hide()
+    action(window, "guidedLesson").trigger()
+    assert window.message_banner.isVisible()
+    action(window, "stepPhase").trigger()
+    qtbot.waitUntil(lambda: phase(window) == "Z1", timeout=TIMEOUT)

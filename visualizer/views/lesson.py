@@ -94,7 +94,18 @@ def load_lessons(folder: Path = LESSONS) -> tuple[Lesson, ...]:
     paths = sorted(folder.glob("*.md"))
     if not paths:
         raise LessonError(f"{folder}: no lesson files (*.md)")
-    return tuple(parse_lesson(path.read_text(encoding="utf-8"), path.stem) for path in paths)
+    lessons = []
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise LessonError(f"{path}: cannot be read as UTF-8 text ({error})") from None
+        try:
+            lessons.append(parse_lesson(text, path.stem))
+        except LessonError as error:
+            # parse_lesson names the lesson; a teacher editing the files needs the whole path.
+            raise LessonError(str(error).replace(path.stem, str(path), 1)) from None
+    return tuple(lessons)
 
 
 def batch_size(snapshot: Snapshot) -> int:
