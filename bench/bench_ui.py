@@ -109,6 +109,33 @@ def window_rates(app, window, seconds: float, loop: str = "exec") -> tuple[float
     return iterations / elapsed, frames / elapsed, 1000 * cpu / max(frames, 1)
 
 
+def ui_python_time(app, window, seconds: float) -> tuple[float, float, list[tuple[float, str]]]:
+    """The UI thread's CPU time inside Python while playing, which is the time it holds the interpreter (PyQt
+    releases it only in the event loop): cProfile with a CPU clock, summing what the event loop called into
+    Python (slots, timers, Python paint and boundingRect overrides). Milliseconds per frame and per second, and
+    the largest entries. A separate run: the profiler adds its own cost to every call, so this run's it/s is not
+    used, and the figure is somewhat high."""
+    import cProfile
+    import pstats
+
+    window.bridge.play()
+    wait_until(app, lambda: window.snapshot is not None and window.snapshot.playing)
+    start_frames, start = window.frames_shown, time.perf_counter()
+    profile = cProfile.Profile(time.thread_time)
+    profile.enable()
+    run_events(app, seconds, "exec")
+    profile.disable()
+    elapsed, frames = time.perf_counter() - start, window.frames_shown - start_frames
+    window.bridge.pause()
+    wait_until(app, lambda: not window.snapshot.playing)
+    stats = pstats.Stats(profile).stats
+    loop = next(key for key in stats if key[2] in ("<built-in method exec>", "<method 'exec' of 'QEventLoop' objects>"))
+    called = [(entry[4][loop][3], f"{Path(key[0]).name}:{key[1]} {key[2]}")
+              for key, entry in stats.items() if loop in entry[4]]
+    python = sum(cpu for cpu, _ in called)
+    return 1000 * python / max(frames, 1), 1000 * python / elapsed, sorted(called, reverse=True)[:6]
+
+
 def key_latency(app, window, presses: int) -> float:
     from PyQt6.QtCore import Qt
     from PyQt6.QtTest import QTest
@@ -162,6 +189,7 @@ def main() -> int:
     for _ in range(args.rounds):
         alone = headless_rate(stepper, args.seconds)
         rounds.append((alone, *window_rates(app, window, args.seconds, args.loop)))
+    gil_frame, gil_second, gil_entries = ui_python_time(app, window, args.seconds)
     latency = key_latency(app, window, args.presses)
     window.close()
 
@@ -174,6 +202,9 @@ def main() -> int:
     print("    rounds (headless, playing it/s, frames/s, UI CPU ms/frame): "
           + "; ".join(f"{alone:.0f}, {played:.0f}, {frames:.0f}, {cpu:.1f}" for alone, played, frames, cpu in rounds))
     print(f"    UI thread CPU while playing {ui_cpu:5.1f} ms per frame (median)")
+    print(f"    UI thread in Python (holding the GIL) {gil_frame:5.1f} ms per frame, {gil_second:4.0f} ms per second "
+          f"(separate profiled run); largest: "
+          + "; ".join(f"{name} {1000 * cpu / args.seconds:.0f} ms/s" for cpu, name in gil_entries[:4]))
     print(f"(a) headless core        {headless:8.1f} iterations/s")
     print(f"    playing in window    {playing:8.1f} iterations/s   ratio {ratio:.2f}  (target ≥ 0.90) "
           f"{'ok' if ratio >= 0.90 else 'MISSED'}")

@@ -11,7 +11,9 @@ from PyQt6.QtGui import QImage
 
 from core.config import TrainingConfig
 from core.stepper import Stepper
+from visualizer import theme
 from visualizer.snapshot import ExampleSelection, make_snapshot
+from visualizer.views import diagram as diagram_module
 from visualizer.views.curves import CurvesView
 from visualizer.views.diagram import NetworkDiagram
 
@@ -65,13 +67,37 @@ def test_a_view_after_a_run_shows_what_a_fresh_view_shows(qtbot, run_snapshots, 
     assert np.array_equal(pixels(followed), pixels(fresh))
 
 
-def test_while_playing_the_diagram_follows_every_snapshot(qtbot, run_snapshots):
-    """No frame is skipped for the numbers on screen: the probabilities are those of the snapshot shown."""
+def probabilities_shown(diagram: NetworkDiagram) -> list[float]:
+    return [float(item.text().rstrip("%")) for item in diagram._probabilities]
+
+
+def test_while_playing_the_diagram_colours_follow_every_snapshot(qtbot, run_snapshots, monkeypatch):
+    """No frame is skipped for the colours: the output nodes are filled by the probabilities of the snapshot shown,
+    even while the numbers written on them wait (here, the whole run) for their next turn."""
+    monkeypatch.setattr(diagram_module, "TOOLTIP_INTERVAL", 1e9)
     diagram = make_view(qtbot, NetworkDiagram)
     for snapshot in run_snapshots:
         diagram.show_snapshot(snapshot)
-        shown = [float(item.text().rstrip("%")) for item in diagram._probabilities]
-        assert shown == pytest.approx(100 * snapshot.example.a2, abs=0.051)
+        fills = [node.brush().color().getRgb()[:3] for node in diagram.output_nodes]
+        expected = [tuple(int(c) for c in theme.SEQUENTIAL_LUT[int(np.clip(p * 255, 0, 255))])
+                    for p in snapshot.example.a2]
+        assert fills == expected
+
+
+@pytest.mark.parametrize("interval", [0.0, 1e9])
+def test_the_numbers_on_the_nodes_are_exact_whenever_playing_stops(qtbot, run_snapshots, monkeypatch, interval):
+    """While playing, the numbers follow every TOOLTIP_INTERVAL (0: every frame; 1e9: never); a step or a pause
+    writes the snapshot's own numbers."""
+    monkeypatch.setattr(diagram_module, "TOOLTIP_INTERVAL", interval)
+    diagram = make_view(qtbot, NetworkDiagram)
+    written = None
+    for snapshot in run_snapshots:
+        diagram.show_snapshot(snapshot)
+        if not snapshot.playing or interval == 0:
+            written = snapshot
+        # while playing with the long interval: still the numbers of the last step before playing
+        assert probabilities_shown(diagram) == pytest.approx(100 * written.example.a2, abs=0.051)
+    assert any(snapshot.playing for snapshot in run_snapshots)
 
 
 def test_while_playing_the_curves_end_at_the_last_iteration(qtbot, run_snapshots):

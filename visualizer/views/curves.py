@@ -35,7 +35,9 @@ def style_plot(plot: pg.PlotItem, point_size: float, title: str | None = None) -
 
 
 READOUT_INTERVAL = 0.25    # seconds between readout texts while playing (numbers faster than this cannot be read)
-SLACK = 0.15               # while playing, ranges grow by this much more than needed, so they change seldom
+# While playing, the iteration axis grows by this much more than needed, so it changes seldom (each change makes
+# pyqtgraph compute and paint the ticks and grid of all four axes again, from Python).
+SLACK = 0.3
 ACCURACY_RANGE = (0.0, 100.0)
 ACCURACY_PADDING = 0.04
 
@@ -68,6 +70,8 @@ class PlotCanvas(QGraphicsView):
         super().__init__(parent)
         self.setScene(pg.GraphicsScene(parent=self))
         self.ci = pg.GraphicsLayout()
+        # Containers that paint nothing: so flagged, Qt does not ask them (in Python) for their bounds at each paint.
+        self.ci.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.scene().addItem(self.ci)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -80,6 +84,7 @@ class PlotCanvas(QGraphicsView):
 
     def addPlot(self, **options) -> pg.PlotItem:
         plot = self.ci.addPlot(**options)
+        plot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         box = plot.getViewBox()
         box.sigRangeChanged.connect(box.prepareForPaint)
         box.sigResized.connect(box.prepareForPaint)
@@ -189,6 +194,8 @@ class CurvesView(QWidget):
                 # that costs a blit instead of replaying every tick and label.
                 plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.showGrid(x=True, y=True, alpha=0.15)
+            # Its paint (Python) draws only a border, and there is none: Qt need not call it at every frame.
+            plot.getViewBox().setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
             plot.setMenuEnabled(False)
             plot.hideButtons()
         self.loss_plot.setXRange(0, 1, padding=0.03)
@@ -201,6 +208,8 @@ class CurvesView(QWidget):
         self.accuracy_plot.addItem(self.dev_curve, ignoreBounds=True)
         # Top left: accuracy starts low on the left and climbs to the right, so that corner stays empty.
         self.legend = pg.LegendItem(offset=(8, 8))     # coloured in _apply_style
+        # Under the curves, so repainted with them at every frame: from a pixmap, not from its Python paint.
+        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.legend.setParentItem(self.accuracy_plot.getViewBox())
         self.markers = [Marker(), Marker()]
         for plot, marker in zip((self.loss_plot, self.accuracy_plot), self.markers):
@@ -259,10 +268,12 @@ class CurvesView(QWidget):
         if starting or right > shown_right:
             self.loss_plot.setXRange(0, right * (1 + SLACK), padding=0)
         if loss.size:
-            low, high = float(loss.min()), float(loss.max())
+            # The loss is never negative: from 0 to above the highest loss seen, a range that almost never has to
+            # change while the loss falls (fitted to the curve again when playing stops).
+            low, high = min(float(loss.min()), 0.0), float(loss.max())
             span = max(high - low, 1e-3)
-            if starting or low < bottom or high > top or top - bottom > span * (1 + 4 * SLACK):
-                self.loss_plot.setYRange(low - SLACK * span, high + SLACK * span, padding=0)
+            if starting or low < bottom or high > top:
+                self.loss_plot.setYRange(low, high + 0.1 * span, padding=0)
 
     def _readout_text(self, snapshot: Snapshot) -> str:
         if snapshot.loss is None:
@@ -284,6 +295,8 @@ class CurvesView(QWidget):
         self.legend.addItem(self.train_curve, "train")
         if shown:
             self.legend.addItem(self.dev_curve, "dev")
+        for sample, _ in self.legend.items:
+            sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     # ------------------------------------------------------------ presenter mode and theme
     def set_presenter_mode(self, on: bool) -> None:

@@ -54,7 +54,14 @@ FLASHED_EDGES = 5
 FLASHED_THUMBNAILS = 3
 DOT_RADIUS = 4.0
 HOVER_HINT = "hover a hidden unit to read its Z1 and A1 · click it to select it"
-TOOLTIP_INTERVAL = 0.25   # seconds between tooltip texts while playing (read only when hovered)
+TOOLTIP_INTERVAL = 0.25   # seconds between tooltips, and the numbers on the nodes, while playing
+# Seconds between new W1 thumbnails while playing: ten 28×28 pictures recoloured at every frame held the
+# interpreter the training thread needs, and one iteration's change to W1 is too small to see. When playing stops
+# (a pause, a step, a seek) they show the snapshot's W1 exactly.
+THUMBNAIL_INTERVAL = 0.25
+# Likewise the W2 edges and the bias squares: parameters move a little at each iteration, so while playing they are
+# redrawn ten times a second; the example's activations (node fills, prediction) follow every frame.
+PARAMETER_INTERVAL = 0.1
 
 
 def _direction(phase: str | None) -> str | None:
@@ -653,6 +660,9 @@ class NetworkDiagram(QWidget):
         self._thumbnail_rows_name: str | None = None
         self._markers_for: tuple[int, int] | None = None
         self._tooltips_written = 0.0
+        self._thumbnails_drawn = 0.0
+        self._parameters_drawn = 0.0
+        self._drawn_phase: str | None = "none yet"
         self._set_text(self._hover_label, HOVER_HINT, MARGIN, self._hover_y)
 
         self._width = width
@@ -710,11 +720,19 @@ class NetworkDiagram(QWidget):
         example = snapshot.example
         names = snapshot.class_names
         lines = self._line_scale
-        # Tooltips are read only when hovered; while playing they follow a few times a second.
+        # Tooltips are read only when hovered, and the numbers written on the nodes change at every iteration,
+        # faster than anyone reads them: while playing they follow a few times a second (colours at every frame).
         now = time.perf_counter()
         tooltips = not snapshot.playing or now - self._tooltips_written >= TOOLTIP_INTERVAL
         if tooltips:
             self._tooltips_written = now
+        numbers = tooltips
+        # a new phase (playing starts after a step, say) shows at once what it lights
+        phase_changed = phase != self._drawn_phase
+        self._drawn_phase = phase
+        parameters = not snapshot.playing or phase_changed or now - self._parameters_drawn >= PARAMETER_INTERVAL
+        if parameters:
+            self._parameters_drawn = now
 
         z1, a1 = _finite(example.z1), _finite(example.a1)
         z2, a2 = _finite(example.z2), _finite(example.a2)
@@ -746,8 +764,11 @@ class NetworkDiagram(QWidget):
         for j in refill:
             self.hidden_nodes[j].setBrush(QColor(*fills[j]))
         self._hidden_fill = (fill_index, lut)
-        texts = [_number(value) for value in a1.tolist()]
-        rewrite = [j for j, text in enumerate(texts) if text != self._hidden_texts[j]]
+        if numbers:
+            texts = [_number(value) for value in a1.tolist()]
+            rewrite = [j for j, text in enumerate(texts) if text != self._hidden_texts[j]]
+        else:
+            rewrite = []
         radius, hidden_x = self._geometry["radius"], self._geometry["hidden_x"]
         for j in rewrite:
             text = self._hidden_values[j]
@@ -765,7 +786,8 @@ class NetworkDiagram(QWidget):
                 if self._hidden_values[j].isVisible():
                     self._hidden_values[j].setBrush(ink)
         b1 = _finite(arrays["db1"] if phase == "db1" else snapshot.params["b1"])[:, 0]
-        self._show_biases(self._hidden_biases, self._hidden_bias_state, b1, "b1" in parts, color)
+        if parameters:
+            self._show_biases(self._hidden_biases, self._hidden_bias_state, b1, "b1" in parts, color)
         self._hidden_numbers = {"Z1": z1, "A1": a1, "db1" if phase == "db1" else "b1": b1}
         if dZ1 is not None:
             self._hidden_numbers["dZ1"] = dZ1
@@ -787,8 +809,10 @@ class NetworkDiagram(QWidget):
             self._bundle.setPen(QPen(bundle_color, (1.4 if w1_lit else 0.8) * lines))
         # The parameters are immutable and replaced at each update, so the same object means the same picture;
         # a new one often differs from the last in a few thumbnails only.
-        if rows_source is not self._thumbnail_source:
+        thumbnails_due = not snapshot.playing or phase_changed or now - self._thumbnails_drawn >= THUMBNAIL_INTERVAL
+        if rows_source is not self._thumbnail_source and thumbnails_due:
             self._thumbnail_source = rows_source
+            self._thumbnails_drawn = now
             rows = _finite(rows_source[self._thumbnail_units])
             rgb = _signed_rgb(rows).reshape(len(self._thumbnail_units), 28, 28, 3)
             for position, item in enumerate(self._thumbnails):
@@ -802,14 +826,15 @@ class NetworkDiagram(QWidget):
                                 f"incoming weights of hidden unit {unit}, as a 28×28 image")
 
         # W2 edges: colour = sign, width = |w|, alpha by magnitude (dW2 while dW2 is the phase)
-        edge_values = _finite(arrays["dW2"] if phase == "dW2" else snapshot.params["W2"])
-        top = float(np.abs(edge_values).max()) if edge_values.size else 0.0
-        levels = np.rint(np.abs(edge_values) * ((EDGE_LEVELS - 1) / (top if top > 0 else 1.0))).astype(int)
-        pens = np.where(edge_values < 0, levels, levels + EDGE_LEVELS)
-        changed = np.argwhere(pens != self._edge_pens)   # a pen per level: only the edges whose level moved
-        for i, j in changed:
-            self._edges[i][j].setPen(self._pen_cache[pens[i, j]])
-        self._edge_pens = pens
+        if parameters:
+            edge_values = _finite(arrays["dW2"] if phase == "dW2" else snapshot.params["W2"])
+            top = float(np.abs(edge_values).max()) if edge_values.size else 0.0
+            levels = np.rint(np.abs(edge_values) * ((EDGE_LEVELS - 1) / (top if top > 0 else 1.0))).astype(int)
+            pens = np.where(edge_values < 0, levels, levels + EDGE_LEVELS)
+            changed = np.argwhere(pens != self._edge_pens)   # a pen per level: only the edges whose level moved
+            for i, j in changed:
+                self._edges[i][j].setPen(self._pen_cache[pens[i, j]])
+            self._edge_pens = pens
 
         # outputs: probability fill, names, markers
         fill_index = _lut_index(a2, 0.0, 1.0)
@@ -821,7 +846,7 @@ class NetworkDiagram(QWidget):
         percents = (100 * a2).tolist()
         for i, percent in enumerate(percents):
             probability = self._probabilities[i]
-            text = f"{percent:.1f}%"
+            text = f"{percent:.1f}%" if numbers else self._probability_texts[i]
             if text != self._probability_texts[i]:
                 self._probability_texts[i] = text
                 probability.setText(text)
@@ -833,7 +858,8 @@ class NetworkDiagram(QWidget):
         if tooltips:
             for i, (node, z, percent) in enumerate(zip(self.output_nodes, z2.tolist(), percents)):
                 node.setToolTip(f"output {names[i]}: Z2 = {_number(z)}, A2 = {percent:.1f}%")
-        self._show_biases(self._output_biases, self._output_bias_state, b2, "b2" in parts, color)
+        if parameters:
+            self._show_biases(self._output_biases, self._output_bias_state, b2, "b2" in parts, color)
         if tooltips:
             for i, bias in enumerate(self._output_biases):
                 bias.setToolTip(f"{'db2' if phase == 'db2' else 'b2'}[{i}] = {_number(b2[i])}")
