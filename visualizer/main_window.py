@@ -35,7 +35,7 @@ from .views.values import ValuesView
 ICONS = Path(__file__).resolve().parent.parent / "assets" / "icons"
 DISPLAY_INTERVAL_MS = 16            # ≈ 60 Hz: an answered step or a pause shows at once anyway (see _received)
 PLAYING_INTERVAL_MS = 25            # while playing: 40 frames a second at most, enough for ≥ 30 and no more
-DETAILS_INTERVAL = 0.25             # seconds between updates of the per-phase panels while playing
+DETAILS_INTERVAL = 0.5              # seconds between updates of the per-phase panels while playing
 DEFAULT_ANIMATION_MS = 250
 
 
@@ -479,8 +479,10 @@ class MainWindow(QMainWindow):
         self.learning_rate_label.setText(f"α = {s.alpha:g}")
         self.timing_label.setText("— ms/iteration" if s.ms_per_iteration is None
                                   else f"{s.ms_per_iteration:.1f} ms/iteration")
-        self.dataset_label.setText(f"{s.dataset_name} · {s.train_size:,} train · {s.dev_size:,} dev")
-        self.setWindowTitle(f"Backprop Visualizer — {s.dataset_name}")
+        dataset = f"{s.dataset_name} · {s.train_size:,} train · {s.dev_size:,} dev"
+        if self.dataset_label.text() != dataset:       # the same at every frame while playing
+            self.dataset_label.setText(dataset)
+            self.setWindowTitle(f"Backprop Visualizer — {s.dataset_name}")
         playing = s.playing
         if self.play_action.text() != ("Pause" if playing else "Play"):     # an icon is read from its file
             self.play_action.setText("Pause" if playing else "Play")
