@@ -117,6 +117,21 @@ def _signed_rgb(values: np.ndarray) -> np.ndarray:
     return _lut_rgb(values, theme.SIGNED_LUT, *theme.symmetric_levels(values))
 
 
+_LUT_COLOURS: dict[int, tuple[np.ndarray, list[QColor], list[bool]]] = {}
+
+
+def _lut_colours(lut: np.ndarray) -> tuple[list[QColor], list[bool]]:
+    """A lookup table's 256 colours as QColors, and whether each is light (ink on it, not paper): made once per
+    table (a theme switch makes a new signed table), so a frame picks colours instead of building them."""
+    cached = _LUT_COLOURS.get(id(lut))
+    if cached is None or cached[0] is not lut:
+        rgb = lut[:, :3]
+        light = (rgb.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722]) > 140).tolist()
+        cached = (lut, [QColor(int(r), int(g), int(b)) for r, g, b in rgb], light)
+        _LUT_COLOURS[id(lut)] = cached
+    return cached[1], cached[2]
+
+
 def _colors(rgb: np.ndarray) -> list[QColor]:
     return [QColor(int(r), int(g), int(b)) for r, g, b in rgb]
 
@@ -760,9 +775,10 @@ class NetworkDiagram(QWidget):
         shown_fill, shown_lut = self._hidden_fill
         refill = np.flatnonzero(fill_index != shown_fill).tolist() if lut is shown_lut else \
             list(range(len(self.hidden_nodes)))
-        fills = lut[fill_index]
+        colours, light = _lut_colours(lut)
+        fill_entries = fill_index.tolist()
         for j in refill:
-            self.hidden_nodes[j].setBrush(QColor(*fills[j]))
+            self.hidden_nodes[j].setBrush(colours[fill_entries[j]])
         self._hidden_fill = (fill_index, lut)
         if numbers:
             texts = [_number(value) for value in a1.tolist()]
@@ -781,10 +797,10 @@ class NetworkDiagram(QWidget):
                 self._place(text, hidden_x, self._hidden_y[j], "center")
         recolour = sorted(set(refill) | set(rewrite))
         if recolour:
-            inks = _ink_on(fills[recolour])
-            for j, ink in zip(recolour, inks):
+            ink, paper = QColor(theme.INK), QColor(theme.PAPER)
+            for j in recolour:
                 if self._hidden_values[j].isVisible():
-                    self._hidden_values[j].setBrush(ink)
+                    self._hidden_values[j].setBrush(ink if light[fill_entries[j]] else paper)
         b1 = _finite(arrays["db1"] if phase == "db1" else snapshot.params["b1"])[:, 0]
         if parameters:
             self._show_biases(self._hidden_biases, self._hidden_bias_state, b1, "b1" in parts, color)
@@ -840,8 +856,9 @@ class NetworkDiagram(QWidget):
         fill_index = _lut_index(a2, 0.0, 1.0)
         b2 = _finite(arrays["db2"] if phase == "db2" else snapshot.params["b2"])[:, 0]
         prediction, label = int(np.argmax(a2)) if a2.size else example.prediction, example.label
+        output_colours = _lut_colours(theme.SEQUENTIAL_LUT)[0]
         for i in np.flatnonzero(fill_index != self._output_fill).tolist():
-            self.output_nodes[i].setBrush(QColor(*theme.SEQUENTIAL_LUT[fill_index[i]]))
+            self.output_nodes[i].setBrush(output_colours[fill_index[i]])
         self._output_fill = fill_index
         percents = (100 * a2).tolist()
         for i, percent in enumerate(percents):
