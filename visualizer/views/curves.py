@@ -54,6 +54,39 @@ def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return x[keep], y[keep]
 
 
+class Axis(pg.AxisItem):
+    """pyqtgraph's axis, with its bounds kept between layout changes: Qt asks for them (in Python, so holding the
+    interpreter) about three times per axis whenever the curves above move, and they change only when the axis or
+    its plot is resized or moved, its range or style changes."""
+
+    def __init__(self, orientation: str, **options) -> None:
+        super().__init__(orientation, **options)
+        self._bounds: QRectF | None = None
+        self.geometryChanged.connect(self._forget_bounds)
+
+    def _forget_bounds(self) -> None:
+        self._bounds = None
+
+    def boundingRect(self) -> QRectF:
+        if self._bounds is None:
+            self._bounds = super().boundingRect()
+        return QRectF(self._bounds)
+
+    def prepareGeometryChange(self) -> None:     # what pyqtgraph calls before changing the grid, font or style
+        self._bounds = None
+        super().prepareGeometryChange()
+
+    def linkedViewChanged(self, view=None, newRange=None) -> None:   # the plot's range or size changed
+        self._bounds = None
+        self.prepareGeometryChange()
+        super().linkedViewChanged(view, newRange)
+
+    def setStyle(self, **options) -> None:
+        self._bounds = None
+        self.prepareGeometryChange()
+        super().setStyle(**options)
+
+
 class PlotCanvas(QGraphicsView):
     """pyqtgraph plots (a GraphicsLayout, `ci`) in a Qt graphics view. pyqtgraph's GraphicsLayoutWidget paints
     from a Python paintEvent, which holds the interpreter for the whole paint; this one Qt paints alone. pyqtgraph
@@ -83,6 +116,7 @@ class PlotCanvas(QGraphicsView):
         self.setMouseTracking(True)
 
     def addPlot(self, **options) -> pg.PlotItem:
+        options.setdefault("axisItems", {"left": Axis("left"), "bottom": Axis("bottom")})
         plot = self.ci.addPlot(**options)
         plot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         box = plot.getViewBox()
