@@ -10,8 +10,8 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QDockWidget, QWidget
 
-from .views.draw_pad import DrawPad
 from .views import lesson as lesson_files
+from .views.draw_pad import DrawPad
 from .views.lesson import LessonError, LessonPanel, load_lessons
 from .views.neuron import NeuronPanel
 from .views.race import RacePanel
@@ -29,9 +29,7 @@ class Classroom:
         self.menu.setObjectName("classroomMenu")
         self.docks: list[QDockWidget] = []
         self._build_lesson()
-        self._build_neuron()
-        self._build_draw_pad()
-        self._build_race()
+        self._build_others()
         # Presenter mode hides them with the other docks (only the diagram, the equation and the steps show).
         window.docks = (*window.docks, *self.docks)
 
@@ -94,7 +92,8 @@ class Classroom:
         self.lesson = LessonPanel(lessons=lessons)
         self.lesson_dock = self._dock("Lesson", "lessonPanel", self.lesson, "inputDock")
         self.lesson_action = self._toggle("guidedLesson", "Guided lesson", "lesson",
-                                          QKeySequence(Mod.ControlModifier | Key.Key_L), "The story of the network step by step, computing what each step "
+                                          QKeySequence(Mod.ControlModifier | Key.Key_L),
+                                          "The story of the network step by step, computing what each step "
                                           "explains", self.lesson_dock)
         # A request the bridge refuses gets no answer: the lesson must not wait for one.
         self.lesson.stepRequested.connect(lambda kind: window.bridge.step(kind) or self.lesson.stop())
@@ -105,56 +104,94 @@ class Classroom:
         self.menu.addSeparator()
         window.views = (*window.views, self.lesson)
 
-    # ------------------------------------------------------------ one hidden unit, and "what if"
-    def _build_neuron(self) -> None:
+    # ------------------------------------------------------------ the other panels, built when first shown
+    # A window that is never asked for them does not pay for them (a quarter of a second at start together).
+    def _panel(self, attribute: str) -> QWidget:
+        panel = self._built.get(attribute)
+        if panel is None:
+            panel = self._built[attribute] = self._builders[attribute]()
+            window = self.window
+            window.views = (*window.views, panel)
+            panel.set_presenter_mode(window._presenter_state is not None)
+            if window.snapshot is not None:
+                panel.show_snapshot(window.snapshot)
+        return panel
+
+    def _lazy_dock(self, title: str, name: str, beside: str, attribute: str) -> QDockWidget:
+        dock = self._dock(title, name, QWidget(), beside)
+        # Built the moment the dock is first shown (by its action, the View menu or a restored layout).
+        dock.visibilityChanged.connect(lambda visible: visible and self._panel(attribute))
+        return dock
+
+    @property
+    def neuron(self) -> NeuronPanel:
+        return self._panel("neuron")
+
+    @property
+    def draw_pad(self) -> DrawPad:
+        return self._panel("draw_pad")
+
+    @property
+    def race(self) -> RacePanel:
+        return self._panel("race")
+
+    def _build_others(self) -> None:
         window = self.window
-        self.neuron = NeuronPanel()
-        # The panel evaluates its edits on the worker's split: read-only arrays, replaced (never changed) by a
-        # new dataset, so reading it from this thread is safe (as the bug lab does).
-        self.neuron.source = lambda: window.bridge.worker.stepper.split
-        self.neuron_dock = self._dock("Hidden unit", "neuronPanelDock", self.neuron, "valuesDock")
+        Key, Mod = Qt.Key, Qt.KeyboardModifier
+        self._built: dict[str, QWidget] = {}
+        self._builders = {"neuron": self._make_neuron, "draw_pad": self._make_draw_pad, "race": self._make_race}
+        self.neuron_dock = self._lazy_dock("Hidden unit", "neuronPanelDock", "valuesDock", "neuron")
         self.neuron_action = self._toggle("hiddenUnit", "Hidden unit: what if…", "neuron",
-                                          QKeySequence(Qt.KeyboardModifier.ControlModifier | Qt.Key.Key_U),
+                                          QKeySequence(Mod.ControlModifier | Key.Key_U),
                                           "What one hidden unit looks for, and what happens without it (click a "
                                           "hidden unit in the diagram)", self.neuron_dock, floating=True)
         window.diagram.neuronClicked.connect(self.show_unit)
-        window.views = (*window.views, self.neuron)
+        self.draw_dock = self._lazy_dock("Draw a digit", "drawPadDock", "curvesDock", "draw_pad")
+        self.draw_action = self._toggle("drawDigit", "Draw a digit", "draw-digit",
+                                        QKeySequence(Mod.ControlModifier | Key.Key_D),
+                                        "Draw a digit with the mouse and watch the current network read it",
+                                        self.draw_dock, floating=True)
+        self.race_dock = self._lazy_dock("Optimizer race", "racePanelDock", "curvesDock", "race")
+        self.race_action = self._toggle("raceMode", "Optimizer race", "race",
+                                        QKeySequence(Mod.ControlModifier | Key.Key_G),
+                                        "Gradient descent from scratch against Adam, from the same weights, "
+                                        "side by side", self.race_dock, floating=True)
+        self.menu.addSeparator()
 
     def show_unit(self, unit: int) -> None:
+        """What a click on hidden unit `unit` of the diagram does."""
         self.neuron.select(unit)
         self.window._show_lab_dock(self.neuron_dock, True)
 
-    # ------------------------------------------------------------ draw a digit
-    def _build_draw_pad(self) -> None:
+    def _make_neuron(self) -> NeuronPanel:
         window = self.window
-        self.draw_pad = DrawPad()
-        self.draw_dock = self._dock("Draw a digit", "drawPadDock", self.draw_pad, "curvesDock")
-        self.draw_action = self._toggle("drawDigit", "Draw a digit", "draw-digit",
-                                        QKeySequence(Qt.KeyboardModifier.ControlModifier | Qt.Key.Key_D),
-                                        "Draw a digit with the mouse and watch the current network read it",
-                                        self.draw_dock, floating=True)
-        clear = self.draw_pad.clear_action          # Ctrl+Backspace, from anywhere in the window
+        panel = NeuronPanel()
+        # The panel evaluates its edits on the worker's split: read-only arrays, replaced (never changed) by a
+        # new dataset, so reading it from this thread is safe (as the bug lab does).
+        panel.source = lambda: window.bridge.worker.stepper.split
+        self.neuron_dock.setWidget(panel)
+        return panel
+
+    def _make_draw_pad(self) -> DrawPad:
+        window = self.window
+        pad = DrawPad()
+        self.draw_dock.setWidget(pad)
+        clear = pad.clear_action          # Ctrl+Backspace, from anywhere in the window once there is a pad
         clear.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         keys = clear.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         if keys not in clear.toolTip():
             clear.setToolTip(f"{clear.toolTip()} ({keys})")
         window.addAction(clear)
-        self.menu.addAction(clear)
-        self.menu.addSeparator()
-        window.views = (*window.views, self.draw_pad)
+        self.menu.insertAction(self.race_action, clear)
+        return pad
 
-    # ------------------------------------------------------------ the optimizer race
-    def _build_race(self) -> None:
+    def _make_race(self) -> RacePanel:
         window = self.window
-        self.race = RacePanel()
-        self.race.source = lambda: window.bridge.worker.stepper.split     # read-only, as for the bug lab
-        self.race.failed.connect(window.show_error)
-        self.race_dock = self._dock("Optimizer race", "racePanelDock", self.race, "curvesDock")
-        self.race_action = self._toggle("raceMode", "Optimizer race", "race",
-                                        QKeySequence(Qt.KeyboardModifier.ControlModifier | Qt.Key.Key_G),
-                                        "Gradient descent from scratch against Adam, from the same weights, "
-                                        "side by side", self.race_dock, floating=True)
-        window.views = (*window.views, self.race)
+        race = RacePanel()
+        race.source = lambda: window.bridge.worker.stepper.split     # read-only, as for the bug lab
+        race.failed.connect(window.show_error)
+        self.race_dock.setWidget(race)
+        return race
 
     # ------------------------------------------------------------ closing
     def shutdown(self) -> None:
@@ -164,4 +201,4 @@ class Classroom:
 
     @property
     def threaded(self) -> tuple:
-        return (self.race,)
+        return tuple(panel for name, panel in self._built.items() if name == "race")

@@ -139,3 +139,18 @@ def test_a_broken_lesson_file_is_named_and_the_window_works_without_the_lesson(q
     assert window.message_banner.isVisible()
     action(window, "stepPhase").trigger()
     qtbot.waitUntil(lambda: phase(window) == "Z1", timeout=TIMEOUT)
+
+
+def test_the_heavier_panels_are_built_only_when_first_shown_and_then_follow_the_window(qtbot, window):
+    classroom = window.classroom
+    assert classroom._built == {}
+    action(window, "stepIteration").trigger()
+    qtbot.waitUntil(lambda: window.snapshot.iteration == 1, timeout=TIMEOUT)
+    action(window, "drawDigit").trigger()
+    pad = classroom.draw_pad
+    assert dock(window, "drawPadDock").widget() is pad and pad in window.views
+    assert set(classroom._built) == {"draw_pad"}
+    assert window.findChild(QAction, "clearDrawingAction") in window.actions()
+    action(window, "stepIteration").trigger()
+    qtbot.waitUntil(lambda: window.snapshot.iteration == 2, timeout=TIMEOUT)
+    assert pad._params is window.snapshot.params
