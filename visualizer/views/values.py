@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtGui import QColor, QFontMetrics
-from PyQt6.QtWidgets import QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from core import network
 from visualizer import theme
@@ -49,6 +49,10 @@ def fixed_plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, bottom: st
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     plot.getViewBox().disableAutoRange()
+    for name in ("left", "bottom"):
+        # Repainted whenever the bars or images under them change; from a pixmap unless the axis itself changed
+        # (its Python paint holds the interpreter the training thread needs while playing).
+        plot.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     return plot
 
 
@@ -93,6 +97,7 @@ class ValuesView(QWidget):
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._class_names: tuple[str, ...] = ()
         self._hidden = -1
+        self._limits: dict[int, tuple[float, float]] = {}     # per plot (id): the y limits it shows
         self._heat_shape: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None     # the last one shown, shown again in a new theme
 
@@ -232,18 +237,15 @@ class ValuesView(QWidget):
         units = np.arange(hidden)
         z_limit = nice_limit(float(np.max(np.abs(z1))) if hidden else 1.0)
         self.z1_bars.setOpts(x=units, height=z1, brushes=lut_brushes(z1, -z_limit, z_limit, SIGNED_BRUSHES))
-        self.z1_plot.setYRange(-z_limit, z_limit, padding=0.05)
-        self._limit_ticks(self.z1_plot, -z_limit, z_limit)
+        self._set_limits(self.z1_plot, -z_limit, z_limit)
         if np.min(a1, initial=0.0) < 0:     # tanh, leaky ReLU: A1 is signed too
             a_limit = nice_limit(float(np.max(np.abs(a1))))
             self.a1_bars.setOpts(x=units, height=a1, brushes=lut_brushes(a1, -a_limit, a_limit, SIGNED_BRUSHES))
-            self.a1_plot.setYRange(-a_limit, a_limit, padding=0.05)
-            self._limit_ticks(self.a1_plot, -a_limit, a_limit)
+            self._set_limits(self.a1_plot, -a_limit, a_limit)
         else:
             a_limit = nice_limit(float(np.max(a1, initial=0.0)))
             self.a1_bars.setOpts(x=units, height=a1, brushes=lut_brushes(a1, 0, a_limit, SEQUENTIAL_BRUSHES))
-            self.a1_plot.setYRange(0, a_limit, padding=0.05)
-            self._limit_ticks(self.a1_plot, 0, a_limit)
+            self._set_limits(self.a1_plot, 0, a_limit)
         if hidden != self._hidden:
             self._hidden = hidden
             for plot in (self.z1_plot, self.a1_plot):
@@ -251,6 +253,14 @@ class ValuesView(QWidget):
 
     def _fit_class_axis(self) -> None:
         fit_class_axis(self.a2_plot, self._class_names, self._point_size)
+
+    def _set_limits(self, plot: pg.PlotItem, low: float, high: float) -> None:
+        """The y range and its ticks, set only when they change (new ticks make pyqtgraph lay out and paint the
+        axis again)."""
+        if self._limits.get(id(plot)) != (low, high):
+            self._limits[id(plot)] = (low, high)
+            plot.setYRange(low, high, padding=0.05)
+            self._limit_ticks(plot, low, high)
 
     @staticmethod
     def _limit_ticks(plot: pg.PlotItem, low: float, high: float) -> None:
