@@ -2,14 +2,16 @@
 
 (a) iterations per second playing at full speed in the window vs the headless core (ratio, target ≥ 0.90),
 (b) the window's frame rate while playing (target ≥ 30): snapshots shown per second, each one redrawing the
-    diagram, the curves and the status bar (the per-phase panels follow four times a second while playing),
+    diagram, the curves and the status bar (the per-phase panels follow twice a second while playing),
 (c) median time from a → key press to phaseLabel showing the new phase (target ≤ 50 ms),
 (d) cold start to a usable window, measured in a fresh process (target ≤ 2 s).
 
 Both sides of (a) use the same Stepper class, data, configuration and BLAS threads in the same process. They
 are timed in alternating rounds (headless, then playing, --rounds times) and each round's ratio is taken
 against its own headless run, so a neighbour that loads the machine for a while moves both sides of a ratio;
-the medians over the rounds are reported, with the UI thread's CPU time per frame and the load average.
+the medians over the rounds are reported, with the UI thread's CPU time per frame and the load average, and
+the UI thread's time in Python (the time it holds the interpreter the training thread needs), profiled in a
+separate run.
 While playing, the window runs an event loop as `app.exec()` does (`--loop poll` instead wakes every
 millisecond to process events, as this script did before: each wake takes the interpreter from the worker).
 
