@@ -67,6 +67,20 @@ def test_a_view_after_a_run_shows_what_a_fresh_view_shows(qtbot, run_snapshots, 
     assert np.array_equal(pixels(followed), pixels(fresh))
 
 
+def test_what_the_diagram_redraws_seldom_while_playing_is_exact_once_it_stops(qtbot, run_snapshots, monkeypatch):
+    """Thumbnails, W2 edges, bias squares and numbers wait while playing (here, for the whole run); the first
+    snapshot that is not playing shows them exactly as a fresh diagram does."""
+    last_playing = max(k for k, snapshot in enumerate(run_snapshots) if snapshot.playing)
+    fresh = make_view(qtbot, NetworkDiagram)
+    fresh.show_snapshot(run_snapshots[last_playing + 1])
+    for name in ("TOOLTIP_INTERVAL", "THUMBNAIL_INTERVAL", "PARAMETER_INTERVAL"):
+        monkeypatch.setattr(diagram_module, name, 1e9)
+    followed = make_view(qtbot, NetworkDiagram)
+    for snapshot in run_snapshots[:last_playing + 2]:
+        followed.show_snapshot(snapshot)
+    assert np.array_equal(pixels(followed), pixels(fresh))
+
+
 def probabilities_shown(diagram: NetworkDiagram) -> list[float]:
     return [float(item.text().rstrip("%")) for item in diagram._probabilities]
 
