@@ -35,7 +35,8 @@ from .views.values import ValuesView
 ICONS = Path(__file__).resolve().parent.parent / "assets" / "icons"
 DISPLAY_INTERVAL_MS = 16            # ≈ 60 Hz: an answered step or a pause shows at once anyway (see _received)
 PLAYING_INTERVAL_MS = 25            # while playing: 40 frames a second at most, enough for ≥ 30 and no more
-DETAILS_INTERVAL = 0.5              # seconds between updates of the per-phase panels while playing
+DETAILS_INTERVAL = 1.0              # seconds between updates of the per-phase panels while playing
+DIAGRAM_INTERVAL = 0.05             # while playing the diagram redraws 20 times a second, the curves every frame
 DEFAULT_ANIMATION_MS = 250
 
 
@@ -119,9 +120,11 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         # While playing, the phase is always the update and the per-phase panels change too fast to read:
-        # these views follow every frame, the others only every DETAILS_INTERVAL and when playing stops.
-        self.live_views = (self.diagram, self.curves, self.timeline)
-        self._details_shown = 0.0
+        # the curves and the timeline follow every frame, the diagram every DIAGRAM_INTERVAL, the others only
+        # every DETAILS_INTERVAL, and all of them when playing stops. Each view's update holds the interpreter
+        # the training thread needs between its NumPy calls (bench/README.md).
+        self.live_views = (self.curves, self.timeline)
+        self._details_shown = self._diagram_shown = 0.0
         self._display_timer = QTimer(self)
         self._display_timer.setInterval(DISPLAY_INTERVAL_MS)
         self._display_timer.timeout.connect(self._show_frame)
@@ -445,12 +448,14 @@ class MainWindow(QMainWindow):
 
     def _show_frame(self) -> None:
         """The display timer's frame: while playing, the live views every frame and the rest now and then."""
-        snapshot = self._pending
-        if snapshot is not None and snapshot.playing and \
-                time.perf_counter() - self._details_shown < DETAILS_INTERVAL:
-            self.show_pending(self.live_views)
-        else:
+        snapshot, now = self._pending, time.perf_counter()
+        if snapshot is None or not snapshot.playing or now - self._details_shown >= DETAILS_INTERVAL:
             self.show_pending()
+        elif now - self._diagram_shown >= DIAGRAM_INTERVAL:
+            self._diagram_shown = now
+            self.show_pending((self.diagram, *self.live_views))
+        else:
+            self.show_pending(self.live_views)
 
     def show_pending(self, views: tuple[QWidget, ...] | None = None) -> None:
         """Hand the newest snapshot, if any arrived since the last frame, to the views (all of them by default)."""
@@ -460,7 +465,7 @@ class MainWindow(QMainWindow):
         self.snapshot = snapshot
         if views is None:
             views = self.views
-            self._details_shown = time.perf_counter()
+            self._details_shown = self._diagram_shown = time.perf_counter()
         for view in views:
             view.show_snapshot(snapshot)
         if snapshot.config != self.config_panel.current:
