@@ -10,7 +10,7 @@ from html import escape
 from pathlib import Path
 
 from PyQt6.QtCore import QByteArray, QRect, QSize, Qt, QTimer
-from PyQt6.QtGui import QAction, QActionGroup, QIcon, QImage, QKeySequence, QPainter
+from PyQt6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMenu,
                              QPushButton, QScrollArea, QSpinBox, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
