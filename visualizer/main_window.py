@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         self.timeline = Timeline()
         bar = QToolBar("Timeline")
         bar.setObjectName("timelineToolbar")
+        self.timeline_toolbar = bar
         bar.setMovable(False)
         bar.addWidget(self.timeline)
         self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
@@ -658,6 +659,7 @@ class MainWindow(QMainWindow):
             self.menuBar().hide()
             self.statusBar().hide()
             self.tools_toolbar.hide()
+            self.timeline_toolbar.hide()        # the diagram needs the height more on a projector
             self.toolbar.setIconSize(QSize(40, 40))
             self.toolbar.setFont(theme.font(theme.PRESENTER_POINT_SIZE, bold=True))
             self.speed_control.setFont(theme.font(theme.PRESENTER_POINT_SIZE))
@@ -675,6 +677,7 @@ class MainWindow(QMainWindow):
             self.toolbar.setFont(theme.font())
             self.speed_control.setFont(theme.font())
             self.tools_toolbar.show()
+            self.timeline_toolbar.show()
             self.menuBar().show()
             self.statusBar().show()
             if maximized:

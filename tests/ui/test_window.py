@@ -342,11 +342,13 @@ def test_presenter_mode_goes_full_screen_with_only_diagram_equation_and_steps(qt
     assert window.diagram.isVisible() and window.equation.isVisible() and window.toolbar.isVisible()
     assert not window.matrices.isVisible() and not window.config_panel.isVisible()
     assert not window.statusBar().isVisible() and not window.tools_toolbar.isVisible()
+    assert not window.timeline_toolbar.isVisible()
     press(qtbot, window, Qt.Key.Key_Right)      # stepping still works from the keyboard
     qtbot.waitUntil(lambda: window.snapshot.phase == "Z1", timeout=TIMEOUT)
     press(qtbot, window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=TIMEOUT)
     assert window.matrices.isVisible() and window.statusBar().isVisible() and window.tools_toolbar.isVisible()
+    assert window.timeline_toolbar.isVisible()
     action(window, "presenterMode").trigger()
     qtbot.waitUntil(window.isFullScreen, timeout=TIMEOUT)
     action(window, "presenterMode").trigger()
