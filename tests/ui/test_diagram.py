@@ -370,3 +370,19 @@ def test_an_unknown_part_is_refused_and_the_emphasis_kept(diagram, forward_snaps
         with pytest.raises(ValueError):
             diagram.set_emphasis(wrong)
     assert diagram.emphasized_parts == {"output"}
+
+
+def test_no_panel_shape_makes_the_diagram_refit_itself_for_ever(qtbot, diagram, tiny_split):
+    """The scene's width follows the body height (the input tile grows with it), so on some shapes the body height
+    the panel wants flipped between two values, each rebuild asking for the other, until the stack ran out (a
+    RecursionError at 500×290 with the sample's fonts). pytest-qt fails the test on any exception raised in the
+    diagram's resizeEvent."""
+    stepper = make_stepper(tiny_split)
+    stepper.step_phase()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    diagram.show()
+    for width in range(440, 580, 20):
+        for height in range(240, 340, 10):
+            diagram.resize(width, height)
+            qtbot.wait(1)
+            assert diagram.caption_texts()

@@ -254,6 +254,7 @@ class NetworkDiagram(QWidget):
         self._snapshot: Snapshot | None = None
         self._hover_index: int | None = None
         self._body_height: float | None = None   # chosen from the panel's shape, see _fit_body_to_panel
+        self._fitting = False                    # inside _fit_body_to_panel's rebuild
 
         # Readable state, the same the items show (tooltips cannot be read in a headless test).
         self.highlighted_parts: frozenset[str] = frozenset()
@@ -283,14 +284,21 @@ class NetworkDiagram(QWidget):
     def _fit_body_to_panel(self) -> bool:
         """Rebuild and show again with a body height that gives the scene the panel's shape, when it is off by
         more than 8 %; True if it did."""
-        if not self._built_for or self._snapshot is None or self.width() < 50 or self.height() < 50:
+        if self._fitting or not self._built_for or self._snapshot is None or self.width() < 50 \
+                or self.height() < 50:
             return False
         wanted = float(np.clip(self._width * self.height() / self.width() - self._height_beside_body,
                                *self._body_range))
         if abs(wanted - self._body_height) > 0.08 * self._body_height:
             self._body_height = wanted
             self._built_for = None
-            self.show_snapshot(self._snapshot)
+            # Once: the scene's width follows the body height (the input tile grows with it), so on some panel
+            # shapes the wanted height would flip between two values for ever.
+            self._fitting = True
+            try:
+                self.show_snapshot(self._snapshot)
+            finally:
+                self._fitting = False
             return True
         return False
 
