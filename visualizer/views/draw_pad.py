@@ -12,6 +12,7 @@ from PyQt6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton, QSizeP
 from core import drawing, network
 from visualizer import theme
 from visualizer.snapshot import Snapshot
+from visualizer.views.confirm_bar import described
 from visualizer.views.curves import style_plot
 from visualizer.views.values import SEQUENTIAL_BRUSHES, fit_class_axis, fixed_plot, lut_brushes, nice_limit
 
@@ -34,9 +35,8 @@ class DrawingCanvas(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("drawingCanvas")
-        self.setAccessibleName("Drawing canvas")
-        self.setToolTip("Draw a digit here with the left mouse button; Delete or Backspace clears it")
+        described(self, "drawingCanvas", "Drawing canvas",
+                  "Draw a digit here with the left mouse button; Delete or Backspace clears it")
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -143,10 +143,9 @@ class DigitPreview(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("drawingPreview")
-        self.setAccessibleName("What the network sees")
-        self.setToolTip("The drawing as MNIST digits were made: its bounding box scaled to 20 × 20 pixels, "
-                        "then placed in 28 × 28 so that the centre of mass of the ink is at the centre")
+        described(self, "drawingPreview", "What the network sees",
+                  "The drawing as MNIST digits were made: its bounding box scaled to 20 × 20 pixels, "
+                  "then placed in 28 × 28 so that the centre of mass of the ink is at the centre")
         self.pixels = np.zeros((drawing.SIDE, drawing.SIDE), dtype=np.uint8)
         self._image = QImage(drawing.SIDE, drawing.SIDE, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
@@ -173,9 +172,8 @@ class DrawPad(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("drawPad")
-        self.setAccessibleName("Draw a digit")
-        self.setToolTip("Draw a digit with the mouse: the current network reads it as you draw")
+        described(self, "drawPad", "Draw a digit",
+                  "Draw a digit with the mouse: the current network reads it as you draw")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._params: Mapping[str, np.ndarray] | None = None
@@ -193,17 +191,15 @@ class DrawPad(QWidget):
         self.preview_caption = QLabel("The network sees\n28 × 28", self)
         self.preview_caption.setObjectName("drawingPreviewCaption")
         self.prediction_label = QLabel(self)
-        self.prediction_label.setObjectName("drawingPrediction")
-        self.prediction_label.setAccessibleName("The network's answer")
-        self.prediction_label.setToolTip("What the network reads: the class with the largest softmax probability, "
-                                         "and that probability")
+        described(self.prediction_label, "drawingPrediction", "The network's answer",
+                  "What the network reads: the class with the largest softmax probability, "
+                  "and that probability")
         self.prediction_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.prediction_label.setTextFormat(Qt.TextFormat.RichText)
         self.prediction_label.setWordWrap(True)
         self.clear_button = QPushButton("Clear", self)
-        self.clear_button.setObjectName("clearDrawing")
-        self.clear_button.setAccessibleName("Clear the drawing")
-        self.clear_button.setToolTip(f"Clear the drawing (Delete or Backspace on the pad, {CLEAR_SHORTCUT})")
+        described(self.clear_button, "clearDrawing", "Clear the drawing",
+                  f"Clear the drawing (Delete or Backspace on the pad, {CLEAR_SHORTCUT})")
         self.clear_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.clear_button.clicked.connect(self.clear)
         self.clear_action = QAction("Clear the drawing", self)

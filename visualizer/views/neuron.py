@@ -14,8 +14,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import (QAbstractSpinBox, QDoubleSpinBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                             QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (QAbstractSpinBox, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                             QPushButton, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from core import network, whatif
 from core.data import Split
@@ -24,6 +24,7 @@ from core.whatif import BIAS_SHIFT_RANGE, SCALE_RANGE, Edit
 from visualizer import theme
 from visualizer.snapshot import Snapshot
 
+from .confirm_bar import described, scrolling
 from .curves import style_plot
 
 SIDE = 28
@@ -57,10 +58,9 @@ class NeuronPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("neuronPanel")
-        self.setAccessibleName("Hidden unit")
-        self.setToolTip("One hidden unit: the pixels it looks for, what it computes for the example, and what "
-                        "happens to the predictions if it is switched off or changed")
+        described(self, "neuronPanel", "Hidden unit",
+                  "One hidden unit: the pixels it looks for, what it computes for the example, and what "
+                  "happens to the predictions if it is switched off or changed")
         self.source: Callable[[], Split | None] = lambda: None   # the window gives the current split
         self.edits: dict[int, Edit] = {}     # unit → its what-if; empty: the network as trained
         self.unit = 0
@@ -79,18 +79,16 @@ class NeuronPanel(QWidget):
         # ---- which unit
         self.unit_label = QLabel("Hidden unit", self)
         self.unit_box = QSpinBox(self)
-        self.unit_box.setObjectName("neuronUnit")
-        self.unit_box.setAccessibleName("Hidden unit number")
-        self.unit_box.setToolTip("Which hidden unit to look at (or click one in the network diagram)")
+        described(self.unit_box, "neuronUnit", "Hidden unit number",
+                  "Which hidden unit to look at (or click one in the network diagram)")
         self.unit_box.setRange(0, 0)
         self.unit_box.setKeyboardTracking(False)
         self.unit_box.valueChanged.connect(self._unit_chosen)
         self.unit_label.setBuddy(self.unit_box)
         self.headline = QLabel(self)
-        self.headline.setObjectName("neuronHeadline")
-        self.headline.setAccessibleName("Z1 and A1 of the unit for the example")
-        self.headline.setToolTip("Z1 = W1[j] · x + b1[j] is the unit's weighted sum for the example; "
-                                 "A1 = g(Z1) is what it passes on")
+        described(self.headline, "neuronHeadline", "Z1 and A1 of the unit for the example",
+                  "Z1 = W1[j] · x + b1[j] is the unit's weighted sum for the example; "
+                  "A1 = g(Z1) is what it passes on")
         self.headline.setTextFormat(Qt.TextFormat.RichText)
         self.headline.setWordWrap(True)
 
@@ -135,9 +133,8 @@ class NeuronPanel(QWidget):
 
         # ---- what if
         self.whatif_box = QGroupBox("What if …", self)
-        self.whatif_box.setObjectName("whatIfControls")
-        self.whatif_box.setAccessibleName("What-if controls")
-        self.whatif_box.setToolTip("Try a change on a copy of the network: the training itself is untouched")
+        described(self.whatif_box, "whatIfControls", "What-if controls",
+                  "Try a change on a copy of the network: the training itself is untouched")
         self.off_button = QPushButton("Switch off", self.whatif_box)
         self.off_button.setObjectName("switchOff")
         self.off_button.setCheckable(True)
@@ -145,16 +142,14 @@ class NeuronPanel(QWidget):
         self.off_button.setToolTip("Remove the unit: as if its A1 were 0 for every example")
         self.off_button.toggled.connect(self._controls_changed)
         self.undo_button = QPushButton("Undo what-if", self.whatif_box)
-        self.undo_button.setObjectName("undoWhatIf")
-        self.undo_button.setAccessibleName("Undo the what-if")
-        self.undo_button.setToolTip("Back to the network as trained (every unit)")
+        described(self.undo_button, "undoWhatIf", "Undo the what-if",
+                  "Back to the network as trained (every unit)")
         self.undo_button.clicked.connect(self.undo)
         self.most_button = QPushButton("Switch off the key unit", self.whatif_box)
-        self.most_button.setObjectName("mostImportantUnit")
-        self.most_button.setAccessibleName("Switch off the unit that matters most")
-        self.most_button.setToolTip("The key unit is the one the network misses most: each hidden unit is "
-                                    "switched off in turn, and the one whose loss costs the most accuracy is "
-                                    "selected and switched off")
+        described(self.most_button, "mostImportantUnit", "Switch off the unit that matters most",
+                  "The key unit is the one the network misses most: each hidden unit is "
+                  "switched off in turn, and the one whose loss costs the most accuracy is "
+                  "selected and switched off")
         self.most_button.clicked.connect(self.switch_off_most_important)
 
         self.scale_label = QLabel("Weights ×", self.whatif_box)
@@ -184,28 +179,24 @@ class NeuronPanel(QWidget):
 
         # ---- what happens
         self.edit_summary = QLabel(self)
-        self.edit_summary.setObjectName("whatIfSummary")
-        self.edit_summary.setAccessibleName("Which units are edited")
-        self.edit_summary.setToolTip("The what-if edits in force; Undo what-if removes them all")
+        described(self.edit_summary, "whatIfSummary", "Which units are edited",
+                  "The what-if edits in force; Undo what-if removes them all")
         self.edit_summary.setTextFormat(Qt.TextFormat.RichText)
         self.edit_summary.setWordWrap(True)
         self.prediction_label = QLabel(self)
-        self.prediction_label.setObjectName("whatIfPrediction")
-        self.prediction_label.setAccessibleName("Prediction for the example, before and after")
-        self.prediction_label.setToolTip("The class predicted for the example and its probability, as trained "
-                                         "→ with the what-if")
+        described(self.prediction_label, "whatIfPrediction", "Prediction for the example, before and after",
+                  "The class predicted for the example and its probability, as trained "
+                  "→ with the what-if")
         self.prediction_label.setTextFormat(Qt.TextFormat.RichText)
         self.prediction_label.setWordWrap(True)
         self.accuracy_label = QLabel(self)
-        self.accuracy_label.setObjectName("whatIfAccuracy")
-        self.accuracy_label.setAccessibleName("Accuracy before and after")
-        self.accuracy_label.setToolTip("The share of the dev set predicted right, as trained → with the what-if")
+        described(self.accuracy_label, "whatIfAccuracy", "Accuracy before and after",
+                  "The share of the dev set predicted right, as trained → with the what-if")
         self.accuracy_label.setTextFormat(Qt.TextFormat.RichText)
         self.accuracy_label.setWordWrap(True)
         self.notice = QLabel(self)
-        self.notice.setObjectName("whatIfNotice")
-        self.notice.setAccessibleName("What-if notice")
-        self.notice.setToolTip("Why the what-if was undone")
+        described(self.notice, "whatIfNotice", "What-if notice",
+                  "Why the what-if was undone")
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet(f"color: {theme.VERMILLION};")
         self.notice.hide()
@@ -254,17 +245,8 @@ class NeuronPanel(QWidget):
         layout.addWidget(self.accuracy_label)
         layout.addWidget(self.softmax_graphics, 2)
         # In a short dock or with presenter-size type the parts keep their size and the panel scrolls.
-        self.scroll = QScrollArea(self)
-        self.scroll.setObjectName("neuronScroll")
-        self.scroll.setAccessibleName("Hidden unit panel")
-        self.scroll.setToolTip("Scroll for the rest of the panel")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.scroll)
+        self.scroll = described(scrolling(self, content), "neuronScroll", "Hidden unit panel",
+                                "Scroll for the rest of the panel")
         for widget in (self, content):
             widget.setAutoFillBackground(True)
             palette = widget.palette()
