@@ -178,9 +178,6 @@ class Classroom:
         self.draw_dock.setWidget(pad)
         clear = pad.clear_action          # Ctrl+Backspace, from anywhere in the window once there is a pad
         clear.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        keys = clear.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        if keys not in clear.toolTip():
-            clear.setToolTip(f"{clear.toolTip()} ({keys})")
         window.addAction(clear)
         self.menu.insertAction(self.race_action, clear)
         return pad

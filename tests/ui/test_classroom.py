@@ -150,7 +150,8 @@ def test_the_heavier_panels_are_built_only_when_first_shown_and_then_follow_the_
     pad = classroom.draw_pad
     assert dock(window, "drawPadDock").widget() is pad and pad in window.views
     assert set(classroom._built) == {"draw_pad"}
-    assert window.findChild(QAction, "clearDrawingAction") in window.actions()
+    clear = window.findChild(QAction, "clearDrawingAction")
+    assert clear in window.actions() and "Ctrl+Backspace" in clear.toolTip()
     action(window, "stepIteration").trigger()
     qtbot.waitUntil(lambda: window.snapshot.iteration == 2, timeout=TIMEOUT)
     assert pad._params is window.snapshot.params

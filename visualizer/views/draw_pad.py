@@ -205,7 +205,7 @@ class DrawPad(QWidget):
         self.clear_action = QAction("Clear the drawing", self)
         self.clear_action.setObjectName("clearDrawingAction")
         self.clear_action.setShortcut(QKeySequence(CLEAR_SHORTCUT))
-        self.clear_action.setToolTip("Clear the drawing on the Draw a digit pad")
+        self.clear_action.setToolTip(f"Clear the drawing on the Draw a digit pad ({CLEAR_SHORTCUT})")
         self.clear_action.triggered.connect(self.clear)
         self.addAction(self.clear_action)
 
