@@ -786,7 +786,16 @@ class MainWindow(QMainWindow):
             frame = self.geometry()
             top = self.centralWidget().mapToGlobal(self.centralWidget().rect().topLeft()).y()
             width = max(560, min(720, frame.width() * 2 // 5))
-            dock.setGeometry(frame.right() - width, top, width, max(400, frame.bottom() - top))
+            place = QRect(frame.right() - width, top, width, max(400, frame.bottom() - top))
+            if self.screen() is not None:
+                # A window partly off the screen (or just back from full screen) must not put the panel there.
+                screen = self.screen().availableGeometry()
+                place.setSize(place.size().boundedTo(screen.size()))
+                place.moveRight(min(place.right(), screen.right()))
+                place.moveBottom(min(place.bottom(), screen.bottom()))
+                place.moveLeft(max(place.left(), screen.left()))
+                place.moveTop(max(place.top(), screen.top()))
+            dock.setGeometry(place)
         dock.setVisible(on)
         if on:
             dock.raise_()

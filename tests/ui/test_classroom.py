@@ -155,3 +155,12 @@ def test_the_heavier_panels_are_built_only_when_first_shown_and_then_follow_the_
     action(window, "stepIteration").trigger()
     qtbot.waitUntil(lambda: window.snapshot.iteration == 2, timeout=TIMEOUT)
     assert pad._params is window.snapshot.params
+
+
+def test_a_floating_panel_opens_on_the_screen_even_when_the_window_reaches_past_it(qtbot, window):
+    screen = window.screen().availableGeometry()
+    window.move(screen.right() - 200, screen.top())      # most of the window is off the screen
+    action(window, "drawDigit").trigger()
+    pad_dock = dock(window, "drawPadDock")
+    qtbot.waitUntil(pad_dock.isVisible, timeout=TIMEOUT)
+    assert screen.contains(pad_dock.geometry()), (pad_dock.geometry(), screen)
