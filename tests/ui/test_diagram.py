@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtCore import QPoint, QPointF, Qt
 from PyQt6.QtGui import QColor, QImage
 from PyQt6.QtWidgets import QGraphicsLineItem, QGraphicsSimpleTextItem
 
@@ -153,9 +153,14 @@ def test_hover_shows_the_units_z1_and_a1(diagram, qtbot, tiny_split):
     snapshot = make_snapshot(stepper, ExampleSelection("train", 5))
     diagram.show_snapshot(snapshot)
     unit = int(np.argmax(snapshot.example.a1))   # an active unit, so A1 is not simply 0
+
+    def hovered() -> bool:
+        # A late resize can rebuild the scene under a cursor that has stopped: move onto the node as it is now.
+        qtbot.mouseMove(diagram.view.viewport(), QPoint(1, 1))
+        qtbot.mouseMove(diagram.view.viewport(), node_position(diagram, diagram.hidden_nodes[unit]))
+        return diagram.hover_text.startswith(f"hidden unit {unit} ")
+    qtbot.waitUntil(hovered, timeout=SIGNAL_TIMEOUT_MS)
     node = diagram.hidden_nodes[unit]
-    qtbot.mouseMove(diagram.view.viewport(), node_position(diagram, node))
-    qtbot.waitUntil(lambda: diagram.hover_text.startswith(f"hidden unit {unit} "), timeout=SIGNAL_TIMEOUT_MS)
     for text in (diagram.hover_text, node.toolTip()):
         z1 = number(re.search(r"Z1 = (\S+)", text).group(1))
         a1 = number(re.search(r"A1 = (\S+)", text).group(1))
