@@ -812,6 +812,9 @@ class MainWindow(QMainWindow):
         """Stop playing and end the worker thread before the window goes (never leave it running)."""
         self._display_timer.stop()
         self.save_settings()
+        for dock in self.docks:         # a floating panel is a window of its own: it goes with this one
+            if dock.isFloating():
+                dock.hide()
         self.bug_lab.shutdown()
         self.check_code.shutdown()
         self.classroom.shutdown()

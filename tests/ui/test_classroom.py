@@ -164,3 +164,5 @@ def test_a_floating_panel_opens_on_the_screen_even_when_the_window_reaches_past_
     pad_dock = dock(window, "drawPadDock")
     qtbot.waitUntil(pad_dock.isVisible, timeout=TIMEOUT)
     assert screen.contains(pad_dock.geometry()), (pad_dock.geometry(), screen)
+    window.close()
+    assert not pad_dock.isVisible()          # a floating panel does not outlive its window on the screen
