@@ -117,10 +117,14 @@ class Worker(QObject):
         self._evaluated: tuple[weakref.ref | None, np.ndarray | None, Evaluation | None] = (None, None, None)
         self._evaluated_at = 0.0
         self.newest_seek: int | None = None     # set from the UI thread: older seeks still queued are skipped
+        # Set from the UI thread when it has taken the last snapshot: while playing, the next one is made only
+        # then, so no snapshot is copied out for a frame that will never show it (see Bridge.paced).
+        self.snapshot_taken = True
 
     # ------------------------------------------------------------ helpers
     def _emit(self, message: str | None = None, diverged: bool = False) -> None:
         self._last_emit = time.perf_counter()
+        self.snapshot_taken = False
         self.snapshotReady.emit(make_snapshot(self.stepper, self.selection, self.ms_per_iteration, self.playing,
                                               message, diverged, self._evaluation()))
 
@@ -238,14 +242,19 @@ class Worker(QObject):
                 self._timed_iteration()
                 self._played += 1
                 due -= 1
+                if self._snapshot_due():        # as soon as the UI wants one, not at the end of the chunk
+                    self._emit()
         except Diverged as error:
             self._diverged(error)
             return
         if self.target is not None and self.stepper.iteration >= self.target:
             self._stop_playing()
             self._emit()
-        elif time.perf_counter() - self._last_emit >= SNAPSHOT_INTERVAL:
+        elif self._snapshot_due():
             self._emit()
+
+    def _snapshot_due(self) -> bool:
+        return self.snapshot_taken and time.perf_counter() - self._last_emit >= SNAPSHOT_INTERVAL
 
     @pyqtSlot(object)
     def reset(self, config: TrainingConfig) -> None:
@@ -422,6 +431,10 @@ class Bridge(QObject):
         self.refused_steps = 0
         self.playing = False
         self.latest: Snapshot | None = None
+        # False: each snapshot counts as taken when it arrives. A window that shows snapshots at its own frame rate
+        # sets it and calls frame_taken() at each frame: while playing, the worker then copies out one snapshot
+        # per frame shown instead of one every SNAPSHOT_INTERVAL (each copy is time the training does not get).
+        self.paced = False
         self.thread = QThread()
         self.thread.setObjectName("backpropWorker")
         self.worker = Worker(stepper, options)
@@ -447,7 +460,13 @@ class Bridge(QObject):
     def _received(self, snapshot: Snapshot) -> None:
         self.latest = snapshot
         self.playing = snapshot.playing
+        if not self.paced:
+            self.frame_taken()
         self.snapshotReady.emit(snapshot)
+
+    def frame_taken(self) -> None:
+        """The UI has taken the last snapshot: the worker may make the next one (a flag the GIL keeps whole)."""
+        self.worker.snapshot_taken = True
 
     def _answered(self) -> None:
         self.pending_steps = max(0, self.pending_steps - 1)

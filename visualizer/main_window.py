@@ -34,7 +34,7 @@ from .views.values import ValuesView
 
 ICONS = Path(__file__).resolve().parent.parent / "assets" / "icons"
 DISPLAY_INTERVAL_MS = 16            # ≈ 60 Hz: an answered step or a pause shows at once anyway (see _received)
-PLAYING_INTERVAL_MS = 25            # while playing: 40 frames a second at most, enough for ≥ 30 and no more
+PLAYING_INTERVAL_MS = 28            # while playing: 35 frames a second at most, enough for ≥ 30 and no more
 DETAILS_INTERVAL = 1.0              # seconds between updates of the per-phase panels while playing
 DIAGRAM_INTERVAL = 0.05             # while playing the diagram redraws 20 times a second, the curves every frame
 DEFAULT_ANIMATION_MS = 250
@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         """settings None: remember nothing (a --screenshot run)."""
         super().__init__(parent)
         self.bridge = bridge
+        bridge.paced = True                          # one snapshot per frame while playing (show_pending)
         self.settings = settings
         self.snapshot: Snapshot | None = None       # the one on screen
         self._pending: Snapshot | None = None       # the newest received, not yet shown
@@ -463,6 +464,7 @@ class MainWindow(QMainWindow):
         snapshot, self._pending = self._pending, None
         if snapshot is None:
             return
+        self.bridge.frame_taken()
         self.snapshot = snapshot
         if views is None:
             views = self.views

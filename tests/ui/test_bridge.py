@@ -164,3 +164,32 @@ def test_phases_follow_the_network_order(qtbot, bridge):
         settled(qtbot, bridge)
         seen.append(bridge.latest.phase)
     assert tuple(seen) == PHASES
+
+
+def test_a_paced_bridge_makes_one_snapshot_per_frame_taken_while_playing(qtbot, bridge):
+    """A window sets paced and calls frame_taken() at each frame: the worker copies out no snapshot nobody shows."""
+    received = []
+    bridge.snapshotReady.connect(received.append)
+    bridge.paced = True
+    bridge.play()
+    qtbot.waitUntil(lambda: any(snapshot.playing for snapshot in received), timeout=TIMEOUT)
+    qtbot.wait(300)                 # dozens of snapshot intervals, and no frame taken
+    assert len(received) <= 2       # the one saying playing started (and at most one already made)
+    for frame in range(3):
+        count = len(received)
+        bridge.frame_taken()
+        qtbot.waitUntil(lambda: len(received) == count + 1, timeout=TIMEOUT)
+        qtbot.wait(50)
+        assert len(received) == count + 1
+        assert received[-1].iteration > received[-2].iteration      # training went on in between
+    with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT, check_params_cb=lambda s: not s.playing):
+        bridge.pause()              # a pause (like a step) answers at once, taken or not
+
+
+def test_an_unpaced_bridge_sends_snapshots_as_it_plays(qtbot, bridge):
+    received = []
+    bridge.snapshotReady.connect(received.append)
+    bridge.play()
+    qtbot.waitUntil(lambda: sum(snapshot.playing for snapshot in received) >= 10, timeout=TIMEOUT)
+    bridge.pause()
+    qtbot.waitUntil(lambda: not bridge.latest.playing, timeout=TIMEOUT)

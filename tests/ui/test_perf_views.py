@@ -128,3 +128,18 @@ def test_while_playing_the_curves_end_at_the_last_iteration(qtbot, run_snapshots
             mantissa = right / 10 ** np.floor(np.log10(right))
             assert min(abs(mantissa - step) for step in (1, 2, 2.5, 5, 10)) < 1e-9
         assert all(marker.value() == snapshot.iteration for marker in curves.markers)
+
+
+def test_while_playing_the_window_gets_one_snapshot_per_frame_it_shows(qtbot, make_window):
+    window = make_window()
+    received = []
+    window.bridge.snapshotReady.connect(received.append)
+    window.bridge.play()
+    qtbot.waitUntil(lambda: window.snapshot.playing, timeout=10_000)
+    frames, count = window.frames_shown, len(received)
+    qtbot.wait(800)
+    shown, made = window.frames_shown - frames, len(received) - count
+    assert shown >= 5                   # it plays (a loaded CI machine shows fewer frames than the ~28 here)
+    assert made <= shown + 1            # unpaced, the worker would send one every SNAPSHOT_INTERVAL (16 ms)
+    window.bridge.pause()
+    qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=10_000)
