@@ -15,7 +15,7 @@ from core import network
 from core.config import TrainingConfig
 from core.stepper import PhaseRecord, Stepper
 
-CURVE_POINTS = 2000  # curves are downsampled to at most this many points per snapshot
+CURVE_POINTS = 2000  # curves are downsampled to at most this many points per snapshot (and the last one)
 MISTAKES_SHOWN = 24  # the evaluation keeps this many misclassified dev examples, most confident first
 
 
@@ -95,9 +95,16 @@ class Snapshot:
 
 
 def _downsample(length: int) -> np.ndarray:
-    if length <= CURVE_POINTS:
-        return np.arange(length)
-    return np.unique(np.linspace(0, length - 1, CURVE_POINTS).astype(int))
+    """Every stride-th iteration and the last one, the stride the smallest power of two that keeps the points within
+    CURVE_POINTS (+ 1 for the last): as the curves grow, the points already sent stay the same until the stride
+    doubles, so the view redraws only the new end of each curve (views/curves.Curve)."""
+    stride = 1
+    while (length + stride - 1) // stride > CURVE_POINTS:
+        stride *= 2
+    points = np.arange(0, length, stride)
+    if length and points[-1] != length - 1:
+        points = np.append(points, length - 1)
+    return points
 
 
 def example_view(stepper: Stepper, selection: ExampleSelection) -> ExampleView:

@@ -143,3 +143,68 @@ def test_while_playing_the_window_gets_one_snapshot_per_frame_it_shows(qtbot, ma
     assert made <= shown + 1            # unpaced, the worker would send one every SNAPSHOT_INTERVAL (16 ms)
     window.bridge.pause()
     qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=10_000)
+
+
+@pytest.mark.parametrize("length", [0, 1, 2, 1999, 2000, 2001, 4000, 4001, 12345, 100_000])
+def test_downsampled_curves_keep_the_points_already_sent(length):
+    from visualizer.snapshot import CURVE_POINTS, _downsample
+
+    points = _downsample(length)
+    assert points.size <= CURVE_POINTS + 1 and (np.diff(points) > 0).all()
+    if length:
+        assert points[0] == 0 and points[-1] == length - 1
+    if length <= CURVE_POINTS:
+        np.testing.assert_array_equal(points, np.arange(length))
+    # a longer curve with the same stride starts with the same points (all but the old last one)
+    stride = points[1] if points.size > 2 else 1
+    kept = 0
+    for longer in range(length + 1, length + 40):
+        more = _downsample(longer)
+        if (more[1] if more.size > 2 else 1) == stride:
+            kept += 1
+            np.testing.assert_array_equal(more[:max(points.size - 1, 0)], points[:-1])
+    if length not in (1999, 2000, 4000):        # where the stride doubles (CURVE_POINTS · 2^k)
+        assert kept == 39
+
+
+def test_a_growing_curve_redraws_only_its_tail_and_draws_every_point(qtbot):
+    from visualizer.views.curves import Curve
+
+    curve = Curve()
+    rng = np.random.default_rng(0)
+    x, y = np.arange(500.0), rng.random(500)
+
+    def drawn() -> int:
+        # body and tail share one point where they meet
+        body, tail = curve.path().elementCount(), curve.tail.path().elementCount()
+        return body + tail - (1 if body and tail else 0)
+
+    curve.setData(x[:10], y[:10], growing=True)
+    body = curve.path()
+    assert drawn() == 10
+    for n in range(11, 10 + Curve.TAIL_POINTS):
+        curve.setData(x[:n], y[:n], growing=True)
+        assert curve.path() == body and drawn() == n          # the body's path was not made again
+    rebuilt = 0
+    for n in range(10 + Curve.TAIL_POINTS, 500):
+        before = curve.path()
+        curve.setData(x[:n], y[:n], growing=True)
+        rebuilt += curve.path() != before
+        assert drawn() == n
+        assert curve.tail.path().elementCount() <= Curve.TAIL_POINTS + 1
+    assert rebuilt <= 500 // Curve.TAIL_POINTS                 # the tail was taken into the body now and then
+    # the points it has change (a step back, a new run): drawn anew at once, all of them
+    changed = y[:300].copy()
+    changed[5] += 1
+    curve.setData(x[:300], changed, growing=True)
+    assert drawn() == 300
+    elements = [curve.path().elementAt(k) for k in range(curve.path().elementCount())]
+    elements += [curve.tail.path().elementAt(k) for k in range(1, curve.tail.path().elementCount())]
+    np.testing.assert_allclose([e.y for e in elements], changed)
+    np.testing.assert_allclose([e.x for e in elements], x[:300])
+    curve.setData(x[:0], y[:0], growing=True)
+    assert drawn() == 0
+    # not growing (paused): drawn as a fresh curve draws it, all but the last point in the body
+    curve.setData(x[:100], y[:100], growing=True)
+    curve.setData(x[:101], y[:101])
+    assert curve.path().elementCount() == 100 and curve.tail.path().elementCount() == 2

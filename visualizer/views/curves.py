@@ -147,20 +147,43 @@ class PlotCanvas(QGraphicsView):
         self.sigDeviceTransformChanged.emit(self)
 
 
-class Curve(QGraphicsPathItem):
-    """One curve as a Qt path item in data coordinates (Qt paints it without calling back into Python).
+def _path(x: np.ndarray, y: np.ndarray) -> QPainterPath:
+    return pg.arrayToQPath(x, y, connect="all", finiteCheck=False) if x.size else QPainterPath()
 
-    It answers what pyqtgraph's legend and the tests ask of a curve: opts["pen"], getData() and setPen()."""
+
+class Curve(QGraphicsPathItem):
+    """One curve as Qt path items in data coordinates (Qt paints them without calling back into Python).
+
+    While a run plays the curve only grows at its end, and redrawing thousands of points at every frame (and again
+    wherever the marker moves across them) was half of what the window spent per frame. So the curve is a body,
+    painted once into a pixmap it is then copied from, and a short tail child with the newest points; the body
+    takes the tail in every TAIL_POINTS points, or at once when the points it has change (a step back, a new run,
+    coarser downsampling). It answers what pyqtgraph's legend and the tests ask of a curve: opts["pen"],
+    getData() and setPen()."""
+
+    TAIL_POINTS = 64
 
     def __init__(self) -> None:
         super().__init__()
         self.opts = {"pen": QPen(), "antialias": True}
         self._x = self._y = np.zeros(0)
+        self._body = 0                  # points drawn by the body: the first _body of _x, _y
+        self.tail = QGraphicsPathItem(self)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
-    def setData(self, x: np.ndarray, y: np.ndarray) -> None:
-        """x and y finite, of the same length."""
+    def setData(self, x: np.ndarray, y: np.ndarray, growing: bool = False) -> None:
+        """x and y finite, of the same length. growing: the curve is likely to be the last one with a few more
+        points (playing); otherwise it is drawn the way a fresh curve would draw it."""
+        body, old_x, old_y = self._body, self._x, self._y
         self._x, self._y = x, y
-        self.setPath(pg.arrayToQPath(x, y, connect="all", finiteCheck=False) if x.size else QPainterPath())
+        kept = (growing and 0 < body <= x.size and x.size - body <= self.TAIL_POINTS
+                and np.array_equal(x[:body], old_x[:body]) and np.array_equal(y[:body], old_y[:body]))
+        if not kept:
+            # All but the last point, which may be one the next, longer curve no longer has (see _downsample).
+            body = self._body = max(x.size - 1, 0)
+            self.setPath(_path(x[:body], y[:body]))
+        start = max(body - 1, 0)        # the tail starts where the body ends
+        self.tail.setPath(_path(x[start:], y[start:]))
 
     def getData(self) -> tuple[np.ndarray, np.ndarray]:
         return self._x, self._y
@@ -170,6 +193,7 @@ class Curve(QGraphicsPathItem):
         pen.setCosmetic(True)       # its width in pixels, whatever the axes' scales
         self.opts["pen"] = pen
         super().setPen(pen)
+        self.tail.setPen(pen)
 
 
 class Marker(QGraphicsLineItem):
@@ -282,9 +306,10 @@ class CurvesView(QWidget):
         curves = snapshot.curves
         x = curves.iterations.astype(float)
         loss_x, loss = finite_points(x, curves.loss)
-        self.loss_curve.setData(loss_x, loss)
-        self.train_curve.setData(*finite_points(x, 100 * curves.train_accuracy))
-        self.dev_curve.setData(*finite_points(x, 100 * curves.dev_accuracy))
+        growing = snapshot.playing
+        self.loss_curve.setData(loss_x, loss, growing)
+        self.train_curve.setData(*finite_points(x, 100 * curves.train_accuracy), growing)
+        self.dev_curve.setData(*finite_points(x, 100 * curves.dev_accuracy), growing)
         self._show_dev(snapshot.dev_size > 0)
         for marker in self.markers:
             marker.setValue(snapshot.iteration)
