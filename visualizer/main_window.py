@@ -23,6 +23,7 @@ from .snapshot import Snapshot
 from .views.buglab import BugLabView
 from .views.check_code import CheckCodeView
 from .views.config_panel import ConfigPanel
+from .views.confirm_bar import steady_text
 from .views.curves import CurvesView
 from .views.diagram import NetworkDiagram
 from .views.equation import EquationView
@@ -477,16 +478,16 @@ class MainWindow(QMainWindow):
         self.frames_shown += 1
 
     def _show_status(self, s: Snapshot) -> None:
-        self.iteration_label.setText(str(s.iteration))
-        self.phase_label.setText(s.phase or "—")
-        self.loss_label.setText("loss —" if s.loss is None else f"loss {s.loss:.4f}")
+        steady_text(self.iteration_label, str(s.iteration))
+        steady_text(self.phase_label, s.phase or "—")
+        steady_text(self.loss_label, "loss —" if s.loss is None else f"loss {s.loss:.4f}")
         accuracy = "train —" if s.train_accuracy is None else f"train {s.train_accuracy:.1%}"
         if s.dev_size:
             accuracy += " · dev —" if s.dev_accuracy is None else f" · dev {s.dev_accuracy:.1%}"
-        self.accuracy_label.setText(accuracy)
-        self.learning_rate_label.setText(f"α = {s.alpha:g}")
-        self.timing_label.setText("— ms/iteration" if s.ms_per_iteration is None
-                                  else f"{s.ms_per_iteration:.1f} ms/iteration")
+        steady_text(self.accuracy_label, accuracy)
+        steady_text(self.learning_rate_label, f"α = {s.alpha:g}")
+        steady_text(self.timing_label, "— ms/iteration" if s.ms_per_iteration is None
+                    else f"{s.ms_per_iteration:.1f} ms/iteration")
         dataset = f"{s.dataset_name} · {s.train_size:,} train · {s.dev_size:,} dev"
         if self.dataset_label.text() != dataset:       # the same at every frame while playing
             self.dataset_label.setText(dataset)

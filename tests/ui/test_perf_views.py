@@ -208,3 +208,70 @@ def test_a_growing_curve_redraws_only_its_tail_and_draws_every_point(qtbot):
     curve.setData(x[:100], y[:100], growing=True)
     curve.setData(x[:101], y[:101])
     assert curve.path().elementCount() == 100 and curve.tail.path().elementCount() == 2
+
+
+def test_numbers_that_change_at_every_frame_do_not_lay_the_window_out_again(qtbot, make_window):
+    """The status bar and the timeline keep their labels' sizes while playing: a label's setText otherwise has the
+    main window recompute its whole layout (every dock) at the next pass of the event loop."""
+    from PyQt6.QtCore import QEvent, QObject
+
+    window = make_window()
+    window.bridge.play()
+    qtbot.waitUntil(lambda: window.snapshot.playing and window.snapshot.iteration >= 3, timeout=10_000)
+    qtbot.wait(300)                     # the labels have taken the sizes of their widest numbers so far
+
+    class Counter(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layouts = 0
+
+        def eventFilter(self, watched, event) -> bool:
+            self.layouts += event.type() == QEvent.Type.LayoutRequest
+            return False
+
+    counter = Counter()
+    window.installEventFilter(counter)
+    frames = window.frames_shown
+    qtbot.wait(600)
+    window.removeEventFilter(counter)
+    shown = window.frames_shown - frames
+    window.bridge.pause()
+    qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=10_000)
+    assert shown >= 5
+    # the curves' readout (four times a second) and a label that needed more room may still ask for one
+    assert counter.layouts <= 4 + shown // 4
+
+
+def test_a_steady_label_only_grows_and_does_not_ask_for_a_layout(qtbot):
+    from PyQt6.QtCore import QEvent, QObject
+    from PyQt6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+    from visualizer.views.confirm_bar import steady_text, unsteady
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    label = QLabel()
+    QHBoxLayout(parent).addWidget(label)
+    parent.show()
+    steady_text(label, "loss 0.1234")
+    size = label.size()
+    assert label.minimumSize() == label.maximumSize() == size
+
+    class Counter(QObject):
+        layouts = 0
+
+        def eventFilter(self, watched, event) -> bool:
+            Counter.layouts += event.type() == QEvent.Type.LayoutRequest
+            return False
+
+    counter = Counter()
+    parent.installEventFilter(counter)
+    qtbot.wait(20)
+    Counter.layouts = 0
+    steady_text(label, "loss 0.11")
+    qtbot.wait(20)
+    assert Counter.layouts == 0 and label.size() == size and label.text() == "loss 0.11"
+    steady_text(label, "loss 1234567.1234")           # more room: it grows
+    assert label.width() > size.width()
+    unsteady(label)
+    assert label.minimumWidth() == 0 and label.maximumWidth() > 10_000

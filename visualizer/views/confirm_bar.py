@@ -1,8 +1,9 @@
 """An inline, non-modal question — a sentence with Apply and Cancel — so a clicker or a test can answer it."""
 from __future__ import annotations
 
-from PyQt6.QtWidgets import (QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
-                             QWidget)
+from PyQt6.QtGui import QFontMetricsF
+from PyQt6.QtWidgets import (QWIDGETSIZE_MAX, QBoxLayout, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea,
+                             QVBoxLayout, QWidget)
 
 from .. import theme
 
@@ -25,6 +26,42 @@ def scrolling(panel: QWidget, content: QWidget) -> QScrollArea:
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)
     return scroll
+
+
+_DIGITS = str.maketrans("0123456789", "0000000000")
+
+
+def steady_text(label: QLabel, text: str) -> None:
+    """Set the text of a label that changes at every frame without making the window lay itself out again.
+    Any other label's setText() has its layout, each one above it and at last the main window's (every dock's
+    size hints) computed anew at the next event loop pass, which was most of what a frame cost while playing;
+    a label of fixed size skips that. Its size only grows, to the widest text shown so far, so the widgets beside
+    it do not jitter either. The size is worked out once per shape of text (its digits aside), for the widest
+    digits of its font, not at every frame. unsteady() lets the size follow the text again (after a font change)."""
+    shape = text.translate(_DIGITS)
+    shapes: set[str] | None = getattr(label, "_steady_shapes", None)
+    if shapes is not None and shape in shapes:
+        label.setText(text)
+        return
+    metrics = QFontMetricsF(label.font())
+    widest = max("0123456789", key=metrics.horizontalAdvance)
+    label.setText(shape.replace("0", widest))
+    hint = label.sizeHint()
+    label.setText(text)
+    if shapes is None:
+        label.setFixedSize(hint)
+        label._steady_shapes = {shape}
+    else:
+        if hint.width() > label.width() or hint.height() > label.height():
+            label.setFixedSize(hint.expandedTo(label.size()))
+        shapes.add(shape)
+
+
+def unsteady(label: QLabel) -> None:
+    label._steady_shapes = None
+    label.setMinimumSize(0, 0)
+    label.setMaximumSize(QWIDGETSIZE_MAX, QWIDGETSIZE_MAX)
+    label.updateGeometry()
 
 
 class ConfirmBar(QFrame):

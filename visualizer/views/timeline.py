@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import (QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle,
 from visualizer import theme
 from visualizer.snapshot import Snapshot
 
-from .confirm_bar import ConfirmBar, described
+from .confirm_bar import ConfirmBar, described, steady_text, unsteady
 
 SEEK_INTERVAL_MS = 50
 
@@ -177,9 +177,9 @@ class Timeline(QWidget):
     def _show_position(self, iteration: int, earliest: int, latest: int) -> None:
         behind = latest - iteration
         colour = theme.INK if behind == 0 else theme.BLUE
-        self.label.setText(f"<span style='color:{colour}'>iteration <b>{iteration:,}</b></span> "
-                           f"<span style='color:{theme.MUTED}'>of {latest:,}</span>")
-        self.range_label.setText(f"rewind {earliest:,}–{latest:,}")
+        steady_text(self.label, f"<span style='color:{colour}'>iteration <b>{iteration:,}</b></span> "
+                                f"<span style='color:{theme.MUTED}'>of {latest:,}</span>")
+        steady_text(self.range_label, f"rewind {earliest:,}–{latest:,}")
         self.slider.setAccessibleDescription(f"iteration {iteration} of {latest}")
 
     def seek_settled(self) -> None:
@@ -196,4 +196,6 @@ class Timeline(QWidget):
         for widget in (self.caption, self.label, self.range_label, self.confirm_bar.text, self.confirm_bar.apply,
                        self.confirm_bar.cancel):
             widget.setFont(theme.font(size))
+        for label in (self.label, self.range_label):
+            unsteady(label)         # sized for the old font
         self.slider.setMinimumHeight(int(size * 2.2))
