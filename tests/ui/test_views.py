@@ -363,3 +363,22 @@ def test_presenter_mode_gives_the_next_equations_line_to_the_diagram(qtbot, make
     with_next = view.next_label.font()
     view.set_presenter_mode(False)
     assert not view.next_label.isHidden() and view.next_label.font() != with_next
+
+
+def test_a_short_values_panel_gives_the_bars_the_height_of_what_it_leaves_out(qtbot):
+    """Docked in a small window the panel drops the batch heat map and the Z1 / A1 axis captions (the titles say
+    what the bars are); the bars then get a readable height. Tall again, everything comes back."""
+    view = ValuesView()
+    qtbot.addWidget(view)
+    view.resize(400, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.heat_plot.isVisible() and view.z1_plot.getAxis("bottom").label.isVisible()
+    view.resize(400, 230)
+    qtbot.waitUntil(lambda: not view.heat_plot.isVisible())
+    qtbot.waitUntil(lambda: view.z1_plot.getViewBox().height() >= 25)      # 9 px with the captions
+    assert not view.z1_plot.getAxis("bottom").label.isVisible()
+    assert view.a2_plot.getViewBox().height() >= 80                        # ten classes still fit
+    view.resize(400, 600)
+    qtbot.waitUntil(view.heat_plot.isVisible)
+    assert view.z1_plot.getAxis("bottom").label.isVisible() and view.a1_plot.getAxis("bottom").label.isVisible()

@@ -194,7 +194,8 @@ class ValuesView(QWidget):
         self._fit_rows()
 
     def _fit_rows(self) -> None:
-        """Leave out the batch heat map when the panel is too short for five readable plots."""
+        """When the panel is too short for five readable plots, leave out the batch heat map and the Z1 and A1
+        plots' axis captions (their titles say what the bars are), which take the bars' height."""
         compact = self.height() < COMPACT_HEIGHT * self._point_size / theme.BASE_POINT_SIZE
         if compact == self._compact:
             return
@@ -202,6 +203,8 @@ class ValuesView(QWidget):
         self.heat_plot.setVisible(not compact)
         self.heat_plot.setMinimumHeight(0 if compact else 60)
         self.heat_plot.setMaximumHeight(0 if compact else 1e6)
+        for plot in (self.z1_plot, self.a1_plot):
+            plot.getAxis("bottom").showLabel(not compact)
 
     # ------------------------------------------------------------ rendering
     def show_snapshot(self, snapshot: Snapshot) -> None:
