@@ -10,9 +10,10 @@ from html import escape
 from pathlib import Path
 
 from PyQt6.QtCore import QByteArray, QRect, QSize, Qt, QTimer
-from PyQt6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
-from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QMainWindow, QMenu,
-                             QPushButton, QScrollArea, QSpinBox, QSplitter, QToolBar, QVBoxLayout, QWidget)
+from PyQt6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QResizeEvent
+from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QGraphicsView, QHBoxLayout, QLabel,
+                             QMainWindow, QMenu, QPushButton, QScrollArea, QSpinBox, QSplitter, QToolBar, QVBoxLayout,
+                             QWidget)
 
 from . import appearance, theme
 from .export import GifExport, render_png, render_svg
@@ -676,6 +677,9 @@ class MainWindow(QMainWindow):
             state, geometry, maximized = self._presenter_state
             self._presenter_state = None
             self.switch_theme(self._theme_before_presenter)
+            # Small type first: with the presenter's, the docks' minimum sizes would keep the window wider than it
+            # was (than the screen, on a small one) and the docks at other sizes.
+            self._set_views_presenter_mode(False)
             self.toolbar.setIconSize(QSize(22, 22))
             self.toolbar.setFont(theme.font())
             self.speed_control.setFont(theme.font())
@@ -691,13 +695,25 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
             # Once the window has its old size again, the docks get their old sizes back.
             QTimer.singleShot(0, lambda: self.restoreState(state))
-        for view in (*self.views, self.config_panel):
-            view.set_presenter_mode(bool(on))
-        for caption in self.toolbar.findChildren(QLabel):
-            caption.setFont(theme.font(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE))
+            QTimer.singleShot(0, self._refit_plots)
+        if on:
+            self._set_views_presenter_mode(True)
         QTimer.singleShot(0, self.fit_centre)
         self.presenter_action.setChecked(bool(on))
         self.leave_presenter_action.setEnabled(bool(on))
+
+    def _refit_plots(self) -> None:
+        """Lay the graphics views' contents out to their sizes again. A plot grid that grew wider than its view
+        with the presenter's type stays that wide when the type shrinks back, its view's size unchanged (cut off
+        on the right), until the view is resized: this is that resize, to the same size."""
+        for view in self.findChildren(QGraphicsView):
+            view.resizeEvent(QResizeEvent(view.size(), view.size()))     # not sendEvent: Qt drops a no-op resize
+
+    def _set_views_presenter_mode(self, on: bool) -> None:
+        for view in (*self.views, self.config_panel):
+            view.set_presenter_mode(on)
+        for caption in self.toolbar.findChildren(QLabel):
+            caption.setFont(theme.font(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE))
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -355,6 +355,28 @@ def test_presenter_mode_goes_full_screen_with_only_diagram_equation_and_steps(qt
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=TIMEOUT)
 
 
+def test_leaving_presenter_mode_brings_back_the_window_and_panels_as_they_were(qtbot, make_window):
+    """Seen under Xvfb at 1280×720: after F11 and Esc the window stayed wider than the screen (the docks' minimum
+    sizes still had the presenter's type when the old geometry was set back), the docks came back at other
+    sizes and the values panel's plots ran past its right edge."""
+    window = make_window("--size", "1200x640")
+    qtbot.wait(200)
+    docks = [dock for dock in window.docks if dock.isVisible()]
+    before = (window.size(), [dock.size() for dock in docks])
+    for _ in range(2):
+        window.set_presenter_mode(True)
+        qtbot.waitUntil(window.isFullScreen, timeout=TIMEOUT)
+        qtbot.wait(100)
+        window.set_presenter_mode(False)
+        qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=TIMEOUT)
+        qtbot.wait(200)
+        assert window.size() == before[0]
+        for dock, size in zip(docks, before[1]):
+            assert abs(dock.width() - size.width()) <= 2 and abs(dock.height() - size.height()) <= 2, dock.objectName()
+        graphics = window.values.graphics
+        assert graphics.ci.geometry().width() <= graphics.width()     # the plots fit in the panel again
+
+
 def test_quit_closes_the_window_and_stops_the_worker(qtbot, window):
     press(qtbot, window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert not window.isVisible()
