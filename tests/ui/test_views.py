@@ -176,6 +176,12 @@ def test_equation_shows_the_phase_its_live_shapes_and_meaning(qtbot, make_view, 
             assert plain(shapes.text()) == "(10, 200)·(200, 784) → (10, 784)"
             assert "backward" in view.position_label.text()
             assert view.next_label.text() == "next: db1 = 1/m · Σⱼ dZ1"
+        assert view.position_label.text().startswith(f"Iteration {snapshot.record.iteration + 1} · ")
+    # While playing (this panel then follows once a second) it names no iteration that would trail the status bar.
+    playing = make_snapshot(stepper, ExampleSelection(), playing=True)
+    view.show_snapshot(playing)
+    assert view.position_label.text().startswith("Playing · phase 11 of 11 · update")
+    assert not any(character.isdigit() for character in view.position_label.text().split("·")[0])
 
 
 # ------------------------------------------------------------------ input

@@ -163,9 +163,11 @@ class EquationView(QWidget):
         self.shapes_label.setText(record.shapes.replace(", ", ",\u00a0"))
         self.shapes_label.show()
         self.meaning_label.setText(record.meaning)
-        # Iterations are counted from 1 here, as in the status bar once this one completes.
-        self.position_label.setText(f"Iteration {record.iteration + 1} · phase {record.index + 1} of "
-                                    f"{len(network.PHASES)} · {phase_direction(record.phase, optimizer)} · m = {record.m}")
+        # Iterations are counted from 1 here, as in the status bar once this one completes. While playing this
+        # panel follows once a second, so a number here would trail the status bar's: it says playing instead.
+        where = "Playing" if snapshot.playing else f"Iteration {record.iteration + 1}"
+        self.position_label.setText(f"{where} · phase {record.index + 1} of {len(network.PHASES)} · "
+                                    f"{phase_direction(record.phase, optimizer)} · m = {record.m}")
         self.next_label.setText(f"next: {equation_of(snapshot.next_phase, optimizer)}")
         self.chips.set_current(record.index)
 
