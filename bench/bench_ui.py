@@ -125,12 +125,15 @@ def worker_clock(app, window) -> int:
     return time.pthread_getcpuclockid(probe.ident)
 
 
-def window_rates(app, window, seconds: float, loop: str, clock: int) -> tuple[float, float, float, float, float]:
+def window_rates(app, window, seconds: float, loop: str, clock: int,
+                 warmup: float = 0.0) -> tuple[float, float, float, float, float]:
     """Iterations and frames per second playing, the UI thread's CPU milliseconds per frame, and the worker
     thread's CPU seconds per wall second (what it did not spend waiting, mostly for the interpreter) and CPU
     milliseconds per iteration."""
     window.bridge.play()
     wait_until(app, lambda: window.snapshot is not None and window.snapshot.playing)
+    # Steady playing, not pressing Play: the first frames redraw every panel and the curves' axes once.
+    run_events(app, warmup, loop)
     # The worker's own count, read at both ends (an int the GIL keeps whole): the snapshot on screen can be a
     # frame behind, which in a short run would be a few per cent either way.
     worker = window.bridge.worker
@@ -204,6 +207,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=0.5,
                         help="length of each timed run (short: the machine's speed drifts over seconds)")
     parser.add_argument("--rounds", type=int, default=16, help="headless / playing pairs timed for (a) and (b)")
+    parser.add_argument("--warmup", type=float, default=1.0,
+                        help="seconds of playing before each timed run: pressing Play redraws every panel and the "
+                             "curves' axes once, which short runs would otherwise count many times over")
     parser.add_argument("--presses", type=int, default=30, help="key presses timed for (c)")
     parser.add_argument("--loop", choices=("exec", "poll"), default="exec",
                         help="while playing: run an event loop as the app does (default), or poll every 1 ms")
@@ -230,9 +236,9 @@ def main() -> int:
         # speed during a pair favours neither side.
         if number % 2 == 0:
             alone, alone_cpu = headless_rate(stepper, args.seconds)
-            *played, busy, worker_cpu = window_rates(app, window, args.seconds, args.loop, clock)
+            *played, busy, worker_cpu = window_rates(app, window, args.seconds, args.loop, clock, args.warmup)
         else:
-            *played, busy, worker_cpu = window_rates(app, window, args.seconds, args.loop, clock)
+            *played, busy, worker_cpu = window_rates(app, window, args.seconds, args.loop, clock, args.warmup)
             alone, alone_cpu = headless_rate(stepper, args.seconds)
         rounds.append((alone, *played))
         costs.append((busy, worker_cpu / alone_cpu))
