@@ -13,12 +13,13 @@ alternating), each round's ratio is taken against its own headless run, and the 
 pooled ratio are printed. The ratio is also split into two factors measured within each round, which the
 machine's speed moves much less: the share of the time the worker thread runs rather than waits (for the
 interpreter, mostly: see the UI thread's Python time below), and the worker's CPU time per iteration against the
-headless core's (what the snapshots and the UI's work on the other core add to each iteration).
+headless core's (what the snapshots and the UI's work on the other core add to each iteration). Each timed
+playing run starts after --warmup seconds of playing: pressing Play redraws every panel and the curves' axes once.
 The UI thread's time in Python (the time it holds the interpreter the training thread needs) is profiled in a
 separate run. While playing, the window runs an event loop as `app.exec()` does (`--loop poll` instead wakes every
 millisecond to process events, as this script once did: each wake takes the interpreter from the worker).
 
-Run: QT_QPA_PLATFORM=offscreen python bench/bench_ui.py [--seconds 0.5] [--rounds 16]
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_ui.py [--seconds 0.5] [--rounds 16] [--warmup 1]
 """
 from __future__ import annotations
 
