@@ -126,8 +126,7 @@ def _lut_colours(lut: np.ndarray) -> tuple[list[QColor], list[bool]]:
     cached = _LUT_COLOURS.get(id(lut))
     if cached is None or cached[0] is not lut:
         rgb = lut[:, :3]
-        light = (rgb.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722]) > 140).tolist()
-        cached = (lut, [QColor(int(r), int(g), int(b)) for r, g, b in rgb], light)
+        cached = (lut, _colors(rgb), _light(rgb).tolist())
         _LUT_COLOURS[id(lut)] = cached
     return cached[1], cached[2]
 
@@ -136,11 +135,15 @@ def _colors(rgb: np.ndarray) -> list[QColor]:
     return [QColor(int(r), int(g), int(b)) for r, g, b in rgb]
 
 
+def _light(rgb: np.ndarray) -> np.ndarray:
+    """Which (r, g, b) rows are light fills, to be written on in ink rather than paper (relative luminance)."""
+    return rgb.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722]) > 140
+
+
 def _ink_on(rgb: np.ndarray) -> list[QColor]:
-    """Ink on light fills, paper on dark ones (relative luminance of each (r, g, b) row)."""
-    light = rgb.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722]) > 140
+    """Ink on light fills, paper on dark ones."""
     ink, paper = QColor(theme.INK), QColor(theme.PAPER)
-    return [ink if is_light else paper for is_light in light]
+    return [ink if is_light else paper for is_light in _light(rgb)]
 
 
 def _pixmap(rgb: np.ndarray) -> QPixmap:
