@@ -40,15 +40,15 @@ READOUT_INTERVAL = 0.25    # seconds between readout texts while playing (number
 # iteration, so it changes seldom: four times per power of ten (each change makes pyqtgraph compute and paint the
 # ticks and grid of the axes again, from Python, which at the start of a run came several times a second).
 SLACK = 0.1
-ROUND_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)
 
 
-def round_up(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^k at or above value (1 for anything not above 0)."""
+def nice_limit(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k at or above value (1 for anything not above 0): axis ranges that do not
+    jitter every frame (the curves' iteration axis, the values panel's and the draw pad's bars)."""
     if not math.isfinite(value) or value <= 0:
         return 1.0
     power = 10.0 ** math.floor(math.log10(value))
-    return next(step * power for step in ROUND_STEPS if step * power >= value * (1 - 1e-9))
+    return next(step * power for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * power >= value * (1 - 1e-9))
 ACCURACY_RANGE = (0.0, 100.0)
 ACCURACY_PADDING = 0.04
 
@@ -336,7 +336,7 @@ class CurvesView(QWidget):
         starting = not self._playing
         self._playing = True
         if starting or right > shown_right:
-            self.loss_plot.setXRange(0, round_up(right * (1 + SLACK)), padding=0)
+            self.loss_plot.setXRange(0, nice_limit(right * (1 + SLACK)), padding=0)
         if loss.size:
             # The loss is never negative: from 0 to above the highest loss seen, a range that almost never has to
             # change while the loss falls (fitted to the curve again when playing stops).

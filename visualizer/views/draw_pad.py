@@ -13,8 +13,8 @@ from core import drawing, network
 from visualizer import theme
 from visualizer.snapshot import Snapshot
 from visualizer.views.confirm_bar import described
-from visualizer.views.curves import style_plot
-from visualizer.views.values import SEQUENTIAL_BRUSHES, fit_class_axis, fixed_plot, lut_brushes, nice_limit
+from visualizer.views.curves import nice_limit, style_plot
+from visualizer.views.values import SEQUENTIAL_BRUSHES, fit_class_axis, fixed_plot, lut_brushes
 
 CANVAS_PIXELS = 280          # the drawing is kept at 10× MNIST, whatever the size of the panel
 BRUSH_WIDTH = 22             # canvas pixels: about 2 MNIST pixels once a digit of usual size is scaled to 20

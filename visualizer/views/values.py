@@ -1,8 +1,6 @@
 """The numbers of one example inside the network: Z1, A1, the softmax output, and the output error dZ2."""
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtGui import QColor, QFontMetrics
@@ -11,7 +9,7 @@ from PyQt6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 from core import network
 from visualizer import theme
 from visualizer.snapshot import Snapshot
-from visualizer.views.curves import style_plot
+from visualizer.views.curves import nice_limit, style_plot
 
 HEAT_COLUMNS = 64         # examples of the batch shown in the A1 heat map
 COMPACT_HEIGHT = 420      # below this height (at the base type size) the heat map is left out
@@ -62,17 +60,6 @@ def fit_class_axis(plot: pg.PlotItem, names: tuple[str, ...], point_size: float)
     metrics = QFontMetrics(theme.font(point_size * 0.9))
     longest = max((metrics.horizontalAdvance(name) for name in names), default=0)
     plot.getAxis("left").setWidth(longest + int(point_size))
-
-
-def nice_limit(value: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 × 10^k at or above value: axis ranges that do not jitter every frame."""
-    if not math.isfinite(value) or value <= 0:
-        return 1.0
-    power = 10.0 ** math.floor(math.log10(value))
-    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if step * power >= value * (1 - 1e-9):
-            return step * power
-    return 10.0 * power
 
 
 def lut_brushes(values: np.ndarray, low: float, high: float, brushes: list) -> list:
