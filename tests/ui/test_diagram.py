@@ -229,6 +229,31 @@ def test_presenter_mode_enlarges_the_text(diagram, tiny_split):
     assert diagram.output_name_items[0].font().pointSizeF() == before
 
 
+def test_a_hidden_units_number_too_wide_for_its_node_is_shortened_not_hidden(diagram, tiny_split):
+    """On a projector the nodes' numbers are large: 20.1 becomes 20 rather than vanishing (zeros alone showed)."""
+    stepper = make_stepper(tiny_split)
+    for _ in range(2):
+        stepper.step_phase()
+    snapshot = make_snapshot(stepper, ExampleSelection())
+    values = np.array([5.54, 0.5, 0.0, 9.2, 3.14, 0.8, 1.25, 2.71, 0.35, 7.04])
+    snapshot = dataclasses.replace(snapshot, example=dataclasses.replace(snapshot.example, a1=values))
+    diagram.set_presenter_mode(True)
+    diagram.resize(1280, 560)      # the nodes' numbers are as wide as the nodes: 5.54 no longer fits
+    diagram.show_snapshot(snapshot)
+    radius = diagram._geometry["radius"]
+    items = diagram._hidden_values
+    assert items[0].boundingRect().width() > 0
+    for value, item in zip(values, items):
+        assert item.isVisible(), f"A1 = {value} is not written in its node"
+        shown = number(item.text())
+        decimals = len(item.text().partition(".")[2])
+        assert abs(shown - value) <= 0.5 * 10 ** -decimals + 1e-9, (value, item.text())
+        assert shown != 0 or value == 0
+        assert item.boundingRect().width() <= 2 * radius - 3
+    assert any(item.text() != diagram._hidden_texts[j] for j, item in enumerate(items)), \
+        "in this small presenter panel some number must have been shortened"
+
+
 def test_no_nan_reaches_the_items(diagram, tiny_split):
     stepper = make_stepper(tiny_split)
     for _ in range(5):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,25 @@ def _number(value: float) -> str:
     else:
         text = f"{value:.3f}"
     return text.replace("-", "−")
+
+
+def _shorter_numbers(value: float) -> Iterator[str]:
+    """_number's text, then the same value with one decimal fewer at a time, never rounded to 0, and below 1
+    without its leading zero (a node too small for 20.1 still says 20, for 0.031 .03; hovering shows every
+    digit)."""
+    full = _number(value)
+    yield full
+    if "e" in full or "." not in full:
+        return
+    for decimals in range(len(full) - full.index(".") - 1, -1, -1):
+        text = f"{value:.{decimals}f}"
+        if float(text) == 0:
+            return
+        text = text.replace("-", "−")
+        if decimals < len(full) - full.index(".") - 1:
+            yield text
+        if abs(value) < 1 and text.lstrip("−").startswith("0."):
+            yield text.replace("0.", ".", 1)
 
 
 def _lut_index(values: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -792,7 +812,8 @@ class NetworkDiagram(QWidget):
             self.hidden_nodes[j].setBrush(colours[fill_entries[j]])
         self._hidden_fill = (fill_index, lut)
         if numbers:
-            texts = [_number(value) for value in a1.tolist()]
+            values = a1.tolist()
+            texts = [_number(value) for value in values]
             rewrite = [j for j, text in enumerate(texts) if text != self._hidden_texts[j]]
         else:
             rewrite = []
@@ -800,9 +821,13 @@ class NetworkDiagram(QWidget):
         for j in rewrite:
             text = self._hidden_values[j]
             self._hidden_texts[j] = texts[j]
-            text.setText(texts[j])
-            rect = text.boundingRect()
-            fits = rect.width() <= 2 * radius - 3 and rect.height() <= 2 * radius
+            fits = False
+            for candidate in _shorter_numbers(values[j]):
+                text.setText(candidate)
+                rect = text.boundingRect()
+                fits = rect.width() <= 2 * radius - 3 and rect.height() <= 2 * radius
+                if fits:
+                    break
             text.setVisible(fits)
             if fits:
                 self._place(text, hidden_x, self._hidden_y[j], "center")
