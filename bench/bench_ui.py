@@ -6,20 +6,26 @@
 (c) median time from a → key press to phaseLabel showing the new phase (target ≤ 50 ms),
 (d) cold start to a usable window, measured in a fresh process (target ≤ 2 s).
 
-Both sides of (a) use the same Stepper class, data, configuration and BLAS threads in the same process. The
-machine's own speed moves by a third from one second to the next (the headless rate alone: 100–160 iterations/s),
-so they are timed in short alternating rounds (--rounds pairs of --seconds each, the side that goes first
-alternating), each round's ratio is taken against its own headless run, and the median, the quartiles and the
-pooled ratio are printed. The ratio is also split into two factors measured within each round, which the
-machine's speed moves much less: the share of the time the worker thread runs rather than waits (for the
-interpreter, mostly: see the UI thread's Python time below), and the worker's CPU time per iteration against the
-headless core's (what the snapshots and the UI's work on the other core add to each iteration). Each timed
-playing run starts after --warmup seconds of playing: pressing Play redraws every panel and the curves' axes once.
+Both sides of (a) run the same Stepper class with the same configuration and BLAS threads, in the same process,
+on the very same arrays: the headless Stepper trains on the window's own split. (Two copies of the same data in
+one process can train 2-5 % apart, depending on where they landed in memory: measured, alternating 0.2 s runs of
+two headless Steppers; an earlier version of this script gave the headless side its own copy, allocated later.)
+
+The machine's own speed drifts by a third over seconds (the headless rate alone: 90-160 iterations/s; successive
+0.1 s runs are correlated 0.9, runs 2 s apart 0.5), so the two sides are timed in short alternating slices
+while the window plays on: --rounds slices of --seconds each of playing, each between two slices of the headless
+core. For a headless slice the worker thread is held before its next iteration (a gate put on its Stepper by
+this script) and the UI thread, which has nothing new to draw, runs the headless Stepper; the window is never
+paused, so nothing is redrawn for Play or Pause. Each playing slice is compared with the mean of the headless
+slices on either side of it; the median, the quartiles and the pooled ratio are printed. The ratio is also split
+into two factors measured within each slice: the share of the time the worker thread runs rather than waits
+(for the interpreter, mostly: see the UI thread's Python time below), and the worker's CPU time per iteration
+against the headless core's (what the snapshots and the UI's work on the other core add to each iteration).
 The UI thread's time in Python (the time it holds the interpreter the training thread needs) is profiled in a
 separate run. While playing, the window runs an event loop as `app.exec()` does (`--loop poll` instead wakes every
 millisecond to process events, as this script once did: each wake takes the interpreter from the worker).
 
-Run: QT_QPA_PLATFORM=offscreen python bench/bench_ui.py [--seconds 0.5] [--rounds 16] [--warmup 1]
+Run: QT_QPA_PLATFORM=offscreen python bench/bench_ui.py [--seconds 0.25] [--rounds 32] [--warmup 1]
 """
 from __future__ import annotations
 
@@ -68,13 +74,15 @@ def wait_until(app, condition, timeout: float = 30.0) -> None:
         time.sleep(0.0005)
 
 
-def headless_stepper():
-    """A Stepper built as the window builds its own (python -m visualizer's defaults)."""
+def headless_stepper(split=None, config=None):
+    """A Stepper built as the window builds its own (python -m visualizer's defaults), or on a given split."""
     from core.config import TrainingConfig
     from core.stepper import Stepper
     from visualizer.bridge import DataOptions, load_split
 
-    stepper = Stepper(load_split("mnist-sample", DataOptions(), "float32"), TrainingConfig())
+    if split is None:
+        split = load_split("mnist-sample", DataOptions(), "float32")
+    stepper = Stepper(split, config or TrainingConfig())
     stepper.step_iteration()        # warm up
     return stepper
 
@@ -126,28 +134,113 @@ def worker_clock(app, window) -> int:
     return time.pthread_getcpuclockid(probe.ident)
 
 
-def window_rates(app, window, seconds: float, loop: str, clock: int,
-                 warmup: float = 0.0) -> tuple[float, float, float, float, float]:
-    """Iterations and frames per second playing, the UI thread's CPU milliseconds per frame, and the worker
-    thread's CPU seconds per wall second (what it did not spend waiting, mostly for the interpreter) and CPU
-    milliseconds per iteration."""
-    window.bridge.play()
-    wait_until(app, lambda: window.snapshot is not None and window.snapshot.playing)
-    # Steady playing, not pressing Play: the first frames redraw every panel and the curves' axes once.
-    run_events(app, warmup, loop)
-    # The worker's own count, read at both ends (an int the GIL keeps whole): the snapshot on screen can be a
-    # frame behind, which in a short run would be a few per cent either way.
-    worker = window.bridge.worker
-    start_iteration, start_frames = worker.stepper.iteration, window.frames_shown
+class PausedClock:
+    """`time` for the window's modules, its perf_counter() stopped while the worker is held: the throttles of
+    the views (the diagram 20 times a second, the per-phase panels once…) then count playing time only, as in a
+    window that plays on, instead of finding themselves due at the start of every slice."""
+
+    def __init__(self) -> None:
+        self.held = 0.0
+
+    def perf_counter(self) -> float:
+        return time.perf_counter() - self.held
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+class Gate:
+    """Holds the worker thread before its next iteration while the headless core is timed, without pausing the
+    window, and notes when each of its iterations ends (a wrapper on the worker's Stepper instance and a
+    PausedClock for the window's modules, both removed by close())."""
+
+    def __init__(self, window) -> None:
+        from visualizer import main_window
+        from visualizer.views import curves, diagram
+
+        self.stepper = window.bridge.worker.stepper
+        self.open, self.waiting = threading.Event(), threading.Event()
+        self.open.set()
+        self.ends: list[float] = []        # appended by the worker thread only
+        self.clock, self.modules, self.held_at = PausedClock(), (main_window, curves, diagram), 0.0
+        for module in self.modules:
+            module.time = self.clock
+        step = self.stepper.step_iteration
+
+        def gated_step():
+            if not self.open.is_set():
+                self.waiting.set()
+                self.open.wait()
+                self.waiting.clear()
+            record = step()
+            self.ends.append(time.perf_counter())
+            return record
+
+        self.stepper.step_iteration = gated_step
+
+    def hold(self, app) -> None:
+        self.open.clear()
+        wait_until(app, self.waiting.is_set)
+        self.held_at = time.perf_counter()
+
+    def release(self) -> None:
+        self.clock.held += time.perf_counter() - self.held_at
+        self.open.set()
+
+    def close(self) -> None:
+        for module in self.modules:
+            module.time = time
+        del self.stepper.step_iteration
+        self.open.set()
+
+
+def playing_slice(app, window, gate: Gate, seconds: float, loop: str,
+                  clock: int) -> tuple[float, float, float, float, float]:
+    """One slice of playing, the worker just released: iterations and frames per second, the UI thread's CPU
+    milliseconds per frame, and the worker thread's CPU seconds per wall second (what it did not spend waiting,
+    mostly for the interpreter) and CPU milliseconds per iteration. Iterations per second are timed from the end of
+    the slice's first iteration to the end of its last: ~25 iterations in a slice, a count would be ±4 %."""
+    first, start_frames = len(gate.ends), window.frames_shown
     start, start_cpu, start_worker = time.perf_counter(), time.thread_time(), time.clock_gettime(clock)
     run_events(app, seconds, loop)
     elapsed, cpu = time.perf_counter() - start, time.thread_time() - start_cpu
     worker_cpu = time.clock_gettime(clock) - start_worker
-    iterations, frames = worker.stepper.iteration - start_iteration, window.frames_shown - start_frames
+    ends = gate.ends[first:]
+    iterations, frames = len(ends), window.frames_shown - start_frames
+    rate = (iterations - 1) / (ends[-1] - ends[0]) if iterations > 1 else 0.0
+    return (rate, frames / elapsed, 1000 * cpu / max(frames, 1), worker_cpu / elapsed,
+            1000 * worker_cpu / max(iterations, 1))
+
+
+def interleaved(app, window, stepper, args, clock) -> tuple[list[tuple[float, ...]], list[tuple[float, float]]]:
+    """Headless and playing slices in turn (headless first and last) while the window plays on. Per playing
+    slice: (headless it/s around it, playing it/s, frames/s, UI CPU ms/frame), and (worker running share,
+    worker CPU per iteration ÷ headless CPU per iteration)."""
+    window.bridge.play()
+    wait_until(app, lambda: window.snapshot is not None and window.snapshot.playing)
+    run_events(app, args.warmup, args.loop)     # steady playing: pressing Play redraws every panel once
+    gate = Gate(window)
+    alone = []
+    slices = []
+    try:
+        for _ in range(args.rounds):
+            gate.hold(app)
+            alone.append(headless_rate(stepper, args.seconds))
+            gate.release()
+            slices.append(playing_slice(app, window, gate, args.seconds, args.loop, clock))
+        gate.hold(app)
+        alone.append(headless_rate(stepper, args.seconds))
+    finally:
+        gate.close()
     window.bridge.pause()
     wait_until(app, lambda: not window.snapshot.playing)
-    return (iterations / elapsed, frames / elapsed, 1000 * cpu / max(frames, 1), worker_cpu / elapsed,
-            1000 * worker_cpu / max(iterations, 1))
+    rounds, costs = [], []
+    for k, (played, frames, ui_cpu, busy, worker_cpu) in enumerate(slices):
+        rate = (alone[k][0] + alone[k + 1][0]) / 2
+        alone_cpu = (alone[k][1] + alone[k + 1][1]) / 2
+        rounds.append((rate, played, frames, ui_cpu))
+        costs.append((busy, worker_cpu / alone_cpu))
+    return rounds, costs
 
 
 def ui_python_time(app, window, seconds: float) -> tuple[float, float, list[tuple[float, str]]]:
@@ -205,12 +298,13 @@ def cold_start() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=0.5,
-                        help="length of each timed run (short: the machine's speed drifts over seconds)")
-    parser.add_argument("--rounds", type=int, default=16, help="headless / playing pairs timed for (a) and (b)")
+    parser.add_argument("--seconds", type=float, default=0.25,
+                        help="length of each timed slice (short: the machine's speed drifts over seconds)")
+    parser.add_argument("--rounds", type=int, default=32,
+                        help="playing slices timed for (a) and (b), each between two headless slices")
     parser.add_argument("--warmup", type=float, default=1.0,
-                        help="seconds of playing before each timed run: pressing Play redraws every panel and the "
-                             "curves' axes once, which short runs would otherwise count many times over")
+                        help="seconds of playing before the first timed slice: pressing Play redraws every panel "
+                             "and the curves' axes once")
     parser.add_argument("--presses", type=int, default=30, help="key presses timed for (c)")
     parser.add_argument("--loop", choices=("exec", "poll"), default="exec",
                         help="while playing: run an event loop as the app does (default), or poll every 1 ms")
@@ -229,20 +323,11 @@ def main() -> int:
     app = QApplication.instance()
     window.show()
     wait_until(app, lambda: window.snapshot is not None)
-    stepper = headless_stepper()
+    # The headless core trains on the window's own arrays (see the docstring).
+    worker_stepper = window.bridge.worker.stepper
+    stepper = headless_stepper(worker_stepper.split, worker_stepper.config)
     clock = worker_clock(app, window)
-    rounds, costs = [], []
-    for number in range(args.rounds):
-        # Alternate which side goes first (headless, window; window, headless; …) so a drift of the machine's
-        # speed during a pair favours neither side.
-        if number % 2 == 0:
-            alone, alone_cpu = headless_rate(stepper, args.seconds)
-            *played, busy, worker_cpu = window_rates(app, window, args.seconds, args.loop, clock, args.warmup)
-        else:
-            *played, busy, worker_cpu = window_rates(app, window, args.seconds, args.loop, clock, args.warmup)
-            alone, alone_cpu = headless_rate(stepper, args.seconds)
-        rounds.append((alone, *played))
-        costs.append((busy, worker_cpu / alone_cpu))
+    rounds, costs = interleaved(app, window, stepper, args, clock)
     gil_frame, gil_second, gil_entries = ui_python_time(app, window, max(args.seconds, 2.0))
     latency = key_latency(app, window, args.presses)
     window.close()
@@ -256,7 +341,7 @@ def main() -> int:
     pooled = sum(played for _, played, _, _ in rounds) / sum(alone for alone, _, _, _ in rounds)
     ui_cpu = statistics.median(cpu for _, _, _, cpu in rounds)
     print(f"    load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; event loop: {args.loop}")
-    print("    rounds (headless, playing it/s, frames/s, UI CPU ms/frame): "
+    print("    slices (headless around, playing it/s, frames/s, UI CPU ms/frame): "
           + "; ".join(f"{alone:.0f}, {played:.0f}, {frames:.0f}, {cpu:.1f}" for alone, played, frames, cpu in rounds))
     print(f"    UI thread CPU while playing {ui_cpu:5.1f} ms per frame (median)")
     print(f"    UI thread in Python (holding the GIL) {gil_frame:5.1f} ms per frame, {gil_second:4.0f} ms per second "
@@ -265,8 +350,8 @@ def main() -> int:
     print(f"(a) headless core        {headless:8.1f} iterations/s")
     print(f"    playing in window    {playing:8.1f} iterations/s   ratio {ratio:.2f}  (target ≥ 0.90) "
           f"{'ok' if ratio >= 0.90 else 'MISSED'}")
-    print(f"    ratio over {len(ratios)} rounds: quartiles {quartiles[0]:.2f} / {quartiles[1]:.2f} / "
-          f"{quartiles[2]:.2f}, pooled (all iterations played ÷ all headless) {pooled:.2f}")
+    print(f"    ratio over {len(ratios)} playing slices, each against the headless slices on either side: quartiles {quartiles[0]:.2f} / {quartiles[1]:.2f} / "
+          f"{quartiles[2]:.2f}, pooled (mean playing rate ÷ mean headless rate) {pooled:.2f}")
     busy = statistics.median(share for share, _ in costs)
     cpu_ratio = statistics.median(ratio for _, ratio in costs)
     print(f"    the ratio in two factors, less noisy than the rates: the worker thread runs (is not waiting) "
