@@ -175,6 +175,13 @@ class Stepper:
         return self.history.alpha_at(self.iteration)
 
     @property
+    def initial_params(self) -> Mapping[str, np.ndarray] | None:
+        """The parameters the run started from (iteration 0), while its history holds them: drawn by the
+        configuration's init and seed, or opened from a weights file. None once a long run has let them go."""
+        state = self.history.keyframes.get(0)
+        return state.params if state is not None else None
+
+    @property
     def phase(self) -> str | None:
         """The last phase computed, or None before the first one."""
         return self.record.phase if self.record else None

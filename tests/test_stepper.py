@@ -8,7 +8,7 @@ from core import network, optimizers
 from core.config import TrainingConfig
 from core.data import Dataset, split
 from core.network import PARAMETERS, PHASES
-from core.stepper import Diverged, Stepper
+from core.stepper import Diverged, Stepper, starting_params
 
 
 def copy_state(stepper: Stepper) -> dict:
@@ -226,6 +226,21 @@ def test_rewinding_and_replaying_is_bit_identical(tiny_split, optimizer, batch_s
         assert_same_state(stepper, states[iteration + 1])
     assert np.array_equal(curves_of(stepper), final_curves)
     assert not stepper.has_future
+
+
+def test_initial_params_are_the_runs_start_until_the_history_lets_them_go(tiny_split):
+    config = TrainingConfig(seed=4)
+    drawn = Stepper(tiny_split, config)
+    given = {name: np.full_like(value, 0.01) for name, value in drawn.params.items()}
+    opened = Stepper(tiny_split, config, given)
+    for stepper, start in ((drawn, starting_params(config)), (opened, given)):
+        stepper.run(3)
+        assert all(np.array_equal(stepper.initial_params[name], start[name]) for name in start)
+    probe = Stepper(tiny_split, config)
+    budget = probe.state.nbytes * (32 + 2) + probe.history.curves._data.nbytes      # 2 keyframes kept
+    short = Stepper(tiny_split, config, history_budget_bytes=budget, keyframe_every=2)
+    short.run(12)
+    assert short.history.earliest > 0 and short.initial_params is None
 
 
 def test_keyframes_beyond_the_budget_are_dropped_and_the_rest_stays_exact(tiny_split):

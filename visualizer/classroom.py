@@ -186,6 +186,7 @@ class Classroom:
         window = self.window
         race = RacePanel()
         race.source = lambda: window.bridge.worker.stepper.split     # read-only, as for the bug lab
+        race.start_weights = lambda: window.bridge.worker.stepper.initial_params      # read-only too
         race.failed.connect(window.show_error)
         self.race_dock.setWidget(race)
         return race

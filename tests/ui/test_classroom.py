@@ -110,6 +110,28 @@ def test_ctrl_g_opens_the_race_and_it_races_from_the_windows_data_until_the_wind
     assert not thread.isRunning()
 
 
+def test_the_race_starts_from_a_weights_file_the_main_run_opened(qtbot, window, monkeypatch, tmp_path):
+    import numpy as np
+    from PyQt6.QtWidgets import QFileDialog
+
+    from core import checkpoints
+
+    race_dock = dock(window, "racePanelDock")
+    action(window, "raceMode").trigger()
+    qtbot.waitUntil(race_dock.isVisible, timeout=TIMEOUT)
+    race = window.classroom.race
+    assert "uniform init, seed 0" in race.setup.text()
+    rng = np.random.default_rng(3)
+    params = {"W1": rng.normal(0, 0.1, (10, 784)), "b1": np.zeros((10, 1)), "W2": rng.normal(0, 0.1, (10, 10)),
+              "b2": np.zeros((10, 1))}        # the same hidden width and activation: only the weights change
+    path = tmp_path / "start.npz"
+    checkpoints.save_weights(path, params, {"activation": "relu"})
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), ""))
+    action(window, "openWeights").trigger()
+    qtbot.waitUntil(lambda: "opened from a file" in race.setup.text(), timeout=TIMEOUT)
+    np.testing.assert_array_equal(race.start_weights()["W1"], params["W1"].astype(np.float32))
+
+
 def test_presenter_mode_hides_an_open_classroom_panel_and_brings_it_back(qtbot, window):
     lesson_dock = dock(window, "lessonPanel")
     action(window, "guidedLesson").trigger()

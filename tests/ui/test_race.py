@@ -19,8 +19,10 @@ MAIN = TrainingConfig(hidden=12, seed=5)
 def panel(qtbot, tiny_split):
     view = RacePanel()
     qtbot.addWidget(view)
+    main = Stepper(tiny_split, MAIN)
     view.source = lambda: tiny_split
-    view.show_snapshot(make_snapshot(Stepper(tiny_split, MAIN), ExampleSelection("dev", 3)))
+    view.start_weights = lambda: main.initial_params
+    view.show_snapshot(make_snapshot(main, ExampleSelection("dev", 3)))
     view.resize(560, 620)
     view.show()
     yield view
@@ -81,6 +83,23 @@ def test_the_race_shows_each_lane_as_a_lone_run_of_its_optimizer_would_be(qtbot,
     assert not panel.start_button.isEnabled()       # finished: raise the target to go on
     panel.iterations.setValue(30)
     assert panel.start_button.isEnabled() and panel.start_button.text() == "Resume"
+
+
+def test_a_main_run_opened_from_weights_races_from_those_weights_and_says_so(qtbot, panel, tiny_split):
+    assert "uniform init, seed 5" in panel.setup.text()
+    opened = {name: np.asarray(value) * -0.5 for name, value in Stepper(tiny_split, MAIN.with_changes(seed=9))
+              .params.items()}                    # not what MAIN's init and seed draw
+    main = Stepper(tiny_split, MAIN, opened)
+    panel.start_weights = lambda: main.initial_params
+    panel.show_snapshot(make_snapshot(main, ExampleSelection("dev", 3)))    # the same configuration as before
+    assert "opened from a file" in panel.setup.text() and "H = 12" in panel.setup.text()
+    race_to(qtbot, panel, 3)
+    for k, config in enumerate(panel.lane_configs()):
+        lone = Stepper(tiny_split, config, opened)
+        lone.run(3)
+        for name in PARAMETERS:
+            assert np.array_equal(panel.frame.snapshots[k].params[name], lone.params[name]), (k, name)
+    assert "opened from a file" in panel.setup.text()
 
 
 def test_pause_holds_the_race_and_resume_goes_on_from_there(qtbot, panel):

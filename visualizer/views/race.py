@@ -1,7 +1,8 @@
 """The optimizer race: the notebook's gradient descent against the TensorFlow version's Adam, in lockstep.
 
-Both lanes start from the main run's weights at iteration 0 (its hidden width, activation, init, seed, batch
-size and precision); each lane has its own optimizer and learning rate. A RaceRun thread steps the race
+Both lanes start from the main run's weights at iteration 0 (drawn by its init and seed, or opened from a weights
+file) with its hidden width, activation, batch size and precision; each lane has its own optimizer and learning
+rate. A RaceRun thread steps the race
 (core.race) in chunks and emits an immutable RaceFrame at most EMIT_INTERVAL apart; the panel overlays the
 two lanes' curves and shows each lane's network side by side, with a one-line verdict.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,6 +22,7 @@ from core.config import TrainingConfig
 from core.data import Split
 from core.optimizers import OPTIMIZERS, UPDATE_NAMES
 from core.race import VERDICT_ACCURACY, Race, capitalized, lane_name
+from core.stepper import starting_params
 
 from visualizer import theme
 from visualizer.snapshot import ExampleSelection, Snapshot, make_snapshot
@@ -58,6 +60,18 @@ class RaceFrame:
                    for snapshot, problem in zip(self.snapshots, self.problems))
 
 
+def start_description(config: TrainingConfig, params: Mapping[str, np.ndarray] | None) -> str:
+    """Where the lanes' weights come from, in the words of the setup line."""
+    drawn = f"{config.init} init, seed {config.seed}"
+    if params is None:
+        return drawn
+    try:
+        same = all(np.array_equal(params[name], value) for name, value in starting_params(config).items())
+    except (KeyError, ValueError):
+        same = False
+    return drawn if same else f"the main run's starting weights (opened from a file, not drawn by {drawn})"
+
+
 class RaceRun(QThread):
     """Steps one race until its target, emitting a RaceFrame every EMIT_INTERVAL; start() again resumes it.
 
@@ -69,10 +83,10 @@ class RaceRun(QThread):
     failed = pyqtSignal(str)
 
     def __init__(self, split: Split, configs: Sequence[TrainingConfig], serial: int,
-                 parent: QWidget | None = None) -> None:
+                 params: Mapping[str, np.ndarray] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("raceRun")
-        self.arguments = (split, tuple(configs))
+        self.arguments = (split, tuple(configs), params)
         self.serial = serial
         self.race: Race | None = None           # built in the thread: the lanes' Steppers copy the data
         self.target = 0
@@ -118,6 +132,9 @@ class RacePanel(QWidget):
         described(self, "racePanel", "Optimizer race",
                   "Train two optimizers from the same initial weights, one iteration each in turn, and compare")
         self.source: Callable[[], Split | None] = lambda: None     # the window gives the current split
+        # … and the main run's iteration-0 weights (None: the lanes draw them by the init and seed)
+        self.start_weights: Callable[[], Mapping[str, np.ndarray] | None] = lambda: None
+        self._start_shown: Mapping[str, np.ndarray] | None = None
         self.config: TrainingConfig | None = None                   # the main run's
         self.dataset_name = ""
         self.train_size = 0
@@ -277,10 +294,12 @@ class RacePanel(QWidget):
         self.selection = ExampleSelection(snapshot.example.subset, snapshot.example.index)
         if self.run_thread is not None:
             self.run_thread.selection = self.selection
+        start = self.start_weights()        # another run (a weights file opened, say) has other ones
         if (snapshot.config, snapshot.dataset_name, snapshot.train_size) != (
-                self.config, self.dataset_name, self.train_size):
+                self.config, self.dataset_name, self.train_size) or start is not self._start_shown:
             self.config, self.dataset_name, self.train_size = snapshot.config, snapshot.dataset_name, \
                 snapshot.train_size
+            self._start_shown = start
             self._show_setup()
 
     def set_presenter_mode(self, on: bool) -> None:
@@ -341,7 +360,7 @@ class RacePanel(QWidget):
                 return
             self._serial += 1
             configs = self.lane_configs()
-            self.run_thread = RaceRun(lab_split(split), configs, self._serial, self)
+            self.run_thread = RaceRun(lab_split(split), configs, self._serial, self.start_weights(), self)
             self.run_thread.progress.connect(self._received)
             self.run_thread.failed.connect(self._failed)
             self.run_thread.finished.connect(self._update_buttons)
@@ -491,13 +510,13 @@ class RacePanel(QWidget):
         if self.config is None:
             self.setup.setText("Waiting for the data…")
             return
-        race, dataset = self.config, self.dataset_name
+        race, dataset, params = self.config, self.dataset_name, self.start_weights()
         if self.run_thread is not None:
-            split, configs = self.run_thread.arguments
+            split, configs, params = self.run_thread.arguments
             race, dataset = configs[0], split.name
         batch = "full batch" if race.batch_size == 0 else f"batches of {race.batch_size}"
         text = (f"Same start for both lanes: {dataset}, H = {race.hidden}, {race.activation}, "
-                f"{race.init} init, seed {race.seed}, {batch}, {race.dtype}")
+                f"{start_description(race, params)}, {batch}, {race.dtype}")
         if self.train_size > LAB_TRAIN_EXAMPLES:
             text += f" (the first {LAB_TRAIN_EXAMPLES:,} training examples)"
         text += "."
