@@ -2,9 +2,9 @@
 
 Both lanes start from the main run's weights at iteration 0 (drawn by its init and seed, or opened from a weights
 file) with its hidden width, activation, batch size and precision; each lane has its own optimizer and learning
-rate. A RaceRun thread steps the race
-(core.race) in chunks and emits an immutable RaceFrame at most EMIT_INTERVAL apart; the panel overlays the
-two lanes' curves and shows each lane's network side by side, with a one-line verdict.
+rate. A RaceRun thread steps the race (core.race) in chunks and emits an immutable RaceFrame at most
+EMIT_INTERVAL apart; the panel overlays the two lanes' curves and shows each lane's network side by side, with a
+one-line verdict.
 """
 from __future__ import annotations
 
