@@ -423,6 +423,9 @@ class MainWindow(QMainWindow):
         self.learning_rate_label = self._status_label("learningRateLabel", "Learning rate α")
         self.timing_label = self._status_label("timingLabel", "Milliseconds per iteration")
         self.dataset_label = self._status_label("datasetLabel", "Dataset and its sizes")
+        # A notice ("Loaded weights from …") gets the dataset's room while it shows: the window's title names the
+        # dataset too, and without it a notice in a 1200-pixel window was cut after a few words.
+        self.statusBar().messageChanged.connect(lambda text: self.dataset_label.setVisible(not text))
 
     def _connect(self) -> None:
         bridge = self.bridge

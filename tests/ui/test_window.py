@@ -257,6 +257,24 @@ def test_saving_over_a_read_only_file_shows_a_message(qtbot, window, monkeypatch
     assert target.read_bytes() == b"old"
 
 
+def test_a_notice_gets_the_datasets_room_in_the_status_bar(qtbot, window):
+    """In a 1200-pixel window "Loaded weights from …" was cut after a few words by the permanent labels."""
+    window.resize(1200, 640)
+    status = window.statusBar()
+    label = window.findChild(QLabel, "datasetLabel")
+    qtbot.waitUntil(lambda: label.isVisible() and status.width() <= 1200, timeout=TIMEOUT)
+
+    def room() -> int:      # where the first permanent label starts: the message is drawn left of it
+        return min(child.geometry().x() for child in status.findChildren(QLabel) if child.isVisible())
+
+    text = "Loaded weights from /tmp/start.npz (hidden width 10, relu)"
+    window.bridge.notice.emit(text)
+    assert status.currentMessage() == text and not label.isVisible()
+    qtbot.waitUntil(lambda: room() >= status.fontMetrics().horizontalAdvance(text) + 8, timeout=TIMEOUT)
+    status.clearMessage()
+    assert label.isVisible()
+
+
 def test_open_weights_adopts_the_file_and_a_broken_file_changes_nothing(qtbot, window, monkeypatch, tmp_path):
     rng = np.random.default_rng(0)
     params = {"W1": rng.normal(0, 0.1, (7, 784)), "b1": np.zeros((7, 1)), "W2": rng.normal(0, 0.1, (10, 7)),
