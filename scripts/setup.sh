@@ -30,3 +30,6 @@ if [ "${1:-}" = "test" ]; then
 else
   .venv/bin/python -m pip install -q -e ".[fast]"
 fi
+# The app is installed in place (-e): compile its modules now, so that no start has to compile them from source
+# (where PYTHONDONTWRITEBYTECODE is set, every start did: 0.27 s of a 1.5-2 s cold start).
+.venv/bin/python -m compileall -q core visualizer >/dev/null
