@@ -173,8 +173,8 @@ class BugLabView(QWidget):
         self.graphics.setMinimumHeight(220)
         self.graphics.setMaximumHeight(320)
         self.graphics.ci.setContentsMargins(4, 4, 12, 4)
-        self.loss_plot = self.graphics.addPlot(row=0, col=0)
-        self.accuracy_plot = self.graphics.addPlot(row=0, col=1)
+        self.loss_plot = self.graphics.addPlot(row=0, col=0, enableMenu=False)
+        self.accuracy_plot = self.graphics.addPlot(row=0, col=1, enableMenu=False)
         self.loss_plot.setLabel("left", "loss (log scale)")
         # A diverging run's loss is thousands of times the correct one's: only a log scale shows both.
         self.loss_plot.setLogMode(y=True)
@@ -182,7 +182,6 @@ class BugLabView(QWidget):
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setLabel("bottom", "iteration")
             plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.setMenuEnabled(False)
         self.accuracy_plot.setYRange(0, 100, padding=0.04)
         self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextColor=theme.INK, brush=self._legend_brush())
         self.correct_loss = self.loss_plot.plot(name="correct")

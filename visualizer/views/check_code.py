@@ -168,9 +168,8 @@ class CheckCodeView(QWidget):
         self.plots: list[pg.PlotItem] = []
         self.images: list[pg.ImageItem] = []
         for column in range(2):
-            plot = self.graphics.addPlot(row=0, col=column)
+            plot = self.graphics.addPlot(row=0, col=column, enableMenu=False)
             plot.invertY(True)          # row 0 at the top, as the matrix is written
-            plot.setMenuEnabled(False)
             image = pg.ImageItem(axisOrder="row-major")
             plot.addItem(image)
             self.plots.append(plot)

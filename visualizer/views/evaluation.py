@@ -90,8 +90,7 @@ class EvaluationPanel(QWidget):
         self.graphics.setToolTip("Row: the true class; column: the class predicted. The diagonal (green) is "
                                  "right; every other cell counts one kind of mistake (darker = more of that row)")
         self.graphics.ci.setContentsMargins(2, 2, 8, 2)
-        self.plot = self.graphics.addPlot(row=0, col=0)
-        self.plot.setMenuEnabled(False)
+        self.plot = self.graphics.addPlot(row=0, col=0, enableMenu=False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.getViewBox().invertY(True)

@@ -55,14 +55,14 @@ class InputView(QWidget):
         self.graphics.ci.setContentsMargins(0, 0, 0, 0)
         self.graphics.ci.setSpacing(12)
         self.image_box = self.graphics.addViewBox(row=0, col=0, lockAspect=True, enableMouse=False,
-                                                  invertY=True)
+                                                  invertY=True, enableMenu=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(theme.GRAY_LUT)
         self.image.setBorder(pg.mkPen(theme.MUTED, width=1))
         self.image_box.addItem(self.image)
         self.image_box.setRange(xRange=(0, SIDE), yRange=(0, SIDE), padding=0.02)
         self.column_box = self.graphics.addViewBox(row=0, col=1, lockAspect=False, enableMouse=False,
-                                                   invertY=True)
+                                                   invertY=True, enableMenu=False)
         self.column = pg.ImageItem(axisOrder="row-major")
         self.column.setLookupTable(theme.GRAY_LUT)
         self.column_box.addItem(self.column)

@@ -121,7 +121,7 @@ class MatrixPanel(QWidget):
         self.scale.setStyleSheet(f"color: {theme.MUTED};")
         self.view = pg.GraphicsView(self)
         self.view.setBackground(theme.PAPER)
-        self.box = pg.ViewBox(enableMouse=False, invertY=True, defaultPadding=0.0)
+        self.box = pg.ViewBox(enableMouse=False, enableMenu=False, invertY=True, defaultPadding=0.0)
         self.view.setCentralItem(self.box)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)

@@ -209,8 +209,7 @@ class NeuronPanel(QWidget):
                                          "what-if")
         self.softmax_graphics.ci.setContentsMargins(2, 2, 8, 2)
         self.softmax_graphics.setMinimumHeight(130)
-        self.softmax_plot = self.softmax_graphics.addPlot(row=0, col=0)
-        self.softmax_plot.setMenuEnabled(False)
+        self.softmax_plot = self.softmax_graphics.addPlot(row=0, col=0, enableMenu=False)
         self.softmax_plot.hideButtons()
         self.softmax_plot.setMouseEnabled(x=False, y=False)
         self.softmax_plot.setYRange(0, 1, padding=0.02)
@@ -264,8 +263,8 @@ class NeuronPanel(QWidget):
         return pg.mkBrush(paper)
 
     def _image_box(self, row: int, col: int) -> pg.ViewBox:
-        box = self.graphics.addViewBox(row=row, col=col, lockAspect=True, enableMouse=False, invertY=True)
-        box.setMenuEnabled(False)
+        box = self.graphics.addViewBox(row=row, col=col, lockAspect=True, enableMouse=False, invertY=True,
+                                       enableMenu=False)
         box.setRange(xRange=(0, SIDE), yRange=(0, SIDE), padding=0.02)
         return box
 

@@ -216,8 +216,8 @@ class RacePanel(QWidget):
         # The legend is a row of its own above the plots: inside either it would cover the curves of a narrow panel.
         self.legend = pg.LegendItem(labelTextColor=theme.INK, colCount=2)
         self.graphics.addItem(self.legend, row=0, col=0, colspan=2)
-        self.loss_plot = self.graphics.addPlot(row=1, col=0)
-        self.accuracy_plot = self.graphics.addPlot(row=1, col=1)
+        self.loss_plot = self.graphics.addPlot(row=1, col=0, enableMenu=False)
+        self.accuracy_plot = self.graphics.addPlot(row=1, col=1, enableMenu=False)
         for column in (0, 1):       # half the width each, whatever the titles and tick labels ask for
             self.graphics.ci.layout.setColumnStretchFactor(column, 1)
             self.graphics.ci.layout.setColumnPreferredWidth(column, 100)
@@ -229,7 +229,6 @@ class RacePanel(QWidget):
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setLabel("bottom", "iteration")
             plot.showGrid(x=True, y=True, alpha=0.15)
-            plot.setMenuEnabled(False)
             plot.hideButtons()
             for name in ("left", "bottom"):
                 # Redrawn whenever a curve moves under them: from a pixmap that is a blit (as in CurvesView).

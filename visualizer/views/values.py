@@ -40,10 +40,9 @@ def comparison_title() -> str:
 def fixed_plot(graphics: pg.GraphicsLayoutWidget, row: int, col: int, bottom: str = "",
                colspan: int = 1) -> pg.PlotItem:
     """A plot in graphics that the mouse cannot pan, zoom or open a menu on: the view sets its ranges."""
-    plot = graphics.addPlot(row=row, col=col, colspan=colspan)
+    plot = graphics.addPlot(row=row, col=col, colspan=colspan, enableMenu=False)
     if bottom:
         plot.setLabel("bottom", bottom)
-    plot.setMenuEnabled(False)
     plot.setMouseEnabled(x=False, y=False)
     plot.hideButtons()
     plot.getViewBox().disableAutoRange()
