@@ -336,6 +336,20 @@ def test_curves_have_one_point_per_iteration_and_a_marker_at_the_current_one(qtb
     assert "dev" not in view.readout.text()
 
 
+def test_a_step_shows_the_whole_run_again_after_the_mouse_zoomed_the_curves(qtbot, make_view, stepper):
+    view = make_view(CurvesView)
+    stepper.run(5)
+    view.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    whole = [plot.viewRange() for plot in (view.loss_plot, view.accuracy_plot)]
+    for plot in (view.loss_plot, view.accuracy_plot):
+        plot.getViewBox().scaleBy((0.3, 0.3))       # what the wheel does
+    assert [plot.viewRange() for plot in (view.loss_plot, view.accuracy_plot)] != whole
+    view.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    for plot, (x_range, y_range) in zip((view.loss_plot, view.accuracy_plot), whole):
+        np.testing.assert_allclose(plot.viewRange()[0], x_range)
+        np.testing.assert_allclose(plot.viewRange()[1], y_range)
+
+
 # ------------------------------------------------------------------ presenter mode
 
 @pytest.mark.parametrize("view_class", VIEWS, ids=lambda cls: cls.__name__)

@@ -318,7 +318,9 @@ class CurvesView(QWidget):
             self._follow_while_playing(right, loss)
         else:
             self._playing = False
+            # The whole run again, whatever the mouse zoomed into (the tooltip says so).
             self.loss_plot.setXRange(0, right, padding=0.03)
+            self.accuracy_plot.setYRange(*ACCURACY_RANGE, padding=ACCURACY_PADDING)
             if loss.size:
                 low, high = float(loss.min()), float(loss.max())
                 self.loss_plot.setYRange(low, high) if high > low else \
