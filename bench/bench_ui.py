@@ -74,15 +74,11 @@ def wait_until(app, condition, timeout: float = 30.0) -> None:
         time.sleep(0.0005)
 
 
-def headless_stepper(split=None, config=None):
-    """A Stepper built as the window builds its own (python -m visualizer's defaults), or on a given split."""
-    from core.config import TrainingConfig
+def headless_stepper(split, config):
+    """A Stepper of its own on the given split (the window's, so both sides train on the same arrays)."""
     from core.stepper import Stepper
-    from visualizer.bridge import DataOptions, load_split
 
-    if split is None:
-        split = load_split("mnist-sample", DataOptions(), "float32")
-    stepper = Stepper(split, config or TrainingConfig())
+    stepper = Stepper(split, config)
     stepper.step_iteration()        # warm up
     return stepper
 
