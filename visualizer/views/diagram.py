@@ -110,12 +110,13 @@ def _shorter_numbers(value: float) -> Iterator[str]:
     yield full
     if "e" in full or "." not in full:
         return
-    for decimals in range(len(full) - full.index(".") - 1, -1, -1):
+    shown = len(full) - full.index(".") - 1         # the decimals full has
+    for decimals in range(shown, -1, -1):
         text = f"{value:.{decimals}f}"
         if float(text) == 0:
             return
         text = text.replace("-", "−")
-        if decimals < len(full) - full.index(".") - 1:
+        if decimals < shown:
             yield text
         if abs(value) < 1 and text.lstrip("−").startswith("0."):
             yield text.replace("0.", ".", 1)
