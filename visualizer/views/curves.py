@@ -49,6 +49,8 @@ def nice_limit(value: float) -> float:
         return 1.0
     power = 10.0 ** math.floor(math.log10(value))
     return next(step * power for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * power >= value * (1 - 1e-9))
+
+
 ACCURACY_RANGE = (0.0, 100.0)
 ACCURACY_PADDING = 0.04
 
