@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -260,17 +260,23 @@ class Stepper:
         self.record = self._make_record("update", arrays, arrays, iteration=done, new_params=new_params)
         return self.record
 
-    def step_iteration(self) -> PhaseRecord:
-        """Complete the iteration in progress (all remaining phases, ending with the update)."""
+    def step_iteration(self, before: Callable[[str], None] | None = None) -> PhaseRecord:
+        """Complete the iteration in progress (all remaining phases, ending with the update). `before`, if given,
+        is called with each phase's name just before the phase is computed (the visualizer's worker uses it to
+        hand the window a frame while the longest NumPy call of the iteration runs)."""
         # Only the update's record is handed out, so the phases before it make none (a tenth of the time
         # of an iteration on the default data), unless a phase diverges: then the position is after the last
         # phase that succeeded, with its record, exactly as step_phase by step_phase.
         skipped = False
         try:
-            while self.phases_done < len(PHASES) - 1:
+            while True:
+                last = self.phases_done == len(PHASES) - 1
+                if before is not None:
+                    before(PHASES[self.phases_done])
+                if last:
+                    return self._step_phase(record=True)
                 self._step_phase(record=False)
                 skipped = True
-            return self._step_phase(record=True)
         except Diverged:
             if skipped:
                 self.record = self._make_record(PHASES[self.phases_done - 1], self.arrays, self.arrays)

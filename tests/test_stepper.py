@@ -93,6 +93,29 @@ def test_step_iteration_is_eleven_step_phase_calls(tiny_split):
     assert curves_of(by_phase).shape == (3, 4)
 
 
+def test_step_iteration_calls_before_with_each_phase_it_is_about_to_compute(tiny_split):
+    plain = Stepper(tiny_split, TrainingConfig())
+    watched = Stepper(tiny_split, TrainingConfig())
+    seen: list[tuple[str, int, int]] = []
+
+    def before(phase: str) -> None:     # the phase is still to come: the stepper has not computed it yet
+        seen.append((phase, watched.phases_done, watched.iteration))
+
+    for iteration in range(2):
+        plain.step_iteration()
+        watched.step_iteration(before)
+        assert seen == [(phase, k, iteration) for k, phase in enumerate(PHASES)]
+        assert_same_state(watched, copy_state(plain))       # the same numbers with or without it
+        seen.clear()
+    for _ in range(4):                  # from the middle of an iteration: the phases that remain
+        plain.step_phase()
+        watched.step_phase()
+    plain.step_iteration()
+    watched.step_iteration(before)
+    assert [phase for phase, _, _ in seen] == list(PHASES[4:])
+    assert_same_state(watched, copy_state(plain))
+
+
 # ---------------------------------------------------------------- phase records
 
 def test_each_phase_record_names_its_phase_equation_and_shapes_with_the_real_m(tiny_split):
