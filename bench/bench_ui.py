@@ -163,12 +163,12 @@ class Gate:
             module.time = self.clock
         step = self.stepper.step_iteration
 
-        def gated_step():
+        def gated_step(*args, **kwargs):
             if not self.open.is_set():
                 self.waiting.set()
                 self.open.wait()
                 self.waiting.clear()
-            record = step()
+            record = step(*args, **kwargs)
             self.ends.append(time.perf_counter())
             return record
 

@@ -2,7 +2,12 @@
 
 The core (a Stepper) lives in a Worker moved to its own QThread, so the UI thread never trains. While playing,
 the worker trains in short chunks driven by a QTimer(0) in its own thread, so a pause or any other request is
-handled between two chunks, and it emits a snapshot at most every SNAPSHOT_INTERVAL seconds (the newest only).
+handled between two chunks, and it emits a snapshot every SNAPSHOT_INTERVAL seconds on average (the newest only).
+
+The two threads share one interpreter, which the training thread needs between its NumPy calls and the UI thread
+holds while it draws a frame (PyQt keeps it through every Qt call). At full speed a frame's snapshot is therefore
+handed over as the next iteration's dW1 = 1/m · dZ1 · Xᵀ starts: the longest NumPy call of an iteration, which runs
+without the interpreter, so the UI does its Python work for the frame while the training does not need it.
 """
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ from core.stepper import Diverged, Stepper
 from .snapshot import Evaluation, ExampleSelection, Snapshot, evaluate, make_snapshot
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 0)   # iterations per second; 0 = as fast as possible
-SNAPSHOT_INTERVAL = 0.016       # seconds between snapshots while playing (about one per display frame)
+SNAPSHOT_INTERVAL = 0.028       # seconds between snapshots while playing, on average: each is a frame (≈ 36 a second)
+RELEASE_PHASE = "dW1"           # at full speed a frame's snapshot is sent as this phase starts (see the docstring)
 CHUNK_SECONDS = 0.010           # longest stretch of training before the worker looks at its requests again
 EVALUATION_INTERVAL = 0.5       # seconds between dev-set evaluations while playing (every snapshot when paused)
 MAX_PENDING_STEPS = 4           # step presses beyond this many unanswered ones are refused, not queued
@@ -106,7 +112,9 @@ class Worker(QObject):
         self.target: int | None = None         # play stops at this iteration (the --steps run)
         self.stopping = False                   # set from the UI thread when the window closes
         self.ms_per_iteration: float | None = None
-        self._last_emit = 0.0
+        self._next_frame = 0.0                  # while playing: when the next snapshot is due
+        self._held: Snapshot | None = None      # made, to be sent as the next iteration's RELEASE_PHASE starts
+        self._trained = False                   # an iteration since the last snapshot
         self._play_started = 0.0
         self._played = 0
         self._timer = QTimer(self)              # moves to the worker thread with its parent
@@ -122,16 +130,41 @@ class Worker(QObject):
         self.snapshot_taken = True
 
     # ------------------------------------------------------------ helpers
-    def _emit(self, message: str | None = None, diverged: bool = False) -> None:
-        self._last_emit = time.perf_counter()
+    def _snapshot(self, message: str | None = None, diverged: bool = False) -> Snapshot:
+        """A snapshot of now; one held back is dropped (this one is newer). Schedules the next frame's: on time,
+        unless this one is a frame or more late (a slow frame, a step or a pause), then a frame from now."""
+        self._held, self._trained = None, False
+        now = time.perf_counter()
+        late = now - self._next_frame >= SNAPSHOT_INTERVAL
+        self._next_frame = (now if late else self._next_frame) + SNAPSHOT_INTERVAL
         self.snapshot_taken = False
-        self.snapshotReady.emit(make_snapshot(self.stepper, self.selection, self.ms_per_iteration, self.playing,
-                                              message, diverged, self._evaluation()))
+        return make_snapshot(self.stepper, self.selection, self.ms_per_iteration, self.playing, message, diverged,
+                             self._evaluation())
+
+    def _emit(self, message: str | None = None, diverged: bool = False) -> None:
+        self.snapshotReady.emit(self._snapshot(message, diverged))
+
+    def _frame(self) -> None:
+        """The snapshot of a frame while playing: held back for the next iteration's RELEASE_PHASE when that
+        iteration follows at once (full speed) and takes less than a frame; otherwise sent now."""
+        snapshot = self._snapshot()
+        ms = self.ms_per_iteration
+        if self.speed == 0 and ms is not None and ms < 1000 * SNAPSHOT_INTERVAL:
+            self._held = snapshot
+        else:
+            self.snapshotReady.emit(snapshot)
+
+    def _release(self, phase: str) -> None:
+        """Called by the Stepper before each phase of an iteration: send the held snapshot as RELEASE_PHASE starts."""
+        if phase == RELEASE_PHASE and self._held is not None:
+            snapshot, self._held = self._held, None
+            self.snapshotReady.emit(snapshot)
 
     def _timed_iteration(self) -> None:
         start = time.perf_counter()
-        self.stepper.step_iteration()
+        self.stepper.step_iteration(self._release if self._held is not None else None)
         milliseconds = (time.perf_counter() - start) * 1000
+        self._trained = True
         previous = self.ms_per_iteration
         self.ms_per_iteration = milliseconds if previous is None else 0.9 * previous + 0.1 * milliseconds
 
@@ -159,6 +192,7 @@ class Worker(QObject):
 
     def _stop_playing(self) -> None:
         self.playing = False
+        self._held = None
         self.target = None
         self._timer.stop()
 
@@ -243,7 +277,7 @@ class Worker(QObject):
                 self._played += 1
                 due -= 1
                 if self._snapshot_due():        # as soon as the UI wants one, not at the end of the chunk
-                    self._emit()
+                    self._frame()
         except Diverged as error:
             self._diverged(error)
             return
@@ -251,10 +285,12 @@ class Worker(QObject):
             self._stop_playing()
             self._emit()
         elif self._snapshot_due():
-            self._emit()
+            self._frame()
 
     def _snapshot_due(self) -> bool:
-        return self.snapshot_taken and time.perf_counter() - self._last_emit >= SNAPSHOT_INTERVAL
+        """The UI has taken the last snapshot, there is something new, and the next frame's time has come (frames
+        then come every SNAPSHOT_INTERVAL on average, whatever an iteration takes: see _snapshot)."""
+        return self.snapshot_taken and self._trained and time.perf_counter() >= self._next_frame
 
     @pyqtSlot(object)
     def reset(self, config: TrainingConfig) -> None:

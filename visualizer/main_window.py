@@ -1,7 +1,7 @@
 """The main window: wiring only. Actions and controls send requests to the bridge; snapshots go to the views.
 
-The window keeps only the newest snapshot and hands it to the views from a QTimer at the display rate, so
-painting never slows training down and never falls behind it.
+The window shows each snapshot as it arrives. While playing, the worker sends one per frame, and the next only once
+the window has shown this one (Bridge.paced), so painting never slows training down and never falls behind it.
 """
 from __future__ import annotations
 
@@ -35,8 +35,6 @@ from .views.timeline import Timeline
 from .views.values import ValuesView
 
 ICONS = Path(__file__).resolve().parent.parent / "assets" / "icons"
-DISPLAY_INTERVAL_MS = 16            # ≈ 60 Hz: an answered step or a pause shows at once anyway (see _received)
-PLAYING_INTERVAL_MS = 28            # while playing: 35 frames a second at most, enough for ≥ 30 and no more
 DETAILS_INTERVAL = 1.0              # seconds between updates of the per-phase panels while playing
 DIAGRAM_INTERVAL = 0.05             # while playing the diagram redraws 20 times a second, the curves every frame
 DEFAULT_ANIMATION_MS = 250
@@ -128,10 +126,6 @@ class MainWindow(QMainWindow):
         # the training thread needs between its NumPy calls (bench/README.md).
         self.live_views = (self.curves, self.timeline)
         self._details_shown = self._diagram_shown = 0.0
-        self._display_timer = QTimer(self)
-        self._display_timer.setInterval(DISPLAY_INTERVAL_MS)
-        self._display_timer.timeout.connect(self._show_frame)
-        self._display_timer.start()
 
     # ------------------------------------------------------------ layout
     def _build_centre(self) -> None:
@@ -445,18 +439,19 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ snapshots
     def _received(self, snapshot: Snapshot) -> None:
+        """Show a snapshot as it comes. While playing it is a frame, sent by the worker at the display rate and
+        at a moment its training does not need the interpreter (bridge.RELEASE_PHASE); a step, a pause or a
+        reset answers one key press and shows in every panel."""
         self._pending = snapshot
-        interval = PLAYING_INTERVAL_MS if snapshot.playing else DISPLAY_INTERVAL_MS
-        if self._display_timer.interval() != interval:
-            self._display_timer.setInterval(interval)
-        if not snapshot.playing:
-            # A step, a pause or a reset answers one key press: show it now, not at the next frame.
+        if snapshot.playing:
+            self._show_frame()
+        else:
             self.show_pending()
 
     def _show_frame(self) -> None:
-        """The display timer's frame: while playing, the live views every frame and the rest now and then."""
-        snapshot, now = self._pending, time.perf_counter()
-        if snapshot is None or not snapshot.playing or now - self._details_shown >= DETAILS_INTERVAL:
+        """A frame while playing: the live views every frame and the rest now and then."""
+        now = time.perf_counter()
+        if now - self._details_shown >= DETAILS_INTERVAL:
             self.show_pending()
         elif now - self._diagram_shown >= DIAGRAM_INTERVAL:
             self._diagram_shown = now
@@ -832,7 +827,6 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ closing
     def closeEvent(self, event) -> None:
         """Stop playing and end the worker thread before the window goes (never leave it running)."""
-        self._display_timer.stop()
         self.save_settings()
         for dock in self.docks:         # a floating panel is a window of its own: it goes with this one
             if dock.isFloating():

@@ -71,7 +71,7 @@ def make_window(qtbot, small_csv):
         qtbot.waitExposed(window)
         window.activateWindow()
         qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=5000)
-        # The first snapshot arrives from the worker thread and is shown at the next display frame.
+        # The first snapshot arrives from the worker thread and is shown as it arrives.
         qtbot.waitUntil(lambda: window.snapshot is not None, timeout=5000)
         assert window.findChild(QLabel, "iterationLabel").text() == "0"
         return window

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PyQt6.QtCore import Qt
 
 from core.config import TrainingConfig
 from core.network import PHASES
 from core.stepper import Stepper
-from visualizer.bridge import MAX_PENDING_STEPS, Bridge
+from visualizer import bridge as bridge_module
+from visualizer.bridge import MAX_PENDING_STEPS, RELEASE_PHASE, SNAPSHOT_INTERVAL, Bridge, DataOptions, Worker
 
 TIMEOUT = 10_000
 
@@ -184,6 +186,81 @@ def test_a_paced_bridge_makes_one_snapshot_per_frame_taken_while_playing(qtbot, 
         assert received[-1].iteration > received[-2].iteration      # training went on in between
     with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT, check_params_cb=lambda s: not s.playing):
         bridge.pause()              # a pause (like a step) answers at once, taken or not
+
+
+def frames_sent(qtbot, bridge: Bridge, count: int = 6) -> list[tuple[int, str, int]]:
+    """Plays until `count` frames were sent: (the snapshot's iteration, the phase the worker computes next, its
+    iteration) for each, seen in the worker thread as it sends them. The first, which says playing started, is left
+    out."""
+    worker, sent = bridge.worker, []
+    worker.snapshotReady.connect(
+        lambda s: sent.append((s.iteration, worker.stepper.next_phase, worker.stepper.iteration, s.playing)),
+        Qt.ConnectionType.DirectConnection)
+    bridge.play()
+    qtbot.waitUntil(lambda: sum(playing for *_, playing in sent) > count, timeout=TIMEOUT)
+    bridge.pause()
+    qtbot.waitUntil(lambda: not bridge.latest.playing, timeout=TIMEOUT)
+    return [frame for *frame, playing in sent if playing][1:]
+
+
+def test_at_full_speed_a_frame_is_sent_as_the_next_iterations_dW1_starts(qtbot, bridge):
+    """Made at the end of an iteration and sent as the next one's longest NumPy call starts (see bridge.py)."""
+    assert RELEASE_PHASE == "dW1"
+    frames = frames_sent(qtbot, bridge)
+    assert frames and all(phase == "dW1" and now == made for made, phase, now in frames)
+
+
+@pytest.mark.parametrize("speed, interval", [(50, SNAPSHOT_INTERVAL), (0, 1e-6)])
+def test_a_frame_is_sent_at_once_when_the_next_iteration_does_not_follow_at_once_or_takes_a_frame(
+        qtbot, bridge, monkeypatch, speed, interval):
+    monkeypatch.setattr(bridge_module, "SNAPSHOT_INTERVAL", interval)   # iterations now take longer than a frame
+    bridge.set_speed(speed)
+    frames = frames_sent(qtbot, bridge, 3)
+    assert frames and all(phase == "Z1" and now == made for made, phase, now in frames)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize("iteration_ms", [2, 10, 13, 27, 45])
+def test_playing_frames_come_every_snapshot_interval_on_average_whatever_an_iteration_takes(
+        qtbot, monkeypatch, tiny_split, iteration_ms):
+    clock = FakeClock()
+    monkeypatch.setattr(bridge_module, "time", clock)
+    worker = Worker(Stepper(tiny_split, TrainingConfig()), DataOptions())
+    step = worker.stepper.step_iteration
+
+    def timed_step(*args):              # each iteration takes iteration_ms on the worker's clock
+        clock.now += iteration_ms / 1000
+        return step(*args)
+
+    worker.stepper.step_iteration = timed_step
+    sent = []
+
+    def shown(snapshot) -> None:        # a window that shows each one at once
+        sent.append((clock.now, worker.stepper.next_phase))
+        worker.snapshot_taken = True
+
+    worker.snapshotReady.connect(shown)
+    worker.play()
+    worker._timer.stop()                # its chunks are run here, one after the other, instead
+    for _ in range(3000):
+        worker._play_chunk()
+    times = np.array([now for now, _ in sent[1:]])
+    spacing = np.diff(times)
+    if iteration_ms < 1000 * SNAPSHOT_INTERVAL:
+        assert {phase for _, phase in sent[1:]} == {RELEASE_PHASE}
+        assert abs(spacing.mean() - SNAPSHOT_INTERVAL) < 0.0005
+        assert spacing.max() <= SNAPSHOT_INTERVAL + iteration_ms / 1000 + 1e-9
+    else:                               # one a frame is more than one an iteration: each iteration shows
+        assert {phase for _, phase in sent[1:]} == {"Z1"}
+        np.testing.assert_allclose(spacing, iteration_ms / 1000)
+    assert len(times) > 100
 
 
 def test_an_unpaced_bridge_sends_snapshots_as_it_plays(qtbot, bridge):
