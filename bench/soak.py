@@ -50,7 +50,8 @@ def census(window) -> dict[str, int]:
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     gc.collect()
     return {"QObjects under the window": len(window.findChildren(QObject)),
-            "QThreads alive": sum(1 for o in gc.get_objects() if isinstance(o, QThread)),
+            # type(), not isinstance(): an object's __class__ may be a deprecated attribute (torch) that warns
+            "QThreads alive": sum(1 for o in gc.get_objects() if issubclass(type(o), QThread)),
             "Python threads": threading.active_count(),
             "top-level widgets": len(QApplication.topLevelWidgets())}
 
