@@ -131,8 +131,8 @@ class Worker(QObject):
 
     # ------------------------------------------------------------ helpers
     def _snapshot(self, message: str | None = None, diverged: bool = False) -> Snapshot:
-        """A snapshot of now; one held back is dropped (this one is newer). Schedules the next frame's: on time,
-        unless this one is a frame or more late (a slow frame, a step or a pause), then a frame from now."""
+        """A snapshot of now (one held back is dropped: this one is newer), and the next frame's time: a frame
+        after this one's, or after now if this one came a frame or more late (a slow frame, a step, a pause)."""
         self._held, self._trained = None, False
         now = time.perf_counter()
         late = now - self._next_frame >= SNAPSHOT_INTERVAL
@@ -195,6 +195,13 @@ class Worker(QObject):
         self._held = None
         self.target = None
         self._timer.stop()
+
+    def _refused(self, error: BaseException, was_playing: bool) -> None:
+        """A request that could not be carried out changed nothing, but it stopped the playing: show the run
+        paused (else the window would go on saying it plays), then the reason."""
+        if was_playing:
+            self._emit()
+        self.failed.emit(one_line(error))
 
     def _replace_stepper(self, stepper: Stepper) -> None:
         self._stop_playing()
@@ -316,11 +323,12 @@ class Worker(QObject):
     def seek(self, iteration: int) -> None:
         if self.newest_seek is not None and iteration != self.newest_seek:
             return      # a newer position is queued behind this one (the timeline is being dragged)
+        was_playing = self.playing
         self._stop_playing()
         try:
             self.stepper.seek(iteration)
         except (IndexError, Diverged) as error:
-            self.failed.emit(one_line(error))
+            self._refused(error, was_playing)
             return
         self._emit()
 
@@ -339,13 +347,14 @@ class Worker(QObject):
     @pyqtSlot(str)
     def load_data(self, spec: str) -> None:
         """A new dataset, trained from iteration 0 with the current configuration; on error nothing changes."""
+        was_playing = self.playing
         self._stop_playing()
         self.busy.emit(f"loading {spec} …")
         try:
             split = load_split(spec, self.options, self.stepper.config.dtype)
             stepper = Stepper(split, self.stepper.config)
         except (data.DataError, OSError, ValueError) as error:
-            self.failed.emit(one_line(error))
+            self._refused(error, was_playing)
             return
         finally:
             self.busy.emit("")
@@ -357,6 +366,7 @@ class Worker(QObject):
     @pyqtSlot(str)
     def load_weights(self, path: str) -> None:
         """Start from a weights file. A file with another hidden width is adopted: the run restarts with its H."""
+        was_playing = self.playing
         self._stop_playing()
         try:
             params, meta = checkpoints.load_weights(path)
@@ -365,7 +375,7 @@ class Worker(QObject):
                 config = config.with_changes(activation=meta["activation"])
             stepper = Stepper(self.stepper.split, config, params)
         except (checkpoints.CheckpointError, network.ShapeError, ConfigError, OSError, ValueError) as error:
-            self.failed.emit(one_line(error))
+            self._refused(error, was_playing)
             return
         self._replace_stepper(stepper)
         self._emit()
@@ -406,9 +416,7 @@ class Worker(QObject):
         try:
             stepper, meta = session.load_session(path, session_split_loader)
         except (checkpoints.CheckpointError, data.DataError, OSError, ValueError) as error:
-            if was_playing:
-                self._emit()        # the run goes on from where it paused: show it paused
-            self.failed.emit(one_line(error))
+            self._refused(error, was_playing)
             return
         finally:
             self.busy.emit("")

@@ -200,7 +200,7 @@ def frames_sent(qtbot, bridge: Bridge, count: int = 6) -> list[tuple[int, str, i
     qtbot.waitUntil(lambda: sum(playing for *_, playing in sent) > count, timeout=TIMEOUT)
     bridge.pause()
     qtbot.waitUntil(lambda: not bridge.latest.playing, timeout=TIMEOUT)
-    return [frame for *frame, playing in sent if playing][1:]
+    return [tuple(frame) for *frame, playing in sent if playing][1:]
 
 
 def test_at_full_speed_a_frame_is_sent_as_the_next_iterations_dW1_starts(qtbot, bridge):
@@ -213,7 +213,7 @@ def test_at_full_speed_a_frame_is_sent_as_the_next_iterations_dW1_starts(qtbot, 
 @pytest.mark.parametrize("speed, interval", [(50, SNAPSHOT_INTERVAL), (0, 1e-6)])
 def test_a_frame_is_sent_at_once_when_the_next_iteration_does_not_follow_at_once_or_takes_a_frame(
         qtbot, bridge, monkeypatch, speed, interval):
-    monkeypatch.setattr(bridge_module, "SNAPSHOT_INTERVAL", interval)   # iterations now take longer than a frame
+    monkeypatch.setattr(bridge_module, "SNAPSHOT_INTERVAL", interval)   # 1e-6: every iteration takes longer
     bridge.set_speed(speed)
     frames = frames_sent(qtbot, bridge, 3)
     assert frames and all(phase == "Z1" and now == made for made, phase, now in frames)
@@ -261,6 +261,25 @@ def test_playing_frames_come_every_snapshot_interval_on_average_whatever_an_iter
         assert {phase for _, phase in sent[1:]} == {"Z1"}
         np.testing.assert_allclose(spacing, iteration_ms / 1000)
     assert len(times) > 100
+
+
+@pytest.mark.parametrize("request_", ["load_data", "load_weights", "load_session", "seek"])
+def test_a_request_that_fails_while_playing_leaves_the_run_shown_paused(qtbot, bridge, tmp_path, request_):
+    """Each stops the playing before it tries; when it fails, the window must not go on saying the run plays
+    (pressing Pause would then do nothing)."""
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a file of any kind")
+    bridge.play()
+    qtbot.waitUntil(lambda: bridge.latest.playing and bridge.latest.iteration > 0, timeout=TIMEOUT)
+    before = bridge.latest.config
+    with qtbot.waitSignal(bridge.failed, timeout=TIMEOUT):
+        if request_ == "seek":
+            bridge.seek(10 ** 9)
+        else:
+            getattr(bridge, request_)(str(broken))
+    assert not bridge.latest.playing and not bridge.playing
+    assert bridge.latest.iteration == bridge.worker.stepper.iteration     # what the worker holds, shown
+    assert bridge.latest.config == before                               # nothing else changed
 
 
 def test_an_unpaced_bridge_sends_snapshots_as_it_plays(qtbot, bridge):
