@@ -118,8 +118,7 @@ def play_to(window, iteration: int, timeout: float) -> None:
     QTimer.singleShot(int(timeout * 1000), loop.quit)
     window.bridge.play(iteration)
     loop.exec()
-    window.bridge.snapshotReady.disconnect(check)
-    window.show_pending()
+    window.bridge.snapshotReady.disconnect(check)       # the window showed the snapshot as it arrived
     if window.snapshot.iteration < iteration:
         raise SystemExit(f"soak: only {window.snapshot.iteration:,} of {iteration:,} iterations in {timeout:.0f} s")
 

@@ -34,11 +34,10 @@ def main(folder: Path) -> None:
             app.processEvents()
             time.sleep(0.01)
 
-    def settle() -> None:
+    def settle() -> None:           # the window shows each snapshot as it arrives; this lets painting catch up
         for _ in range(20):
             app.processEvents()
             time.sleep(0.02)
-        window.show_pending()
 
     def save(widget, name: str) -> None:
         settle()

@@ -229,11 +229,10 @@ def _screenshot_when_done(window, path: str, steps: int) -> None:
     def check(snapshot) -> None:
         if snapshot.iteration >= steps and not snapshot.playing:
             window.bridge.snapshotReady.disconnect(check)
-            # One display frame for the views to take the snapshot, then one more for painting.
+            # The views have taken it (as it arrived); a few frames for their painting to settle.
             QTimer.singleShot(100, write)
 
     def write() -> None:
-        window.show_pending()
         if not render_png(window, path):
             print(f"backprop-visualizer: error: {path}: could not be written as a PNG image", file=sys.stderr)
             QApplication.instance().exit(2)

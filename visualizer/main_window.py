@@ -92,10 +92,9 @@ class MainWindow(QMainWindow):
         """settings None: remember nothing (a --screenshot run)."""
         super().__init__(parent)
         self.bridge = bridge
-        bridge.paced = True                          # one snapshot per frame while playing (show_pending)
+        bridge.paced = True                          # one snapshot per frame while playing (show_snapshot)
         self.settings = settings
         self.snapshot: Snapshot | None = None       # the one on screen
-        self._pending: Snapshot | None = None       # the newest received, not yet shown
         self.frames_shown = 0                        # snapshots handed to the views (read by the benchmark)
         self._good_iteration = 0
         self._presenter_state: tuple[QByteArray, QRect, bool] | None = None
@@ -442,28 +441,24 @@ class MainWindow(QMainWindow):
         """Show a snapshot as it comes. While playing it is a frame, sent by the worker at the display rate and
         at a moment its training does not need the interpreter (bridge.RELEASE_PHASE); a step, a pause or a
         reset answers one key press and shows in every panel."""
-        self._pending = snapshot
         if snapshot.playing:
-            self._show_frame()
+            self._show_frame(snapshot)
         else:
-            self.show_pending()
+            self.show_snapshot(snapshot)
 
-    def _show_frame(self) -> None:
+    def _show_frame(self, snapshot: Snapshot) -> None:
         """A frame while playing: the live views every frame and the rest now and then."""
         now = time.perf_counter()
         if now - self._details_shown >= DETAILS_INTERVAL:
-            self.show_pending()
+            self.show_snapshot(snapshot)
         elif now - self._diagram_shown >= DIAGRAM_INTERVAL:
             self._diagram_shown = now
-            self.show_pending((self.diagram, *self.live_views))
+            self.show_snapshot(snapshot, (self.diagram, *self.live_views))
         else:
-            self.show_pending(self.live_views)
+            self.show_snapshot(snapshot, self.live_views)
 
-    def show_pending(self, views: tuple[QWidget, ...] | None = None) -> None:
-        """Hand the newest snapshot, if any arrived since the last frame, to the views (all of them by default)."""
-        snapshot, self._pending = self._pending, None
-        if snapshot is None:
-            return
+    def show_snapshot(self, snapshot: Snapshot, views: tuple[QWidget, ...] | None = None) -> None:
+        """Hand a snapshot to the views (all of them by default); the worker may then make the next one."""
         self.bridge.frame_taken()
         self.snapshot = snapshot
         if views is None:
@@ -598,7 +593,8 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, f"Export {name} as {label}", f"{name}.{kind}", pattern)
         if not path:
             return
-        self.show_pending()
+        if self.snapshot is not None:       # every panel at the iteration on screen (while playing some lag)
+            self.show_snapshot(self.snapshot)
         if (render_svg if kind == "svg" else render_png)(widget, path):
             self.statusBar().showMessage(f"Saved {path}", 8000)
         else:
@@ -645,8 +641,8 @@ class MainWindow(QMainWindow):
         if name != "presenter" and self.settings is not None:
             self.settings.theme = name
         # The views paint some colours per snapshot: show the current one again in the new colours.
-        self._pending = self._pending or self.snapshot
-        self.show_pending()
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
 
     # ------------------------------------------------------------ presenter mode
     def set_presenter_mode(self, on: bool) -> None:

@@ -53,8 +53,7 @@ def big_window(qtbot, make_window):
     """At 1920×1080 every panel is on screen (at 1280×720 the matrices share a tab); one phase fills them."""
     window = make_window("--size", "1920x1080")
     window.findChild(QAction, "stepPhase").trigger()
-    qtbot.waitUntil(lambda: window.snapshot.phases_done == 1, timeout=TIMEOUT)
-    window.show_pending()
+    qtbot.waitUntil(lambda: window.snapshot.phases_done == 1, timeout=TIMEOUT)    # shown as it arrived
     return window
 
 
