@@ -1,4 +1,4 @@
-"""The guided lesson's texts (assets/lessons/*.md): each parses, tells the story in order, fits a projector and
+"""The guided lesson's texts (visualizer/assets/lessons/*.md): each parses, tells the story in order, fits a projector and
 says exactly what core/network.py computes, with the real shapes once filled in."""
 from __future__ import annotations
 

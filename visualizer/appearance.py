@@ -25,9 +25,9 @@ from PyQt6.QtGui import QAction, QColor, QIcon, QPainter, QPalette, QPixmap
 from PyQt6.QtSvg import QSvgRenderer
 from PyQt6.QtWidgets import QApplication, QGraphicsView, QWidget
 
-from . import theme
+from . import assets, theme
 
-STYLES = Path(__file__).resolve().parent.parent / "assets" / "styles"
+STYLES = assets.asset(assets.STYLES)     # a folder: a Path in a checkout, any Traversable in a bundle
 THEMES = {"light": "Light", "dark": "Dark", "presenter": "High contrast (presenter mode)"}
 COMMON_STYLESHEET = "common.qss"      # rules every theme shares, before the theme's own .qss
 HEX = re.compile(r"#[0-9a-fA-F]{6}")
@@ -38,10 +38,10 @@ LABEL_NAMES = ("INK", "MUTED", "WRONG", "CORRECT", "BLUE")    # a label's one-ru
 LABEL_STYLESHEET = re.compile(r"\s*color:\s*(#[0-9a-fA-F]{6})\s*;?\s*")
 LINE_NAMES = ("MUTED", "INK", "GRID")
 BACKGROUND_NAMES = ("PAPER", "PANEL")
-# The icons in assets/icons are drawn in the light theme's colours; these follow the theme, the hues stay.
+# The icons in visualizer/assets/icons are drawn in the light theme's colours; these follow the theme, the hues stay.
 ICON_NAMES = ("INK", "MUTED", "PANEL")
-ICON_SIZES = (16, 22, 24, 32, 40, 44, 48, 64, 80)     # toolbar 22 px, presenter 40 px, and twice those for HiDPI
-ICON_PATH = "iconPath"          # the QAction property naming an action's .svg, so a theme switch redraws it
+ICON_SIZES = (16, 22, 24, 32, 40, 44, 48, 64, 80, 128, 256)  # toolbar 22, presenter 40, HiDPI twice those; taskbars
+ICON_NAME = "iconName"          # the QAction property naming an action's icon, so a theme switch redraws it
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def apply_theme(window: QWidget | None, name: str) -> None:
         return
     restyle(window, old)
     for action in window.findChildren(QAction):
-        if action.property(ICON_PATH):
-            action.setIcon(themed_icon(action.property(ICON_PATH)))
+        if action.property(ICON_NAME):
+            action.setIcon(themed_icon(action.property(ICON_NAME)))
     for child in window.findChildren(QWidget):
         set_theme = getattr(child, "set_theme", None)
         if callable(set_theme):
@@ -112,13 +112,20 @@ def set_tone(widget: QWidget, tone: str | None) -> None:
     widget.style().polish(widget)
 
 
-def themed_icon(path: str | Path) -> QIcon:
-    """The .svg at path with the light theme's ink, muted and panel colours replaced by the current theme's."""
-    text = Path(path).read_text(encoding="utf-8")
+def themed_icon(name: str) -> QIcon:
+    """The icon `name` (visualizer/assets/icons/NAME.svg) with the light theme's ink, muted and panel colours
+    replaced by the current theme's."""
+    text = assets.asset(assets.ICONS, f"{name}.svg").read_text(encoding="utf-8")
     light = _light_colours()
-    for name in ICON_NAMES:
-        text = re.sub(re.escape(light[name]), getattr(theme, name), text, flags=re.IGNORECASE)
-    renderer = QSvgRenderer(QByteArray(text.encode("utf-8")))
+    for colour in ICON_NAMES:
+        text = re.sub(re.escape(light[colour]), getattr(theme, colour), text, flags=re.IGNORECASE)
+    return svg_icon(text.encode("utf-8"))
+
+
+def svg_icon(svg: bytes) -> QIcon:
+    """An icon drawn from SVG text at every size a toolbar, a title bar or a taskbar asks for. From bytes, not a
+    file name, so that it works when the package is inside a zip."""
+    renderer = QSvgRenderer(QByteArray(svg))
     icon = QIcon()
     for size in ICON_SIZES:
         pixmap = QPixmap(QSize(size, size))
@@ -130,10 +137,10 @@ def themed_icon(path: str | Path) -> QIcon:
     return icon
 
 
-def set_action_icon(action: QAction, path: str | Path) -> None:
-    """Give action the themed icon at path, and redraw it from there at every theme switch."""
-    action.setProperty(ICON_PATH, str(path))
-    action.setIcon(themed_icon(path))
+def set_action_icon(action: QAction, name: str) -> None:
+    """Give action the themed icon `name`, and redraw it at every theme switch."""
+    action.setProperty(ICON_NAME, name)
+    action.setIcon(themed_icon(name))
 
 
 _light: dict[str, str] = {}

@@ -10,14 +10,16 @@ from html import escape
 from pathlib import Path
 
 from PyQt6.QtCore import QByteArray, QRect, QSize, Qt, QTimer
-from PyQt6.QtGui import QAction, QActionGroup, QIcon, QKeySequence, QResizeEvent
+from PyQt6.QtGui import QAction, QActionGroup, QKeySequence, QResizeEvent
 from PyQt6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QFrame, QGraphicsView, QHBoxLayout, QLabel,
                              QMainWindow, QMenu, QPushButton, QScrollArea, QSpinBox, QSplitter, QToolBar, QVBoxLayout,
                              QWidget)
 
-from . import appearance, theme
+from core import data
+
+from . import appearance, assets, theme
 from .export import GifExport, render_png, render_svg
-from .bridge import SPEEDS, Bridge, saved_dataset_spec
+from .bridge import SPEEDS, Bridge
 from .classroom import Classroom
 from .settings import Settings
 from .snapshot import Snapshot
@@ -34,17 +36,12 @@ from .views.matrices import MatricesView
 from .views.timeline import Timeline
 from .views.values import ValuesView
 
-ICONS = Path(__file__).resolve().parent.parent / "assets" / "icons"
 DETAILS_INTERVAL = 1.0              # seconds between updates of the per-phase panels while playing
 DIAGRAM_INTERVAL = 0.05             # while playing the diagram redraws 20 times a second, the curves every frame
 DEFAULT_ANIMATION_MS = 250
 
 
 COMPACT_HEIGHT = 900  # below this window height the matrices move into a tab beside the curves
-
-
-def icon(name: str) -> QIcon:
-    return QIcon(str(ICONS / f"{name}.svg"))
 
 
 class Banner(QFrame):
@@ -99,7 +96,7 @@ class MainWindow(QMainWindow):
         self._good_iteration = 0
         self._presenter_state: tuple[QByteArray, QRect, bool] | None = None
         self.setWindowTitle("Backprop Visualizer")
-        self.setWindowIcon(icon("app"))
+        self.setWindowIcon(appearance.svg_icon(assets.asset(assets.ICONS, "app.svg").read_bytes()))
 
         self.diagram = NetworkDiagram()
         self.equation = EquationView()
@@ -205,7 +202,7 @@ class MainWindow(QMainWindow):
 
     def _action(self, name: str, text: str, icon_name: str, keys: list[QKeySequence], tip: str, slot) -> QAction:
         action = QAction(text, self)
-        appearance.set_action_icon(action, ICONS / f"{icon_name}.svg")      # drawn in the theme's ink
+        appearance.set_action_icon(action, icon_name)      # drawn in the theme's ink
         action.setObjectName(name)
         action.setShortcuts(keys)
         # The window's shortcuts work whichever child has focus; a focused spin box still keeps its arrows.
@@ -489,7 +486,7 @@ class MainWindow(QMainWindow):
         playing = s.playing
         if self.play_action.text() != ("Pause" if playing else "Play"):     # an icon is read from its file
             self.play_action.setText("Pause" if playing else "Play")
-            appearance.set_action_icon(self.play_action, ICONS / f"{'pause' if playing else 'play'}.svg")
+            appearance.set_action_icon(self.play_action, "pause" if playing else "play")
 
     def _diverged(self, message: str, iteration: int) -> None:
         self._good_iteration = iteration
@@ -584,7 +581,7 @@ class MainWindow(QMainWindow):
         settings.speed_index = self.speed_control.currentIndex()
         settings.animation_ms = self.animation_control.value()
         if self.snapshot is not None:
-            settings.dataset = saved_dataset_spec(self.snapshot.dataset_name)
+            settings.dataset = data.lasting_spec(self.snapshot.dataset_name)
         settings.sync()
 
     def export(self, widget: QWidget, name: str, kind: str = "png") -> None:

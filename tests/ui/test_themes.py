@@ -105,7 +105,7 @@ def test_each_theme_keeps_its_data_colours_apart_under_colour_blindness(loaded, 
 # ------------------------------------------------------------------ broken files
 
 def broken_styles(tmp_path, monkeypatch, file: str, change) -> None:
-    """A copy of assets/styles with `file` changed by change(text) → text, in use for this test."""
+    """A copy of visualizer/assets/styles with `file` changed by change(text) → text, in use for this test."""
     styles = tmp_path / "styles"
     shutil.copytree(appearance.STYLES, styles)
     (styles / file).write_text(change((styles / file).read_text(encoding="utf-8")), encoding="utf-8")
@@ -196,7 +196,7 @@ def test_switching_the_window_to_dark_and_back_restores_it_exactly(make_window):
     window = make_window()
     follower = Follower(window.centralWidget())
     action = QAction("Step", window)
-    appearance.set_action_icon(action, appearance.STYLES.parent / "icons" / "step-phase.svg")
+    appearance.set_action_icon(action, "step-phase")
     window.addAction(action)
     appearance.apply_theme(window, "light")
     light = window_look(window)

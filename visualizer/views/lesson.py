@@ -1,7 +1,7 @@
 """The guided lesson: the story of the network in short steps, each one highlighting its part of the diagram
 and driving the real computation to the phase it talks about.
 
-The texts are Markdown files in assets/lessons/, one per step, sorted by name. Each begins with one line
+The texts are Markdown files in visualizer/assets/lessons/, one per step, sorted by name. Each begins with one line
 
     <!-- phase: Z1; parts: input W1 b1 hidden -->
 
@@ -14,17 +14,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QColor, QKeySequence
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from core import network
-from visualizer import theme
+from visualizer import assets, theme
 from visualizer.snapshot import Snapshot
 
-LESSONS = Path(__file__).resolve().parents[2] / "assets" / "lessons"
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
+
+LESSONS = assets.asset(assets.LESSONS)    # the built-in lesson: a folder, read through importlib.resources
 PARTS: frozenset[str] = frozenset({"input", "W1", "hidden", "b1", "W2", "output", "b2"})
 PHASES: tuple[str | None, ...] = (None, *network.PHASES, "loop", "predict")
 LOOP_ITERATIONS = 10        # the gradient-descent step runs this many iterations, enough for the curves to move
@@ -89,9 +92,9 @@ def parse_lesson(text: str, name: str) -> Lesson:
     return Lesson(name, title[2:].strip(), phase, parts, body.strip(), question.strip(), answer.strip())
 
 
-def load_lessons(folder: Path = LESSONS) -> tuple[Lesson, ...]:
+def load_lessons(folder: Path | Traversable = LESSONS) -> tuple[Lesson, ...]:
     """Every lesson in folder, in the order of their file names."""
-    paths = sorted(folder.glob("*.md"))
+    paths = sorted((path for path in folder.iterdir() if path.name.endswith(".md")), key=lambda path: path.name)
     if not paths:
         raise LessonError(f"{folder}: no lesson files (*.md)")
     lessons = []
@@ -101,11 +104,16 @@ def load_lessons(folder: Path = LESSONS) -> tuple[Lesson, ...]:
         except (OSError, UnicodeDecodeError) as error:
             raise LessonError(f"{path}: cannot be read as UTF-8 text ({error})") from None
         try:
-            lessons.append(parse_lesson(text, path.stem))
+            lessons.append(parse_lesson(text, stem(path)))
         except LessonError as error:
             # parse_lesson names the lesson; a teacher editing the files needs the whole path.
-            raise LessonError(str(error).replace(path.stem, str(path), 1)) from None
+            raise LessonError(str(error).replace(stem(path), str(path), 1)) from None
     return tuple(lessons)
+
+
+def stem(path: Path | Traversable) -> str:
+    """The file's name without its ending (a Traversable inside a zip has no .stem)."""
+    return path.name.rsplit(".", 1)[0]
 
 
 def batch_size(snapshot: Snapshot) -> int:
