@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# As `python -m visualizer` does (see visualizer/__main__.py), for the window and the headless core alike.
+# As `python -m visualizer` does (see visualizer/app.py), for the window and the headless core alike.
 for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
@@ -310,7 +310,7 @@ def main() -> int:
 
     from visualizer import create_main_window
 
-    from visualizer.__main__ import tune_runtime
+    from visualizer.app import tune_runtime
 
     load_before = os.getloadavg()[0]
     cold = cold_start()

@@ -134,7 +134,7 @@ def main() -> int:
 
     from visualizer import create_main_window
 
-    from visualizer.__main__ import tune_runtime
+    from visualizer.app import tune_runtime
 
     window = create_main_window(["--data", args.data, "--size", args.size])
     tune_runtime()          # as `python -m visualizer` does

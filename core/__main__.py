@@ -1,15 +1,7 @@
-"""`python -m core train ...`: see core/cli.py."""
-import os
+"""`python -m core train ...` (installed, also `backprop-visualizer-cli train ...`): see core/cli.py."""
 import sys
 
-from .cli import main
+from .cli import entry
 
 if __name__ == "__main__":
-    try:
-        code = main()
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (`... | head`): stop quietly, and keep Python from complaining at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 1
-    sys.exit(code)
+    sys.exit(entry())

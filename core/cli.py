@@ -2,7 +2,9 @@
 
 Each subcommand is an entry of COMMANDS: its name, its help, a function adding its arguments to a parser,
 and a function running it with the parsed arguments and returning the exit code.
-Exit codes: 0 done, 1 training diverged, 2 a user error (one line on stderr), 130 Ctrl+C.
+Installed, it is also the command `backprop-visualizer-cli` (a console script: unlike `python -m core`, it is not
+thrown off by a file named core.py in the current folder). Exit codes: 0 done, 1 training diverged, 2 a user error
+(one line on stderr), 130 Ctrl+C.
 `check FILE.py` exits 0 when every phase of the file's functions matches ours, 1 when one differs.
 
 `train --json` ends a successful run with one JSON line: iterations, train_seconds (time spent in the
@@ -15,37 +17,25 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Mapping, NoReturn, Protocol, Sequence, TextIO
+from typing import Callable, Mapping, Protocol, Sequence, TextIO
 
 import numpy as np
 
 from . import data, network
-from .checkpoints import CheckpointError, check_destination, load_weights, save_weights
-from .config import DTYPES, ConfigError, TrainingConfig
+from .checkpoints import CheckpointError, check_destination, save_weights
+from .config import ConfigError
 from .data import DataError, Split
-from .network import ACTIVATIONS, INITS, ShapeError
-from .optimizers import OPTIMIZERS
 from .fast import FastTrainer
+from .network import ShapeError
+from .options import ArgumentParser, UsageError, add_run_arguments, run_setup
 from .stepper import Diverged, Stepper
 
-USER_ERRORS = (DataError, CheckpointError, ConfigError, ShapeError)
-DEFAULT_HIDDEN = 10
-DEFAULT_ACTIVATION = "relu"
-DEFAULT_DTYPE = "float32"
-
-
-class UsageError(Exception):
-    """A command line argparse cannot read; reported on one line like every other user error."""
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # argparse would print the whole usage block; the house rule is one line per error.
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
+USER_ERRORS = (UsageError, DataError, CheckpointError, ConfigError, ShapeError)
+LARGEST_HIDDEN = 4096       # the terminal trains any width the configuration allows
 
 
 # ---------------------------------------------------------------- training, independent of the engine
@@ -137,26 +127,8 @@ class ProgressBar:
 # ---------------------------------------------------------------- the train command
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", default="mnist-sample", metavar="SPEC",
-                        help="mnist-sample (default), fashion-mnist, or a .csv / .npz / idx file")
-    parser.add_argument("--hidden", type=int, default=None, metavar="H",
-                        help=f"hidden units (default {DEFAULT_HIDDEN}; taken from the file with --init PATH)")
-    parser.add_argument("--activation", choices=tuple(ACTIVATIONS), default=None,
-                        help=f"g in A1 = g(Z1) (default {DEFAULT_ACTIVATION}, or the weights file's)")
-    parser.add_argument("--init", default="uniform", metavar="|".join(INITS) + "|PATH.npz",
-                        help="initial weights: a rule, or a weights file to continue from (default uniform)")
-    parser.add_argument("--optimizer", choices=OPTIMIZERS, default="gd", help="update rule (default gd)")
-    parser.add_argument("--alpha", type=float, default=0.1, metavar="ALPHA", help="learning rate α (default 0.1)")
+    add_run_arguments(parser, LARGEST_HIDDEN)
     parser.add_argument("--iterations", type=int, default=500, metavar="N", help="iterations to run (default 500)")
-    parser.add_argument("--batch-size", type=int, default=0, metavar="M",
-                        help="examples per iteration; 0 = all (default)")
-    parser.add_argument("--dev-size", type=int, default=1000, metavar="N",
-                        help="examples held out to measure dev accuracy (default 1000; 0 = none)")
-    parser.add_argument("--no-shuffle", action="store_true", help="split the rows in file order")
-    parser.add_argument("--seed", type=int, default=0, metavar="SEED",
-                        help="seeds the split, the init and the batches (default 0)")
-    parser.add_argument("--dtype", choices=DTYPES, default=None,
-                        help=f"float precision (default {DEFAULT_DTYPE}, or the weights file's)")
     parser.add_argument("--log-every", type=int, default=10, metavar="N",
                         help="print a progress line every N iterations and after the last (default 10; 0 = last only)")
     parser.add_argument("--save", default=None, metavar="PATH.npz", help="save the final weights here")
@@ -166,42 +138,17 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                              "phases: the eleven phases one by one, as the window steps them (default fast)")
 
 
-def _start_weights(args: argparse.Namespace) -> tuple[dict[str, np.ndarray] | None, dict, TrainingConfig]:
-    """The configuration, and the starting weights and their settings when --init names a file."""
-    if args.iterations < 0:
-        raise ConfigError(f"--iterations must be 0 or more, not {args.iterations}")
-    if args.log_every < 0:
-        raise ConfigError(f"--log-every must be 0 or more, not {args.log_every}")
-    params, meta = None, {}
-    hidden = DEFAULT_HIDDEN if args.hidden is None else args.hidden
-    activation = args.activation or DEFAULT_ACTIVATION
-    dtype = args.dtype or DEFAULT_DTYPE
-    init = args.init
-    if init not in INITS:
-        if not init.endswith(".npz") and not Path(init).exists():
-            raise ConfigError(f"unknown init {init!r}: choose one of {', '.join(INITS)} or a .npz weights file")
-        params, meta = load_weights(init)
-        hidden = network.check_params(params)
-        if args.hidden is not None and args.hidden != hidden:
-            raise ConfigError(f"--hidden {args.hidden} conflicts with {init}, which has {hidden} hidden units; "
-                              f"leave out --hidden")
-        # Unless told otherwise, continue with the network the file was trained as.
-        if args.activation is None and meta.get("activation") in ACTIVATIONS:
-            activation = meta["activation"]
-        if args.dtype is None and meta.get("dtype") in DTYPES:
-            dtype = meta["dtype"]
-        init = meta.get("init") if meta.get("init") in INITS else "uniform"   # a label only: params are given
-    config = TrainingConfig(hidden=hidden, activation=activation, init=init, optimizer=args.optimizer,
-                            alpha=args.alpha, batch_size=args.batch_size, seed=args.seed, dtype=dtype)
-    return params, meta, config
-
-
 def run_train(args: argparse.Namespace) -> int:
-    params, meta, config = _start_weights(args)
+    for option, value in (("--iterations", args.iterations), ("--log-every", args.log_every)):
+        if value < 0:
+            raise UsageError(f"{option} must be 0 or more, not {value}")
+    args.data = args.data or data.SAMPLE
+    setup = run_setup(args)
+    config, params, meta = setup.config, setup.params, setup.meta
     if args.save:
         check_destination(args.save)     # before training, not after
     dataset = data.load(args.data)
-    split = data.split(dataset, dev_size=args.dev_size, shuffle=not args.no_shuffle, seed=args.seed,
+    split = data.split(dataset, dev_size=setup.split.dev_size, shuffle=setup.split.shuffle, seed=setup.split.seed,
                        dtype=config.dtype)
     engine: Engine = Stepper(split, config, params) if args.engine == "phases" else FastTrainer(split, config, params)
     earlier = meta.get("iteration", 0)
@@ -279,7 +226,7 @@ def run_check(args: argparse.Namespace) -> int:
     from .check import CheckFileError, check_file      # only this command pays for it
 
     if not (math.isfinite(args.timeout) and args.timeout > 0):
-        raise ConfigError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     try:
         report = check_file(args.file, timeout=args.timeout)
     except CheckFileError as error:
@@ -300,8 +247,14 @@ COMMANDS: list[tuple[str, str, Callable[[argparse.ArgumentParser], None], Callab
 ]
 
 
+def program_name() -> str:
+    """How the user called us, for messages: the console script's name, else `python -m core`."""
+    called = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "backprop-visualizer-cli" if called.startswith("backprop-visualizer-cli") else "python -m core"
+
+
 def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog="python -m core", description="Backprop Visualizer's network, without the window.")
+    parser = ArgumentParser(prog=program_name(), description="Backprop Visualizer's network, without the window.")
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text, add_arguments, run in COMMANDS:
         command = subcommands.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:])
@@ -320,9 +273,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except SystemExit as exit_request:      # --help
         return exit_request.code if isinstance(exit_request.code, int) else 0
-    except (UsageError, *USER_ERRORS) as error:
+    except USER_ERRORS as error:
         print("error: " + " ".join(str(error).split()), file=sys.stderr)   # always one line
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def entry() -> int:
+    """`backprop-visualizer-cli` and `python -m core`: main(), and a quiet exit when the reader of our output went
+    away (`… | head`) or there is no stdout at all (`>&-`)."""
+    try:
+        code = main()
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # Keep Python from complaining again when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    return code

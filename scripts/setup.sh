@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what Backprop Visualizer needs into ./.venv: Debian packages (Qt's system libraries and
-# the Fashion-MNIST dataset) when apt-get is available, then the Python packages.
+# Installs what Backprop Visualizer needs into ./.venv: Debian packages (Qt's system libraries and the
+# Fashion-MNIST dataset) when apt-get is available, then the Python packages — each only when missing, so a second
+# run needs no network and takes a fraction of a second.
 # Usage: bash scripts/setup.sh [test]   ("test" adds pytest, pytest-qt and hypothesis)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,13 +24,21 @@ else
   echo "setup: no apt-get here; install Qt 6's system libraries yourself (Fashion-MNIST tests will be skipped)" >&2
 fi
 
+# numba (the "fast" extra) speeds up the fused kernels of core/fast.py; the tests also need the "test" extra.
+extras="fast"
+[ "${1:-}" = "test" ] && extras="test,fast"
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-if [ "${1:-}" = "test" ]; then
-  .venv/bin/python -m pip install -q -e ".[test,fast]"
-else
-  .venv/bin/python -m pip install -q -e ".[fast]"
-fi
-# The app is installed in place (-e): compile its modules now, so that no start has to compile them from source
-# (where PYTHONDONTWRITEBYTECODE is set, every start did: 0.27 s of a 1.5-2 s cold start).
-.venv/bin/python -m compileall -q core visualizer >/dev/null
+# What was installed, from which pyproject.toml: when neither changed there is nothing to do, so a second start
+# needs no network and costs a fraction of a second.
+stamp=.venv/backprop-visualizer-installed
+project=$(.venv/bin/python -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest())')
+case "$(cat "$stamp" 2>/dev/null || true)" in
+  "$extras $project" | "test,fast $project") ;;          # installed already (test,fast includes fast)
+  *)
+    .venv/bin/python -m pip install -q -e ".[$extras]"
+    # Installed in place (-e): compile the modules now, so that no start has to compile them from source (where
+    # PYTHONDONTWRITEBYTECODE is set, every start did: 0.27 s of a 1.5-2 s cold start).
+    .venv/bin/python -m compileall -q core visualizer >/dev/null
+    echo "$extras $project" > "$stamp" ;;
+esac

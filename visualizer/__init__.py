@@ -9,7 +9,7 @@ def create_main_window(argv: Sequence[str]):
 
     Needs no event loop; creates the QApplication if there is none.
     """
-    from .__main__ import create_main_window as create
+    from .app import create_main_window as create
 
     return create(argv)
 

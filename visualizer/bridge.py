@@ -23,9 +23,11 @@ from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from core import checkpoints, data, network, session
 from core.config import ConfigError, TrainingConfig
+from core.options import adopt_weights
 from core.stepper import Diverged, Stepper
 
 from .snapshot import Evaluation, ExampleSelection, Snapshot, evaluate, make_snapshot
+from .views.config_panel import MAX_HIDDEN
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 0)   # iterations per second; 0 = as fast as possible
 SNAPSHOT_INTERVAL = 0.028       # seconds between snapshots while playing, on average: each is a frame (≈ 36 a second)
@@ -65,11 +67,6 @@ def session_options(extra: Mapping[str, Any]) -> DataOptions:
             and type(options.seed) is int):
         raise data.DataError(f"the saved split options {saved!r} are not usable")
     return options
-
-
-def saved_dataset_spec(name: str) -> str:
-    """A dataset spec that finds the same file when a session is reopened from another working folder."""
-    return os.path.abspath(name) if name not in ("mnist-sample", "fashion-mnist") and os.path.exists(name) else name
 
 
 def one_line(error: BaseException) -> str:
@@ -369,10 +366,9 @@ class Worker(QObject):
         was_playing = self.playing
         self._stop_playing()
         try:
-            params, meta = checkpoints.load_weights(path)
-            config = self.stepper.config.with_changes(hidden=network.check_params(params))
-            if meta.get("activation") in network.ACTIVATIONS:
-                config = config.with_changes(activation=meta["activation"])
+            params, _, hidden, activation, _ = adopt_weights(path, largest_hidden=MAX_HIDDEN)
+            config = self.stepper.config.with_changes(hidden=hidden,
+                                                      activation=activation or self.stepper.config.activation)
             stepper = Stepper(self.stepper.split, config, params)
         except (checkpoints.CheckpointError, network.ShapeError, ConfigError, OSError, ValueError) as error:
             self._refused(error, was_playing)
@@ -400,7 +396,7 @@ class Worker(QObject):
         extra = {"data_options": asdict(self.options),
                  "selection": {"subset": self.selection.subset, "index": self.selection.index}}
         try:
-            meta = session.save_session(path, stepper, saved_dataset_spec(stepper.split.name), extra)
+            meta = session.save_session(path, stepper, data.lasting_spec(stepper.split.name), extra)
         except (checkpoints.CheckpointError, OSError, ValueError) as error:
             self.failed.emit(one_line(error))
             return
