@@ -79,6 +79,11 @@ def application():
 
     from . import appearance, assets, theme
 
+    if sys.platform == "win32":
+        # Without its own ID, Windows groups the window under pythonw.exe in the taskbar, with Python's icon.
+        import ctypes
+
+        ctypes.windll.shell32.SetCurrentProcessExplicitAppUserModelID(DISPLAY_NAME)
     app.setApplicationName(NAME)                  # QStandardPaths' folders and QSettings use it
     app.setOrganizationName(DISPLAY_NAME)
     app.setApplicationDisplayName(DISPLAY_NAME)   # the macOS menu, window titles
