@@ -343,8 +343,12 @@ def test_idx_header_claiming_more_than_the_file_holds_is_refused(tmp_path, compr
     images = write_idx(tmp_path, pixels, labels, compressed=compressed)
     claim = idx_images_bytes(pixels, count=0xFFFFFFFF)  # 3.4 TB claimed; refused without reserving it
     images.write_bytes(gzip.compress(claim) if compressed else claim)
+    assert error_of(images) == f"{images}: its header claims 4,294,967,295 images; at most 70,000 are read " \
+                               "(MNIST has 70,000 in all)"
+    claim = idx_images_bytes(pixels, count=70_000)      # as many as may be, but not in the file
+    images.write_bytes(gzip.compress(claim) if compressed else claim)
     message = error_of(images)
-    assert message.startswith(f"{images}: is cut short: its header claims 4,294,967,295 images")
+    assert message.startswith(f"{images}: is cut short: its header claims 70,000 images (54,880,016 bytes)")
     assert "the file holds 2,368 bytes" in message
 
 
@@ -422,16 +426,19 @@ def npy_bytes(header: dict, payload: bytes) -> bytes:
     return stream.getvalue() + payload
 
 
-@pytest.mark.parametrize("shape", [(9_999_999_999, 784), (2 ** 40, 2 ** 40, 2 ** 40)])
-def test_npz_array_claiming_more_than_the_archive_holds_is_refused(tmp_path, shape) -> None:
+@pytest.mark.parametrize("shape, expected", [
+    ((60_000, 784), f"x_train claims 47,040,000 bytes of data but the archive holds {784 * 3 + 128:,}"),
+    ((9_999_999_999, 784), "holds 9,999,999,999 images; at most 70,000 are read"),
+    ((2 ** 40, 2 ** 40, 2 ** 40), "x_train has shape (1099511627776, 1099511627776, 1099511627776); expected"),
+])
+def test_npz_array_claiming_more_than_the_archive_holds_is_refused(tmp_path, shape, expected) -> None:
     path = tmp_path / "mnist.npz"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("x_train.npy", npy_bytes({"descr": "|u1", "fortran_order": False, "shape": shape},
                                                   bytes(784 * 3)))
         archive.writestr("y_train.npy", npy_bytes({"descr": "|u1", "fortran_order": False, "shape": (3,)},
                                                   bytes(3)))
-    message = error_of(path)
-    assert message.startswith(f"{path}: x_train claims ") and f"but the archive holds {784 * 3 + 128:,}" in message
+    assert error_of(path).startswith(f"{path}: {expected}")
 
 
 def test_not_a_zip_named_npz_is_refused(tmp_path) -> None:
