@@ -14,7 +14,7 @@ import numpy as np
 
 from .dataset_files import DataError, read_csv, read_idx, read_keras_npz, unpacked
 from .network import INPUTS
-from .reading import DAMAGE, open_regular, regular_file
+from .reading import DAMAGE, open_regular
 
 DIGIT_NAMES: tuple[str, ...] = tuple(str(digit) for digit in range(10))
 FASHION_NAMES: tuple[str, ...] = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -146,19 +146,6 @@ def load(spec: str) -> Dataset:
     else:
         pixels, labels = read_csv(path, spec)
     return Dataset(spec, pixels, labels)
-
-
-def check_source(spec: str) -> None:
-    """Raise DataError at once when a spec names a path that cannot be a dataset (a FIFO, a device, a folder, a
-    missing file): for a spec written by someone else, such as the dataset a session names."""
-    if spec in (SAMPLE, FASHION):
-        return
-    if spec.startswith(FASHION + "="):
-        folder = spec.partition("=")[2]
-        if not os.path.isdir(folder):
-            raise DataError(f"{spec}: {folder} is not a folder; fashion-mnist=FOLDER names a folder of its IDX files")
-        return
-    regular_file(spec, spec, DataError, NO_SUCH_FILE, FOLDER_HINT)
 
 
 def lasting_spec(spec: str) -> str:

@@ -48,8 +48,9 @@ def os_problem(error: OSError | ValueError, path: str | os.PathLike, missing: st
         return "is a symbolic link loop (a link that leads back to itself, directly or through other links)"
     if error.errno == errno.ENAMETOOLONG:
         longest = max((len(os.fsencode(part)) for part in os.fspath(path).split(os.sep)), default=0)
-        return (f"the name is too long for the file system ({longest:,} bytes in one name; at most "
-                f"{LONGEST_NAME} are allowed)" if longest > LONGEST_NAME else "the path is too long for the file system")
+        if longest > LONGEST_NAME:
+            return f"the name is too long for the file system ({longest:,} bytes in one name; at most {LONGEST_NAME})"
+        return "the path is too long for the file system"
     if error.errno == errno.ENOTDIR:
         return "a part of the path is a file, not a folder"
     return f"cannot be read ({reason(error)})"

@@ -108,7 +108,7 @@ def test_truncated_zip_is_reported(tmp_path):
     save_weights(path, params_of(), META)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    assert "cannot be read" in error_for(path)
+    assert "is not a readable .npz (zip) file" in error_for(path)
 
 
 def test_damaged_member_is_reported(tmp_path):

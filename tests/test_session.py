@@ -262,7 +262,7 @@ BROKEN = {
     "NaN loss": (nan_in("curves"), "loss or train accuracy curve has 1 NaN"),
     "short curves": (lambda a: a.update(curves=a["curves"][:, :3]), r"curves .* shape \(3, 3\)"),
     "bad config": (with_meta(config={"hidden": -1}), "saved configuration is not usable"),
-    "bad position": (with_meta(phases_done=11), "position"),
+    "bad position": (with_meta(phases_done=11), "phases_done must be a whole number from 0 to 10, not 11"),
     "bad schedule": (lambda a: a.update(alpha_values=np.array([-1.0])), "learning-rate schedule is broken"),
     "pickled meta": (lambda a: a.update(meta=np.array([{"x": 1}], dtype=object)), "pickled"),
     "meta not JSON": (lambda a: a.update(meta=np.array("{oops")), "not valid JSON"),
