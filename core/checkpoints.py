@@ -309,8 +309,9 @@ def _check_declared(path: Path, declared: Mapping[str, ArrayHeader], largest_hid
     """The four arrays' headers: real numbers, shapes that fit one network (a transposed one said so), a width of
     at most largest_hidden."""
     for name, header in declared.items():
-        if header.dtype.kind not in "fiu":
-            raise CheckpointError(f"{path}: {name} holds {header.dtype} values; it needs real numbers")
+        if header.dtype.kind not in "fiu" or header.dtype.itemsize > 8:
+            raise CheckpointError(f"{path}: {name} holds {header.dtype} values; it needs real numbers of at most "
+                                  "64 bits (float32 or float64)")
     w1 = declared["W1"].shape
     if len(w1) == 2 and w1[0] == INPUTS != w1[1]:
         raise CheckpointError(f"{path}: W1 has shape {w1}; it looks transposed: W1 is H×{INPUTS}, one row per "

@@ -20,7 +20,7 @@ def _whole(value: object) -> bool:
 
 def _shown(value: object) -> str:
     """A value for a message, kept short: a setting read from a file may be a 4,000-digit number or a long text."""
-    if _whole(value) and abs(value).bit_length() > 64:
+    if _whole(value) and abs(value).bit_length() > 128:
         return f"a number of about {int(abs(value).bit_length() * 0.30103) + 1:,} digits"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
