@@ -164,6 +164,8 @@ def _destination(path: Path) -> tuple[Path, str | None]:
 
 
 def _size(count: int) -> str:
+    if count < 2**20:
+        return f"{count / 2**10:,.0f} KiB"
     return f"{count / 2**20:,.1f} MiB" if count < 2**30 else f"{count / 2**30:,.2f} GiB"
 
 
