@@ -318,8 +318,10 @@ def _check_declared(path: Path, declared: Mapping[str, ArrayHeader], largest_hid
     if len(w1) == 2 and w1[0] == INPUTS != w1[1]:
         raise CheckpointError(f"{path}: W1 has shape {w1}; it looks transposed: W1 is H×{INPUTS}, one row per "
                               f"hidden unit (save W1.T)")
+    if len(w1) == 2 and w1[1] == INPUTS and w1[0] > largest_hidden:
+        raise CheckpointError(f"{path}: has {w1[0]:,} hidden units; at most {largest_hidden:,} can be used here")
     try:
-        hidden = check_params(declared)     # reads only .shape and .ndim: the headers stand for the arrays
+        check_params(declared)      # reads only .shape and .ndim: the headers stand for the arrays
     except ShapeError as error:
         hint = ""
         if len(w1) == 2 and w1[0] > 0:
@@ -327,8 +329,6 @@ def _check_declared(path: Path, declared: Mapping[str, ArrayHeader], largest_hid
             if wrong and declared[wrong[0]].shape == parameter_shapes(w1[0])[wrong[0]][::-1]:
                 hint = f"; {wrong[0]} looks transposed (save {wrong[0]}.T)"
         raise CheckpointError(f"{path}: {error}{hint}") from None
-    if hidden > largest_hidden:
-        raise CheckpointError(f"{path}: has {hidden:,} hidden units; at most {largest_hidden:,} can be used here")
 
 
 def _read_parameter(path: Path, archive: NpzArchive, name: str, declared: ArrayHeader) -> np.ndarray:

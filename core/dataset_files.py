@@ -105,17 +105,18 @@ def read_csv(path: Path, name: str, label_column: int = 0) -> tuple[np.ndarray, 
 def _read_text_bytes(path: Path, name: str) -> bytes:
     """The CSV's bytes (gunzipped), refused as soon as a line is longer than a row can be, there are more lines
     than rows can be, or the text passes LARGEST_TEXT: a gzip bomb stops within its first lines."""
-    lines, line_length = 0, 0
+    newlines, returns, line_length = 0, 0, 0
 
     def look(chunk: bytes) -> None:
-        nonlocal lines, line_length
+        nonlocal newlines, returns, line_length
         octets = np.frombuffer(chunk, np.uint8)
-        ends = np.flatnonzero((octets == 10) | (octets == 13))
-        # A \r\n counts as two ends here: the bound on lines is doubled for it, the one on their length is not.
-        lines += ends.size
-        if lines > 2 * (LARGEST_EXAMPLES + 1):
+        newline, carriage_return = octets == 10, octets == 13
+        newlines += int(np.count_nonzero(newline))
+        returns += int(np.count_nonzero(carriage_return))
+        if max(newlines, returns) > LARGEST_EXAMPLES + 1:          # \n, \r\n or \r ends a line; a header too
             raise DataError(f"{name}: holds more than {LARGEST_EXAMPLES:,} rows; at most {LARGEST_EXAMPLES:,} "
                             "images are read")
+        ends = np.flatnonzero(newline | carriage_return)
         longest = line_length + (int(ends[0]) if ends.size else len(chunk))
         if ends.size > 1:
             longest = max(longest, int(np.diff(ends).max()) - 1)

@@ -335,13 +335,8 @@ def test_a_zip_bomb_of_a_wide_network_is_refused_from_its_header(tmp_path):
         {name: content for name, content in notebook_members().items() if name != "W1.npy"})
     assert path.stat().st_size < 1 << 20          # 200 MB of zeros in a few hundred kB
     message, peak = traced_error(path)
-    assert message.startswith(f"{path}: b1 has shape (10, 1), expected (1000000, 1)")
+    assert message == f"{path}: has 1,000,000 hidden units; at most 4,096 can be used here"
     assert peak < 1 << 20
-    members = {"W1.npy": crafted.npy((1_000_000, 784), "<f4"), "b1.npy": crafted.npy((1_000_000, 1), "<f4"),
-               "W2.npy": crafted.npy((10, 1_000_000), "<f4"), "b2.npy": crafted.npy((10, 1), "<f4")}
-    wide = crafted.write_zip(tmp_path / "wide.npz", members)
-    message, peak = traced_error(wide)
-    assert message == f"{wide}: has 1,000,000 hidden units; at most 4,096 can be used here" and peak < 1 << 20
     narrow = tmp_path / "narrow.npz"
     save_weights(narrow, params_of(hidden=200), META)
     message, _ = traced_error(narrow, largest_hidden=128)
