@@ -39,20 +39,27 @@ def folder(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-def load_only_data_errors(path: Path) -> Dataset | None:
-    """load(path) must give a sound Dataset or raise DataError naming the file, within MOST_MEMORY."""
+def refused_within_memory(read, path: Path, errors: tuple[type[Exception], ...]) -> object:
+    """read(path), or None when it raised one of errors with a one-line message naming the file (or the labels file
+    beside it); either way within MOST_MEMORY."""
     tracemalloc.start()
     try:
-        dataset = load(str(path))
-    except DataError as error:
+        result = read(path)
+    except errors as error:
         message = str(error)
         assert "\n" not in message and message.startswith(f"{path.parent}"), message
-        dataset = None
+        result = None
     finally:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert peak < MOST_MEMORY, f"{peak:,} bytes for a file of {path.stat().st_size:,}"
-    event("loaded" if dataset is not None else "refused with a DataError")
+    event("loaded" if result is not None else "refused with the project's error")
+    return result
+
+
+def load_only_data_errors(path: Path) -> Dataset | None:
+    """load(path) must give a sound Dataset or raise DataError naming the file, within MOST_MEMORY."""
+    dataset = refused_within_memory(lambda file: load(str(file)), path, (DataError,))
     if dataset is not None:
         assert dataset.pixels.ndim == 2 and dataset.pixels.shape[1] == 784
         assert dataset.labels.shape == (dataset.pixels.shape[0],) and dataset.labels.max(initial=0) <= 9
@@ -241,23 +248,6 @@ def test_npz_with_a_lying_zip_directory(folder, member, patch, compressed) -> No
     load_only_data_errors(path)
 
 
-def load_only_checkpoint_errors(path: Path, read=None) -> object:
-    """read(path) (load_weights by default) must succeed or raise CheckpointError naming the file, within
-    MOST_MEMORY."""
-    tracemalloc.start()
-    try:
-        result = (read or load_weights)(path)
-    except CheckpointError as error:
-        assert "\n" not in str(error) and str(error).startswith(f"{path}: "), str(error)
-        result = None
-    finally:
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    assert peak < MOST_MEMORY, f"{peak:,} bytes for a file of {path.stat().st_size:,}"
-    event("loaded" if result is not None else "refused")
-    return result
-
-
 WEIGHT_SHAPES = st.one_of(st.sampled_from([(10, 784), (784, 10), (10, 1), (10,), (1, 10), (10, 10), (2 ** 40,),
                                            (10 ** 6, 784), (4097, 784), ()]),
                           st.lists(st.integers(0, 2 ** 33), max_size=3).map(tuple))
@@ -272,7 +262,7 @@ def test_weights_with_any_npy_headers(folder, shapes, descr, payload, meta) -> N
     if meta is not None:
         members["meta.npy"] = crafted.npy_of(np.array(meta))
     path = crafted.write_zip(folder / "w.npz", members)
-    load_only_checkpoint_errors(path)
+    refused_within_memory(load_weights, path, (CheckpointError,))
 
 
 @given(member=st.sampled_from(["W1.npy", "b2.npy", "meta.npy"]), patch=MEMBER_PATCHES, compressed=st.booleans())
@@ -283,7 +273,7 @@ def test_weights_with_a_lying_zip_directory(folder, member, patch, compressed) -
     members["meta.npy"] = crafted.npy_of(np.array('{"iteration": 3}'))
     path = crafted.write_zip(folder / "w.npz", members, zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED)
     crafted.patch_entry(path, member, **patch)
-    load_only_checkpoint_errors(path)
+    refused_within_memory(load_weights, path, (CheckpointError,))
 
 
 JSON_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70), st.floats(),
@@ -321,10 +311,6 @@ def test_sessions_with_any_meta_values(folder, session_arrays, tiny_split, chang
     path = folder / "session.npz"
     np.savez(path, **{**session_arrays, "meta": np.array(json.dumps(meta))})
 
-    def read(file):
-        try:
-            return load_session(file, lambda spec, extra, config: tiny_split)
-        except DataError as error:          # the fingerprint no longer matches: also a clear refusal
-            assert str(error).startswith(f"{file}: ")
-            return None
-    load_only_checkpoint_errors(path, read)
+    # A DataError: the fingerprint no longer matches, also a clear refusal.
+    refused_within_memory(lambda file: load_session(file, lambda spec, extra, config: tiny_split), path,
+                          (CheckpointError, DataError))

@@ -234,32 +234,13 @@ def rewritten(tmp_path, arrays, change) -> str:
     return str(path)
 
 
-def with_meta(**changes):
+def with_meta(section: str | None = None, **changes):
+    """A change to the meta, or to one of its sections ("config", "history")."""
     import json
 
     def change(arrays):
         meta = json.loads(str(arrays["meta"]))
-        meta.update(changes)
-        arrays["meta"] = np.array(json.dumps(meta))
-    return change
-
-
-def with_config(**changes):
-    import json
-
-    def change(arrays):
-        meta = json.loads(str(arrays["meta"]))
-        meta["config"].update(changes)
-        arrays["meta"] = np.array(json.dumps(meta))
-    return change
-
-
-def with_history(**changes):
-    import json
-
-    def change(arrays):
-        meta = json.loads(str(arrays["meta"]))
-        meta["history"].update(changes)
+        (meta[section] if section else meta).update(changes)
         arrays["meta"] = np.array(json.dumps(meta))
     return change
 
@@ -288,22 +269,22 @@ BROKEN = {
     "bad schedule": (lambda a: a.update(alpha_values=np.array([-1.0])), "learning-rate schedule is broken"),
     "pickled meta": (lambda a: a.update(meta=np.array([{"x": 1}], dtype=object)), "pickled"),
     "meta not JSON": (lambda a: a.update(meta=np.array("{oops")), "not valid JSON"),
-    "hidden true": (with_config(hidden=True), "hidden must be a whole number from 1 to 4096, not True"),
-    "seed text": (with_config(seed="abc"), "the seed must be a whole number from 0 to 2⁶⁴ − 1, not 'abc'"),
-    "seed 1.5": (with_config(seed=1.5), "the seed must be a whole number from 0 to 2⁶⁴ − 1, not 1.5"),
-    "batch 10**30": (with_config(batch_size=10**30), "batch size must be 0 .full batch. or a whole number up to "
+    "hidden true": (with_meta("config", hidden=True), "hidden must be a whole number from 1 to 4096, not True"),
+    "seed text": (with_meta("config", seed="abc"), "the seed must be a whole number from 0 to 2⁶⁴ − 1, not 'abc'"),
+    "seed 1.5": (with_meta("config", seed=1.5), "the seed must be a whole number from 0 to 2⁶⁴ − 1, not 1.5"),
+    "batch 10**30": (with_meta("config", batch_size=10**30), "batch size must be 0 .full batch. or a whole number up to "
                                                      "2,147,483,647, not 1000000000000000000000000000000"),
-    "activation list": (with_config(activation=["relu"]), r"unknown activation \['relu'\]"),
+    "activation list": (with_meta("config", activation=["relu"]), r"unknown activation \['relu'\]"),
     "iteration 2**31": (with_meta(iteration=2**31), "meta's iteration must be a whole number from 0 to 5, not "
                                                     "2147483648"),
-    "latest 2**31": (with_history(latest=2**31), "meta's history's latest must be a whole number from 0 to "
+    "latest 2**31": (with_meta("history", latest=2**31), "meta's history's latest must be a whole number from 0 to "
                                                  "2,147,483,647, not 2147483648"),
-    "budget 1 TB": (with_history(budget_bytes=2**40), "history's budget_bytes must be a whole number from 1 to "
+    "budget 1 TB": (with_meta("history", budget_bytes=2**40), "history's budget_bytes must be a whole number from 1 to "
                                                       "1,073,741,824"),
-    "recent as text": (with_history(recent=["5"]), "no valid list of recent iterations"),
-    "too many recent": (with_history(recent_size=2, recent=[3, 4, 5]), "no valid list of recent iterations "
+    "recent as text": (with_meta("history", recent=["5"]), "no valid list of recent iterations"),
+    "too many recent": (with_meta("history", recent_size=2, recent=[3, 4, 5]), "no valid list of recent iterations "
                                                                       r"\(1 to 2 iterations"),
-    "keyframes unsorted": (with_history(keyframes=[4, 0, 2]), "keyframes out of order"),
+    "keyframes unsorted": (with_meta("history", keyframes=[4, 0, 2]), "keyframes out of order"),
     "rewindable_from": (with_meta(rewindable_from=3), "rewindable_from 3 is not its first keyframe 0"),
     "data sizes": (with_meta(data={"train_size": "200", "dev_size": 50, "checksum": 1}),
                    "meta's data's train_size must be a whole number"),
@@ -312,7 +293,7 @@ BROKEN = {
                          r"an accuracy outside \[0, 1\]"),
     "schedule beyond": (lambda a: a.update(alpha_iterations=np.array([0, 99]), alpha_values=np.array([0.01, 0.1])),
                         "learning-rate schedule is broken"),
-    "more than its budget": (with_history(budget_bytes=1, recent_size=1, recent=[5]),
+    "more than its budget": (with_meta("history", budget_bytes=1, recent_size=1, recent=[5]),
                              "its meta promises 4 states and 5 iterations of curves"),
 }
 
