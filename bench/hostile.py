@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import checkpoints, dataset_files, network  # noqa: E402
+from core import dataset_files, network  # noqa: E402
 from core.config import LARGEST_HIDDEN  # noqa: E402
 
 MIB = 1 << 20

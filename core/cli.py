@@ -278,6 +278,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as error:
         print("error: " + " ".join(str(error).split()), file=sys.stderr)   # always one line
         return 2
+    except BrokenPipeError:
+        raise                       # the reader of our output went away: entry() ends quietly
     except OSError as error:        # a file the core's readers do not open, e.g. the checked .py file
         where = f"{error.filename}: " if error.filename else ""
         print(f"error: {where}{reason(error)}", file=sys.stderr)

@@ -71,17 +71,6 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def regular_file(path: str | os.PathLike, name: str, error: ErrorType, missing: str = "no such file",
-                 folder_hint: str = "") -> os.stat_result:
-    """The status of path (symlinks followed) if it is a regular file; else error naming what it is."""
-    try:
-        status = os.stat(path)
-    except (OSError, ValueError) as problem:
-        raise error(f"{name}: {os_problem(problem, path, missing)}") from None
-    _require_regular(status, name, error, folder_hint)
-    return status
-
-
 def _require_regular(status: os.stat_result, name: str, error: ErrorType, folder_hint: str = "") -> None:
     if not stat.S_ISREG(status.st_mode):
         hint = folder_hint if stat.S_ISDIR(status.st_mode) else ""
@@ -97,7 +86,11 @@ def open_regular(path: str | os.PathLike, name: str, error: ErrorType, missing: 
     again: another process may have put a FIFO in the file's place in between. O_NONBLOCK changes nothing for the
     reads of a regular file.
     """
-    regular_file(path, name, error, missing, folder_hint)
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError) as problem:
+        raise error(f"{name}: {os_problem(problem, path, missing)}") from None
+    _require_regular(status, name, error, folder_hint)
     flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
         descriptor = os.open(path, flags)

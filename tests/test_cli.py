@@ -424,3 +424,14 @@ def test_closed_standard_streams_neither_crash_nor_swallow_the_save(tmp_path, ti
     assert load_weights(path)[1]["iteration"] == 2
     completed = run_command("train", "--data", str(tmp_path / "absent.csv"), shell_redirect=">&-")
     assert completed.returncode == 2 and completed.stderr.startswith("error: ") and "no such file" in completed.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tiny_csv):
+    """`python -m core train … | head -1`: no error line, no traceback, when the pipe closes."""
+    with subprocess.Popen([sys.executable, "-m", "core", "train", "--data", str(tiny_csv), "--dev-size", "50",
+                           "--iterations", "3000", "--log-every", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=Path(__file__).resolve().parents[1], text=True) as child:
+        assert child.stdout.readline().startswith("Training")
+        child.stdout.close()
+        _, err = child.communicate(timeout=120)
+    assert err == "" and child.returncode in (0, 1)
