@@ -276,11 +276,12 @@ def test_weights_with_a_lying_zip_directory(folder, member, patch, compressed) -
     refused_within_memory(load_weights, path, (CheckpointError,))
 
 
+def json_containers(inner: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4))
+
+
 JSON_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70), st.floats(),
-                                     st.text(max_size=8)),
-                           lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                   st.dictionaries(st.text(max_size=6), inner, max_size=4)),
-                           max_leaves=12)
+                                     st.text(max_size=8)), json_containers, max_leaves=12)
 SESSION_FIELDS = ["iteration", "phases_done", "rewindable_from", "dataset", "data", "extra", "config", "version",
                   "config.hidden", "config.seed", "config.batch_size", "config.alpha", "config.optimizer",
                   "history.start", "history.latest", "history.budget_bytes", "history.keyframe_every",
