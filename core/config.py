@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, replace
 
 from .network import ACTIVATIONS, INITS
 from .optimizers import OPTIMIZERS
+from .reading import shown
 
 DTYPES = ("float32", "float64")
 LARGEST_HIDDEN = 4096           # the widest hidden layer any run may have (the window draws at most its own maximum)
@@ -16,14 +17,6 @@ LARGEST_BATCH = 2**31 - 1       # what a 32-bit control holds; any batch of the 
 def _whole(value: object) -> bool:
     """A whole number, and not True or False (which Python counts as 1 and 0)."""
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _shown(value: object) -> str:
-    """A value for a message, kept short: a setting read from a file may be a 4,000-digit number or a long text."""
-    if _whole(value) and abs(value).bit_length() > 128:
-        return f"a number of about {int(abs(value).bit_length() * 0.30103) + 1:,} digits"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _positive_number(value: object) -> bool:
@@ -52,23 +45,23 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         if not _whole(self.hidden) or not 1 <= self.hidden <= LARGEST_HIDDEN:
-            raise ConfigError(f"hidden must be a whole number from 1 to {LARGEST_HIDDEN}, not {_shown(self.hidden)}")
+            raise ConfigError(f"hidden must be a whole number from 1 to {LARGEST_HIDDEN}, not {shown(self.hidden)}")
         if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
-            raise ConfigError(f"unknown activation {_shown(self.activation)}: choose one of {', '.join(ACTIVATIONS)}")
+            raise ConfigError(f"unknown activation {shown(self.activation)}: choose one of {', '.join(ACTIVATIONS)}")
         if not isinstance(self.init, str) or self.init not in INITS:
-            raise ConfigError(f"unknown init {_shown(self.init)}: choose one of {', '.join(INITS)} "
+            raise ConfigError(f"unknown init {shown(self.init)}: choose one of {', '.join(INITS)} "
                               "or a .npz weights file")
         if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"unknown optimizer {_shown(self.optimizer)}: choose one of {', '.join(OPTIMIZERS)}")
+            raise ConfigError(f"unknown optimizer {shown(self.optimizer)}: choose one of {', '.join(OPTIMIZERS)}")
         if not _positive_number(self.alpha):
-            raise ConfigError(f"the learning rate must be a positive number, not {_shown(self.alpha)}")
+            raise ConfigError(f"the learning rate must be a positive number, not {shown(self.alpha)}")
         if not _whole(self.batch_size) or not 0 <= self.batch_size <= LARGEST_BATCH:
             raise ConfigError(f"batch size must be 0 (full batch) or a whole number up to {LARGEST_BATCH:,}, "
-                              f"not {_shown(self.batch_size)}")
+                              f"not {shown(self.batch_size)}")
         if not _whole(self.seed) or not 0 <= self.seed <= LARGEST_SEED:
-            raise ConfigError(f"the seed must be a whole number from 0 to 2⁶⁴ − 1, not {_shown(self.seed)}")
+            raise ConfigError(f"the seed must be a whole number from 0 to 2⁶⁴ − 1, not {shown(self.seed)}")
         if not isinstance(self.dtype, str) or self.dtype not in DTYPES:
-            raise ConfigError(f"dtype must be one of {', '.join(DTYPES)}, not {_shown(self.dtype)}")
+            raise ConfigError(f"dtype must be one of {', '.join(DTYPES)}, not {shown(self.dtype)}")
 
     def with_changes(self, **changes) -> "TrainingConfig":
         return replace(self, **changes)

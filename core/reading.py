@@ -38,6 +38,14 @@ def reason(error: BaseException) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
+def shown(value: object) -> str:
+    """A value read from a file, for a message: kept short, whether a 4,000-digit number or a long text."""
+    if isinstance(value, int) and abs(value).bit_length() > 128:
+        return f"a number of about {int(abs(value).bit_length() * 0.30103) + 1:,} digits"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def os_problem(error: OSError | ValueError, path: str | os.PathLike, missing: str = "no such file") -> str:
     """What stat or open said about path, as a clause: a symlink loop is a loop, not a missing file."""
     if isinstance(error, ValueError):           # a NUL byte in the path

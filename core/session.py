@@ -30,7 +30,7 @@ from .checkpoints import META_KEY, CheckpointError, not_finite, open_archive, re
 from .config import LARGEST_HIDDEN, ConfigError, TrainingConfig
 from .data import DataError, Split
 from .history import History, TrainingState
-from .reading import ArrayHeader, NpzArchive
+from .reading import ArrayHeader, NpzArchive, shown
 from .stepper import PHASES, Stepper
 
 FORMAT = "backprop-visualizer session"
@@ -158,26 +158,21 @@ def _read_meta(path: Path, archive: NpzArchive) -> dict[str, Any]:
         raise CheckpointError(f"{path}: not a session file (its meta does not say {FORMAT!r}); "
                               f"a weights file opens with Open weights")
     if meta.get("version") != VERSION or isinstance(meta.get("version"), bool):
-        raise CheckpointError(f"{path}: session format version {_shown(meta.get('version'))}; this program reads "
+        raise CheckpointError(f"{path}: session format version {shown(meta.get('version'))}; this program reads "
                               f"version {VERSION} (the file was saved by another version of the program)")
     for name, kind in (("dataset", str), ("extra", dict), ("data", dict)):
         _field(path, meta, name, kind)
     if not 0 < len(meta["dataset"]) <= 4096 or "\0" in meta["dataset"]:
-        raise CheckpointError(f"{path}: meta's dataset {_shown(meta['dataset'])} is not a dataset's name")
+        raise CheckpointError(f"{path}: meta's dataset {shown(meta['dataset'])} is not a dataset's name")
     for name in ("train_size", "dev_size", "checksum"):
         _whole(path, meta["data"], name, 0, 2**63, "meta's data")
     return meta
 
 
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _field(path: Path, meta: Mapping[str, Any], name: str, kind: type) -> Any:
     value = meta.get(name)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise CheckpointError(f"{path}: meta has no valid {name!r} (found {_shown(value)})")
+        raise CheckpointError(f"{path}: meta has no valid {name!r} (found {shown(value)})")
     return value
 
 
@@ -186,7 +181,7 @@ def _whole(path: Path, mapping: Mapping[str, Any], name: str, low: int, high: in
     value = mapping.get(name)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise CheckpointError(f"{path}: {where}'s {name} must be a whole number from {low:,} to {high:,}, "
-                              f"not {_shown(value)}")
+                              f"not {shown(value)}")
     return value
 
 
@@ -235,7 +230,7 @@ def _history(path: Path, meta: Mapping[str, Any]) -> _SavedHistory:
     iteration = _whole(path, meta, "iteration", keyframes[0], latest)
     phases_done = _whole(path, meta, "phases_done", 0, len(PHASES) - 1)
     if meta.get("rewindable_from") != keyframes[0]:
-        raise CheckpointError(f"{path}: meta's rewindable_from {_shown(meta.get('rewindable_from'))} is not its "
+        raise CheckpointError(f"{path}: meta's rewindable_from {shown(meta.get('rewindable_from'))} is not its "
                               f"first keyframe {keyframes[0]}")
     return _SavedHistory(start, latest, budget, keyframe_every, recent_size, keyframes, recent, iteration,
                          phases_done)
