@@ -65,7 +65,9 @@ def read_csv(path: Path, name: str, label_column: int = 0) -> tuple[np.ndarray, 
         raise DataError(f"{name}: is not a text file (byte {error.start + 1:,} is not UTF-8 text); "
                         "a CSV has one image per line") from None
     del raw
-    text = text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
+    if "\r" in text:       # each replace copies the text: only for the files that need it
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.rstrip()
     if not text:
         raise DataError(f"{name}: is empty")
     lines = text.split("\n")

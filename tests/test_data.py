@@ -479,6 +479,17 @@ def test_what_is_not_a_regular_file_is_refused_before_it_is_opened(tmp_path, in_
     assert error_of(long_name).endswith("the name is too long for the file system (304 bytes in one name; at most 255)")
 
 
+def test_a_fifo_put_in_place_after_the_check_is_refused_without_blocking(tmp_path, in_child) -> None:
+    """The race: the path was a file when it was checked, a FIFO when it is opened (os.stat lies here for it)."""
+    pipe, regular = crafted.fifo(tmp_path, "swapped.csv"), tmp_path / "regular.csv"
+    regular.write_text("3,0\n")
+    lying_stat = (f"import os\nreal = os.stat\nos.stat = lambda path, *a, **k: real({str(regular)!r}) if "
+                  f"os.fspath(path) == {str(pipe)!r} else real(path, *a, **k)\n")
+    completed = in_child(lying_stat + f"import sys; sys.argv[1:] = [{str(pipe)!r}]\n" + CHILD_LOAD)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == f"{pipe}: is a named pipe (FIFO), not a file"
+
+
 def test_a_fifo_in_an_idx_pair_or_a_fashion_folder_is_refused(tmp_path, in_child) -> None:
     pixels, labels = make_images(3)
     images = write_idx(tmp_path / "pair", pixels, labels)
