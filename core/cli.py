@@ -26,16 +26,17 @@ from typing import Callable, Mapping, Protocol, Sequence, TextIO
 import numpy as np
 
 from . import data, network
-from .checkpoints import CheckpointError, check_destination, save_weights
-from .config import ConfigError
+from .checkpoints import CheckpointError, check_destination, save_weights, weights_nbytes
+from .config import LARGEST_HIDDEN, ConfigError
 from .data import DataError, Split
 from .fast import FastTrainer
 from .network import ShapeError
 from .options import ArgumentParser, UsageError, add_run_arguments, run_setup
+from .reading import reason
 from .stepper import Diverged, Stepper
 
 USER_ERRORS = (UsageError, DataError, CheckpointError, ConfigError, ShapeError)
-LARGEST_HIDDEN = 4096       # the terminal trains any width the configuration allows
+LONGEST_CHECK = 3600.0      # seconds: a --timeout beyond an hour is a mistake, and beyond ~10⁹ the clock overflows
 
 
 # ---------------------------------------------------------------- training, independent of the engine
@@ -127,7 +128,7 @@ class ProgressBar:
 # ---------------------------------------------------------------- the train command
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    add_run_arguments(parser, LARGEST_HIDDEN)
+    add_run_arguments(parser, LARGEST_HIDDEN)       # the terminal trains any width the configuration allows
     parser.add_argument("--iterations", type=int, default=500, metavar="N", help="iterations to run (default 500)")
     parser.add_argument("--log-every", type=int, default=10, metavar="N",
                         help="print a progress line every N iterations and after the last (default 10; 0 = last only)")
@@ -146,7 +147,7 @@ def run_train(args: argparse.Namespace) -> int:
     setup = run_setup(args)
     config, params, meta = setup.config, setup.params, setup.meta
     if args.save:
-        check_destination(args.save)     # before training, not after
+        check_destination(args.save, weights_nbytes(config.hidden, config.dtype))    # before training, not after
     dataset = data.load(args.data)
     split = data.split(dataset, dev_size=setup.split.dev_size, shuffle=setup.split.shuffle, seed=setup.split.seed,
                        dtype=config.dtype)
@@ -225,8 +226,9 @@ def run_check(args: argparse.Namespace) -> int:
     """One line per phase; 0 when every phase matches the reference, 1 when something differs."""
     from .check import CheckFileError, check_file      # only this command pays for it
 
-    if not (math.isfinite(args.timeout) and args.timeout > 0):
-        raise UsageError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
+    if not 0 < args.timeout <= LONGEST_CHECK:       # NaN fails both comparisons
+        raise UsageError(f"--timeout must be a number of seconds above 0 and at most {LONGEST_CHECK:g}, "
+                         f"not {args.timeout:g}")
     try:
         report = check_file(args.file, timeout=args.timeout)
     except CheckFileError as error:
@@ -276,6 +278,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as error:
         print("error: " + " ".join(str(error).split()), file=sys.stderr)   # always one line
         return 2
+    except BrokenPipeError:
+        raise                       # the reader of our output went away: entry() ends quietly
+    except OSError as error:        # a file the core's readers do not open, e.g. the checked .py file
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{reason(error)}", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: not enough memory for this run (try a smaller --hidden or dataset)", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -284,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def entry() -> int:
     """`backprop-visualizer-cli` and `python -m core`: main(), and a quiet exit when the reader of our output went
     away (`… | head`) or there is no stdout at all (`>&-`)."""
+    _fill_closed_standard_streams()
     try:
         code = main()
         if sys.stdout is not None:
@@ -293,3 +305,21 @@ def entry() -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
     return code
+
+
+def _fill_closed_standard_streams() -> None:
+    """Put the null device where stdin, stdout or stderr is closed (`>&-`, `2>&-`): otherwise the next file opened
+    takes that descriptor, and whatever writes to "stdout" (a child process included) writes into it; and Python's
+    sys.stdout or sys.stderr is None, which print(file=...) and .isatty() do not expect."""
+    for descriptor, name, mode in ((0, "stdin", os.O_RDONLY), (1, "stdout", os.O_WRONLY), (2, "stderr", os.O_WRONLY)):
+        try:
+            os.fstat(descriptor)
+            continue
+        except OSError:
+            pass
+        opened = os.open(os.devnull, mode)
+        if opened != descriptor:        # the lowest free descriptor is normally the closed one itself
+            os.dup2(opened, descriptor)
+            os.close(opened)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(descriptor, "r" if descriptor == 0 else "w", closefd=False))

@@ -6,8 +6,26 @@ from dataclasses import asdict, dataclass, replace
 
 from .network import ACTIVATIONS, INITS
 from .optimizers import OPTIMIZERS
+from .reading import shown
 
 DTYPES = ("float32", "float64")
+LARGEST_HIDDEN = 4096           # the widest hidden layer any run may have (the window draws at most its own maximum)
+LARGEST_SEED = 2**64 - 1
+LARGEST_BATCH = 2**31 - 1       # what a 32-bit control holds; any batch of the whole set or more is the full batch
+
+
+def _whole(value: object) -> bool:
+    """A whole number, and not True or False (which Python counts as 1 and 0)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value)) and value > 0
+    except OverflowError:       # an integer beyond any float
+        return False
 
 
 class ConfigError(ValueError):
@@ -26,20 +44,24 @@ class TrainingConfig:
     dtype: str = "float32"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.hidden, int) or not 1 <= self.hidden <= 4096:
-            raise ConfigError(f"hidden must be a whole number from 1 to 4096, not {self.hidden!r}")
-        if self.activation not in ACTIVATIONS:
-            raise ConfigError(f"unknown activation {self.activation!r}: choose one of {', '.join(ACTIVATIONS)}")
-        if self.init not in INITS:
-            raise ConfigError(f"unknown init {self.init!r}: choose one of {', '.join(INITS)} or a .npz weights file")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError(f"unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
-        if not (isinstance(self.alpha, (int, float)) and math.isfinite(self.alpha) and self.alpha > 0):
-            raise ConfigError(f"the learning rate must be a positive number, not {self.alpha!r}")
-        if not isinstance(self.batch_size, int) or self.batch_size < 0:
-            raise ConfigError(f"batch size must be 0 (full batch) or a positive whole number, not {self.batch_size!r}")
-        if self.dtype not in DTYPES:
-            raise ConfigError(f"dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
+        if not _whole(self.hidden) or not 1 <= self.hidden <= LARGEST_HIDDEN:
+            raise ConfigError(f"hidden must be a whole number from 1 to {LARGEST_HIDDEN}, not {shown(self.hidden)}")
+        if not isinstance(self.activation, str) or self.activation not in ACTIVATIONS:
+            raise ConfigError(f"unknown activation {shown(self.activation)}: choose one of {', '.join(ACTIVATIONS)}")
+        if not isinstance(self.init, str) or self.init not in INITS:
+            raise ConfigError(f"unknown init {shown(self.init)}: choose one of {', '.join(INITS)} "
+                              "or a .npz weights file")
+        if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer {shown(self.optimizer)}: choose one of {', '.join(OPTIMIZERS)}")
+        if not _positive_number(self.alpha):
+            raise ConfigError(f"the learning rate must be a positive number, not {shown(self.alpha)}")
+        if not _whole(self.batch_size) or not 0 <= self.batch_size <= LARGEST_BATCH:
+            raise ConfigError(f"batch size must be 0 (full batch) or a whole number up to {LARGEST_BATCH:,}, "
+                              f"not {shown(self.batch_size)}")
+        if not _whole(self.seed) or not 0 <= self.seed <= LARGEST_SEED:
+            raise ConfigError(f"the seed must be a whole number from 0 to 2⁶⁴ − 1, not {shown(self.seed)}")
+        if not isinstance(self.dtype, str) or self.dtype not in DTYPES:
+            raise ConfigError(f"dtype must be one of {', '.join(DTYPES)}, not {shown(self.dtype)}")
 
     def with_changes(self, **changes) -> "TrainingConfig":
         return replace(self, **changes)

@@ -16,8 +16,8 @@ from typing import Any, Mapping, NoReturn
 import numpy as np
 
 from . import __version__, network
-from .checkpoints import CheckpointError, load_weights
-from .config import DTYPES, TrainingConfig
+from .checkpoints import check_fits, load_weights
+from .config import DTYPES, LARGEST_HIDDEN, TrainingConfig
 from .network import ACTIVATIONS, INITS
 from .optimizers import OPTIMIZERS
 
@@ -100,7 +100,8 @@ def run_setup(args: argparse.Namespace) -> RunSetup:
         if not init.endswith(".npz") and not Path(init).exists():
             raise UsageError(f"--init {init!r}: choose one of {', '.join(INITS)} or a .npz weights file")
         params, meta, hidden, activation, dtype = adopt_weights(init, hidden, activation, dtype, args.largest_hidden)
-        init = meta.get("init") if meta.get("init") in INITS else DEFAULTS.init   # a label only: params are given
+        # A label only (the parameters are given); meta is the file's, so its values may be of any type.
+        init = meta["init"] if isinstance(meta.get("init"), str) and meta["init"] in INITS else DEFAULTS.init
     config = TrainingConfig(hidden=DEFAULTS.hidden if hidden is None else hidden,
                             activation=activation or DEFAULTS.activation, init=init, optimizer=args.optimizer,
                             alpha=args.alpha, batch_size=args.batch_size, seed=args.seed, dtype=dtype or DEFAULTS.dtype)
@@ -108,21 +109,20 @@ def run_setup(args: argparse.Namespace) -> RunSetup:
 
 
 def adopt_weights(path: str, hidden: int | None = None, activation: str | None = None, dtype: str | None = None,
-                  largest_hidden: int = 4096) -> tuple[dict[str, np.ndarray], dict, int, str | None, str | None]:
+                  largest_hidden: int = LARGEST_HIDDEN) -> tuple[dict[str, np.ndarray], dict, int, str | None, str | None]:
     """A weights file's parameters and settings, and the network to continue them with: the file's hidden width
     (a different `hidden` asked for is a UsageError), and its activation and precision unless others are given.
 
     Returns (params, meta, hidden, activation, dtype); activation and dtype stay None when neither the caller nor
     the file names one."""
-    params, meta = load_weights(path)
+    params, meta = load_weights(path, largest_hidden)     # a wider file is refused before its arrays are read
     file_hidden = network.check_params(params)
     if hidden is not None and hidden != file_hidden:
         raise UsageError(f"--hidden {hidden} conflicts with {path}, which has {file_hidden} hidden units; "
                          "leave out --hidden")
-    if file_hidden > largest_hidden:
-        raise CheckpointError(f"{path}: has {file_hidden} hidden units; at most {largest_hidden} can be shown here")
-    if activation is None and meta.get("activation") in ACTIVATIONS:
+    if activation is None and isinstance(meta.get("activation"), str) and meta["activation"] in ACTIVATIONS:
         activation = meta["activation"]
-    if dtype is None and meta.get("dtype") in DTYPES:
+    if dtype is None and isinstance(meta.get("dtype"), str) and meta["dtype"] in DTYPES:
         dtype = meta["dtype"]
+    check_fits(path, params, dtype or DEFAULTS.dtype)
     return params, meta, file_hidden, activation, dtype

@@ -15,19 +15,22 @@ extra settings), `curves` (3, n) loss / train accuracy / dev accuracy, `alpha_it
 from __future__ import annotations
 
 import json
+import math
 import os
 import zlib
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from . import network, optimizers
-from .checkpoints import META_KEY, CheckpointError, _not_finite, _read_array, open_npz, write_npz
-from .config import ConfigError, TrainingConfig
+from .checkpoints import META_KEY, CheckpointError, not_finite, open_archive, read_meta, write_npz
+from .config import LARGEST_HIDDEN, ConfigError, TrainingConfig
 from .data import DataError, Split
 from .history import History, TrainingState
+from .reading import ArrayHeader, NpzArchive, shown
 from .stepper import PHASES, Stepper
 
 FORMAT = "backprop-visualizer session"
@@ -55,7 +58,7 @@ def save_session(path: str | os.PathLike, stepper: Stepper, dataset_spec: str,
     arrays: dict[str, np.ndarray] = {}
     for state in states.values():
         for name, value in _state_arrays(state).items():
-            if problem := _not_finite(name, value):
+            if problem := not_finite(name, value):
                 raise CheckpointError(f"{path}: not saved: at iteration {state.iteration} {problem}")
             arrays[_key(state.iteration, name)] = np.asarray(value)
     arrays[CURVES_KEY] = np.stack([history.curves.loss, history.curves.train_accuracy, history.curves.dev_accuracy])
@@ -117,126 +120,196 @@ def _fingerprint(split: Split) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- loading
 
-def load_session(path: str | os.PathLike, split_loader: SplitLoader) -> tuple[Stepper, dict[str, Any]]:
+LARGEST_META = 4 << 20              # characters of meta: the history's lists of iterations make up most of it
+SESSION_MEMBERS = 200_000           # arrays: a 64 MiB history of 784-1-10 Adam states holds about 90,000
+LARGEST_BUDGET = 1 << 30            # bytes of history (the window's is 64 MiB)
+LARGEST_RECENT = 1024               # recent states kept (the window keeps 32)
+LARGEST_ITERATION = 2**31 - 1       # the window's timeline is a 32-bit slider
+
+
+def load_session(path: str | os.PathLike, split_loader: SplitLoader, largest_hidden: int = LARGEST_HIDDEN
+                 ) -> tuple[Stepper, dict[str, Any]]:
     """A new Stepper at the saved position, continuing bit for bit; and the session's meta.
 
     Raises CheckpointError (the file and what is wrong with it) or DataError (the dataset cannot be loaded,
-    or is not the one the session was trained on); nothing outside the new Stepper is touched.
+    or is not the one the session was trained on); nothing outside the new Stepper is touched. Every value of the
+    meta is checked, and the arrays it implies are bounded by its history's budget and by largest_hidden, before
+    any array is read.
     """
     path = Path(path)
-    arrays, meta = _read_file(path)
-    config = _config(path, meta)
-    states, curves, alphas = _checked_contents(path, meta, arrays, config)
+    with open_archive(path, "session file", SESSION_MEMBERS) as archive:
+        meta = _read_meta(path, archive)
+        config = _config(path, meta, largest_hidden)
+        history = _history(path, meta)
+        template = _template(config)
+        _check_size(path, history, template)
+        states, curves, alphas = _read_contents(path, archive, history, template)
     split = _load_data(path, meta, config, split_loader)
-    stepper = _rebuild(path, meta, config, split, states, curves, alphas)
+    stepper = _rebuild(path, history, config, split, states, curves, alphas)
     return stepper, meta
 
 
-def _read_file(path: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Every array of the .npz and its meta, read without pickle."""
-    loaded = open_npz(path, "session file")
-    with loaded:
-        if META_KEY not in loaded.files:
-            hint = " (it looks like a weights file: use Open weights)" if "W1" in loaded.files else ""
-            raise CheckpointError(f"{path}: has no meta, so it is not a session file{hint}")
-        arrays = {name: _read_array(path, loaded, name) for name in loaded.files}
-    meta_array = arrays.pop(META_KEY)
-    if meta_array.ndim != 0 or meta_array.dtype.kind != "U":
-        raise CheckpointError(f"{path}: meta should be JSON text, not a {meta_array.dtype} array "
-                              f"of shape {meta_array.shape}")
-    try:
-        meta = json.loads(str(meta_array))
-    except json.JSONDecodeError as error:
-        raise CheckpointError(f"{path}: meta is not valid JSON ({error})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+def _read_meta(path: Path, archive: NpzArchive) -> dict[str, Any]:
+    if META_KEY not in archive.names:
+        hint = " (it looks like a weights file: use Open weights)" if "W1" in archive.names else ""
+        raise CheckpointError(f"{path}: has no meta, so it is not a session file{hint}")
+    meta = read_meta(path, archive, LARGEST_META)
+    if meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a session file (its meta does not say {FORMAT!r}); "
                               f"a weights file opens with Open weights")
-    if meta.get("version") != VERSION:
-        raise CheckpointError(f"{path}: session format version {meta.get('version')!r}; this program reads "
+    if meta.get("version") != VERSION or isinstance(meta.get("version"), bool):
+        raise CheckpointError(f"{path}: session format version {shown(meta.get('version'))}; this program reads "
                               f"version {VERSION} (the file was saved by another version of the program)")
-    return arrays, meta
+    for name, kind in (("dataset", str), ("extra", dict), ("data", dict)):
+        _field(path, meta, name, kind)
+    if not 0 < len(meta["dataset"]) <= 4096 or "\0" in meta["dataset"]:
+        raise CheckpointError(f"{path}: meta's dataset {shown(meta['dataset'])} is not a dataset's name")
+    for name in ("train_size", "dev_size", "checksum"):
+        _whole(path, meta["data"], name, 0, 2**63, "meta's data")
+    return meta
 
 
 def _field(path: Path, meta: Mapping[str, Any], name: str, kind: type) -> Any:
     value = meta.get(name)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise CheckpointError(f"{path}: meta has no valid {name!r} (found {value!r})")
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise CheckpointError(f"{path}: meta has no valid {name!r} (found {shown(value)})")
     return value
 
 
-def _config(path: Path, meta: Mapping[str, Any]) -> TrainingConfig:
+def _whole(path: Path, mapping: Mapping[str, Any], name: str, low: int, high: int, where: str = "meta") -> int:
+    """mapping[name], if it is a whole number from low to high."""
+    value = mapping.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise CheckpointError(f"{path}: {where}'s {name} must be a whole number from {low:,} to {high:,}, "
+                              f"not {shown(value)}")
+    return value
+
+
+def _config(path: Path, meta: Mapping[str, Any], largest_hidden: int) -> TrainingConfig:
     settings = _field(path, meta, "config", dict)
     try:
-        return TrainingConfig(**settings)
+        config = TrainingConfig(**settings)
     except (TypeError, ConfigError) as error:
         raise CheckpointError(f"{path}: the saved configuration is not usable ({error})") from None
+    if config.hidden > largest_hidden:
+        raise CheckpointError(f"{path}: its network has {config.hidden:,} hidden units; at most "
+                              f"{largest_hidden:,} can be used here")
+    return config
 
 
-def _int_list(path: Path, values: Any, name: str) -> list[int]:
-    if not isinstance(values, list) or not values or not all(isinstance(v, int) and not isinstance(v, bool)
-                                                            for v in values):
-        raise CheckpointError(f"{path}: meta's history has no valid list of {name} iterations")
+@dataclass(frozen=True)
+class _SavedHistory:
+    """The history's bookkeeping from the meta, every value checked."""
+    start: int
+    latest: int
+    budget_bytes: int
+    keyframe_every: int
+    recent_size: int
+    keyframes: list[int]
+    recent: list[int]           # oldest use first: the order in which they are forgotten
+    iteration: int
+    phases_done: int
+
+    @property
+    def stored(self) -> list[int]:
+        """The iterations whose states the file holds."""
+        return sorted({*self.keyframes, *self.recent, self.iteration})
+
+
+def _history(path: Path, meta: Mapping[str, Any]) -> _SavedHistory:
+    saved = _field(path, meta, "history", dict)
+    start = _whole(path, saved, "start", 0, LARGEST_ITERATION, "meta's history")
+    latest = _whole(path, saved, "latest", start, LARGEST_ITERATION, "meta's history")
+    budget = _whole(path, saved, "budget_bytes", 1, LARGEST_BUDGET, "meta's history")
+    keyframe_every = _whole(path, saved, "keyframe_every", 1, LARGEST_ITERATION, "meta's history")
+    recent_size = _whole(path, saved, "recent_size", 1, LARGEST_RECENT, "meta's history")
+    keyframes = _iterations(path, saved.get("keyframes"), "keyframe", start, latest, latest - start + 1)
+    recent = _iterations(path, saved.get("recent"), "recent", start, latest, recent_size)
+    if keyframes != sorted(set(keyframes)) or len(set(recent)) != len(recent):
+        raise CheckpointError(f"{path}: meta's history lists an iteration twice, or its keyframes out of order")
+    iteration = _whole(path, meta, "iteration", keyframes[0], latest)
+    phases_done = _whole(path, meta, "phases_done", 0, len(PHASES) - 1)
+    if meta.get("rewindable_from") != keyframes[0]:
+        raise CheckpointError(f"{path}: meta's rewindable_from {shown(meta.get('rewindable_from'))} is not its "
+                              f"first keyframe {keyframes[0]}")
+    return _SavedHistory(start, latest, budget, keyframe_every, recent_size, keyframes, recent, iteration,
+                         phases_done)
+
+
+def _iterations(path: Path, values: Any, name: str, start: int, latest: int, most: int) -> list[int]:
+    if not isinstance(values, list) or not 0 < len(values) <= most or not all(
+            isinstance(v, int) and not isinstance(v, bool) and start <= v <= latest for v in values):
+        raise CheckpointError(f"{path}: meta's history has no valid list of {name} iterations (1 to {most:,} "
+                              f"iterations from {start:,} to {latest:,})")
     return values
 
 
-def _checked_contents(path: Path, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray],
-                      config: TrainingConfig
-                      ) -> tuple[dict[int, TrainingState], np.ndarray, list[tuple[int, float]]]:
-    """The states, curves and learning-rate schedule, each checked against the meta and the configuration."""
-    history = _field(path, meta, "history", dict)
-    for name in ("start", "latest", "budget_bytes", "keyframe_every", "recent_size"):
-        _field(path, history, name, int)
-    start, latest = history["start"], history["latest"]
-    iteration, phases_done = _field(path, meta, "iteration", int), _field(path, meta, "phases_done", int)
-    keyframes = _int_list(path, history.get("keyframes"), "keyframe")
-    recent = _int_list(path, history.get("recent"), "recent")
-    stored = sorted({*keyframes, *recent, iteration})
-    if not 0 <= start <= stored[0] or stored[-1] > latest or keyframes != sorted(keyframes):
-        raise CheckpointError(f"{path}: the history's iterations ({stored[0]}–{stored[-1]}) do not fit "
-                              f"its range {start}–{latest}")
-    if not keyframes[0] <= iteration <= latest or not 0 <= phases_done < len(PHASES):
-        raise CheckpointError(f"{path}: the position (iteration {iteration}, {phases_done} phases done) is "
-                              f"outside the saved history {keyframes[0]}–{latest}")
-    if history["keyframe_every"] < 1 or history["recent_size"] < 1 or history["budget_bytes"] < 1:
-        raise CheckpointError(f"{path}: the history's settings are not positive numbers")
+def _template(config: TrainingConfig) -> dict[str, np.ndarray]:
+    """Arrays of the shapes and dtypes one state of this configuration has (zeros; only their form is used)."""
+    dtype = np.dtype(config.dtype)
+    params = {name: np.zeros(shape, dtype) for name, shape in network.parameter_shapes(config.hidden).items()}
+    return {**params, **optimizers.initial_state(config.optimizer, params)}
 
-    template = _template(config)
-    expected = {_key(i, name) for i in stored for name in template}
-    expected |= {CURVES_KEY, ALPHA_ITERATIONS_KEY, ALPHA_VALUES_KEY}
-    missing, unexpected = sorted(expected - arrays.keys()), sorted(arrays.keys() - expected)
+
+def _check_size(path: Path, history: _SavedHistory, template: Mapping[str, np.ndarray]) -> None:
+    """The states and curves the meta promises must fit what its history could have held: the budget (curves
+    included, and twice it for a run so long that its curves alone outgrew it), plus the recent states, the
+    current one and a keyframe, which the history keeps whatever the budget."""
+    state_bytes = sum(form.nbytes for form in template.values())
+    length = history.latest - history.start
+    promised = len(history.stored) * state_bytes + 3 * 8 * length
+    most = 2 * history.budget_bytes + (history.recent_size + 2) * state_bytes
+    if promised > most:
+        raise CheckpointError(f"{path}: its meta promises {len(history.stored):,} states and {length:,} iterations of "
+                              f"curves ({promised:,} bytes); a history of {history.budget_bytes:,} bytes holds at "
+                              f"most {most:,}")
+
+
+def _read_contents(path: Path, archive: NpzArchive, history: _SavedHistory, template: Mapping[str, np.ndarray]
+                   ) -> tuple[dict[int, TrainingState], np.ndarray, list[tuple[int, float]]]:
+    """The states, curves and learning-rate schedule, each array's header checked against the meta and the
+    configuration before it is read."""
+    expected = {_key(i, name) for i in history.stored for name in template}
+    expected |= {CURVES_KEY, ALPHA_ITERATIONS_KEY, ALPHA_VALUES_KEY, META_KEY}
+    present = set(archive.names)
+    missing, unexpected = sorted(expected - present), sorted(present - expected)
     if missing or unexpected:
         parts = ([f"missing {_listed(missing)}"] if missing else []) + \
                 ([f"unexpected {_listed(unexpected)}"] if unexpected else [])
         raise CheckpointError(f"{path}: the arrays do not match its meta: {'; '.join(parts)}")
+    states = {i: _state(path, archive, i, template) for i in history.stored}
+    length = history.latest - history.start
+    curves = _read(path, archive, CURVES_KEY, (3, length), "f", "the curves",
+                   f"3 rows (loss, train and dev accuracy) of {length} iterations")
+    alphas = _alphas(path, archive, history)
+    return states, _checked_curves(path, curves), alphas
 
-    states = {i: _state(path, arrays, i, template) for i in stored}
-    curves = _curves(path, arrays[CURVES_KEY], latest - start)
-    alphas = _alphas(path, arrays[ALPHA_ITERATIONS_KEY], arrays[ALPHA_VALUES_KEY], start)
-    return states, curves, alphas
+
+def _read(path: Path, archive: NpzArchive, key: str, shape: tuple[int, ...], kinds: str, what: str,
+          needed: str) -> np.ndarray:
+    """An array whose header must declare this shape and a dtype of these kinds (at most 8 bytes a number)."""
+    def check(header: ArrayHeader) -> None:
+        if header.shape != shape or header.dtype.kind not in kinds or header.dtype.itemsize > 8:
+            raise CheckpointError(f"{path}: {what} are a {header.dtype} array of shape {header.shape}; "
+                                  f"expected {needed}")
+
+    return archive.read(key, math.prod(shape) * 8, check)
 
 
 def _listed(names: list[str]) -> str:
     return ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
 
 
-def _template(config: TrainingConfig) -> dict[str, np.ndarray]:
-    """Arrays of the shapes and dtypes one state of this configuration has (zeros; only their form is used)."""
-    dtype = np.dtype(config.dtype)
-    params = {name: np.zeros(shape, dtype) for name, shape in
-              (("W1", (config.hidden, network.INPUTS)), ("b1", (config.hidden, 1)),
-               ("W2", (network.OUTPUTS, config.hidden)), ("b2", (network.OUTPUTS, 1)))}
-    return {**params, **optimizers.initial_state(config.optimizer, params)}
-
-
-def _state(path: Path, arrays: Mapping[str, np.ndarray], iteration: int,
-           template: Mapping[str, np.ndarray]) -> TrainingState:
+def _state(path: Path, archive: NpzArchive, iteration: int, template: Mapping[str, np.ndarray]) -> TrainingState:
     values = {}
     for name, form in template.items():
-        value = arrays[_key(iteration, name)]
-        if value.shape != form.shape or value.dtype != form.dtype:
-            raise CheckpointError(f"{path}: {name} of iteration {iteration} is a {value.dtype} array of shape "
-                                  f"{value.shape}; the configuration needs {form.dtype} of shape {form.shape}")
-        if problem := _not_finite(name, value):
+        def check(header: ArrayHeader, name: str = name, form: np.ndarray = form) -> None:
+            if header.shape != form.shape or header.dtype != form.dtype:
+                raise CheckpointError(f"{path}: {name} of iteration {iteration} is a {header.dtype} array of shape "
+                                      f"{header.shape}; the configuration needs {form.dtype} of shape {form.shape}")
+
+        value = archive.read(_key(iteration, name), form.nbytes, check)
+        if problem := not_finite(name, value):
             raise CheckpointError(f"{path}: at iteration {iteration} {problem}; the session is broken")
         value.flags.writeable = False
         values[name] = value
@@ -244,65 +317,70 @@ def _state(path: Path, arrays: Mapping[str, np.ndarray], iteration: int,
     return TrainingState(iteration, params, values)
 
 
-def _curves(path: Path, curves: np.ndarray, length: int) -> np.ndarray:
-    if curves.shape != (3, length) or curves.dtype.kind != "f":
-        raise CheckpointError(f"{path}: the curves are a {curves.dtype} array of shape {curves.shape}; "
-                              f"expected 3 rows (loss, train and dev accuracy) of {length} iterations")
+def _checked_curves(path: Path, curves: np.ndarray) -> np.ndarray:
     # The dev row is NaN without a dev set; loss and train accuracy were finite when recorded.
-    if problem := _not_finite("the loss or train accuracy curve", curves[:2]):
+    if problem := not_finite("the loss or train accuracy curve", curves[:2]):
         raise CheckpointError(f"{path}: {problem}; the session is broken")
-    return curves
+    loss, train, dev = curves
+    dev = dev[~np.isnan(dev)]
+    if np.any(loss < 0) or np.any((train < 0) | (train > 1)) or np.any((dev < 0) | (dev > 1)):
+        raise CheckpointError(f"{path}: the curves hold a negative loss or an accuracy outside [0, 1]; "
+                              "the session is broken")
+    return curves.astype(np.float64)
 
 
-def _alphas(path: Path, iterations: np.ndarray, values: np.ndarray, start: int) -> list[tuple[int, float]]:
-    if (iterations.ndim != 1 or iterations.dtype.kind not in "iu" or values.shape != iterations.shape
-            or values.dtype.kind != "f" or iterations.size == 0 or int(iterations[0]) != start
-            or np.any(np.diff(iterations) <= 0) or not np.all(np.isfinite(values) & (values > 0))):
-        raise CheckpointError(f"{path}: the learning-rate schedule is broken (it needs increasing iterations "
-                              f"from {start} with positive finite rates)")
+def _alphas(path: Path, archive: NpzArchive, history: _SavedHistory) -> list[tuple[int, float]]:
+    broken = CheckpointError(f"{path}: the learning-rate schedule is broken (it needs increasing iterations "
+                             f"from {history.start} to at most {history.latest} with positive finite rates)")
+    count = archive.header(ALPHA_ITERATIONS_KEY).shape
+    if len(count) != 1 or not 0 < count[0] <= history.latest - history.start + 1:
+        raise broken
+    iterations = _read(path, archive, ALPHA_ITERATIONS_KEY, count, "iu", "the schedule's iterations",
+                       f"{count[0]} whole numbers")
+    values = _read(path, archive, ALPHA_VALUES_KEY, count, "f", "the schedule's rates", f"{count[0]} numbers")
+    if (int(iterations[0]) != history.start or np.any(np.diff(iterations) <= 0)
+            or int(iterations[-1]) > history.latest or not np.all(np.isfinite(values) & (values > 0))):
+        raise broken
     return [(int(i), float(a)) for i, a in zip(iterations, values)]
 
 
 def _load_data(path: Path, meta: Mapping[str, Any], config: TrainingConfig, split_loader: SplitLoader) -> Split:
-    spec = _field(path, meta, "dataset", str)
-    extra = _field(path, meta, "extra", dict)
-    saved = _field(path, meta, "data", dict)
+    spec, saved = meta["dataset"], meta["data"]
     try:
-        split = split_loader(spec, extra, config)
+        split = split_loader(spec, meta["extra"], config)
     except DataError as error:
         raise DataError(f"{path}: the session's dataset {spec} cannot be loaded: {error}") from None
     found = _fingerprint(split)
     if found != saved:
         raise DataError(f"{path}: the dataset {spec} is not the one this session was trained on "
                         f"({found['train_size']:,} training and {found['dev_size']:,} dev examples now, "
-                        f"{saved.get('train_size')} and {saved.get('dev_size')} then"
-                        f"{', and other images or labels' if found['train_size'] == saved.get('train_size') else ''})")
+                        f"{saved['train_size']} and {saved['dev_size']} then"
+                        f"{', and other images or labels' if found['train_size'] == saved['train_size'] else ''})")
     return split
 
 
-def _rebuild(path: Path, meta: Mapping[str, Any], config: TrainingConfig, split: Split,
+def _rebuild(path: Path, saved: _SavedHistory, config: TrainingConfig, split: Split,
              states: Mapping[int, TrainingState], curves: np.ndarray, alphas: list[tuple[int, float]]) -> Stepper:
-    saved = meta["history"]
-    iteration = meta["iteration"]
-    stepper = Stepper(split, config, states[iteration].params, history_budget_bytes=saved["budget_bytes"],
-                      keyframe_every=saved["keyframe_every"])
-    history = History(states[saved["keyframes"][0]], alphas[0][1], budget_bytes=saved["budget_bytes"],
-                      keyframe_every=saved["keyframe_every"], recent=saved["recent_size"])
-    history.start = saved["start"]
-    history.keyframes = OrderedDict((i, states[i]) for i in saved["keyframes"])
+    iteration = saved.iteration
+    stepper = Stepper(split, config, states[iteration].params, history_budget_bytes=saved.budget_bytes,
+                      keyframe_every=saved.keyframe_every)
+    history = History(states[saved.keyframes[0]], alphas[0][1], budget_bytes=saved.budget_bytes,
+                      keyframe_every=saved.keyframe_every, recent=saved.recent_size)
+    history.start = saved.start
+    history.keyframes = OrderedDict((i, states[i]) for i in saved.keyframes)
     # The current state is used last: append it so it is the last to be forgotten, as it was when saved.
-    order = [i for i in saved["recent"] if i != iteration] + [iteration]
+    order = [i for i in saved.recent if i != iteration] + [iteration]
     history.recent = OrderedDict((i, states[i]) for i in order)
     history.alphas = alphas
     for loss, train_accuracy, dev_accuracy in curves.T:
         history.curves.append(float(loss), float(train_accuracy), None if np.isnan(dev_accuracy) else dev_accuracy)
-    history.latest = saved["latest"]
+    history.latest = saved.latest
     stepper.history = history
     stepper.state = states[iteration]
     try:
         # As the timeline's seek: the update that led here is shown, then the phases done are recomputed.
         stepper.seek(iteration)
-        for _ in range(meta["phases_done"]):
+        for _ in range(saved.phases_done):
             stepper.step_phase()
     except (IndexError, ArithmeticError) as error:
         raise CheckpointError(f"{path}: the saved position cannot be recomputed ({error})") from None

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 if os.environ.get("BACKPROP_HEADED") != "1":
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -32,3 +35,13 @@ def tiny_split() -> Split:
     for row, label in enumerate(labels):
         pixels[row, int(label) * 78:(int(label) + 1) * 78] = 200
     return split(Dataset("tiny", pixels, labels), dev_size=50, seed=0)
+
+
+@pytest.fixture
+def in_child():
+    """Run Python code in a child process with a time limit, so that a reader that blocks (on a FIFO, a terminal)
+    fails the test instead of hanging the suite; returns the CompletedProcess, its output as text."""
+    def run(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                              cwd=Path(__file__).resolve().parents[1], stdin=subprocess.DEVNULL)
+    return run

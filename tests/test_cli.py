@@ -5,6 +5,8 @@ import io
 import json
 import os
 import re
+import shlex
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import crafted
 from core import cli
 from core.checkpoints import load_weights
 from core.cli import main
@@ -330,3 +333,105 @@ def test_default_run_learns_the_mnist_sample(capsys):
     result = result_of(out)
     assert result["train_samples"] == 4000 and result["dev_samples"] == 1000
     assert result["dev_accuracy"] >= 0.83
+
+
+# ---------------------------------------------------------------- hostile arguments and files: one line, exit 2
+
+def run_command(*argv: str, shell_redirect: str = "", timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m core ARGV` in a child process with a time limit (a FIFO that blocked would time out), its
+    standard streams redirected as a shell would (e.g. ">&-")."""
+    command = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "core", *argv)) + " " + shell_redirect
+    return subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, timeout=timeout,
+                          cwd=Path(__file__).resolve().parents[1], stdin=subprocess.DEVNULL)
+
+
+def test_files_that_are_not_files_are_one_line_errors(tmp_path):
+    pipe = crafted.fifo(tmp_path, "data.csv")
+    long_name = str(tmp_path / ("w" * 300 + ".npz"))
+    for argv, fragment in [(["--data", str(pipe)], "is a named pipe (FIFO), not a file"),
+                           (["--data", "/dev/zero"], "/dev/zero: is a device, not a file"),
+                           (["--init", str(pipe)], "is a named pipe (FIFO), not a file"),
+                           (["--data", long_name], "the name is too long for the file system"),
+                           (["--init", long_name], "the name is too long for the file system"),
+                           (["--save", long_name], "the name is too long for the file system"),
+                           (["--save", str(pipe)], "saving would replace it, so nothing is saved")]:
+        completed = run_command("train", "--iterations", "1", *argv)
+        assert completed.returncode == 2, (argv, completed.stderr)
+        assert completed.stderr.count("\n") == 1 and completed.stderr.startswith("error: "), completed.stderr
+        assert fragment in completed.stderr and "Traceback" not in completed.stderr
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--seed", "-1"], "--seed must be 0 or more, not -1"),
+    (["--seed", str(2 ** 64)], "the seed must be a whole number from 0 to 2⁶⁴ − 1"),
+    (["--batch-size", str(10 ** 30)], "batch size must be 0 (full batch) or a whole number up to 2,147,483,647"),
+])
+def test_numbers_out_of_range_are_usage_errors(capsys, tiny_csv, argv, fragment):
+    code, out, err = train(capsys, tiny_csv, *argv)
+    assert_one_line_error(code, err, fragment)
+    assert out == []
+
+
+@pytest.mark.parametrize("timeout", ["1e300", "nan", "0", "-3", "inf"])
+def test_check_timeout_beyond_an_hour_or_not_positive_is_a_usage_error(capsys, timeout):
+    code, _, err = run(capsys, "check", "--timeout", timeout, "student.py")
+    assert_one_line_error(code, err, "--timeout must be a number of seconds above 0 and at most 3600")
+
+
+def test_an_unwritable_or_full_destination_fails_before_training(capsys, tiny_csv, tmp_path, monkeypatch):
+    from core import checkpoints
+
+    monkeypatch.setattr(checkpoints.shutil, "disk_usage",
+                        lambda folder: checkpoints.shutil._ntuple_diskusage(1 << 30, 1 << 30, 0))
+    code, out, err = train(capsys, tiny_csv, "--iterations", "3000", "--hidden", "128",
+                           "--save", str(tmp_path / "w.npz"))
+    assert_one_line_error(code, err, "has 0 KiB free; about 1.4 MiB are needed")
+    assert out == []            # refused before training, not after
+    monkeypatch.undo()
+    real_access = os.access
+    monkeypatch.setattr(checkpoints.os, "access", lambda path, mode: path != tmp_path and real_access(path, mode))
+    code, out, err = train(capsys, tiny_csv, "--iterations", "3000", "--save", str(tmp_path / "w.npz"))
+    assert_one_line_error(code, err, f"cannot write in the folder {tmp_path} (permission denied)")
+    assert out == []
+
+
+def test_a_device_as_the_destination_stays_a_device(capsys, tiny_csv, tmp_path):
+    null = crafted.device_node(tmp_path, "null")      # like /dev/null, in the test's own folder
+    if null is None:
+        pytest.skip("making a device node needs root")
+    code, out, err = train(capsys, tiny_csv, "--iterations", "1", "--save", str(null))
+    assert_one_line_error(code, err, f"{null}: is a device, not a file")
+    assert stat.S_ISCHR(os.stat(null).st_mode) and out == []
+
+
+def test_weights_beyond_float32_are_blamed_on_the_file(capsys, tiny_csv, tmp_path):
+    params = init_params(10, "uniform", np.random.default_rng(0), "float64")
+    params["W1"][2, 3] = 1e300
+    path = tmp_path / "w.npz"
+    np.savez(path, **params)
+    code, _, err = train(capsys, tiny_csv, "--init", str(path))
+    assert_one_line_error(code, err, "W1 holds values up to 1e+300, too large for float32")
+    assert "learning rate" not in err[0]
+
+
+@pytest.mark.parametrize("redirect", [">&-", ">&- 2>&-"])
+def test_closed_standard_streams_neither_crash_nor_swallow_the_save(tmp_path, tiny_csv, redirect):
+    path = tmp_path / "w.npz"
+    completed = run_command("train", "--data", str(tiny_csv), "--dev-size", "50", "--iterations", "2", "--json",
+                            "--save", str(path), shell_redirect=redirect)
+    assert completed.returncode == 0, completed.stderr
+    assert load_weights(path)[1]["iteration"] == 2
+    completed = run_command("train", "--data", str(tmp_path / "absent.csv"), shell_redirect=">&-")
+    assert completed.returncode == 2 and completed.stderr.startswith("error: ") and "no such file" in completed.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_run_quietly(tiny_csv):
+    """`python -m core train … | head -1`: no error line, no traceback, when the pipe closes."""
+    with subprocess.Popen([sys.executable, "-m", "core", "train", "--data", str(tiny_csv), "--dev-size", "50",
+                           "--iterations", "3000", "--log-every", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          cwd=Path(__file__).resolve().parents[1], text=True) as child:
+        assert child.stdout.readline().startswith("Training")
+        child.stdout.close()
+        _, err = child.communicate(timeout=120)
+    assert err == "" and child.returncode in (0, 1)

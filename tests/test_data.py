@@ -4,7 +4,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 import struct
+import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -12,6 +14,8 @@ import numpy as np
 import pytest
 
 import core.data as data
+import core.dataset_files as dataset_files
+import crafted
 from core.data import DIGIT_NAMES, FASHION_NAMES, DataError, Dataset, describe, load, split
 
 HEADER = "label," + ",".join(f"pixel{index}" for index in range(784))
@@ -343,8 +347,12 @@ def test_idx_header_claiming_more_than_the_file_holds_is_refused(tmp_path, compr
     images = write_idx(tmp_path, pixels, labels, compressed=compressed)
     claim = idx_images_bytes(pixels, count=0xFFFFFFFF)  # 3.4 TB claimed; refused without reserving it
     images.write_bytes(gzip.compress(claim) if compressed else claim)
+    assert error_of(images) == f"{images}: its header claims 4,294,967,295 images; at most 70,000 are read " \
+                               "(MNIST has 70,000 in all)"
+    claim = idx_images_bytes(pixels, count=70_000)      # as many as may be, but not in the file
+    images.write_bytes(gzip.compress(claim) if compressed else claim)
     message = error_of(images)
-    assert message.startswith(f"{images}: is cut short: its header claims 4,294,967,295 images")
+    assert message.startswith(f"{images}: is cut short: its header claims 70,000 images (54,880,016 bytes)")
     assert "the file holds 2,368 bytes" in message
 
 
@@ -422,19 +430,156 @@ def npy_bytes(header: dict, payload: bytes) -> bytes:
     return stream.getvalue() + payload
 
 
-@pytest.mark.parametrize("shape", [(9_999_999_999, 784), (2 ** 40, 2 ** 40, 2 ** 40)])
-def test_npz_array_claiming_more_than_the_archive_holds_is_refused(tmp_path, shape) -> None:
+@pytest.mark.parametrize("shape, expected", [
+    ((60_000, 784), f"x_train claims 47,040,000 bytes of data but the archive holds {784 * 3 + 128:,}"),
+    ((9_999_999_999, 784), "holds 9,999,999,999 images; at most 70,000 are read"),
+    ((2 ** 40, 2 ** 40, 2 ** 40), "x_train has shape (1099511627776, 1099511627776, 1099511627776); expected"),
+])
+def test_npz_array_claiming_more_than_the_archive_holds_is_refused(tmp_path, shape, expected) -> None:
     path = tmp_path / "mnist.npz"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("x_train.npy", npy_bytes({"descr": "|u1", "fortran_order": False, "shape": shape},
                                                   bytes(784 * 3)))
         archive.writestr("y_train.npy", npy_bytes({"descr": "|u1", "fortran_order": False, "shape": (3,)},
                                                   bytes(3)))
-    message = error_of(path)
-    assert message.startswith(f"{path}: x_train claims ") and f"but the archive holds {784 * 3 + 128:,}" in message
+    assert error_of(path).startswith(f"{path}: {expected}")
 
 
 def test_not_a_zip_named_npz_is_refused(tmp_path) -> None:
     path = tmp_path / "mnist.npz"
     path.write_bytes(b"this is not a zip archive")
     assert error_of(path).startswith(f"{path}: is not a readable .npz (zip) file")
+
+
+# --- hostile files: only regular files are opened, and nothing is read beyond the bounds ----------------------------
+
+CHILD_LOAD = "import sys\nfrom core.data import DataError, load\ntry:\n    load(sys.argv[1])\nexcept DataError as e:\n" \
+             "    print(e)\n"
+
+
+def child_error(in_child, spec) -> str:
+    """load(spec)'s DataError in a child process with a time limit: a FIFO that blocked would time out."""
+    completed = in_child(f"import sys; sys.argv[1:] = [{str(spec)!r}]\n" + CHILD_LOAD)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout.strip()
+
+
+def test_what_is_not_a_regular_file_is_refused_before_it_is_opened(tmp_path, in_child) -> None:
+    pipe = crafted.fifo(tmp_path, "train.csv")
+    assert child_error(in_child, pipe) == f"{pipe}: is a named pipe (FIFO), not a file"
+    assert child_error(in_child, "/dev/zero") == "/dev/zero: is a device, not a file"
+    if os.path.exists("/dev/tty"):     # a terminal: reading it would wait for the user
+        assert child_error(in_child, "/dev/tty") == "/dev/tty: is a device, not a file"
+    socket_path, server = crafted.unix_socket("data.csv")
+    with server:
+        assert child_error(in_child, socket_path) == f"{socket_path}: is a socket, not a file"
+    loop = crafted.link_loop(tmp_path, "loop.csv")
+    assert child_error(in_child, loop).startswith(f"{loop}: is a symbolic link loop")
+    long_name = tmp_path / ("x" * 300 + ".csv")
+    assert error_of(long_name).endswith("the name is too long for the file system (304 bytes in one name; at most 255)")
+
+
+def test_a_fifo_put_in_place_after_the_check_is_refused_without_blocking(tmp_path, in_child) -> None:
+    """The race: the path was a file when it was checked, a FIFO when it is opened (os.stat lies here for it)."""
+    pipe, regular = crafted.fifo(tmp_path, "swapped.csv"), tmp_path / "regular.csv"
+    regular.write_text("3,0\n")
+    lying_stat = (f"import os\nreal = os.stat\nos.stat = lambda path, *a, **k: real({str(regular)!r}) if "
+                  f"os.fspath(path) == {str(pipe)!r} else real(path, *a, **k)\n")
+    completed = in_child(lying_stat + f"import sys; sys.argv[1:] = [{str(pipe)!r}]\n" + CHILD_LOAD)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == f"{pipe}: is a named pipe (FIFO), not a file"
+
+
+def test_a_fifo_in_an_idx_pair_or_a_fashion_folder_is_refused(tmp_path, in_child) -> None:
+    pixels, labels = make_images(3)
+    images = write_idx(tmp_path / "pair", pixels, labels)
+    (tmp_path / "pair" / "train-labels-idx1-ubyte").unlink()
+    labels_pipe = crafted.fifo(tmp_path / "pair", "train-labels-idx1-ubyte")
+    assert child_error(in_child, images) == f"{labels_pipe}: is a named pipe (FIFO), not a file"
+    (tmp_path / "fashion").mkdir()
+    images_pipe = crafted.fifo(tmp_path / "fashion", "train-images-idx3-ubyte.gz")
+    assert child_error(in_child, f"fashion-mnist={tmp_path / 'fashion'}") == \
+        f"{images_pipe}: is a named pipe (FIFO), not a file"
+
+
+def traced_error(spec) -> tuple[str, int]:
+    """load(spec)'s DataError message and the peak memory traced while refusing it."""
+    tracemalloc.start()
+    try:
+        message = error_of(spec)
+        return message, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_gzip_bomb_of_one_endless_line_stops_at_the_longest_row(tmp_path) -> None:
+    path = crafted.gzip_bomb(tmp_path / "bomb.csv.gz", b"0" * (1 << 20), 2000)     # 2 MB that gunzips to 2 GB
+    message, peak = traced_error(path)
+    assert message == (f"{path}: has a line longer than 20,410 characters; a row of a label and 784 pixels is "
+                       "shorter (is this an MNIST CSV?)")
+    assert peak < 8 << 20
+
+
+def test_a_gzip_bomb_of_good_rows_stops_after_the_most_rows(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(dataset_files, "LARGEST_EXAMPLES", 500)    # the bound as it is, at a test's size
+    row = ("3," + ",".join(["0"] * 784) + "\n").encode()
+    path = crafted.gzip_bomb(tmp_path / "rows.csv.gz", row * 100, 20_000)         # two million rows
+    message, peak = traced_error(path)
+    assert message == f"{path}: holds more than 500 rows; at most 500 images are read"
+    assert peak < 1002 * len(row) + (4 << 20)
+    path.write_text(HEADER + "\n" + (row.decode() * 501).rstrip("\n"))      # 501 line ends: the header's and 500
+    assert error_of(path) == f"{path}: holds 501 rows; at most 500 images are read"
+
+
+def test_a_gzip_bomb_past_the_largest_text_stops_there(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(dataset_files, "LARGEST_TEXT", 5 << 20)
+    row = ("3," + ",".join(["0"] * 784) + "\n").encode()
+    path = crafted.gzip_bomb(tmp_path / "text.csv.gz", row * 100, 100)
+    message, peak = traced_error(path)
+    assert message.startswith(f"{path}: holds more than 5,242,880 bytes of text")
+    assert peak < (5 << 20) + (5 << 20)      # the text, a chunk, and the masks that find its line ends
+
+
+def test_an_idx_gzip_stream_longer_than_its_header_stops_one_byte_past_it(tmp_path) -> None:
+    pixels, labels = make_images(3)
+    images = write_idx(tmp_path, pixels, labels)
+    header = struct.pack(">IIII", 0x803, 3, 28, 28)
+    crafted.gzip_bomb(images, header, 1)
+    images.write_bytes(images.read_bytes() + crafted.gzip_bomb(tmp_path / "zeros.gz", bytes(1 << 20), 1000)
+                       .read_bytes())
+    message, peak = traced_error(images)
+    assert message.startswith(f"{images}: ")
+    assert peak < 4 << 20
+
+
+def test_a_keras_npz_is_refused_from_its_headers_and_zip_directory(tmp_path) -> None:
+    labels = crafted.npy_of(np.zeros(3, np.uint8))
+    huge = crafted.write_zip(tmp_path / "huge.npz", {"x_train.npy": crafted.npy((24_000_000, 28, 28), "|u1"),
+                                                     "y_train.npy": labels})
+    message, peak = traced_error(huge)
+    assert message == f"{huge}: holds 24,000,000 images; at most 70,000 are read" and peak < 1 << 20
+    bomb = crafted.deflated_zeros_member(tmp_path / "bomb.npz", "x_train.npy", crafted.npy((60_000, 784), "<f8"),
+                                         0, {"y_train.npy": labels})
+    crafted.patch_entry(bomb, "x_train.npy", file_size=0xFFFFFF00)            # claims 4 GB unpacked
+    message, peak = traced_error(bomb)
+    assert message == f"{bomb}: x_train would unpack to 4,294,967,040 bytes; at most 439,040,000 are read for it"
+    assert peak < 1 << 20
+    for patch, expected in ((dict(flag_bits=1), "x_train is encrypted (password-protected)"),
+                            (dict(compress_type=1), "x_train is compressed with shrink, which is not read"),
+                            (dict(compress_type=12), "x_train is compressed with bzip2, which is not read")):
+        path = crafted.write_zip(tmp_path / "odd.npz", {"x_train.npy": crafted.npy_of(make_images(3)[0]),
+                                                        "y_train.npy": labels})
+        crafted.patch_entry(path, "x_train.npy", **patch)
+        assert error_of(path).startswith(f"{path}: {expected}")
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("inf", "row 3, column 5 (pixel3): the pixel 'inf' is not a whole number from 0 to 255"),
+    ("3.9e1", "row 3, column 5 (pixel3): the pixel '3.9e1' is written as a decimal number, and the file's other "
+              "pixels as whole numbers 0–255: write it as 39"),
+    ("nan", "row 3, column 5 (pixel3): 'nan' is not a number (NaN); the file's pixels are whole numbers"),
+])
+def test_a_lone_decimal_cell_in_a_file_of_whole_numbers_is_the_one_blamed(tmp_path, cell, expected) -> None:
+    path = tmp_path / "train.csv"
+    path.write_text(csv_text([with_cell(2, "255"), with_cell(5, cell), with_cell(9, "200")]))
+    assert error_of(path) == f"{path}: {expected}"

@@ -1,4 +1,5 @@
-"""Property-based tests: whatever bytes a user hands to --data, the only thing that escapes is a DataError.
+"""Property-based tests: whatever bytes a user hands to --data, the only thing that escapes is a DataError; whatever
+a weights file or a session holds or claims, only a CheckpointError (or the session's DataError).
 
 Each example is loaded under tracemalloc, so a reader that sets memory aside for what a damaged header claims
 (rather than for what the file holds) fails here even where the machine would have granted it.
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import struct
+import tempfile
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -19,7 +22,14 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import event, given, strategies as st  # noqa: E402
 
+import core.dataset_files as dataset_files  # noqa: E402
+import crafted  # noqa: E402
+from core.checkpoints import CheckpointError, load_weights  # noqa: E402
+from core.config import TrainingConfig  # noqa: E402
 from core.data import DataError, Dataset, load  # noqa: E402
+from core.network import init_params  # noqa: E402
+from core.session import load_session, save_session  # noqa: E402
+from core.stepper import Stepper  # noqa: E402
 
 MOST_MEMORY = 64 << 20   # the files here are a few KB; any reader needing more believed a header
 
@@ -29,20 +39,27 @@ def folder(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz")
 
 
-def load_only_data_errors(path: Path) -> Dataset | None:
-    """load(path) must give a sound Dataset or raise DataError naming the file, within MOST_MEMORY."""
+def refused_within_memory(read, path: Path, errors: tuple[type[Exception], ...]) -> object:
+    """read(path), or None when it raised one of errors with a one-line message naming the file (or the labels file
+    beside it); either way within MOST_MEMORY."""
     tracemalloc.start()
     try:
-        dataset = load(str(path))
-    except DataError as error:
+        result = read(path)
+    except errors as error:
         message = str(error)
         assert "\n" not in message and message.startswith(f"{path.parent}"), message
-        dataset = None
+        result = None
     finally:
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert peak < MOST_MEMORY, f"{peak:,} bytes for a file of {path.stat().st_size:,}"
-    event("loaded" if dataset is not None else "refused with a DataError")
+    event("loaded" if result is not None else "refused with the project's error")
+    return result
+
+
+def load_only_data_errors(path: Path) -> Dataset | None:
+    """load(path) must give a sound Dataset or raise DataError naming the file, within MOST_MEMORY."""
+    dataset = refused_within_memory(lambda file: load(str(file)), path, (DataError,))
     if dataset is not None:
         assert dataset.pixels.ndim == 2 and dataset.pixels.shape[1] == 784
         assert dataset.labels.shape == (dataset.pixels.shape[0],) and dataset.labels.max(initial=0) <= 9
@@ -198,3 +215,103 @@ def test_npz_with_any_npy_header(folder, shape, descr, fortran, payload, labels_
                                                           "shape": member_shape})
             archive.writestr(f"{key}.npy", stream.getvalue() + payload)
     load_only_data_errors(path)
+
+
+# ---------------------------------------------------------------- the bounds: bombs, zip directories, weights, sessions
+
+@given(piece=st.lists(CSV_TOKENS, min_size=1, max_size=40).map(lambda tokens: ",".join(tokens).encode()),
+       newline=st.booleans(), repeats=st.integers(1, 3000))
+def test_gzipped_csv_bombs_stay_within_the_bounds(folder, piece, newline, repeats) -> None:
+    """Pieces of CSV repeated as gzip members: whatever they unpack to, memory stays within the scaled bound."""
+    path = folder / "bomb.csv.gz"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dataset_files, "LARGEST_EXAMPLES", 50)
+        patch.setattr(dataset_files, "LARGEST_TEXT", 4 << 20)
+        crafted.gzip_bomb(path, (piece + b"\n" if newline else piece) * 64, repeats)
+        load_only_data_errors(path)
+
+
+MEMBER_PATCHES = st.fixed_dictionaries({}, optional={
+    "flag_bits": st.sampled_from([0, 1, 8, 0x41, 0xFFFF]),
+    "compress_type": st.sampled_from([0, 1, 6, 8, 9, 12, 14, 93, 99, 0xFFFF]),
+    "file_size": st.one_of(st.sampled_from([0, 1, 2 ** 31, 2 ** 32 - 1]), st.integers(0, 2 ** 32 - 1))})
+
+
+@given(member=st.sampled_from(["x_train.npy", "y_train.npy", "x_test.npy"]), patch=MEMBER_PATCHES,
+       compressed=st.booleans())
+def test_npz_with_a_lying_zip_directory(folder, member, patch, compressed) -> None:
+    path = folder / "mnist.npz"
+    with zipfile.ZipFile(io.BytesIO(valid_npz())) as original:
+        members = {name: original.read(name) for name in original.namelist()}
+    crafted.write_zip(path, members, zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED)
+    crafted.patch_entry(path, member, **patch)
+    load_only_data_errors(path)
+
+
+WEIGHT_SHAPES = st.one_of(st.sampled_from([(10, 784), (784, 10), (10, 1), (10,), (1, 10), (10, 10), (2 ** 40,),
+                                           (10 ** 6, 784), (4097, 784), ()]),
+                          st.lists(st.integers(0, 2 ** 33), max_size=3).map(tuple))
+
+
+@given(shapes=st.fixed_dictionaries({name: WEIGHT_SHAPES for name in ("W1", "b1", "W2", "b2")}),
+       descr=st.sampled_from(["<f4", ">f8", "<i2", "|u1", "<f2", "<c8", "|b1", "<U4", "|V4", "<f16"]),
+       payload=st.binary(max_size=2000), meta=st.one_of(st.none(), st.text(max_size=200),
+                                                        st.sampled_from(["[" * 5000, '{"a": 1e999}', "{}"])))
+def test_weights_with_any_npy_headers(folder, shapes, descr, payload, meta) -> None:
+    members = {f"{name}.npy": crafted.npy(shape, descr, payload) for name, shape in shapes.items()}
+    if meta is not None:
+        members["meta.npy"] = crafted.npy_of(np.array(meta))
+    path = crafted.write_zip(folder / "w.npz", members)
+    refused_within_memory(load_weights, path, (CheckpointError,))
+
+
+@given(member=st.sampled_from(["W1.npy", "b2.npy", "meta.npy"]), patch=MEMBER_PATCHES, compressed=st.booleans())
+def test_weights_with_a_lying_zip_directory(folder, member, patch, compressed) -> None:
+    rng = np.random.default_rng(3)
+    members = {f"{name}.npy": crafted.npy_of(value) for name, value in
+               init_params(10, "uniform", rng, "float32").items()}
+    members["meta.npy"] = crafted.npy_of(np.array('{"iteration": 3}'))
+    path = crafted.write_zip(folder / "w.npz", members, zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED)
+    crafted.patch_entry(path, member, **patch)
+    refused_within_memory(load_weights, path, (CheckpointError,))
+
+
+def json_containers(inner: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4))
+
+
+JSON_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(-2 ** 70, 2 ** 70), st.floats(),
+                                     st.text(max_size=8)), json_containers, max_leaves=12)
+SESSION_FIELDS = ["iteration", "phases_done", "rewindable_from", "dataset", "data", "extra", "config", "version",
+                  "config.hidden", "config.seed", "config.batch_size", "config.alpha", "config.optimizer",
+                  "history.start", "history.latest", "history.budget_bytes", "history.keyframe_every",
+                  "history.recent_size", "history.keyframes", "history.recent"]
+
+
+@pytest.fixture(scope="module")
+def session_arrays(tiny_split) -> dict[str, np.ndarray]:
+    stepper = Stepper(tiny_split, TrainingConfig(optimizer="momentum"), keyframe_every=2)
+    stepper.run(4)
+    path = Path(tempfile.mkdtemp()) / "session.npz"
+    save_session(path, stepper, "tiny", {})
+    with np.load(path) as loaded:
+        return {name: loaded[name] for name in loaded.files}
+
+
+@given(changes=st.dictionaries(st.sampled_from(SESSION_FIELDS), JSON_VALUES, min_size=1, max_size=3))
+def test_sessions_with_any_meta_values(folder, session_arrays, tiny_split, changes) -> None:
+    meta = json.loads(str(session_arrays["meta"]))
+    for field, value in changes.items():
+        *parents, last = field.split(".")
+        target = meta
+        for parent in parents:
+            if not isinstance(target.get(parent), dict):
+                target[parent] = {}
+            target = target[parent]
+        target[last] = value
+    path = folder / "session.npz"
+    np.savez(path, **{**session_arrays, "meta": np.array(json.dumps(meta))})
+
+    # A DataError: the fingerprint no longer matches, also a clear refusal.
+    refused_within_memory(lambda file: load_session(file, lambda spec, extra, config: tiny_split), path,
+                          (CheckpointError, DataError))

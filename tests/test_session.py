@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+import tracemalloc
 import zipfile
 
 import numpy as np
 import pytest
 
+import crafted
 from core.checkpoints import CheckpointError, save_weights
 from core.config import TrainingConfig
 from core.data import Dataset, DataError, split
@@ -232,12 +234,13 @@ def rewritten(tmp_path, arrays, change) -> str:
     return str(path)
 
 
-def with_meta(**changes):
+def with_meta(section: str | None = None, **changes):
+    """A change to the meta, or to one of its sections ("config", "history")."""
     import json
 
     def change(arrays):
         meta = json.loads(str(arrays["meta"]))
-        meta.update(changes)
+        (meta[section] if section else meta).update(changes)
         arrays["meta"] = np.array(json.dumps(meta))
     return change
 
@@ -262,10 +265,36 @@ BROKEN = {
     "NaN loss": (nan_in("curves"), "loss or train accuracy curve has 1 NaN"),
     "short curves": (lambda a: a.update(curves=a["curves"][:, :3]), r"curves .* shape \(3, 3\)"),
     "bad config": (with_meta(config={"hidden": -1}), "saved configuration is not usable"),
-    "bad position": (with_meta(phases_done=11), "position"),
+    "bad position": (with_meta(phases_done=11), "phases_done must be a whole number from 0 to 10, not 11"),
     "bad schedule": (lambda a: a.update(alpha_values=np.array([-1.0])), "learning-rate schedule is broken"),
     "pickled meta": (lambda a: a.update(meta=np.array([{"x": 1}], dtype=object)), "pickled"),
     "meta not JSON": (lambda a: a.update(meta=np.array("{oops")), "not valid JSON"),
+    "hidden true": (with_meta("config", hidden=True), "hidden must be a whole number from 1 to 4096, not True"),
+    "seed text": (with_meta("config", seed="abc"), "the seed must be a whole number from 0 to 2⁶⁴ − 1, not 'abc'"),
+    "seed 1.5": (with_meta("config", seed=1.5), "the seed must be a whole number from 0 to 2⁶⁴ − 1, not 1.5"),
+    "batch 10**30": (with_meta("config", batch_size=10**30), "batch size must be 0 .full batch. or a whole number up to "
+                                                     "2,147,483,647, not 1000000000000000000000000000000"),
+    "activation list": (with_meta("config", activation=["relu"]), r"unknown activation \['relu'\]"),
+    "iteration 2**31": (with_meta(iteration=2**31), "meta's iteration must be a whole number from 0 to 5, not "
+                                                    "2147483648"),
+    "latest 2**31": (with_meta("history", latest=2**31), "meta's history's latest must be a whole number from 0 to "
+                                                 "2,147,483,647, not 2147483648"),
+    "budget 1 TB": (with_meta("history", budget_bytes=2**40), "history's budget_bytes must be a whole number from 1 to "
+                                                      "1,073,741,824"),
+    "recent as text": (with_meta("history", recent=["5"]), "no valid list of recent iterations"),
+    "too many recent": (with_meta("history", recent_size=2, recent=[3, 4, 5]), "no valid list of recent iterations "
+                                                                      r"\(1 to 2 iterations"),
+    "keyframes unsorted": (with_meta("history", keyframes=[4, 0, 2]), "keyframes out of order"),
+    "rewindable_from": (with_meta(rewindable_from=3), "rewindable_from 3 is not its first keyframe 0"),
+    "data sizes": (with_meta(data={"train_size": "200", "dev_size": 50, "checksum": 1}),
+                   "meta's data's train_size must be a whole number"),
+    "dataset number": (with_meta(dataset=5), "meta has no valid 'dataset' .found 5."),
+    "accuracy above 1": (lambda a: a.update(curves=a["curves"] * np.array([[1], [5], [1]])),
+                         r"an accuracy outside \[0, 1\]"),
+    "schedule beyond": (lambda a: a.update(alpha_iterations=np.array([0, 99]), alpha_values=np.array([0.01, 0.1])),
+                        "learning-rate schedule is broken"),
+    "more than its budget": (with_meta("history", budget_bytes=1, recent_size=1, recent=[5]),
+                             "its meta promises 4 states and 5 iterations of curves"),
 }
 
 
@@ -318,3 +347,59 @@ def test_a_notebook_weights_file_without_meta_is_pointed_to_open_weights(tmp_pat
     np.savez(path, **Stepper(tiny_split, TrainingConfig()).params)
     with pytest.raises(CheckpointError, match="has no meta, so it is not a session file.*use Open weights"):
         load_session(path, loader_of(tiny_split))
+
+
+def test_an_array_declared_larger_than_the_meta_says_is_refused_before_reading(tmp_path, tiny_split, good_session):
+    members = {f"{name}.npy": crafted.npy_of(value) for name, value in good_session[1].items()}
+    members["state_5_W1.npy"] = crafted.npy((1_000_000, 784), "<f4")
+    path = crafted.write_zip(tmp_path / "huge.npz", members)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError) as caught:
+            load_session(path, loader_of(tiny_split))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(caught.value) == (f"{path}: W1 of iteration 5 is a float32 array of shape (1000000, 784); the "
+                                 "configuration needs float32 of shape (10, 784)")
+    assert peak < 16 << 20
+
+
+def test_a_network_wider_than_the_caller_shows_is_refused(tmp_path, tiny_split):
+    path = tmp_path / "wide.npz"
+    save_session(path, Stepper(tiny_split, TrainingConfig(hidden=130)), "tiny", {})
+    with pytest.raises(CheckpointError, match="its network has 130 hidden units; at most 128 can be used here"):
+        load_session(path, loader_of(tiny_split), largest_hidden=128)
+
+
+CHILD_SESSION = """import sys
+from core import data
+from core.checkpoints import CheckpointError
+from core.session import load_session
+
+def loader(spec, extra, config):
+    return data.split(data.load(spec), dev_size=50, dtype=config.dtype)
+
+try:
+    load_session(sys.argv[1], loader)
+except (CheckpointError, data.DataError) as error:
+    print(error)
+"""
+
+
+def test_a_session_or_its_dataset_that_is_not_a_file_is_refused(tmp_path, tiny_split, in_child):
+    def refused(path) -> str:
+        completed = in_child(f"import sys; sys.argv[1:] = [{str(path)!r}]\n" + CHILD_SESSION)  # a FIFO would block
+        assert completed.returncode == 0, completed.stderr
+        return completed.stdout.strip()
+
+    pipe = crafted.fifo(tmp_path, "data.csv")
+    names = {"fifo.npz": str(pipe), "tty.npz": "/dev/tty", "stdin.npz": "/dev/stdin"}
+    for name, spec in names.items():
+        save_session(tmp_path / name, Stepper(tiny_split, TrainingConfig()), spec, {})
+    assert refused(tmp_path / "fifo.npz") == (f"{tmp_path / 'fifo.npz'}: the session's dataset {pipe} cannot be "
+                                              f"loaded: {pipe}: is a named pipe (FIFO), not a file")
+    assert refused(tmp_path / "tty.npz").endswith("/dev/tty: is a device, not a file")
+    assert refused(tmp_path / "stdin.npz").endswith("not a file")
+    session_pipe = crafted.fifo(tmp_path, "session.npz")
+    assert refused(session_pipe) == f"{session_pipe}: is a named pipe (FIFO), not a file"
