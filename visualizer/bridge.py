@@ -366,7 +366,8 @@ class Worker(QObject):
         was_playing = self.playing
         self._stop_playing()
         try:
-            params, _, hidden, activation, _ = adopt_weights(path, largest_hidden=MAX_HIDDEN)
+            params, _, hidden, activation, _ = adopt_weights(path, dtype=self.stepper.config.dtype,
+                                                            largest_hidden=MAX_HIDDEN)
             config = self.stepper.config.with_changes(hidden=hidden,
                                                       activation=activation or self.stepper.config.activation)
             stepper = Stepper(self.stepper.split, config, params)
@@ -410,7 +411,7 @@ class Worker(QObject):
         self._stop_playing()
         self.busy.emit(f"opening {path} …")
         try:
-            stepper, meta = session.load_session(path, session_split_loader)
+            stepper, meta = session.load_session(path, session_split_loader, largest_hidden=MAX_HIDDEN)
         except (checkpoints.CheckpointError, data.DataError, OSError, ValueError) as error:
             self._refused(error, was_playing)
             return
