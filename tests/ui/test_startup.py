@@ -80,8 +80,10 @@ def test_a_students_core_py_does_not_stand_in_for_the_app(tmp_path, small_csv):
     exposed at all: it does not put the current folder on the path)."""
     (tmp_path / "core.py").write_text("raise SystemExit('the student core.py was imported')\n")
     shot = tmp_path / "shot.png"
+    # PYTHONPATH stands for an installed app when the tests run in a checkout that is not installed.
     result = run([sys.executable, "-m", "visualizer", "--data", str(small_csv), "--dev-size", "50",
-                  "--screenshot", str(shot), "--steps", "1"], cwd=tmp_path)
+                  "--screenshot", str(shot), "--steps", "1"], cwd=tmp_path,
+                 env={"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
     assert result.returncode == 0, result.stderr
     assert shot.is_file()
 
