@@ -3,7 +3,7 @@
 Each subcommand is an entry of COMMANDS: its name, its help, a function adding its arguments to a parser,
 and a function running it with the parsed arguments and returning the exit code.
 Exit codes: 0 done, 1 training diverged, 2 a user error (one line on stderr), 130 Ctrl+C.
-`check FILE.py` exits 0 when every phase of the file's functions matches ours, 1 when one differs.
+`check FILE` exits 0 when every phase of the file's functions matches ours, 1 when one differs, 2 when it cannot check.
 
 `train --json` ends a successful run with one JSON line: iterations, train_seconds (time spent in the
 iterations, not in loading or measuring), ms_per_iteration (null for 0 iterations), loss, train_accuracy
@@ -268,21 +268,21 @@ def run_train(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- the check command
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE.py",
-                        help="a .py file defining the notebook's init_params, forward_prop, backward_prop, update_params")
-    parser.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
-                        help="stop the file's code after this many seconds (default 20)")
+    parser.add_argument("file", metavar="FILE",
+                        help="your notebook (.ipynb) or .py file, as you have it, with the notebook's init_params, "
+                             "forward_prop, backward_prop and update_params")
+    parser.add_argument("--timeout", metavar="SECONDS",
+                        help="stop each of the file's functions (and each top-level statement) after this many "
+                             "seconds (default 10)")
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """One line per phase; 0 when every phase matches the reference, 1 when something differs."""
-    from .check import CheckFileError, check_file      # only this command pays for it
+    """The report; 0 when every phase matches the reference, 1 when something differs, 2 when it cannot check."""
+    from .check import DEFAULT_TIMEOUT, CheckError, check_file      # only this command pays for it
 
-    if not (math.isfinite(args.timeout) and args.timeout > 0):
-        raise ConfigError(f"--timeout must be a positive number of seconds, not {args.timeout:g}")
     try:
-        report = check_file(args.file, timeout=args.timeout)
-    except CheckFileError as error:
+        report = check_file(args.file, timeout=DEFAULT_TIMEOUT if args.timeout is None else args.timeout)
+    except CheckError as error:         # the file or the time limit: one line, as every user error
         print("error: " + " ".join(str(error).split()), file=sys.stderr)
         return 2
     print(report.text(), flush=True)
