@@ -45,15 +45,16 @@ class Status:
 
     def __init__(self, path: str) -> None:
         self.descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        self.parent = os.getppid()
-        self.parent_signalled = False
+        self.parent = os.getppid()          # the keeper
+        self.parent_signalled = self.parent_reported = False
 
     def parent_lost(self) -> bool:
         """True once, after the learner's code signalled or ended our parent (the keeper): os.kill(os.getppid(), …).
-        The signal is seen at once; the new parent only once the keeper has died."""
-        lost = self.parent_signalled or os.getppid() != self.parent
-        self.parent, self.parent_signalled = os.getppid(), False
-        return lost
+        The signal is seen at once; the new parent only once the keeper has died, which is the same loss."""
+        if self.parent_reported or not (self.parent_signalled or os.getppid() != self.parent):
+            return False
+        self.parent_reported = True
+        return True
 
     def send(self, event: str, **fields: Any) -> None:
         line = json.dumps({"event": event, **fields}, default=str, ensure_ascii=True) + "\n"

@@ -191,6 +191,7 @@ class CheckCodeView(QWidget):
         for column in range(2):
             plot = self.graphics.addPlot(row=0, col=column, enableMenu=False)
             plot.invertY(True)          # row 0 at the top, as the matrix is written
+            plot.setMouseEnabled(x=False, y=False)      # the wheel scrolls the panel, not the map
             image = pg.ImageItem(axisOrder="row-major")
             plot.addItem(image)
             self.plots.append(plot)
@@ -202,6 +203,7 @@ class CheckCodeView(QWidget):
         self.output_toggle, self.output = self._fold("checkOutputToggle", "checkOutput",
                                                      "What your code printed (stdout and stderr)")
         self.output.setMaximumHeight(140)
+        self.report_text.setMinimumHeight(320)      # the report reads as a page, not through a slit
 
         content = QWidget()
         layout = QVBoxLayout(content)
@@ -392,7 +394,8 @@ class CheckCodeView(QWidget):
     def _code_html(item: str) -> str:
         """An advice item: its first line as text, the lines under it (yours / reference) in fixed width."""
         first, *rest = item.split("\n")
-        lines = "".join(f"<br><code>{escape(line.strip())}</code>" for line in rest)
+        lines = "".join(f"<br><code>{escape(line.strip())}</code>" if line.strip().startswith(("yours:", "reference:"))
+                        else f"<br>{escape(line.strip())}" for line in rest)
         return escape(first) + lines
 
     def _fit_table(self) -> None:
