@@ -94,7 +94,8 @@ class CheckRun:
                 output, lines, capped = read_output(attempts[0].output, OUTPUT_KEPT)
                 top_level = verdict.top_level_lines()
                 if len(attempts) > 1:
-                    top_level += ("what your code printed after the check started it again is not counted below",)
+                    top_level += ("your code ran more than once (the check started it again after a hang or a crash): "
+                                  "its printing is counted from the first run only",)
                 return CheckReport(
                     check_box.printable(self.path), findings, output, attempts[0].pid, source.kind,
                     source.describe(), verdict.contract_lines(), top_level, tuple(verdict.advice), lines, capped,

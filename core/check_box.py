@@ -95,7 +95,10 @@ class Box:
             folder.mkdir(parents=True)
         csv, self.train_rows = kaggle_csv()
         (kaggle_input / "train.csv").write_bytes(csv)
-        (self.working / "train.csv").write_bytes(csv)
+        try:
+            os.link(kaggle_input / "train.csv", self.working / "train.csv")
+        except OSError:             # a file system without hard links
+            (self.working / "train.csv").write_bytes(csv)
         np.savez(self.control / "inputs.npz", **inputs)
         self.job = {"source": source.to_json(), "timeout": timeout, "top_level_seconds": top_level_seconds,
                     "stand_ins": stand_ins, "kaggle_root": str(self.kaggle), "working": str(self.working),

@@ -216,7 +216,7 @@ def init_finding(values: list[np.ndarray | str]) -> Finding:
 
 def locate_dz1(reference: Reference, dW1: np.ndarray | None, db1: np.ndarray | None,
                their_relu_deriv: np.ndarray | None, relu_deriv_name: str = "ReLU_deriv") -> str | None:
-    """Which part of dZ1 = W2ᵀ · dZ2 ⊙ g′(Z1) gives their dW1 (or db1): the transpose, g′, or their ReLU_deriv."""
+    """Which part of dZ1 = W2ᵀ · dZ2 ⊙ g′(Z1) gives their dW1 (or db1): the transpose, g′ or their ReLU_deriv."""
     W2, dZ2, Z1, X = (reference.params["W2"], reference.arrays["dZ2"], reference.arrays["Z1"], reference.X)
     m = reference.examples
     right = (Z1 > 0).astype(np.float64)

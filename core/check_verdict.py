@@ -16,7 +16,7 @@ import numpy as np
 
 from .check_box import Attempt, printable
 from .check_compare import Reference, bug_variants, compare, init_finding, locate_dz1
-from .check_contract import (ASSIGNED_NAME, CONTRACTS, COUNT_NAMES, EXAMPLES, HELPERS, REFERENCE_LINES,
+from .check_contract import (ASSIGNED_NAME, CONTRACT, CONTRACTS, COUNT_NAMES, EXAMPLES, HELPERS, REFERENCE_LINES,
                              TRAIN_ROWS_KAGGLE, Contract)
 from .check_report import NOT_RUN, Finding, shape_text
 from .check_source import LearnerSource
@@ -28,6 +28,8 @@ SIGNAL_WORDS = {"SIGSEGV": "segmentation fault", "SIGBUS": "bus error", "SIGFPE"
                 "SIGABRT": "aborted", "SIGILL": "illegal instruction", "SIGKILL": "killed: out of memory, or a kill",
                 "SIGTERM": "terminated", "SIGXCPU": "processor time limit"}
 ADVICE_SHOWN = 8
+UNREADABLE = ("the check's messages from your code's process could not be read (did your code write to the check's "
+              "files?)")
 
 
 def text(value: Any) -> str:
@@ -87,18 +89,18 @@ class Verdict:
                 self.calls.setdefault(contract, []).append(event)
         if attempt.ending in ("done", "cancelled"):
             return
-        why = ("timeout" if attempt.ending == "timeout" else "keeper" if attempt.ending == "keeper killed"
-               else crash_text(attempt.returncode))
+        why = {"timeout": "timeout", "keeper killed": "keeper",
+               "unreadable": "unreadable"}.get(attempt.ending) or crash_text(attempt.returncode)
         stage = attempt.stage or {}
         if top_done and isinstance(stage.get("contract"), str):
             self.stopped.setdefault(stage["contract"], why)
             return
-        place = self.place(stage.get("cell"), stage.get("line")) if stage.get("event") == "statement" else ""
-        what = {"timeout": f"did not finish in {self.timeout:g} s",
-                "keeper": "killed the check's keeper (its parent process: os.kill(os.getppid(), …)?)"}.get(why, why)
-        self.restarts.append(f"your top level {what}" + (f" at {place} ({self.source.line(stage.get('cell'), stage.get('line'))})"
-                                                          if place else "")
-                             + ": the check started again and ran only your definitions, imports and constants")
+        what = {"timeout": f"your top level did not finish in {self.timeout:g} s",
+                "keeper": "your top level killed the check's keeper (its parent process: os.kill(os.getppid(), …)?)",
+                "unreadable": UNREADABLE}.get(why, f"{why}, in your top level")
+        if stage.get("event") == "statement":
+            what += f" at {self.yours(stage.get('cell'), stage.get('line'))}"
+        self.restarts.append(f"{what}: the check started again and ran only your definitions, imports and constants")
 
     def place(self, cell: Any, line: Any) -> str:
         return self.source.place(number(cell), number(line))
@@ -135,6 +137,8 @@ class Verdict:
             if why == "timeout":
                 return stop("timeout", f"your {label} took longer than {self.timeout:g} s and was stopped — an "
                                        f"endless loop?", f"{label} did not finish", function=label)
+            if why == "unreadable":
+                return stop("raised", f"{UNREADABLE}, in {label}", f"{label} did not finish", function=label)
             if why == "keeper":
                 return stop("raised", f"your {label} killed its parent process (the check's keeper; "
                                       f"os.kill(os.getppid(), …)?): the window and the check are not touched",
@@ -186,7 +190,7 @@ class Verdict:
         as_is = [call for call in calls if not call.get("fixed")]
         fixed = [call for call in calls if call.get("fixed")]
         conventions = [call.get("convention") for call in as_is]
-        if len(set(conventions)) <= 1 or contract.name != "backward_prop":
+        if len(set(conventions)) <= 1:
             chosen = as_is[0] if as_is else None
         else:
             def score(call: dict[str, Any] | None) -> int:
@@ -251,7 +255,8 @@ class Verdict:
         shape_words = shape_text(tuple(shape)) if isinstance(shape, list) and all(
             number(n) is not None for n in shape) else "?"
         if entry.get("too_large") is not None:
-            return f"an array of shape {shape_words} ({number(entry['too_large']) or 0:,} bytes: too large to bring back)"
+            size = number(entry["too_large"]) or 0
+            return f"an array of shape {shape_words} ({size:,} bytes: too large to bring back)"
         return text(entry.get("not_array")) or "a value the check could not bring back"
 
     def error_text(self, error: dict[str, Any]) -> str:
@@ -350,13 +355,13 @@ class Verdict:
                 found[phase] = replace(found[phase], looks_like=f"the error is in dZ1: {why or 'see below'}")
 
     def _effective(self, name: str) -> dict[str, Any] | None:
-        chosen, corrected = self._choose(CONTRACTS[[c.name for c in CONTRACTS].index(name)])
+        chosen, corrected = self._choose(CONTRACT[name])
         return corrected if corrected is not None and corrected.get("outcome") == "values" else chosen
 
     def _arrays_by_phase(self, name: str, call: dict[str, Any] | None) -> dict[str, np.ndarray]:
         if not call or call.get("outcome") != "values":
             return {}
-        contract = next(contract for contract in CONTRACTS if contract.name == name)
+        contract = CONTRACT[name]
         entries = [entry for entry in call.get("values") or [] if isinstance(entry, dict) and "count" not in entry]
         values = [self._value(entry, call.get("arrays") or {}) for entry in entries]
         return {phase: value for phase, value in zip(contract.returns, values) if isinstance(value, np.ndarray)}
@@ -456,7 +461,8 @@ class Verdict:
             error = note.get("error") if isinstance(note.get("error"), dict) else {}
             hint = (" (your code runs in a temporary folder holding only train.csv)"
                     if text(error.get("type")) == "FileNotFoundError" else "")
-            return f"{shown} — raised {text(error.get('type'))}: {text(error.get('message'))}{hint}; the check went on"
+            return (f"{shown} — raised {text(error.get('type'))}: {text(error.get('message'))}{hint}; "
+                    f"the check went on")
         if kind == "syntax":
             return f"{place}: SyntaxError: {text(note.get('message'))} — this cell did not run"
         if kind == "ipython":
