@@ -2,7 +2,6 @@
 nbconvert export, top-level loading, training and plotting left in (tests/fixtures/notebook.py writes them)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from core import check, network
 from core.check import check_file
+from core.check_standins import read_csv
 from fixtures import notebook, students
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -202,9 +202,6 @@ def test_a_top_level_that_cannot_be_stopped_falls_back_to_the_definitions(tmp_pa
 
 
 def test_the_stand_in_pandas_reads_kaggles_csv(tmp_path):
-    spec = importlib.util.find_spec("core.check_standins")
-    assert spec is not None
-    from core.check_standins import read_csv
     (tmp_path / "t.csv").write_text("label,pixel0,pixel1\n3,0,255\n7,12,0\n")
     frame = read_csv(tmp_path / "t.csv")
     assert frame.shape == (2, 3) and frame.columns == ["label", "pixel0", "pixel1"]
