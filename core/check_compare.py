@@ -200,10 +200,11 @@ def compare(phase: str, theirs: np.ndarray | str, reference: Reference,
                    looks_like=diagnose(phase, theirs, reference, variants), **stored)
 
 
-def init_finding(values: list[np.ndarray | str]) -> Finding:
-    """init_params is checked by the shapes it returns (its numbers are random)."""
-    if len(values) != 4:
-        return Finding("init_params", "differs", f"returned {len(values)} values, expected 4 (W1, b1, W2, b2)")
+def init_finding(values: list[np.ndarray | str], count: int | None = None) -> Finding:
+    """init_params is checked by the shapes it returns (its numbers are random); `count` values it returned."""
+    count = len(values) if count is None else count
+    if count != 4 or len(values) != 4:
+        return Finding("init_params", "differs", f"returned {count} values, expected 4 (W1, b1, W2, b2)")
     shapes = [value.shape if isinstance(value, np.ndarray) else None for value in values]
     hidden = shapes[0][0] if shapes[0] is not None and len(shapes[0]) == 2 else HIDDEN
     expected = list(network.parameter_shapes(hidden).values())

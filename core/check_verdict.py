@@ -134,16 +134,8 @@ class Verdict:
         if contract.name in self.stopped and (info is None or not self._values(contract.name)):
             label = self._label(info) if info else contract.name
             why = self.stopped[contract.name]
-            if why == "timeout":
-                return stop("timeout", f"your {label} took longer than {self.timeout:g} s and was stopped — an "
-                                       f"endless loop?", f"{label} did not finish", function=label)
-            if why == "unreadable":
-                return stop("raised", f"{UNREADABLE}, in {label}", f"{label} did not finish", function=label)
-            if why == "keeper":
-                return stop("raised", f"your {label} killed its parent process (the check's keeper; "
-                                      f"os.kill(os.getppid(), …)?): the window and the check are not touched",
-                            f"{label} did not finish", function=label)
-            return stop("raised", f"{why} in {label}", f"{label} did not finish", function=label)
+            return stop("timeout" if why == "timeout" else "raised", self._ended_text(why, label),
+                        f"{label} did not finish", function=label)
         if info is None:
             return {} if contract.helper else {phase: Finding(phase, NOT_RUN, "not run: the check did not get to "
                                                                                 "it") for phase in phases}
@@ -218,11 +210,9 @@ class Verdict:
                     **{phase: Finding(phase, NOT_RUN, f"not run: {label} {why}") for phase in rest}}
         outcome = call.get("outcome") if call else None
         if outcome == "timeout":
-            return stop("timeout", f"your {label} took longer than {self.timeout:g} s and was stopped — an endless "
-                                   f"loop?", "did not finish")
+            return stop("timeout", self._ended_text("timeout", label), "did not finish")
         if outcome == "killed parent":
-            return stop("raised", f"your {label} killed its parent process (os.kill(os.getppid(), …)?): in the check "
-                                  f"that is the check's keeper, so the window and the check go on", "ended its parent")
+            return stop("raised", self._ended_text("keeper", label), "ended its parent")
         if outcome == "input":
             return stop("raised", f"your {label} calls input(): nobody can type in the check — give it the value "
                                   f"as an argument", "waited for input()")
@@ -239,13 +229,24 @@ class Verdict:
         count = next((number(entry.get("count")) for entry in entries if "count" in entry), None)
         values = [self._value(entry, call.get("arrays") or {}) for entry in entries if "count" not in entry]
         if contract.name == "init_params":
-            return {first: init_finding(values if count == len(values) else values + [""] * 9)}
+            return {first: init_finding(values, count)}
         if count != len(contract.results):
             return stop("differs", f"your {label} returned {count} value{'s' if count != 1 else ''}, expected "
                                    f"{len(contract.results)} ({', '.join(contract.results)})",
                         f"returned {count} values")
         by_phase = dict(zip(contract.returns, values))
         return {phase: compare(phase, by_phase[phase], self.reference, self.variants) for phase in phases}
+
+    def _ended_text(self, why: str, label: str) -> str:
+        """Why a call of their function gave no result: a time-out, a killed keeper, unreadable messages, a crash."""
+        if why == "timeout":
+            return f"your {label} took longer than {self.timeout:g} s and was stopped — an endless loop?"
+        if why == "keeper":
+            return (f"your {label} killed its parent process (os.kill(os.getppid(), …)?): in the check that is the "
+                    f"check's keeper, so the window and the check go on")
+        if why == "unreadable":
+            return f"{UNREADABLE}, in {label}"
+        return f"{why} in {label}"
 
     @staticmethod
     def _value(entry: dict[str, Any], arrays: dict[str, np.ndarray]) -> np.ndarray | str:
