@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import check
+from core import check, check_box
 from core.check import CheckCancelled, CheckRun, check_file
 from fixtures import students
 from fixtures.processes import gone, wait_until
@@ -98,6 +98,8 @@ def test_printed_lines_are_counted_exactly_and_the_flood_is_capped(tmp_path, ref
     flood = check_file(with_top_level(tmp_path, "while True:\n    print('y' * 10000)\n", file="flood.py"),
                        reference=reference)
     assert flood.output_capped and flood.all_match
+    # What was kept is the cap, not what the file system would have taken (64 MiB): 10,001 bytes a line.
+    assert flood.printed_lines <= check_box.OUTPUT_LIMIT // 10_001 + 2
     assert "(cut at the cap: it printed more)" in flood.printed_text()
 
 

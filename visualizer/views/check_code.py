@@ -133,13 +133,13 @@ class CheckCodeView(QWidget):
         self._previous_headline = ""
         self._point_size = float(theme.BASE_POINT_SIZE)
 
-        self.worker = CheckWorker()
+        self.check_worker = CheckWorker()
         self.thread = QThread(self)
         self.thread.setObjectName("checkCodeThread")
-        self.worker.moveToThread(self.thread)
-        self.requested.connect(self.worker.start)
-        self.worker.done.connect(self._finished)
-        self.worker.failed.connect(self._failed)
+        self.check_worker.moveToThread(self.thread)
+        self.requested.connect(self.check_worker.start)
+        self.check_worker.done.connect(self._finished)
+        self.check_worker.failed.connect(self._failed)
         # Started by the first check: a panel that never checks (a theme test) has no thread to stop.
 
         self.watcher = QFileSystemWatcher(self)
@@ -310,7 +310,7 @@ class CheckCodeView(QWidget):
                               f"at most {TIME_LIMIT:g} s each)")
         if self._in_flight:
             self._next_path = path
-            self.worker.cancel()
+            self.check_worker.cancel()
             return
         self._in_flight = True
         if not self.thread.isRunning():
@@ -321,7 +321,7 @@ class CheckCodeView(QWidget):
         """End a running check (its processes are killed at once) and the thread."""
         self._next_path = None
         self.recheck_timer.stop()
-        self.worker.cancel()
+        self.check_worker.cancel()
         self.thread.quit()
         self.thread.wait()
 
