@@ -1,7 +1,8 @@
 """Check my code, the box: a temporary folder and a process group for the learner's code, and their end.
 
 Each attempt starts `python -I -S core/check_keeper.py`, which starts the runner (core.check_runner); both are in a
-new session and process group (POSIX) or a new process group (Windows). The learner's code gets:
+new session and process group (POSIX) or a new process group (Windows), and the keeper ends that group when this
+process ends, however it ends (its stdin is a pipe we hold). The learner's code gets:
 - a temporary working folder (its cwd) laid out as Kaggle's: kaggle/working/ with train.csv, and
   kaggle/input/digit-recognizer/train.csv, both the app's 5,000-digit MNIST sample as Kaggle's train.csv
   (label, pixel0 … pixel783); the runner sends /kaggle/... paths there. Nothing is downloaded.
@@ -48,6 +49,8 @@ KEEPER = Path(__file__).with_name("check_keeper.py")
 PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 RUNNER = "import sys; sys.path.insert(0, sys.argv[1]); from core.check_runner import main; main(sys.argv[2:])"
 KAGGLE_INPUT = ("input", "digit-recognizer")
+BOX_PREFIX = "backprop-check-"
+OWNER_FILE = "owner.pid"    # the checking process a box belongs to
 # Terminal control: escape sequences (CSI, OSC, others), C0 controls but newline, C1 controls, bidi overrides.
 _CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
                       r"|[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -86,7 +89,9 @@ class Box:
     def __init__(self, source: LearnerSource, inputs: dict[str, np.ndarray], timeout: float,
                  top_level_seconds: float, stand_ins: bool) -> None:
         self.source, self.timeout = source, timeout
-        self.root = Path(tempfile.mkdtemp(prefix="backprop-check-"))
+        remove_stale_boxes()
+        self.root = Path(tempfile.mkdtemp(prefix=BOX_PREFIX))
+        (self.root / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
         self.control = self.root / "control"
         self.kaggle = self.root / "kaggle"
         self.working = self.kaggle / "working"
@@ -137,7 +142,8 @@ class Box:
                 return attempt
             with open(attempt.output, "wb") as output:
                 try:
-                    process = subprocess.Popen(command, cwd=self.working, env=env, stdin=subprocess.DEVNULL,
+                    # stdin is the keeper's lifeline: if this process ends, even killed, the group ends too.
+                    process = subprocess.Popen(command, cwd=self.working, env=env, stdin=subprocess.PIPE,
                                                stdout=output, stderr=subprocess.STDOUT, close_fds=True, **options)
                 except OSError as error:
                     raise CheckError(f"cannot start Python to run the file: {error.strerror or error}") from error
@@ -207,6 +213,8 @@ class Box:
             with contextlib.suppress(OSError):
                 process.kill()
         process.wait()
+        with contextlib.suppress(OSError):
+            process.stdin.close()
         with self._lock:
             self._process = None
 
@@ -236,17 +244,35 @@ class Box:
 
     def close(self) -> None:
         self.cancel()
-        # Their code may have made folders unreadable: give them back before removing the box.
-        for folder, _, _ in os.walk(self.root):
-            with contextlib.suppress(OSError):
-                os.chmod(folder, 0o700)
-        shutil.rmtree(self.root, ignore_errors=True)
+        _remove(self.root)
 
     def __enter__(self) -> "Box":
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+
+def remove_stale_boxes() -> None:
+    """Remove the boxes of checking processes that are gone (killed before they could remove their own)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{BOX_PREFIX}*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text(encoding="ascii"))
+            os.kill(owner, 0)
+            continue                            # its process still runs (or its number was reused): leave it
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):           # not ours to judge: no owner file, not readable, not a number
+            continue
+        _remove(folder)
+
+
+def _remove(folder: Path) -> None:
+    # Their code may have made folders unreadable: give them back before removing the box.
+    for inside, _, _ in os.walk(folder):
+        with contextlib.suppress(OSError):
+            os.chmod(inside, 0o700)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _exited(process: subprocess.Popen) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -168,3 +169,35 @@ def test_cancel_ends_the_learners_processes_at_once(tmp_path, reference):
     thread.join(30)
     assert not thread.is_alive() and isinstance(outcome[0], CheckCancelled)
     assert wait_until(lambda: gone(pid))
+
+
+def test_their_code_does_not_outlive_a_checking_process_that_was_killed(tmp_path):
+    started = tmp_path / "started.txt"
+    path = tmp_path / "stuck.py"
+    path.write_text(students.text("correct") + (
+        f"import os, time\nopen({str(started)!r}, 'w').write(str(os.getpid()))\n"
+        "while True:\n    try:\n        time.sleep(0.05)\n    except BaseException:\n        pass\n"))
+    checker = subprocess.Popen([sys.executable, "-c", f"from core.check import check_file; "
+                                                      f"check_file({str(path)!r}, timeout=600)"],
+                               cwd=Path(__file__).resolve().parents[1])
+    try:
+        assert wait_until(lambda: started.exists() and started.read_text() != "", 60)
+    finally:
+        checker.kill()          # as the window would die: no clean-up of its own runs
+        checker.wait()
+    pid = int(started.read_text())
+    assert wait_until(lambda: gone(pid)), f"their process {pid} outlived the checking process"
+    # Its box stayed behind (nothing could remove it); the next check removes it.
+    owner = f"{check_box.OWNER_FILE}:{checker.pid}"
+    boxes = [folder for folder in Path(tempfile.gettempdir()).glob(f"{check_box.BOX_PREFIX}*")
+             if f"{check_box.OWNER_FILE}:{read(folder / check_box.OWNER_FILE)}" == owner]
+    assert len(boxes) == 1
+    check_box.remove_stale_boxes()
+    assert not boxes[0].exists()
+
+
+def read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
