@@ -174,7 +174,7 @@ class Caller:
         reads = global_reads(function, self.module.__dict__)
         info["globals"] = [self.describe_global(name, via) for name, via in reads.items()]
         info["lines"] = self.assignment_lines(function)
-        info["calls_one_hot"] = any(name in self.module.__dict__ and "one" in name.lower() and "hot" in name.lower()
+        info["calls_one_hot"] = any("one" in name.lower() and "hot" in name.lower()
                                     for name in self.called_names(function))
         if isinstance(binding, str):
             self.status.send("function", contract=contract.name, found=True, fits=False, why=binding, **info)
@@ -233,8 +233,10 @@ class Caller:
         code = getattr(inspect.unwrap(getattr(function, "__func__", function)), "__code__", None)
         if code is None:
             return set()
+        # Globals and attributes: a method calls its helper as self.one_hot(Y).
         return {instruction.argval for instruction in dis.get_instructions(code)
-                if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(instruction.argval, str)}
+                if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME", "LOAD_ATTR", "LOAD_METHOD")
+                and isinstance(instruction.argval, str)}
 
     def call(self, contract: Contract, function: Any, positional: tuple[str, ...],
              keywords: tuple[tuple[str, str], ...], convention: str | None, fixed: set[str]) -> str:
