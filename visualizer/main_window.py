@@ -24,7 +24,7 @@ from .classroom import Classroom
 from .settings import Settings
 from .snapshot import Snapshot
 from .views.buglab import BugLabView
-from .views.check_code import CheckCodeView
+from .views.check_code import FILE_FILTER as CHECK_FILE_FILTER, CheckCodeView
 from .views.config_panel import ConfigPanel
 from .views.confirm_bar import steady_text
 from .views.curves import CurvesView
@@ -811,7 +811,7 @@ class MainWindow(QMainWindow):
             dock.raise_()
 
     def check_my_code(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Check my code", "", "Python files (*.py);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "Check my code", "", CHECK_FILE_FILTER)
         if path:
             self.message_banner.hide()
             self._show_lab_dock(self.check_code_dock, True)

@@ -1,31 +1,36 @@
-"""Check my code: a student's notebook functions compared with ours, phase by phase (core.check).
+"""Check my code: a learner's notebook functions compared with ours, phase by phase (core.check).
 
-check_file runs their code in a process of its own with a time limit; the panel calls it from a CheckRun
-thread and shows one row per phase (verdict, shapes, largest difference, the classic bug it looks like),
-both arrays of the chosen differing phase as signed heat maps, and what their code printed.
+A CheckWorker, moved to a QThread of its own, runs core.check's CheckRun (their code runs in a process group of
+its own, in a box, with a time limit); the panel shows one row per phase and helper (verdict, shapes, largest
+difference, the mistake it looks like), what to look at (their line beside the reference's), both arrays of the
+chosen differing phase as signed heat maps, the whole report as `python -m core check` prints it, and what their
+code printed. "Check again when the file changes" (off by default) re-runs the check when the file is saved.
 """
 from __future__ import annotations
 
-import multiprocessing
+import os
 import threading
 from html import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, QThread, pyqtSignal
-from PyQt6.QtGui import QColor
+from PyQt6.QtCore import QFileSystemWatcher, QObject, Qt, QThread, QTimer, pyqtSignal, pyqtSlot
+from PyQt6.QtGui import QColor, QFontDatabase
 from PyQt6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit,
                              QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from core import check
-from core.check import CheckFileError, CheckReport, Finding, check_file
+from core.check import CheckCancelled, CheckError, CheckReport, CheckRun, Finding
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
 from visualizer.views.confirm_bar import scrolling
 from visualizer.views.curves import style_plot
 
-TIME_LIMIT = 20.0           # seconds their functions may run, together
+TIME_LIMIT = check.DEFAULT_TIMEOUT      # seconds each of their functions may run
+FILE_FILTER = "Notebooks and Python files (*.ipynb *.py);;All files (*)"
+CANCELLED = "the check was cancelled"
+RECHECK_DELAY_MS = 300      # an editor saves in several writes: check once they are done
 COLUMNS = ("phase", "verdict", "shapes", "max |diff|", "looks like / why")
 # verdict -> (mark, text, the name of its colour in visualizer.theme: looked up when drawn, so it follows a theme)
 VERDICTS = {
@@ -35,6 +40,7 @@ VERDICTS = {
     "raised": ("!", "raised", "WRONG"),
     "timeout": ("⏱", "too slow", "WRONG"),
     "missing": ("?", "missing", "WRONG"),
+    "signature": ("✗", "signature", "WRONG"),
     "skipped": ("—", "not run", "MUTED"),
 }
 
@@ -67,77 +73,97 @@ def as_image(array: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, 0.0)
 
 
-class CheckRun(QThread):
-    """One check_file call in its own thread; `done` carries the CheckReport, `failed` a one-line message."""
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
-    done = pyqtSignal(object)
-    failed = pyqtSignal(str)
 
-    def __init__(self, path: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("checkCodeRun")
-        self.path = path
-        self.children_before: set[multiprocessing.process.BaseProcess] = set(_children())
+class CheckWorker(QObject):
+    """Runs checks one at a time in the thread it is moved to. start(path) is queued to it; cancel(), from any
+    thread, ends the running check's processes at once (it then answers failed(CANCELLED))."""
 
-    def run(self) -> None:
+    done = pyqtSignal(object)       # the CheckReport
+    failed = pyqtSignal(str)        # one line for the banner, or CANCELLED
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._run: CheckRun | None = None
+
+    @pyqtSlot(str)
+    def start(self, path: str) -> None:
         try:
-            report = check_file(self.path, timeout=TIME_LIMIT, reference=shared_reference())
-        except CheckFileError as error:
-            self.failed.emit(" ".join(str(error).split()))
-            return
+            run = CheckRun(path, TIME_LIMIT, shared_reference())
+            with self._lock:
+                self._run = run
+            report = run.run()
+        except CheckCancelled:
+            self.failed.emit(CANCELLED)
+        except CheckError as error:
+            self.failed.emit(one_line(error))
         except Exception as error:          # a defect, but the window must survive it
-            self.failed.emit(f"checking {self.path} failed: {' '.join(str(error).split()) or type(error).__name__}")
-            return
-        if not self.isInterruptionRequested():
+            self.failed.emit(f"checking {path} failed: {one_line(error) or type(error).__name__}")
+        else:
             self.done.emit(report)
+        finally:
+            with self._lock:
+                self._run = None
 
-    def stop(self) -> None:
-        """End the check early: kill the process running their code (check_file then returns at once), wait."""
-        self.requestInterruption()
-        # check_file cannot be cancelled; the process it started is the child that appeared after the check
-        # began (the window starts no other processes), and killing it makes check_file return at once.
-        for process in set(_children()) - self.children_before:
-            process.kill()
-        self.wait()
-
-
-def _children() -> list[multiprocessing.process.BaseProcess]:
-    for _ in range(5):
-        try:
-            return multiprocessing.active_children()
-        except RuntimeError:    # the check's thread started a process while the set was being read: again
-            continue
-    return []
+    def cancel(self) -> None:
+        with self._lock:
+            if self._run is not None:
+                self._run.cancel()
 
 
 class CheckCodeView(QWidget):
-    """The verdict on each phase of a student's file, and the first differing arrays side by side."""
+    """The verdict on each phase of a learner's file, what to look at, and the first differing arrays."""
 
     failed = pyqtSignal(str)        # a one-line message for the window's banner
+    requested = pyqtSignal(str)     # to the worker, in its thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("checkCodeView")
         self.setAccessibleName("Check my code")
-        self.setToolTip("Your notebook functions run on our data and weights, compared with ours phase by phase")
-        self.run_thread: CheckRun | None = None
+        self.setToolTip("Your notebook's functions run on our data and weights, compared with ours phase by phase")
         self.report: CheckReport | None = None
         self.shown_finding: Finding | None = None
+        self.path: str | None = None            # the file checked last (or being checked)
+        self._in_flight = False
+        self._next_path: str | None = None
+        self._previous_headline = ""
         self._point_size = float(theme.BASE_POINT_SIZE)
 
-        self.headline = QLabel("Open a .py file with init_params, forward_prop, backward_prop and update_params "
-                               "(Ctrl+K).")
-        self.headline.setObjectName("checkHeadline")
-        self.headline.setAccessibleName("The verdict on the whole file")
-        self.headline.setToolTip("The file checked and the verdict on it")
-        self.headline.setWordWrap(True)
-        self.headline.setTextFormat(Qt.TextFormat.RichText)
-        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.check_worker = CheckWorker()
+        self.thread = QThread(self)
+        self.thread.setObjectName("checkCodeThread")
+        self.check_worker.moveToThread(self.thread)
+        self.requested.connect(self.check_worker.start)
+        self.check_worker.done.connect(self._finished)
+        self.check_worker.failed.connect(self._failed)
+        # Started by the first check: a panel that never checks (a theme test) has no thread to stop.
+
+        self.watcher = QFileSystemWatcher(self)
+        self.watcher.fileChanged.connect(self._file_changed)
+        self.recheck_timer = QTimer(self)
+        self.recheck_timer.setSingleShot(True)
+        self.recheck_timer.setInterval(RECHECK_DELAY_MS)
+        self.recheck_timer.timeout.connect(self._recheck)
+
+        self.headline = self._label("checkHeadline", "The verdict on the whole file",
+                                    "Open a notebook (.ipynb) or .py file with init_params, forward_prop, "
+                                    "backward_prop and update_params (Ctrl+K).")
+        self.watch_toggle = QToolButton()
+        self.watch_toggle.setObjectName("checkWatchToggle")
+        self.watch_toggle.setCheckable(True)
+        self.watch_toggle.setText("Check again when the file changes")
+        self.watch_toggle.setToolTip("Each time you save the file, check it again (off until you switch it on)")
+        self.watch_toggle.setAccessibleName("Check again when the file changes")
+        self.watch_toggle.toggled.connect(self._watch)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("checkFindingsTable")
         self.table.setAccessibleName("Verdict per phase")
-        self.table.setToolTip("One row per phase; click a differing row to see both arrays")
+        self.table.setToolTip("One row per phase and helper; click a differing row to see both arrays")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -152,13 +178,8 @@ class CheckCodeView(QWidget):
         self.table.itemSelectionChanged.connect(self._selected)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        self.detail = QLabel()
-        self.detail.setObjectName("checkDetail")
-        self.detail.setAccessibleName("The chosen phase's difference")
-        self.detail.setToolTip("The phase shown in the heat maps and how it differs")
-        self.detail.setWordWrap(True)
-        self.detail.setTextFormat(Qt.TextFormat.RichText)
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.advice = self._label("checkAdvice", "What to look at: your line beside the reference's")
+        self.detail = self._label("checkDetail", "The chosen phase's difference")
 
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setObjectName("checkHeatMaps")
@@ -170,45 +191,71 @@ class CheckCodeView(QWidget):
         for column in range(2):
             plot = self.graphics.addPlot(row=0, col=column, enableMenu=False)
             plot.invertY(True)          # row 0 at the top, as the matrix is written
+            plot.setMouseEnabled(x=False, y=False)      # the wheel scrolls the panel, not the map
             image = pg.ImageItem(axisOrder="row-major")
             plot.addItem(image)
             self.plots.append(plot)
             self.images.append(image)
         self.scales = [self.graphics.addLabel("", row=1, col=column) for column in range(2)]
 
-        self.output_toggle = QToolButton()
-        self.output_toggle.setObjectName("checkOutputToggle")
-        self.output_toggle.setCheckable(True)
-        self.output_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.output_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.output_toggle.setAutoRaise(True)
-        self.output_toggle.setToolTip("Show or hide what your code printed")
-        self.output_toggle.setAccessibleName("What your code printed")
-        self.output_toggle.toggled.connect(self._toggle_output)
-        self.output = QPlainTextEdit()
-        self.output.setObjectName("checkOutput")
-        self.output.setReadOnly(True)
-        self.output.setAccessibleName("What your code printed")
-        self.output.setToolTip("The last lines your code printed (stdout and stderr)")
+        self.report_toggle, self.report_text = self._fold(
+            "checkReportToggle", "checkReport", "The whole report, as python -m core check prints it")
+        self.output_toggle, self.output = self._fold("checkOutputToggle", "checkOutput",
+                                                     "What your code printed (stdout and stderr)")
         self.output.setMaximumHeight(140)
-        self.output.hide()
+        self.report_text.setMinimumHeight(320)      # the report reads as a page, not through a slit
 
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.table)
-        layout.addWidget(self.detail)
+        for widget in (self.headline, self.watch_toggle, self.table, self.advice, self.detail):
+            layout.addWidget(widget)
         layout.addWidget(self.graphics, 1)
-        layout.addWidget(self.output_toggle)
-        layout.addWidget(self.output)
+        for widget in (self.report_toggle, self.report_text, self.output_toggle, self.output):
+            layout.addWidget(widget)
         layout.addStretch(0)            # without heat maps, the space is left below, not between the parts
         # On a short screen the panel scrolls as a whole; the table never scrolls inside it.
         scrolling(self, content)
         self.table.hide()               # until there is a report
+        self.advice.hide()
         self._style()
+        self._show_text(self.report_toggle, self.report_text, "", "The whole report", "No report yet")
         self._show_output("")
         self._show_arrays(None)
+
+    def _label(self, name: str, accessible: str, text: str = "") -> QLabel:
+        label = QLabel(text)
+        label.setObjectName(name)
+        label.setAccessibleName(accessible)
+        label.setToolTip(accessible)
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def _fold(self, toggle_name: str, text_name: str, what: str) -> tuple[QToolButton, QPlainTextEdit]:
+        """A text that shows and hides under a small arrow button (hidden at first)."""
+        toggle = QToolButton()
+        toggle.setObjectName(toggle_name)
+        toggle.setCheckable(True)
+        toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toggle.setArrowType(Qt.ArrowType.RightArrow)
+        toggle.setAutoRaise(True)
+        toggle.setToolTip(f"Show or hide {what[:1].lower()}{what[1:]}")
+        toggle.setAccessibleName(what)
+        text = QPlainTextEdit()
+        text.setObjectName(text_name)
+        text.setReadOnly(True)
+        text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        text.setAccessibleName(what)
+        text.setToolTip(what)
+        text.hide()
+
+        def show(on: bool) -> None:
+            toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+            text.setVisible(on)
+        toggle.toggled.connect(show)
+        return toggle, text
 
     # ------------------------------------------------------------ the view contract
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -231,12 +278,15 @@ class CheckCodeView(QWidget):
 
     def _style(self) -> None:
         size = self._point_size
-        for widget in (self.headline, self.table, self.detail, self.output_toggle):
+        for widget in (self.headline, self.table, self.advice, self.detail, self.output_toggle, self.report_toggle,
+                       self.watch_toggle):
             widget.setFont(theme.font(size))
-        self.output.setFont(theme.font(size * 0.9))
-        self.output.setStyleSheet("font-family: monospace;")
-        self.headline.setStyleSheet(f"color: {theme.INK};")
-        self.detail.setStyleSheet(f"color: {theme.INK};")
+        fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        fixed.setPointSizeF(size * 0.9)
+        for widget in (self.output, self.report_text):
+            widget.setFont(fixed)
+        for label in (self.headline, self.advice, self.detail):
+            label.setStyleSheet(f"color: {theme.INK};")
         self.graphics.setToolTip(f"{theme.SIGNED_LEGEND[:1].upper()}{theme.SIGNED_LEGEND[1:]}; "
                                  f"each map scaled to its own ±max")
         for plot in self.plots:
@@ -247,34 +297,72 @@ class CheckCodeView(QWidget):
     # ------------------------------------------------------------ running
     @property
     def running(self) -> bool:
-        return self.run_thread is not None and self.run_thread.isRunning()
+        return self._in_flight
 
     def check(self, path: str) -> None:
-        """Check the file in the background; the previous report stays until the new one arrives."""
-        if self.running:
-            self.failed.emit("a check is still running: wait for its verdict")
-            return
-        if self.run_thread is not None:
-            self.run_thread.deleteLater()       # finished: each check has a thread of its own
-        self.run_thread = CheckRun(path, self)
-        self.run_thread.done.connect(self._finished)
-        self.run_thread.failed.connect(self._failed)
-        self._previous_headline = self.headline.text()
+        """Check the file in the background; the previous report stays until the new one arrives. A check that
+        is still running is cancelled: the newest file (or the newest save of it) is the one that counts."""
+        self.path = path
+        if self.watch_toggle.isChecked():
+            self._watch(True)
+        self._previous_headline = self.headline.text() if not self._in_flight else self._previous_headline
         self.headline.setText(f"Checking <b>{escape(path)}</b>… (your functions run in a process of their own, "
-                              f"at most {TIME_LIMIT:g} s)")
-        self.run_thread.start()
+                              f"at most {TIME_LIMIT:g} s each)")
+        if self._in_flight:
+            self._next_path = path
+            self.check_worker.cancel()
+            return
+        self._in_flight = True
+        if not self.thread.isRunning():
+            self.thread.start()
+        self.requested.emit(path)
 
     def shutdown(self) -> None:
-        if self.run_thread is not None:
-            self.run_thread.stop()
+        """End a running check (its processes are killed at once) and the thread."""
+        self._next_path = None
+        self.recheck_timer.stop()
+        self.check_worker.cancel()
+        self.thread.quit()
+        self.thread.wait()
+
+    def _answered(self) -> bool:
+        """A check ended; start the next one if one is waiting (True then)."""
+        self._in_flight = False
+        if self._next_path is None:
+            return False
+        path, self._next_path = self._next_path, None
+        self._in_flight = True
+        self.requested.emit(path)
+        return True
 
     def _failed(self, message: str) -> None:
+        if self._answered():
+            return
         self.headline.setText(self._previous_headline)
-        self.failed.emit(message)
+        if message != CANCELLED:
+            self.failed.emit(message)
 
     def _finished(self, report: CheckReport) -> None:
+        if self._answered():
+            return          # a newer check is on its way: this report is of an older file or save
         self.report = report
         self._show_report(report)
+
+    # ------------------------------------------------------------ watching the file
+    def _watch(self, on: bool) -> None:
+        if self.watcher.files():
+            self.watcher.removePaths(self.watcher.files())
+        if on and self.path and os.path.isfile(self.path):
+            self.watcher.addPath(self.path)
+
+    def _file_changed(self, path: str) -> None:
+        if self.watch_toggle.isChecked() and path == self.path:
+            self.recheck_timer.start()
+
+    def _recheck(self) -> None:
+        # Editors often save by replacing the file, which drops it from the watcher: watch the new one.
+        if self.path and os.path.isfile(self.path) and self.watch_toggle.isChecked():
+            self.check(self.path)
 
     # ------------------------------------------------------------ showing
     def _show_report(self, report: CheckReport) -> None:
@@ -282,9 +370,7 @@ class CheckCodeView(QWidget):
         if report.all_match:
             verdict = f"<b style='color:{theme.CORRECT}'>✓ Every phase matches the reference.</b>"
         else:
-            differing = [f.phase for f in report.findings if f.verdict not in ("match", "skipped")]
-            verdict = (f"<b style='color:{theme.WRONG}'>✗ {len(differing)} of {len(report.findings)} checks "
-                       f"differ:</b> {escape(', '.join(differing))}")
+            verdict = f"<b style='color:{theme.WRONG}'>✗ {escape(report.summary())}</b>"
         self.headline.setText(f"{verdict}<br><span style='color:{theme.MUTED}'>{name}</span>")
         self.table.setRowCount(len(report.findings))
         self.table.show()
@@ -292,13 +378,25 @@ class CheckCodeView(QWidget):
             self._show_row(row, finding)
         self.table.resizeRowsToContents()
         self._fit_table()
-        self._show_output(report.their_output)
+        items = "".join(f"<li>{self._code_html(item)}</li>" for item in report.advice)
+        self.advice.setText(f"<b>What to look at</b><ul style='margin-left: 12px'>{items}</ul>" if items else "")
+        self.advice.setVisible(bool(items))
+        self._show_text(self.report_toggle, self.report_text, report.text(), "The whole report", "No report yet")
+        self._show_output(report.their_output, report.printed_text())
         first = report.first_difference
         if first is not None:
             self.table.selectRow(report.findings.index(first))
         else:
             self.table.clearSelection()
             self._show_arrays(None)
+
+    @staticmethod
+    def _code_html(item: str) -> str:
+        """An advice item: its first line as text, the lines under it (yours / reference) in fixed width."""
+        first, *rest = item.split("\n")
+        lines = "".join(f"<br><code>{escape(line.strip())}</code>" if line.strip().startswith(("yours:", "reference:"))
+                        else f"<br>{escape(line.strip())}" for line in rest)
+        return escape(first) + lines
 
     def _fit_table(self) -> None:
         rows = sum(self.table.rowHeight(row) for row in range(self.table.rowCount()))
@@ -336,18 +434,19 @@ class CheckCodeView(QWidget):
                 item.setForeground(QColor(theme.MUTED))
             self.table.setItem(row, column, item)
 
-    def _show_output(self, output: str) -> None:
-        lines = output.rstrip().splitlines()
-        self.output.setPlainText(output.rstrip())
-        self.output_toggle.setText(f"What your code printed ({len(lines)} line{'s' if len(lines) != 1 else ''})"
-                                   if lines else "Your code printed nothing")
-        self.output_toggle.setEnabled(bool(lines))
-        if not lines:
-            self.output_toggle.setChecked(False)
+    @staticmethod
+    def _show_text(toggle: QToolButton, box: QPlainTextEdit, text: str, title: str, empty: str) -> None:
+        box.setPlainText(text.rstrip())
+        toggle.setText(title if text.strip() else empty)
+        toggle.setEnabled(bool(text.strip()))
+        if not text.strip():
+            toggle.setChecked(False)
 
-    def _toggle_output(self, on: bool) -> None:
-        self.output_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
-        self.output.setVisible(on)
+    def _show_output(self, output: str, printed: str = "") -> None:
+        lines = output.rstrip().splitlines()
+        title = f"What your code printed ({printed.removeprefix('your code printed ')})" if printed else \
+            f"What your code printed ({len(lines)} line{'s' if len(lines) != 1 else ''})"
+        self._show_text(self.output_toggle, self.output, output, title, "Your code printed nothing")
 
     def _selected(self) -> None:
         rows = self.table.selectionModel().selectedRows() if self.report is not None else []
@@ -363,6 +462,9 @@ class CheckCodeView(QWidget):
         text = f"<b>{escape(finding.phase)}</b>: {escape(finding.message)}"
         if finding.looks_like:
             text += f"<br><b>Looks like</b> {escape(finding.looks_like)}"
+        if finding.line_differs:
+            text += (f"<br>yours ({escape(finding.place or '')}): <code>{escape(finding.their_code)}</code>"
+                     f"<br>reference: <code>{escape(finding.reference_code or '')}</code>")
         self.detail.setText(text)
         arrays = (("expected", finding.expected, finding.expected_shape), ("yours", finding.theirs,
                                                                           finding.their_shape))
