@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
+import numpy as np
+
 from .network import ACTIVATIONS, INITS
 from .optimizers import OPTIMIZERS
 
@@ -12,6 +14,13 @@ DTYPES = ("float32", "float64")
 
 class ConfigError(ValueError):
     """A setting outside what the network supports; the message says which and what is allowed."""
+
+
+def learning_rate(alpha: object) -> float:
+    """alpha as a float, if it is a usable learning rate α (a finite positive number); else ConfigError."""
+    if not (isinstance(alpha, (int, float, np.integer, np.floating)) and math.isfinite(alpha) and alpha > 0):
+        raise ConfigError(f"the learning rate must be a positive number, not {alpha!r}")
+    return float(alpha)
 
 
 @dataclass(frozen=True)
@@ -34,8 +43,7 @@ class TrainingConfig:
             raise ConfigError(f"unknown init {self.init!r}: choose one of {', '.join(INITS)} or a .npz weights file")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}")
-        if not (isinstance(self.alpha, (int, float)) and math.isfinite(self.alpha) and self.alpha > 0):
-            raise ConfigError(f"the learning rate must be a positive number, not {self.alpha!r}")
+        learning_rate(self.alpha)
         if not isinstance(self.batch_size, int) or self.batch_size < 0:
             raise ConfigError(f"batch size must be 0 (full batch) or a positive whole number, not {self.batch_size!r}")
         if self.dtype not in DTYPES:

@@ -1,0 +1,456 @@
+"""The fast kernels: X as uint8 rows (a quarter of the bytes of float32 columns), read in cache-sized blocks by
+code compiled with numba, on one thread per core, with results that do not depend on the number of threads.
+
+Two kinds of kernel share the block code below:
+
+- the phase kernels, `Pixels.z1` and `Pixels.dw1`: Z1 = W1 · X + b1 and dW1 = 1/m · dZ1 · Xᵀ, the two products
+  over all m examples, which the phase-by-phase engine (core/training.py, the Stepper) runs in place of NumPy's
+  float products, still handing out every phase's array;
+- the fused kernel, `fused_gradients`: one pass over the examples per iteration that computes Z1 … dZ1 for each
+  block of 64 examples and adds its share of every gradient while the block is in cache (core/fast.py).
+
+The examples are cut into chunks (how many depends on m only), run on one thread per core, each into its own
+float64 sums, which are then added in chunk order: results are deterministic, so a rewind that recomputes an
+iteration gets the same bits. Sums may be reassociated (fastmath reassoc/contract only; NaN and infinity keep
+their meaning), so they agree with NumPy's products to float rounding, not bit for bit.
+numba is optional (`pip install numba`); its compiled code is cached on disk after the first run.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import threading
+import time
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+
+from . import network
+
+ACTIVATION_CODES: Mapping[str, int] = {"relu": 0, "leaky_relu": 1, "sigmoid": 2, "tanh": 3}
+BLOCK = 64              # examples per block: their float copy (200 kB in float32) stays in the L2 cache
+MIN_CHUNK = 512         # examples per parallel chunk, at least; at most MAX_CHUNKS chunks
+MAX_CHUNKS = 16
+
+
+def numba_available() -> bool:
+    """True when numba is installed (found without importing it, which takes most of a second)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def training_rows(X: np.ndarray, dtype: np.dtype | str) -> tuple[np.ndarray, float]:
+    """X (784, m) as rows (m, 784) and a scale with X = scale · rows in `dtype`, exactly.
+
+    uint8 rows and scale 1/255 when every value of X, in dtype, is dtype(pixel) / 255 for a whole pixel
+    (as core.data.as_columns makes it); otherwise the float rows of X in dtype and scale 1.
+    """
+    dtype = np.dtype(dtype)
+    m = X.shape[1]
+    rows = np.empty((m, X.shape[0]), np.uint8)
+    for start in range(0, m, 8192):  # in slices, so the temporaries stay small
+        columns = X[:, start:start + 8192].astype(dtype)
+        pixels = np.rint(columns * dtype.type(255))
+        if not (np.all((pixels >= 0) & (pixels <= 255))
+                and np.array_equal(pixels.astype(np.uint8).astype(dtype) / dtype.type(255), columns)):
+            return np.ascontiguousarray(X.T, dtype=dtype), 1.0
+        rows[start:start + 8192] = pixels.T
+    return rows, 1.0 / 255.0
+
+
+
+_rows_of: dict[tuple[int, str], tuple[weakref.ref, np.ndarray, float]] = {}
+
+
+def pixel_rows(X: np.ndarray, dtype: np.dtype | str) -> tuple[np.ndarray, float]:
+    """training_rows(X, dtype), made once per read-only X (a split's, shared by the run, its race lanes, its bug
+    lab and its exports) and kept while X lives."""
+    if X.flags.writeable:
+        return training_rows(X, dtype)
+    key = (id(X), np.dtype(dtype).str)
+    kept = _rows_of.get(key)
+    if kept is not None and kept[0]() is X:
+        return kept[1], kept[2]
+    rows, scale = training_rows(X, dtype)
+    _rows_of[key] = (weakref.ref(X, lambda _: _rows_of.pop(key, None)), rows, scale)
+    return rows, scale
+
+
+# ---------------------------------------------------------------- the numba kernel
+#
+# Plain Python functions, compiled with numba on first use (so importing this module does not import numba)
+# and cached on disk by numba (cache=True), so later starts load the machine code instead of compiling.
+# Blocks hold examples in the last axis (Zt is H × block) so the per-example loops vectorise across examples.
+
+_FASTMATH = {"reassoc", "contract"}   # reorder sums, fuse multiply-adds; NaN and infinity still propagate
+
+
+def _forward_block(W1, buf, n, Zt, zero):
+    """Zt[h, k] = W1[h] · buf[k] for the n examples of a block, 4 examples × 2 hidden units at a time."""
+    H, P = W1.shape
+    k = 0
+    while k + 4 <= n:
+        h = 0
+        while h + 2 <= H:
+            a00 = a01 = a02 = a03 = a10 = a11 = a12 = a13 = zero
+            for p in range(P):
+                w0 = W1[h, p]
+                w1 = W1[h + 1, p]
+                x0 = buf[k, p]
+                x1 = buf[k + 1, p]
+                x2 = buf[k + 2, p]
+                x3 = buf[k + 3, p]
+                a00 += w0 * x0
+                a01 += w0 * x1
+                a02 += w0 * x2
+                a03 += w0 * x3
+                a10 += w1 * x0
+                a11 += w1 * x1
+                a12 += w1 * x2
+                a13 += w1 * x3
+            Zt[h, k], Zt[h, k + 1], Zt[h, k + 2], Zt[h, k + 3] = a00, a01, a02, a03
+            Zt[h + 1, k], Zt[h + 1, k + 1], Zt[h + 1, k + 2], Zt[h + 1, k + 3] = a10, a11, a12, a13
+            h += 2
+        if h < H:
+            for j in range(k, k + 4):
+                a = zero
+                for p in range(P):
+                    a += W1[h, p] * buf[j, p]
+                Zt[h, j] = a
+        k += 4
+    for j in range(k, n):
+        for h in range(H):
+            a = zero
+            for p in range(P):
+                a += W1[h, p] * buf[j, p]
+            Zt[h, j] = a
+
+
+def _backward_block(dZt, buf, n, acc, active):
+    """acc[h] += Σ_k dZt[h, k] · buf[k], two hidden units at a time, skipping examples where both are 0."""
+    H, P = acc.shape
+    h = 0
+    while h + 2 <= H:
+        count = 0
+        for k in range(n):
+            if dZt[h, k] != 0 or dZt[h + 1, k] != 0:   # with ReLU, inactive units contribute exactly 0
+                active[count] = k
+                count += 1
+        j = 0
+        while j + 4 <= count:
+            k0, k1, k2, k3 = active[j], active[j + 1], active[j + 2], active[j + 3]
+            d0, d1, d2, d3 = dZt[h, k0], dZt[h, k1], dZt[h, k2], dZt[h, k3]
+            e0, e1, e2, e3 = dZt[h + 1, k0], dZt[h + 1, k1], dZt[h + 1, k2], dZt[h + 1, k3]
+            for p in range(P):
+                x0 = buf[k0, p]
+                x1 = buf[k1, p]
+                x2 = buf[k2, p]
+                x3 = buf[k3, p]
+                acc[h, p] += (d0 * x0 + d1 * x1) + (d2 * x2 + d3 * x3)
+                acc[h + 1, p] += (e0 * x0 + e1 * x1) + (e2 * x2 + e3 * x3)
+            j += 4
+        for i in range(j, count):
+            k0 = active[i]
+            d0, e0 = dZt[h, k0], dZt[h + 1, k0]
+            for p in range(P):
+                acc[h, p] += d0 * buf[k0, p]
+                acc[h + 1, p] += e0 * buf[k0, p]
+        h += 2
+    if h < H:
+        for k in range(n):
+            d0 = dZt[h, k]
+            if d0 != 0:
+                for p in range(P):
+                    acc[h, p] += d0 * buf[k, p]
+
+
+def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, first, end,
+           dW1c, db1c, dW2c, db2c, sums):
+    """Add the sums of examples first … end−1 of the batch to dW1c, db1c, dW2c, db2c and sums."""
+    H, P = W1.shape
+    O = W2.shape[0]
+    buf = np.empty((block, P), W1.dtype)
+    Zt = np.empty((H, block), W1.dtype)
+    dZt = np.empty((H, block), W1.dtype)
+    acc = np.zeros((H, P), W1.dtype)
+    active = np.empty(block, np.int64)
+    A1 = np.empty((H, block))
+    G = np.empty((H, block))       # g'(Z1)
+    Z2 = np.empty((O, block))
+    dZ2 = np.empty((O, block))
+    lab = np.empty(block, np.int64)
+    for start in range(first, end, block):
+        n = min(block, end - start)
+        for k in range(n):
+            i = order[start + k] if order.size else start + k
+            lab[k] = labels[i]
+            for p in range(P):
+                buf[k, p] = rows[i, p]
+        _forward_block(W1, buf, n, Zt, zero)
+        # A1 = g(Z1) and g'(Z1), in float64
+        z1_sum = 0.0
+        for h in range(H):
+            for k in range(n):
+                z = Zt[h, k] * scale + b1[h]
+                z1_sum += abs(z)
+                if activation == 0:
+                    A1[h, k] = z if z > 0 else 0.0
+                    G[h, k] = 1.0 if z > 0 else 0.0
+                elif activation == 1:
+                    A1[h, k] = z if z > 0 else 0.01 * z
+                    G[h, k] = 1.0 if z > 0 else 0.01
+                elif activation == 2:
+                    s = 0.5 * (1.0 + np.tanh(0.5 * z))
+                    A1[h, k] = s
+                    G[h, k] = s * (1.0 - s)
+                else:
+                    t = np.tanh(z)
+                    A1[h, k] = t
+                    G[h, k] = 1.0 - t * t
+        sums[2] += z1_sum
+        z2_sum = 0.0
+        # Z2 = W2 · A1 + b2
+        for o in range(O):
+            for k in range(n):
+                Z2[o, k] = 0.0
+            for h in range(H):
+                w = W2[o, h]
+                for k in range(n):
+                    Z2[o, k] += w * A1[h, k]
+            for k in range(n):
+                Z2[o, k] += b2[o]
+                z2_sum += abs(Z2[o, k])
+        sums[3] += z2_sum
+        # A2 = softmax(Z2), the loss, the prediction, dZ2 = A2 − Y
+        for k in range(n):
+            top = Z2[0, k]
+            best = 0
+            for o in range(1, O):
+                if Z2[o, k] > top:
+                    top = Z2[o, k]
+                    best = o
+            total = 0.0
+            for o in range(O):
+                e = np.exp(Z2[o, k] - top)
+                dZ2[o, k] = e
+                total += e
+            sums[0] += top + np.log(total) - Z2[lab[k], k]
+            if best == lab[k]:
+                sums[1] += 1.0
+            for o in range(O):
+                dZ2[o, k] = dZ2[o, k] / total
+            dZ2[lab[k], k] -= 1.0
+        # dW2 += dZ2 · A1ᵀ, db2 += Σ dZ2
+        for o in range(O):
+            total = 0.0
+            for k in range(n):
+                total += dZ2[o, k]
+            db2c[o] += total
+            for h in range(H):
+                total = 0.0
+                for k in range(n):
+                    total += dZ2[o, k] * A1[h, k]
+                dW2c[o, h] += total
+        # dZ1 = W2ᵀ · dZ2 ⊙ g'(Z1), db1 += Σ dZ1
+        for h in range(H):
+            for k in range(n):
+                A1[h, k] = 0.0             # A1 is no longer needed: reuse it for W2ᵀ · dZ2
+            for o in range(O):
+                w = W2[o, h]
+                for k in range(n):
+                    A1[h, k] += w * dZ2[o, k]
+            total = 0.0
+            for k in range(n):
+                d = A1[h, k] * G[h, k]
+                total += d
+                dZt[h, k] = d
+            db1c[h] += total
+        # dW1 += dZ1 · Xᵀ for this block, then into the float64 sum
+        _backward_block(dZt, buf, n, acc, active)
+        for h in range(H):
+            for p in range(P):
+                dW1c[h, p] += acc[h, p]
+                acc[h, p] = 0
+
+
+
+def _load_block(rows, order, start, n, buf):
+    """buf[k] = the float row of the batch's example start + k (order maps batch positions to rows of X)."""
+    P = rows.shape[1]
+    for k in range(n):
+        i = order[start + k] if order.size else start + k
+        for p in range(P):
+            buf[k, p] = rows[i, p]
+
+
+def _z1_chunk(rows, order, W1, b1, zero, scale, block, first, end, Z1):
+    """Z1[:, j] = W1 · x_j · scale + b1 for the batch's examples first … end−1."""
+    H, P = W1.shape
+    buf = np.empty((block, P), W1.dtype)
+    Zt = np.empty((H, block), W1.dtype)
+    for start in range(first, end, block):
+        n = min(block, end - start)
+        _load_block(rows, order, start, n, buf)
+        _forward_block(W1, buf, n, Zt, zero)
+        for h in range(H):
+            for k in range(n):
+                Z1[h, start + k] = Zt[h, k] * scale + b1[h]
+
+
+def _dw1_chunk(rows, order, dZ1, block, first, end, sums):
+    """sums += Σ_j dZ1[:, j] · x_jᵀ over the batch's examples first … end−1 (sums is H × 784, float64)."""
+    H = dZ1.shape[0]
+    P = rows.shape[1]
+    buf = np.empty((block, P), dZ1.dtype)
+    dZt = np.empty((H, block), dZ1.dtype)
+    acc = np.zeros((H, P), dZ1.dtype)
+    active = np.empty(block, np.int64)
+    for start in range(first, end, block):
+        n = min(block, end - start)
+        _load_block(rows, order, start, n, buf)
+        for h in range(H):
+            for k in range(n):
+                dZt[h, k] = dZ1[h, start + k]
+        _backward_block(dZt, buf, n, acc, active)
+        for h in range(H):
+            for p in range(P):
+                sums[h, p] += acc[h, p]
+                acc[h, p] = 0
+
+
+# ---------------------------------------------------------------- compiling and running the kernels
+
+_compiled = False
+_compiling = threading.Lock()
+_threads: ThreadPoolExecutor | None = None
+
+
+def compile_kernels() -> float:
+    """Compile the kernels with numba (or load them from numba's disk cache): the first call of a process imports
+    numba and does it; returns the seconds it took (0 afterwards). Needs numba. Every kernel calls it first."""
+    global _compiled, _forward_block, _backward_block, _chunk, _load_block, _z1_chunk, _dw1_chunk
+    if _compiled:
+        return 0.0
+    with _compiling:
+        if _compiled:
+            return 0.0
+        start = time.perf_counter()
+        import numba
+        # nogil: the chunks run in Python threads. (numba's parallel=True would compile for ~15 s more, and its
+        # OpenMP layer spins for ~100 ms per call on a busy machine.)
+        jit = numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
+        _forward_block, _backward_block, _load_block = jit(_forward_block), jit(_backward_block), jit(_load_block)
+        _chunk, _z1_chunk, _dw1_chunk = jit(_chunk), jit(_z1_chunk), jit(_dw1_chunk)
+        _compiled = True
+        _warm_up()
+        return time.perf_counter() - start
+
+
+def _warm_up() -> None:
+    """numba compiles at a function's first call with each type of argument: make those calls now, on a
+    one-example batch in float32 and float64, so that no training iteration pays for it."""
+    for dtype in (np.float32, np.float64):
+        params = {name: read_only_copy(np.zeros(shape, dtype)) for name, shape in network.parameter_shapes(2).items()}
+        for rows in (np.zeros((1, network.INPUTS), np.uint8), np.zeros((1, network.INPUTS), dtype)):
+            pixels = Pixels(rows, 1.0)
+            for order in (np.arange(0), np.zeros(1, np.int64)):     # all examples, and a mini-batch
+                dZ1 = pixels.z1(order)(params["W1"], None, params["b1"])
+                pixels.dw1(order)(read_only_copy(dZ1), None)
+                fused_gradients(pixels, order, np.zeros(1, np.int64), params, "relu")
+
+
+def use_threads(count: int | None = None) -> None:
+    """Run the kernels' chunks on `count` threads (None: one per core, the default). Same results."""
+    global _threads
+    if count is None:
+        count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if count < 1:
+        raise ValueError(f"the number of threads must be 1 or more, not {count}")
+    if _threads is not None:
+        _threads.shutdown(wait=False)
+    _threads = ThreadPoolExecutor(max_workers=count, thread_name_prefix="fast-kernels")
+
+
+def _in_chunks(m: int, run_chunk: Callable[[int, int, int], None]) -> int:
+    """run_chunk(chunk, first, end) for each chunk of the m examples, on the thread pool; returns the count."""
+    chunks = min(MAX_CHUNKS, max(1, math.ceil(m / MIN_CHUNK)))
+    per_chunk = math.ceil(m / chunks)
+    bounds = [(chunk, min(m, chunk * per_chunk), min(m, (chunk + 1) * per_chunk)) for chunk in range(chunks)]
+    if chunks == 1:
+        run_chunk(*bounds[0])
+    else:
+        global _threads
+        if _threads is None:
+            use_threads()
+        list(_threads.map(lambda bound: run_chunk(*bound), bounds))
+    return chunks
+
+
+def read_only_copy(array: np.ndarray) -> np.ndarray:
+    copy = np.array(array, order="C")
+    copy.flags.writeable = False
+    return copy
+
+
+@dataclass(frozen=True)
+class Pixels:
+    """The training examples as rows for the kernels: X = scale · rowsᵀ exactly (see training_rows)."""
+    rows: np.ndarray        # (examples, 784): uint8, or the float values themselves
+    scale: float
+
+    def z1(self, order: np.ndarray) -> Callable[[np.ndarray, object, np.ndarray], np.ndarray]:
+        """network.z1 for the batch of rows `order` (empty: all of them in order), on the kernels."""
+        def z1(W1: np.ndarray, X: object, b1: np.ndarray) -> np.ndarray:
+            compile_kernels()
+            m = order.size or self.rows.shape[0]
+            Z1 = np.empty((W1.shape[0], m), W1.dtype)
+            W1, b1 = np.array(W1), np.array(b1).ravel()   # writable copies (a few kB): numba types them so
+            _in_chunks(m, lambda chunk, first, end: _z1_chunk(self.rows, order, W1, b1, W1.dtype.type(0), self.scale,
+                                                              BLOCK, first, end, Z1))
+            return Z1
+        return z1
+
+    def dw1(self, order: np.ndarray) -> Callable[[np.ndarray, object], np.ndarray]:
+        """network.dw1 for the batch of rows `order` (empty: all of them in order), on the kernels."""
+        def dw1(dZ1: np.ndarray, X: object) -> np.ndarray:
+            compile_kernels()
+            hidden, m = dZ1.shape
+            if dZ1.flags.writeable or not dZ1.flags.c_contiguous:    # as the phases hand it over: read-only
+                dZ1 = read_only_copy(dZ1)
+            chunks = min(MAX_CHUNKS, max(1, math.ceil(m / MIN_CHUNK)))
+            sums = np.zeros((chunks, hidden, self.rows.shape[1]))
+            _in_chunks(m, lambda chunk, first, end: _dw1_chunk(self.rows, order, dZ1, BLOCK, first, end, sums[chunk]))
+            # Chunk after chunk, so the result does not depend on how many threads ran them.
+            return (sums.sum(axis=0) * (self.scale / m)).astype(dZ1.dtype)
+        return dw1
+
+
+def fused_gradients(pixels: Pixels, order: np.ndarray, labels: np.ndarray, params: Mapping[str, np.ndarray],
+                    activation: str) -> tuple[dict[str, np.ndarray], float, float, float, float]:
+    """dW1, db1, dW2, db2 of the batch of rows `order` (empty: all of them) in one pass over its examples,
+    and the sums of that pass: (gradients, mean loss, share of correct predictions, Σ|Z1|, Σ|Z2|)."""
+    compile_kernels()
+    m = order.size or pixels.rows.shape[0]
+    dtype = params["W1"].dtype
+    # Writable C-contiguous copies (a few kB): numba compiles one version per argument type and layout.
+    W1, b1, W2, b2 = (np.array(params[name]).ravel() if name[0] == "b" else np.array(params[name])
+                      for name in network.PARAMETERS)
+    hidden = W1.shape[0]
+    chunks = min(MAX_CHUNKS, max(1, math.ceil(m / MIN_CHUNK)))
+    sums = (np.zeros((chunks, hidden, network.INPUTS)), np.zeros((chunks, hidden)),
+            np.zeros((chunks, network.OUTPUTS, hidden)), np.zeros((chunks, network.OUTPUTS)), np.zeros((chunks, 4)))
+    _in_chunks(m, lambda chunk, first, end: _chunk(
+        pixels.rows, order, labels, W1, b1, W2, b2, dtype.type(0), pixels.scale, ACTIVATION_CODES[activation],
+        BLOCK, first, end, *(part[chunk] for part in sums)))
+    # Chunk after chunk, so the result does not depend on how many threads ran them.
+    dW1, db1, dW2, db2, (loss_sum, correct, z1_sum, z2_sum) = (part.sum(axis=0) for part in sums)
+    grads = {
+        "dW1": (dW1 * (pixels.scale / m)).astype(dtype),
+        "db1": (db1 / m).astype(dtype)[:, None],
+        "dW2": (dW2 / m).astype(dtype),
+        "db2": (db2 / m).astype(dtype)[:, None],
+    }
+    return grads, float(loss_sum / m), float(correct) / m, float(z1_sum), float(z2_sum)

@@ -1,0 +1,252 @@
+"""One training iteration, written once: from a state, a batch, the settings and α to the next state.
+
+    train_step(state, batch, config, α):
+        arrays = W1, b1, W2, b2 of the state, X and Y of the batch
+        for each computing phase Z1 … db1:  arrays[phase] = phase_array(phase, arrays, …)   (finite, or Diverged)
+        update: the loss (finite, below LOSS_LIMIT), the optimizer's rule, the new parameters (finite)
+        → Step(new state, arrays, loss, train accuracy)
+
+The Stepper calls phase_array and update one phase at a time (and train_step to replay an iteration after a
+rewind), FastTrainer's NumPy path and the bug lab call train_step, so every engine computes the same numbers in
+the same way. A bug of the bug lab is this step with one phase function replaced (`replace`); the fast kernels
+(core/kernels.py) replace the two products over all examples, Z1 = W1 · X + b1 and dW1 = 1/m · dZ1 · Xᵀ, the same
+way. Nothing here keeps state: TrainingData holds the split's arrays in the training dtype, nothing more.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import numpy as np
+
+from . import kernels, network, optimizers
+from .config import ConfigError, TrainingConfig
+from .data import Split
+from .history import TrainingState
+
+BACKENDS: tuple[str, ...] = ("auto", "numba", "numpy")
+
+# A mean cross-entropy above this has left learning behind: a uniform guess scores ln 10 ≈ 2.3, and even
+# wild but recovering runs (α = 1 with 1,024 hidden units) peak in the hundreds. α = 1e8 reaches ~1e29.
+LOSS_LIMIT = 1e6
+UNDEFINED = "would become infinite or undefined"
+
+Forward = Callable[[Mapping[str, np.ndarray], np.ndarray, str], tuple[np.ndarray, ...]]
+
+
+class Diverged(ArithmeticError):
+    """A step that would make a parameter, an activation or the loss non-finite (or the loss explode past
+    LOSS_LIMIT); nothing was changed. Its fields say where and why, for a window to put in its own words."""
+
+    def __init__(self, iteration: int, phase: str, what: str, alpha: float, reason: str = UNDEFINED):
+        self.iteration = iteration      # the iteration that failed
+        self.phase = phase              # the phase that failed, one of network.PHASES
+        self.what = what                # the array or quantity: "Z1", "W2", "the loss"
+        self.alpha = alpha              # the learning rate in force
+        self.reason = reason            # "would become infinite or undefined", "reached 3e+07, past the limit …"
+        super().__init__(f"{self.summary}; the parameters keep their last finite values — lower the learning rate")
+
+    @property
+    def summary(self) -> str:
+        """"diverged at iteration N: W1 would become infinite or undefined in phase update with learning rate α"."""
+        return (f"diverged at iteration {self.iteration}: {self.what} {self.reason} in phase {self.phase} "
+                f"with learning rate {self.alpha:g}")
+
+    @property
+    def last_good_iteration(self) -> int:
+        """Where a lower learning rate can still help: before the update that made the parameters blow up.
+
+        A forward or backward phase of iteration N overflows because the update of iteration N − 1 made the
+        parameters huge, so that is N − 1; an update that would overflow changed nothing yet, so N.
+        """
+        return self.iteration if self.phase == "update" else max(0, self.iteration - 1)
+
+
+def check_loss(loss: float, iteration: int, alpha: float) -> None:
+    """Raise Diverged unless the loss is finite and below LOSS_LIMIT."""
+    if not math.isfinite(loss):
+        raise Diverged(iteration, "update", "the loss", alpha)
+    if loss > LOSS_LIMIT:
+        raise Diverged(iteration, "update", "the loss", alpha,
+                       reason=f"reached {loss:.2g}, past the limit of {LOSS_LIMIT:g} (a uniform guess scores 2.3)")
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """A new array made read-only down to the memory it views (fancy indexing can return a view of a
+    temporary), so that no view handed out can be made writeable again."""
+    part = array
+    while isinstance(part, np.ndarray):
+        part.flags.writeable = False
+        part = part.base
+    return array
+
+
+# ---------------------------------------------------------------- the data of a run
+
+def starting_params(config: TrainingConfig, params: Mapping[str, np.ndarray] | None = None
+                    ) -> dict[str, np.ndarray]:
+    """The parameters a run starts from: drawn by config.init from config.seed, or given ones, checked and cast."""
+    dtype = np.dtype(config.dtype)
+    if params is None:
+        return network.init_params(config.hidden, config.init, np.random.default_rng(config.seed), dtype)
+    hidden = network.check_params(params)
+    if hidden != config.hidden:
+        raise network.ShapeError(f"the weights have {hidden} hidden units but the configuration "
+                                 f"asks for {config.hidden}")
+    return {name: np.array(params[name], dtype=dtype) for name in network.PARAMETERS}
+
+
+class BatchOrder:
+    """Which training columns each iteration uses: all of them (full batch), or for mini-batches a shuffle
+    per epoch seeded by (seed, epoch), so any iteration's batch can be recomputed after a rewind."""
+
+    def __init__(self, batch_size: int, m: int, seed: int):
+        self.batch_size, self.m, self.seed = batch_size, m, seed
+        self._epoch_order: tuple[int, np.ndarray] | None = None
+
+    def indices(self, iteration: int) -> np.ndarray | None:
+        """None for the full batch, else the columns of this iteration's mini-batch."""
+        size, m = self.batch_size, self.m
+        if size == 0 or size >= m:
+            return None
+        epoch, position = divmod(iteration, math.ceil(m / size))
+        if self._epoch_order is None or self._epoch_order[0] != epoch:
+            self._epoch_order = (epoch, np.random.default_rng([self.seed, epoch]).permutation(m))
+        return self._epoch_order[1][position * size:(position + 1) * size]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The examples of one iteration."""
+    X: np.ndarray                   # 784 × m, pixels / 255 in the training dtype (read-only)
+    Y: np.ndarray                   # 10 × m, one-hot
+    labels: np.ndarray              # m digits
+    # Replacements of phase functions by fast kernels bound to these examples (core/kernels.py): none for NumPy.
+    kernels: Mapping[str, Callable[..., np.ndarray]] = field(default_factory=dict)
+
+
+def resolve_backend(backend: str) -> str:
+    """"numba" or "numpy" for a backend of BACKENDS ("auto": numba when it is installed)."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    if backend == "auto":
+        return "numba" if kernels.numba_available() else "numpy"
+    if backend == "numba" and not kernels.numba_available():
+        raise ConfigError("the numba backend needs numba: `pip install numba` (or choose the numpy backend)")
+    return backend
+
+
+class TrainingData:
+    """A split's arrays in the training dtype: the batch of each iteration and the dev set.
+
+    With the numba backend the batches carry the fast kernels for Z1 and dW1, over X kept as uint8 rows.
+    input_scale multiplies X (the bug lab's pixels not divided by 255).
+    """
+
+    def __init__(self, split: Split, config: TrainingConfig, backend: str = "auto", input_scale: float = 1.0):
+        self.split = split
+        self.dtype = np.dtype(config.dtype)
+        self.backend = resolve_backend(backend)
+        self.order = BatchOrder(config.batch_size, split.train_size, config.seed)
+        self.labels = split.labels_train
+        # The split's own arrays are read-only already (data.as_columns); converted copies are made so here.
+        X = split.X_train if split.X_train.dtype == self.dtype else read_only(split.X_train.astype(self.dtype))
+        self.X = X if input_scale == 1.0 else read_only(X * self.dtype.type(input_scale))
+        self.X_dev = split.X_dev if split.X_dev.dtype == self.dtype else read_only(split.X_dev.astype(self.dtype))
+        self._Y_full: np.ndarray | None = None
+        self.pixels: kernels.Pixels | None = None
+        if self.backend == "numba":
+            rows, scale = kernels.pixel_rows(split.X_train, self.dtype)
+            self.pixels = kernels.Pixels(rows, scale * input_scale)
+
+    def batch_indices(self, iteration: int) -> np.ndarray | None:
+        """The columns of X used by an iteration: None for the full batch, else a seeded shuffle per epoch."""
+        return self.order.indices(iteration)
+
+    def batch(self, iteration: int) -> Batch:
+        indices = self.batch_indices(iteration)
+        if indices is None:
+            if self._Y_full is None:
+                self._Y_full = read_only(network.one_hot(self.labels, self.dtype))
+            X, Y, labels = self.X, self._Y_full, self.labels
+        else:
+            labels = self.labels[indices]
+            X, Y = read_only(self.X[:, indices]), read_only(network.one_hot(labels, self.dtype))
+        if self.pixels is None:
+            return Batch(X, Y, labels)
+        order = np.arange(0) if indices is None else indices.astype(np.int64)
+        return Batch(X, Y, labels, MappingProxyType({"Z1": self.pixels.z1(order), "dW1": self.pixels.dw1(order)}))
+
+    def dev_accuracy(self, params: Mapping[str, np.ndarray], activation: str,
+                     forward: Forward = network.forward) -> float | None:
+        """Accuracy of params on the dev set (None without one), by `forward` (the bug lab's may be buggy)."""
+        if self.split.dev_size == 0:
+            return None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            A2 = forward(params, self.X_dev, activation)[3]
+        return network.accuracy(A2, self.split.labels_dev)
+
+
+# ---------------------------------------------------------------- the step
+
+@dataclass(frozen=True)
+class Step:
+    """What one iteration did: the state after it, every array it computed, and its forward pass's metrics."""
+    state: TrainingState
+    arrays: Mapping[str, np.ndarray]    # W1, b1, W2, b2 (before), X, Y and every phase's array, read-only
+    loss: float
+    train_accuracy: float
+
+
+def first_arrays(state: TrainingState, batch: Batch) -> dict[str, np.ndarray]:
+    """What the first phase reads: the parameters and the batch."""
+    return {**state.params, "X": batch.X, "Y": batch.Y}
+
+
+def phase_array(phase: str, arrays: Mapping[str, np.ndarray], batch: Batch, activation: str, iteration: int,
+                alpha: float, replace: Mapping[str, Callable[..., np.ndarray]] | None = None) -> np.ndarray:
+    """The array a computing phase writes, read-only: by the bug's replacement if `replace` has one, else by the
+    batch's fast kernel if it has one, else by the phase's own function. Raises Diverged if it is not finite."""
+    compute = (replace or {}).get(phase) or batch.kernels.get(phase)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite result is Diverged below
+        result = network.PHASE[phase].run(arrays, activation, compute)
+    if not np.isfinite(result).all():
+        raise Diverged(iteration, phase, phase, alpha)
+    result.flags.writeable = False
+    return result
+
+
+def apply_update(state: TrainingState, grads: Mapping[str, np.ndarray], optimizer: str, alpha: float
+                 ) -> TrainingState:
+    """The state after the optimizer's step (read-only arrays); Diverged, changing nothing, if a parameter
+    would not be finite."""
+    with np.errstate(over="ignore", invalid="ignore"):  # non-finite parameters are reported as Diverged below
+        params, memory = optimizers.step(optimizer, state.params, grads, alpha, state.optimizer)
+    for name, value in params.items():
+        if not np.isfinite(value).all():
+            raise Diverged(state.iteration, "update", name, alpha)
+    for value in (*params.values(), *memory.values()):
+        value.flags.writeable = False
+    return TrainingState(state.iteration + 1, params, memory)
+
+
+def update(state: TrainingState, arrays: Mapping[str, np.ndarray], labels: np.ndarray, optimizer: str,
+           alpha: float) -> Step:
+    """The update phase, after the ten others: the loss checked, then the optimizer's step."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        loss = network.cross_entropy(arrays["Z2"], labels)
+    check_loss(loss, state.iteration, alpha)
+    new_state = apply_update(state, arrays, optimizer, alpha)
+    return Step(new_state, arrays, loss, network.accuracy(arrays["A2"], labels))
+
+
+def train_step(state: TrainingState, batch: Batch, config: TrainingConfig, alpha: float,
+               replace: Mapping[str, Callable[..., np.ndarray]] | None = None) -> Step:
+    """One iteration: the ten computing phases, then the update. Raises Diverged and changes nothing where a
+    result would not be finite."""
+    arrays = first_arrays(state, batch)
+    for phase in network.COMPUTING_PHASES:
+        arrays[phase] = phase_array(phase, arrays, batch, config.activation, state.iteration, alpha, replace)
+    return update(state, arrays, batch.labels, config.optimizer, alpha)
