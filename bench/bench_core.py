@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import statistics
 import sys
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         print("(torch is not importable: no PyTorch row)")
     stepper = steppers[backends[0]]
 
+    load_before = os.getloadavg()[0]
     times: dict[str, list[float]] = {name: [] for name in engines}
     for round_number in range(options.iterations + 2):
         for name, iteration in engines.items():
@@ -161,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                 times[name].append(time.perf_counter() - start)
     median = {name: statistics.median(values) * 1000 for name, values in times.items()}
 
+    print(f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     notebook = median["notebook (NumPy float64)"]
     torch_ms = median.get("PyTorch CPU (float32)")
     print()

@@ -171,32 +171,43 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
     Z2 = np.empty((O, block))
     dZ2 = np.empty((O, block))
     lab = np.empty(block, np.int64)
+    tops = np.empty(block)           # max over the outputs, per example
+    totals = np.empty(block)         # Σ exp(Z2 − max), per example
     for start in range(first, end, block):
         n = min(block, end - start)
         for k in range(n):
-            i = order[start + k] if order.size else start + k
-            lab[k] = labels[i]
-            for p in range(P):
-                buf[k, p] = rows[i, p]
+            lab[k] = labels[order[start + k] if order.size else start + k]
+        _load_block(rows, order, start, n, buf)
         _forward_block(W1, buf, n, Zt, zero)
-        # A1 = g(Z1) and g'(Z1), in float64
+        # A1 = g(Z1) and g'(Z1), in float64; one loop per activation, so that each runs along the examples
         z1_sum = 0.0
         for h in range(H):
             for k in range(n):
                 z = Zt[h, k] * scale + b1[h]
                 z1_sum += abs(z)
-                if activation == 0:
-                    A1[h, k] = z if z > 0 else 0.0
+                A1[h, k] = z
+        if activation == 0:
+            for h in range(H):
+                for k in range(n):
+                    z = A1[h, k]
                     G[h, k] = 1.0 if z > 0 else 0.0
-                elif activation == 1:
-                    A1[h, k] = z if z > 0 else 0.01 * z
+                    A1[h, k] = z if z > 0 else 0.0
+        elif activation == 1:
+            for h in range(H):
+                for k in range(n):
+                    z = A1[h, k]
                     G[h, k] = 1.0 if z > 0 else 0.01
-                elif activation == 2:
-                    s = 0.5 * (1.0 + np.tanh(0.5 * z))
+                    A1[h, k] = z if z > 0 else 0.01 * z
+        elif activation == 2:
+            for h in range(H):
+                for k in range(n):
+                    s = 0.5 * (1.0 + np.tanh(0.5 * A1[h, k]))
                     A1[h, k] = s
                     G[h, k] = s * (1.0 - s)
-                else:
-                    t = np.tanh(z)
+        else:
+            for h in range(H):
+                for k in range(n):
+                    t = np.tanh(A1[h, k])
                     A1[h, k] = t
                     G[h, k] = 1.0 - t * t
         sums[2] += z1_sum
@@ -204,33 +215,38 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
         # Z2 = W2 · A1 + b2
         for o in range(O):
             for k in range(n):
-                Z2[o, k] = 0.0
+                Z2[o, k] = b2[o]
             for h in range(H):
                 w = W2[o, h]
                 for k in range(n):
                     Z2[o, k] += w * A1[h, k]
             for k in range(n):
-                Z2[o, k] += b2[o]
                 z2_sum += abs(Z2[o, k])
         sums[3] += z2_sum
-        # A2 = softmax(Z2), the loss, the prediction, dZ2 = A2 − Y
+        # A2 = softmax(Z2), the loss, the prediction, dZ2 = A2 − Y; row by row, so the loops run along the examples
         for k in range(n):
-            top = Z2[0, k]
-            best = 0
-            for o in range(1, O):
-                if Z2[o, k] > top:
-                    top = Z2[o, k]
-                    best = o
-            total = 0.0
-            for o in range(O):
-                e = np.exp(Z2[o, k] - top)
+            tops[k] = Z2[0, k]
+            totals[k] = 0.0
+        for o in range(1, O):
+            for k in range(n):
+                tops[k] = max(tops[k], Z2[o, k])
+        for o in range(O):
+            for k in range(n):
+                e = np.exp(Z2[o, k] - tops[k])
                 dZ2[o, k] = e
-                total += e
-            sums[0] += top + np.log(total) - Z2[lab[k], k]
-            if best == lab[k]:
+                totals[k] += e
+        for k in range(n):
+            label = lab[k]
+            sums[0] += tops[k] + np.log(totals[k]) - Z2[label, k]
+            best = 0                        # the first maximum, as argmax
+            while best < O - 1 and Z2[best, k] != tops[k]:   # (NaN: never equal; the caller falls back)
+                best += 1
+            if best == label:
                 sums[1] += 1.0
-            for o in range(O):
-                dZ2[o, k] = dZ2[o, k] / total
+        for o in range(O):
+            for k in range(n):
+                dZ2[o, k] = dZ2[o, k] / totals[k]
+        for k in range(n):
             dZ2[lab[k], k] -= 1.0
         # dW2 += dZ2 · A1ᵀ, db2 += Σ dZ2
         for o in range(O):
