@@ -33,8 +33,11 @@ from . import network
 
 ACTIVATION_CODES: Mapping[str, int] = {"relu": 0, "leaky_relu": 1, "sigmoid": 2, "tanh": 3}
 BLOCK = 128             # examples per block: their float copy (400 kB in float32) stays in the L2 cache
-MIN_CHUNK = 512         # examples per parallel chunk, at least; at most MAX_CHUNKS chunks
+MIN_CHUNK = 512         # examples per chunk, at least; at most MAX_CHUNKS chunks
 MAX_CHUNKS = 16
+# Below this many examples a kernel runs in the calling thread: a few milliseconds of work gain less from a second
+# core than they lose handing it over (measured on 4,000 examples), and the window's UI thread keeps a core.
+PARALLEL_EXAMPLES = 16384
 
 
 def numba_available() -> bool:
@@ -326,17 +329,39 @@ def _dw1_chunk(rows, order, dZ1, block, first, end, sums):
                 acc[h, p] = 0
 
 
+def _z1_chunks(rows, order, W1, b1, zero, scale, block, bounds, Z1):
+    """_z1_chunk for each chunk (index, first, end) of bounds: one call, so one thread takes the interpreter
+    once for all its chunks."""
+    for c in range(bounds.shape[0]):
+        _z1_chunk(rows, order, W1, b1, zero, scale, block, bounds[c, 1], bounds[c, 2], Z1)
+
+
+def _dw1_chunks(rows, order, dZ1, block, bounds, sums):
+    for c in range(bounds.shape[0]):
+        _dw1_chunk(rows, order, dZ1, block, bounds[c, 1], bounds[c, 2], sums[bounds[c, 0]])
+
+
+def _fused_chunks(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, bounds,
+                  dW1c, db1c, dW2c, db2c, sums):
+    for c in range(bounds.shape[0]):
+        i = bounds[c, 0]
+        _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, bounds[c, 1], bounds[c, 2],
+               dW1c[i], db1c[i], dW2c[i], db2c[i], sums[i])
+
+
 # ---------------------------------------------------------------- compiling and running the kernels
 
 _compiled = False
 _compiling = threading.Lock()
 _threads: ThreadPoolExecutor | None = None
+_thread_count = 1
 
 
 def compile_kernels() -> float:
     """Compile the kernels with numba (or load them from numba's disk cache): the first call of a process imports
     numba and does it; returns the seconds it took (0 afterwards). Needs numba. Every kernel calls it first."""
     global _compiled, _forward_block, _backward_block, _chunk, _load_block, _z1_chunk, _dw1_chunk
+    global _z1_chunks, _dw1_chunks, _fused_chunks
     if _compiled:
         return 0.0
     with _compiling:
@@ -349,6 +374,7 @@ def compile_kernels() -> float:
         jit = numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
         _forward_block, _backward_block, _load_block = jit(_forward_block), jit(_backward_block), jit(_load_block)
         _chunk, _z1_chunk, _dw1_chunk = jit(_chunk), jit(_z1_chunk), jit(_dw1_chunk)
+        _fused_chunks, _z1_chunks, _dw1_chunks = jit(_fused_chunks), jit(_z1_chunks), jit(_dw1_chunks)
         _compiled = True
         _warm_up()
         return time.perf_counter() - start
@@ -369,7 +395,7 @@ def _warm_up() -> None:
 
 def use_threads(count: int | None = None) -> None:
     """Run the kernels' chunks on `count` threads (None: one per core, the default). Same results."""
-    global _threads
+    global _threads, _thread_count
     if count is None:
         count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if count < 1:
@@ -377,21 +403,29 @@ def use_threads(count: int | None = None) -> None:
     if _threads is not None:
         _threads.shutdown(wait=False)
     _threads = ThreadPoolExecutor(max_workers=count, thread_name_prefix="fast-kernels")
+    _thread_count = count
 
 
-def _in_chunks(m: int, run_chunk: Callable[[int, int, int], None]) -> int:
-    """run_chunk(chunk, first, end) for each chunk of the m examples, on the thread pool; returns the count."""
-    chunks = min(MAX_CHUNKS, max(1, math.ceil(m / MIN_CHUNK)))
+def chunk_count(m: int) -> int:
+    """How many chunks m examples are cut into: a number that depends on m only, so results do not depend on
+    the threads."""
+    return min(MAX_CHUNKS, max(1, math.ceil(m / MIN_CHUNK)))
+
+
+def _in_chunks(m: int, run: Callable[[np.ndarray], None]) -> None:
+    """run(bounds) over the chunks of the m examples, bounds holding (chunk, first, end) rows: in this thread for
+    fewer than PARALLEL_EXAMPLES examples or with one thread, else one call per pool thread, each for a run of
+    chunks (one call each, so each thread takes the interpreter once)."""
+    chunks = chunk_count(m)
     per_chunk = math.ceil(m / chunks)
-    bounds = [(chunk, min(m, chunk * per_chunk), min(m, (chunk + 1) * per_chunk)) for chunk in range(chunks)]
-    if chunks == 1:
-        run_chunk(*bounds[0])
+    bounds = np.array([(chunk, min(m, chunk * per_chunk), min(m, (chunk + 1) * per_chunk))
+                       for chunk in range(chunks)], dtype=np.int64)
+    if _threads is None:
+        use_threads()
+    if m < PARALLEL_EXAMPLES or _thread_count == 1:
+        run(bounds)
     else:
-        global _threads
-        if _threads is None:
-            use_threads()
-        list(_threads.map(lambda bound: run_chunk(*bound), bounds))
-    return chunks
+        list(_threads.map(run, np.array_split(bounds, min(_thread_count, chunks))))
 
 
 def read_only_copy(array: np.ndarray) -> np.ndarray:
@@ -413,8 +447,8 @@ class Pixels:
             m = order.size or self.rows.shape[0]
             Z1 = np.empty((W1.shape[0], m), W1.dtype)
             W1, b1 = np.array(W1), np.array(b1).ravel()   # writable copies (a few kB): numba types them so
-            _in_chunks(m, lambda chunk, first, end: _z1_chunk(self.rows, order, W1, b1, W1.dtype.type(0), self.scale,
-                                                              BLOCK, first, end, Z1))
+            _in_chunks(m, lambda bounds: _z1_chunks(self.rows, order, W1, b1, W1.dtype.type(0), self.scale, BLOCK,
+                                                    bounds, Z1))
             return Z1
         return z1
 
@@ -425,9 +459,8 @@ class Pixels:
             hidden, m = dZ1.shape
             if dZ1.flags.writeable or not dZ1.flags.c_contiguous:    # as the phases hand it over: read-only
                 dZ1 = read_only_copy(dZ1)
-            chunks = min(MAX_CHUNKS, max(1, math.ceil(m / MIN_CHUNK)))
-            sums = np.zeros((chunks, hidden, self.rows.shape[1]))
-            _in_chunks(m, lambda chunk, first, end: _dw1_chunk(self.rows, order, dZ1, BLOCK, first, end, sums[chunk]))
+            sums = np.zeros((chunk_count(m), hidden, self.rows.shape[1]))
+            _in_chunks(m, lambda bounds: _dw1_chunks(self.rows, order, dZ1, BLOCK, bounds, sums))
             # Chunk after chunk, so the result does not depend on how many threads ran them.
             return (sums.sum(axis=0) * (self.scale / m)).astype(dZ1.dtype)
         return dw1
@@ -444,12 +477,12 @@ def fused_gradients(pixels: Pixels, order: np.ndarray, labels: np.ndarray, param
     W1, b1, W2, b2 = (np.array(params[name]).ravel() if name[0] == "b" else np.array(params[name])
                       for name in network.PARAMETERS)
     hidden = W1.shape[0]
-    chunks = min(MAX_CHUNKS, max(1, math.ceil(m / MIN_CHUNK)))
+    chunks = chunk_count(m)
     sums = (np.zeros((chunks, hidden, network.INPUTS)), np.zeros((chunks, hidden)),
             np.zeros((chunks, network.OUTPUTS, hidden)), np.zeros((chunks, network.OUTPUTS)), np.zeros((chunks, 4)))
-    _in_chunks(m, lambda chunk, first, end: _chunk(
+    _in_chunks(m, lambda bounds: _fused_chunks(
         pixels.rows, order, labels, W1, b1, W2, b2, dtype.type(0), pixels.scale, ACTIVATION_CODES[activation],
-        BLOCK, first, end, *(part[chunk] for part in sums)))
+        BLOCK, bounds, *sums))
     # Chunk after chunk, so the result does not depend on how many threads ran them.
     dW1, db1, dW2, db2, (loss_sum, correct, z1_sum, z2_sum) = (part.sum(axis=0) for part in sums)
     grads = {

@@ -151,6 +151,8 @@ def test_numba_results_do_not_depend_on_the_number_of_threads(sparse_split, monk
     config = TrainingConfig(dtype="float32")
     results = []
     monkeypatch.setattr(kernels, "_threads", None)   # restored afterwards: other tests keep the default pool
+    monkeypatch.setattr(kernels, "_thread_count", kernels._thread_count)
+    monkeypatch.setattr(kernels, "PARALLEL_EXAMPLES", 0)      # the pool for these few examples too
     for threads in (1, 3):
         fast.use_threads(threads)
         trainer = FastTrainer(sparse_split, config, backend="numba")

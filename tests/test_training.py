@@ -131,7 +131,9 @@ def test_the_kernels_give_the_same_bits_whatever_the_threads(tiny_split, monkeyp
     rng = np.random.default_rng(5)
     pixels = (rng.integers(1, 256, (2100, 784)) * (rng.random((2100, 784)) < 0.5)).astype(np.uint8)
     bigger = split(Dataset("bigger", pixels, rng.integers(0, 10, 2100).astype(np.uint8)), dev_size=100, seed=0)
-    monkeypatch.setattr(kernels, "_threads", None)
+    monkeypatch.setattr(kernels, "_threads", None)      # both restored afterwards
+    monkeypatch.setattr(kernels, "_thread_count", kernels._thread_count)
+    monkeypatch.setattr(kernels, "PARALLEL_EXAMPLES", 0)      # the pool for these few examples too
     results = []
     for threads in (1, 3):
         kernels.use_threads(threads)
