@@ -20,12 +20,11 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from . import network, optimizers
+from . import network
 from .config import TrainingConfig
 from .data import Split
-from .history import TrainingState
 from .network import PARAMETERS, GRADIENT_OF
-from .training import Diverged, TrainingData, starting_params, train_step
+from .training import Diverged, TrainingData, initial_state, starting_params, train_step
 
 
 class Stopped(Exception):
@@ -272,7 +271,7 @@ def _train(split: Split, config: TrainingConfig, params: Mapping[str, np.ndarray
     """The Stepper's training step (core/training.py) with the bug's phase functions and input in place."""
     data = TrainingData(split, config, input_scale=1.0 if bug is None else bug.input_scale)
     replace = {} if bug is None else bug.replacements
-    state = TrainingState(0, params, optimizers.initial_state(config.optimizer, params))
+    state = initial_state(config, params)
     batch = data.batch(0)      # the full batch, every iteration
 
     def forward(params: Mapping[str, np.ndarray], X: np.ndarray, activation: str) -> tuple[np.ndarray, ...]:

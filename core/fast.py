@@ -21,10 +21,9 @@ from typing import Mapping
 
 import numpy as np
 
-from . import kernels, optimizers, training
+from . import kernels, training
 from .config import TrainingConfig, learning_rate
 from .data import Split
-from .history import TrainingState
 # The kernels' helpers, importable from here as before.
 from .kernels import compile_kernels, numba_available, training_rows, use_threads  # noqa: F401
 from .training import BACKENDS, Diverged, starting_params  # noqa: F401
@@ -47,13 +46,7 @@ class FastTrainer:
         self.dtype = np.dtype(config.dtype)
         self.data = training.TrainingData(split, config, backend)
         self.backend = self.data.backend
-        params = starting_params(config, params)
-        for value in params.values():
-            value.flags.writeable = False
-        memory = optimizers.initial_state(config.optimizer, params)
-        for value in memory.values():
-            value.flags.writeable = False
-        self.state = TrainingState(0, params, memory)
+        self.state = training.initial_state(config, params)
         self._labels = np.ascontiguousarray(split.labels_train, dtype=np.int64)
 
     # ------------------------------------------------------------ reading

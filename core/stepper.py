@@ -70,13 +70,7 @@ class Stepper:
         self.config = config
         self.dtype = np.dtype(config.dtype)
         self.data = training.TrainingData(split, config, backend)
-        params = starting_params(config, params)
-        for value in params.values():
-            value.flags.writeable = False
-        initial_optimizer = optimizers.initial_state(config.optimizer, params)
-        for value in initial_optimizer.values():
-            value.flags.writeable = False
-        self.state = TrainingState(0, params, initial_optimizer)
+        self.state = training.initial_state(config, params)
         self.history = History(self.state, config.alpha, budget_bytes=history_budget_bytes,
                                keyframe_every=keyframe_every)
         self.phases_done = 0

@@ -98,6 +98,15 @@ def starting_params(config: TrainingConfig, params: Mapping[str, np.ndarray] | N
     return {name: np.array(params[name], dtype=dtype) for name in network.PARAMETERS}
 
 
+def initial_state(config: TrainingConfig, params: Mapping[str, np.ndarray] | None = None) -> TrainingState:
+    """Iteration 0 of a run: starting_params and the optimizer's empty memory, read-only."""
+    params = starting_params(config, params)
+    memory = optimizers.initial_state(config.optimizer, params)
+    for value in (*params.values(), *memory.values()):
+        value.flags.writeable = False
+    return TrainingState(0, params, memory)
+
+
 class BatchOrder:
     """Which training columns each iteration uses: all of them (full batch), or for mini-batches a shuffle
     per epoch seeded by (seed, epoch), so any iteration's batch can be recomputed after a rewind."""

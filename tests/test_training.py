@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import kernels, network, optimizers, training
+from core import kernels, optimizers, training
 from core.buglab import BUGS, train_side_by_side
 from core.config import ConfigError, TrainingConfig, learning_rate
 from core.fast import FastTrainer
