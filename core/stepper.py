@@ -3,7 +3,9 @@
 The position is (iteration, phases_done): `iteration` updates have been applied and
 `phases_done` (0–10) phases of the next iteration have been computed. Each phase
 hands out a read-only PhaseRecord. Stepping back restores the exact earlier state
-from the history (keyframes plus deterministic recomputation).
+from the history (keyframes plus deterministic recomputation). Every number comes
+from core/training.py's step: the Stepper keeps only the position, the records
+and the history.
 """
 from __future__ import annotations
 
@@ -39,16 +41,11 @@ class PhaseRecord:
 
     @property
     def is_forward(self) -> bool:
-        return self.phase in network.FORWARD_PHASES
+        return network.PHASE[self.phase].direction == "forward"
 
     @property
     def is_backward(self) -> bool:
-        return self.phase in network.BACKWARD_PHASES
-
-
-def shape_equation(phase: str, shapes: Mapping[str, tuple[int, ...]]) -> str:
-    """The phase's equation written with the live shapes of its operands."""
-    return network.PHASE[phase].shape_equation(shapes)
+        return network.PHASE[self.phase].direction == "backward"
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -69,8 +66,8 @@ class Stepper:
         self.split = split
         self.config = config
         self.dtype = np.dtype(config.dtype)
+        self.state = training.initial_state(config, params)        # checks given weights first
         self.data = training.TrainingData(split, config, backend)
-        self.state = training.initial_state(config, params)
         self.history = History(self.state, config.alpha, budget_bytes=history_budget_bytes,
                                keyframe_every=keyframe_every)
         self.phases_done = 0
@@ -255,7 +252,7 @@ class Stepper:
             index=PHASES.index(phase),
             equation=optimizers.phase_equation(phase, self.config.optimizer),
             meaning=optimizers.phase_meaning(phase, self.config.optimizer),
-            shapes=shape_equation(phase, {**reads, **writes}),
+            shapes=network.PHASE[phase].shape_equation({**reads, **writes}),
             reads=MappingProxyType(reads),
             writes=MappingProxyType(writes),
             arrays=MappingProxyType({name: _frozen(value) for name, value in arrays.items()}),
