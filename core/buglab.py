@@ -268,8 +268,11 @@ class Curves:
 
 def _train(split: Split, config: TrainingConfig, params: Mapping[str, np.ndarray], bug: Bug | None,
            iterations: int, should_stop: Callable[[], bool]) -> Curves:
-    """The Stepper's training step (core/training.py) with the bug's phase functions and input in place."""
-    data = TrainingData(split, config, input_scale=1.0 if bug is None else bug.input_scale)
+    """The Stepper's training step (core/training.py) with the bug's phase functions and input in place.
+
+    Both runs take NumPy's products (the phase functions themselves, not the fast kernel's one pass, which cannot
+    have a phase replaced), so they are the same until the bug makes a difference."""
+    data = TrainingData(split, config, backend="numpy", input_scale=1.0 if bug is None else bug.input_scale)
     replace = {} if bug is None else bug.replacements
     state = initial_state(config, params)
     batch = data.batch(0)      # the full batch, every iteration

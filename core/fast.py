@@ -4,15 +4,13 @@ FastTrainer runs the same iteration as Stepper.step_iteration (the eleven phases
 optimizer of core/optimizers.py, the same mini-batch order, the same Diverged errors) and returns
 (loss, train accuracy) per iteration. It has two backends:
 
-numba   one fused pass over the training examples per iteration (core/kernels.py's fused kernel). X is kept
-        as uint8 rows and read once: for each block of 64 examples it computes Z1 … dZ1 for those examples and
-        adds their share of every gradient while the block is still in cache. Each example's dZ1 depends only on
-        its own forward pass, so this is the same sum in another order. Deterministic, whatever the threads.
-        Where a sum might not be finite it hands over to the Stepper's own step, which decides (Diverged).
+numba   the fast kernel's one pass over the training examples per iteration (core/kernels.py), keeping only
+        the gradients: the Stepper's own kernel without the arrays it hands out, so the same parameters bit for
+        bit. Where a sum might not be finite it hands over to the Stepper's own step, which decides (Diverged).
 numpy   core/training.py's step itself (the phase functions of core/network.py, NumPy's products), without the
         Stepper's records and history: bit-identical to a Stepper with the numpy backend.
 
-Both agree with the Stepper to rounding (float64: ~1e-15 relative per iteration; float32: ~1e-6).
+The loss FastTrainer reports is the kernel's float64 sum; the Stepper's is computed from its Z2 (float rounding).
 """
 from __future__ import annotations
 
@@ -110,14 +108,12 @@ class FastTrainer:
     def _fused_gradients(self) -> tuple[dict[str, np.ndarray], float, float]:
         indices = self.batch_indices(self.iteration)
         order = np.arange(0) if indices is None else indices.astype(np.int64)
-        grads, loss, train_accuracy, z1_sum, z2_sum = kernels.fused_gradients(
-            self.data.pixels, order, self._labels, self.state.params, self.config.activation)
-        # Anything that might not be finite in dtype (the Stepper computes Z1, Z2 and the loss in dtype): the
+        done = kernels.fused_pass(self.data.pixels, order, self._labels, self.state.params, self.config.activation)
+        # Anything that might not be finite in dtype (the Stepper keeps Z1, Z2 and the loss in dtype): the
         # Stepper's step decides, and raises Diverged exactly where it would (rare: the cost is no matter).
-        largest = float(np.finfo(self.dtype).max)
-        if not (z1_sum <= largest and z2_sum <= largest and abs(loss) <= largest
-                and all(np.isfinite(value).all() for value in grads.values())):
+        if not (done.largest <= float(np.finfo(self.dtype).max)
+                and all(np.isfinite(value).all() for value in done.grads.values())):
             step = self._step()
             return {name: step.arrays[name] for name in GRADIENTS}, step.loss, step.train_accuracy
-        training.check_loss(loss, self.iteration, self.alpha)
-        return grads, loss, train_accuracy
+        training.check_loss(done.loss, self.iteration, self.alpha)
+        return done.grads, done.loss, done.train_accuracy

@@ -1,13 +1,14 @@
-"""The fast kernels: X as uint8 rows (a quarter of the bytes of float32 columns), read in cache-sized blocks by
-code compiled with numba, on one thread per core, with results that do not depend on the number of threads.
+"""The fast kernel: X as uint8 rows (a quarter of the bytes of float32 columns), read once per iteration in
+cache-sized blocks by code compiled with numba, on one thread per core, with results that do not depend on the
+number of threads.
 
-Two kinds of kernel share the block code below:
-
-- the phase kernels, `Pixels.z1` and `Pixels.dw1`: Z1 = W1 · X + b1 and dW1 = 1/m · dZ1 · Xᵀ, the two products
-  over all m examples, which the phase-by-phase engine (core/training.py, the Stepper) runs in place of NumPy's
-  float products, still handing out every phase's array;
-- the fused kernel, `fused_gradients`: one pass over the examples per iteration that computes Z1 … dZ1 for each
-  block of 128 examples and adds its share of every gradient while the block is in cache (core/fast.py).
+`fused_pass` computes Z1 … dZ1 for each block of 128 examples and adds the block's share of every gradient
+while it is in cache (each example's forward and backward pass depend on that example alone, so this is the same
+sum in another order). The two products over all m examples, W1 · X and dZ1 · Xᵀ, are most of an iteration's
+work: the first a dense product 4 examples × 2 hidden units at a time, the second skipping each unit's examples
+with dZ1 = 0 (a ReLU that is off passes no error back). FastTrainer takes only the gradients; the Stepper, the
+window's phase-by-phase engine (through core/training.py), also takes every example's Z1, A1, Z2, A2, dZ2 and dZ1
+in the training dtype, so it can hand out every phase's array.
 
 The examples are cut into chunks (how many depends on m only), run on one thread per core, each into its own
 float64 sums, which are then added in chunk order: results are deterministic, so a rewind that recomputes an
@@ -160,10 +161,12 @@ def _backward_block(dZt, buf, n, acc, active):
 
 
 def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, first, end,
-           dW1c, db1c, dW2c, db2c, sums):
-    """Add the sums of examples first … end−1 of the batch to dW1c, db1c, dW2c, db2c and sums."""
+           dW1c, db1c, dW2c, db2c, sums, Z1o, A1o, Z2o, A2o, dZ2o, dZ1o):
+    """Add the sums of examples first … end−1 of the batch to dW1c, db1c, dW2c, db2c and sums; and, unless they
+    are empty, write their columns of Z1, A1, Z2, A2, dZ2 and dZ1 (in the training dtype) to Z1o … dZ1o."""
     H, P = W1.shape
     O = W2.shape[0]
+    keep = Z1o.shape[1] > 0
     buf = np.empty((block, P), W1.dtype)
     Zt = np.empty((H, block), W1.dtype)
     dZt = np.empty((H, block), W1.dtype)
@@ -189,6 +192,8 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
                 z = Zt[h, k] * scale + b1[h]
                 z1_sum += abs(z)
                 A1[h, k] = z
+                if keep:
+                    Z1o[h, start + k] = z
         if activation == 0:
             for h in range(H):
                 for k in range(n):
@@ -214,6 +219,10 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
                     A1[h, k] = t
                     G[h, k] = 1.0 - t * t
         sums[2] += z1_sum
+        if keep:
+            for h in range(H):
+                for k in range(n):
+                    A1o[h, start + k] = A1[h, k]
         z2_sum = 0.0
         # Z2 = W2 · A1 + b2
         for o in range(O):
@@ -225,6 +234,8 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
                     Z2[o, k] += w * A1[h, k]
             for k in range(n):
                 z2_sum += abs(Z2[o, k])
+                if keep:
+                    Z2o[o, start + k] = Z2[o, k]
         sums[3] += z2_sum
         # A2 = softmax(Z2), the loss, the prediction, dZ2 = A2 − Y; row by row, so the loops run along the examples
         for k in range(n):
@@ -249,8 +260,14 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
         for o in range(O):
             for k in range(n):
                 dZ2[o, k] = dZ2[o, k] / totals[k]
+                if keep:
+                    A2o[o, start + k] = dZ2[o, k]
         for k in range(n):
             dZ2[lab[k], k] -= 1.0
+        if keep:
+            for o in range(O):
+                for k in range(n):
+                    dZ2o[o, start + k] = dZ2[o, k]
         # dW2 += dZ2 · A1ᵀ, db2 += Σ dZ2
         for o in range(O):
             total = 0.0
@@ -270,11 +287,18 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
                 w = W2[o, h]
                 for k in range(n):
                     A1[h, k] += w * dZ2[o, k]
-            total = 0.0
             for k in range(n):
                 d = A1[h, k] * G[h, k]
-                total += d
+                A1[h, k] = d
                 dZt[h, k] = d
+                if keep:
+                    dZ1o[h, start + k] = d
+            # A sum in a loop of its own, that only reads: in a loop that also stores, the compiled code checks
+            # at run time whether the arrays overlap and may take a scalar path that sums in another order,
+            # which would make the bits depend on where the arrays happen to lie in memory.
+            total = 0.0
+            for k in range(n):
+                total += A1[h, k]
             db1c[h] += total
         # dW1 += dZ1 · Xᵀ for this block, then into the float64 sum
         _backward_block(dZt, buf, n, acc, active)
@@ -294,59 +318,14 @@ def _load_block(rows, order, start, n, buf):
             buf[k, p] = rows[i, p]
 
 
-def _z1_chunk(rows, order, W1, b1, zero, scale, block, first, end, Z1):
-    """Z1[:, j] = W1 · x_j · scale + b1 for the batch's examples first … end−1."""
-    H, P = W1.shape
-    buf = np.empty((block, P), W1.dtype)
-    Zt = np.empty((H, block), W1.dtype)
-    for start in range(first, end, block):
-        n = min(block, end - start)
-        _load_block(rows, order, start, n, buf)
-        _forward_block(W1, buf, n, Zt, zero)
-        for h in range(H):
-            for k in range(n):
-                Z1[h, start + k] = Zt[h, k] * scale + b1[h]
-
-
-def _dw1_chunk(rows, order, dZ1, block, first, end, sums):
-    """sums += Σ_j dZ1[:, j] · x_jᵀ over the batch's examples first … end−1 (sums is H × 784, float64)."""
-    H = dZ1.shape[0]
-    P = rows.shape[1]
-    buf = np.empty((block, P), dZ1.dtype)
-    dZt = np.empty((H, block), dZ1.dtype)
-    acc = np.zeros((H, P), dZ1.dtype)
-    active = np.empty(block, np.int64)
-    for start in range(first, end, block):
-        n = min(block, end - start)
-        _load_block(rows, order, start, n, buf)
-        for h in range(H):
-            for k in range(n):
-                dZt[h, k] = dZ1[h, start + k]
-        _backward_block(dZt, buf, n, acc, active)
-        for h in range(H):
-            for p in range(P):
-                sums[h, p] += acc[h, p]
-                acc[h, p] = 0
-
-
-def _z1_chunks(rows, order, W1, b1, zero, scale, block, bounds, Z1):
-    """_z1_chunk for each chunk (index, first, end) of bounds: one call, so one thread takes the interpreter
-    once for all its chunks."""
-    for c in range(bounds.shape[0]):
-        _z1_chunk(rows, order, W1, b1, zero, scale, block, bounds[c, 1], bounds[c, 2], Z1)
-
-
-def _dw1_chunks(rows, order, dZ1, block, bounds, sums):
-    for c in range(bounds.shape[0]):
-        _dw1_chunk(rows, order, dZ1, block, bounds[c, 1], bounds[c, 2], sums[bounds[c, 0]])
-
-
 def _fused_chunks(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, bounds,
-                  dW1c, db1c, dW2c, db2c, sums):
+                  dW1c, db1c, dW2c, db2c, sums, Z1o, A1o, Z2o, A2o, dZ2o, dZ1o):
+    """_chunk for each chunk (index, first, end) of bounds: one call, so one thread takes the interpreter once
+    for all its chunks."""
     for c in range(bounds.shape[0]):
         i = bounds[c, 0]
         _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, bounds[c, 1], bounds[c, 2],
-               dW1c[i], db1c[i], dW2c[i], db2c[i], sums[i])
+               dW1c[i], db1c[i], dW2c[i], db2c[i], sums[i], Z1o, A1o, Z2o, A2o, dZ2o, dZ1o)
 
 
 # ---------------------------------------------------------------- compiling and running the kernels
@@ -360,8 +339,7 @@ _thread_count = 1
 def compile_kernels() -> float:
     """Compile the kernels with numba (or load them from numba's disk cache): the first call of a process imports
     numba and does it; returns the seconds it took (0 afterwards). Needs numba. Every kernel calls it first."""
-    global _compiled, _forward_block, _backward_block, _chunk, _load_block, _z1_chunk, _dw1_chunk
-    global _z1_chunks, _dw1_chunks, _fused_chunks
+    global _compiled, _forward_block, _backward_block, _chunk, _load_block, _fused_chunks
     if _compiled:
         return 0.0
     with _compiling:
@@ -373,8 +351,7 @@ def compile_kernels() -> float:
         # OpenMP layer spins for ~100 ms per call on a busy machine.)
         jit = numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
         _forward_block, _backward_block, _load_block = jit(_forward_block), jit(_backward_block), jit(_load_block)
-        _chunk, _z1_chunk, _dw1_chunk = jit(_chunk), jit(_z1_chunk), jit(_dw1_chunk)
-        _fused_chunks, _z1_chunks, _dw1_chunks = jit(_fused_chunks), jit(_z1_chunks), jit(_dw1_chunks)
+        _chunk, _fused_chunks = jit(_chunk), jit(_fused_chunks)
         _compiled = True
         _warm_up()
         return time.perf_counter() - start
@@ -384,13 +361,10 @@ def _warm_up() -> None:
     """numba compiles at a function's first call with each type of argument: make those calls now, on a
     one-example batch in float32 and float64, so that no training iteration pays for it."""
     for dtype in (np.float32, np.float64):
-        params = {name: read_only_copy(np.zeros(shape, dtype)) for name, shape in network.parameter_shapes(2).items()}
+        params = {name: np.zeros(shape, dtype) for name, shape in network.parameter_shapes(2).items()}
         for rows in (np.zeros((1, network.INPUTS), np.uint8), np.zeros((1, network.INPUTS), dtype)):
-            pixels = Pixels(rows, 1.0)
             for order in (np.arange(0), np.zeros(1, np.int64)):     # all examples, and a mini-batch
-                dZ1 = pixels.z1(order)(params["W1"], None, params["b1"])
-                pixels.dw1(order)(read_only_copy(dZ1), None)
-                fused_gradients(pixels, order, np.zeros(1, np.int64), params, "relu")
+                fused_pass(Pixels(rows, 1.0), order, np.zeros(1, np.int64), params, "relu", arrays=True)
 
 
 def use_threads(count: int | None = None) -> None:
@@ -428,61 +402,43 @@ def _in_chunks(m: int, run: Callable[[np.ndarray], None]) -> None:
         list(_threads.map(run, np.array_split(bounds, min(_thread_count, chunks))))
 
 
-def read_only_copy(array: np.ndarray) -> np.ndarray:
-    copy = np.array(array, order="C")
-    copy.flags.writeable = False
-    return copy
-
-
 @dataclass(frozen=True)
 class Pixels:
     """The training examples as rows for the kernels: X = scale · rowsᵀ exactly (see training_rows)."""
     rows: np.ndarray        # (examples, 784): uint8, or the float values themselves
     scale: float
 
-    def z1(self, order: np.ndarray) -> Callable[[np.ndarray, object, np.ndarray], np.ndarray]:
-        """network.z1 for the batch of rows `order` (empty: all of them in order), on the kernels."""
-        def z1(W1: np.ndarray, X: object, b1: np.ndarray) -> np.ndarray:
-            compile_kernels()
-            m = order.size or self.rows.shape[0]
-            Z1 = np.empty((W1.shape[0], m), W1.dtype)
-            W1, b1 = np.array(W1), np.array(b1).ravel()   # writable copies (a few kB): numba types them so
-            _in_chunks(m, lambda bounds: _z1_chunks(self.rows, order, W1, b1, W1.dtype.type(0), self.scale, BLOCK,
-                                                    bounds, Z1))
-            return Z1
-        return z1
 
-    def dw1(self, order: np.ndarray) -> Callable[[np.ndarray, object], np.ndarray]:
-        """network.dw1 for the batch of rows `order` (empty: all of them in order), on the kernels."""
-        def dw1(dZ1: np.ndarray, X: object) -> np.ndarray:
-            compile_kernels()
-            hidden, m = dZ1.shape
-            if dZ1.flags.writeable or not dZ1.flags.c_contiguous:    # as the phases hand it over: read-only
-                dZ1 = read_only_copy(dZ1)
-            sums = np.zeros((chunk_count(m), hidden, self.rows.shape[1]))
-            _in_chunks(m, lambda bounds: _dw1_chunks(self.rows, order, dZ1, BLOCK, bounds, sums))
-            # Chunk after chunk, so the result does not depend on how many threads ran them.
-            return (sums.sum(axis=0) * (self.scale / m)).astype(dZ1.dtype)
-        return dw1
+@dataclass(frozen=True)
+class Pass:
+    """What one fused pass over a batch computed."""
+    grads: dict[str, np.ndarray]            # dW1, db1, dW2, db2 in the training dtype
+    loss: float                             # mean cross-entropy, summed in float64
+    train_accuracy: float
+    largest: float                          # max(Σ|Z1|, Σ|Z2|, |loss|): not finite in the dtype → not to be trusted
+    arrays: dict[str, np.ndarray]           # Z1, A1, Z2, A2, dZ2, dZ1 when asked for (else empty)
 
 
-def fused_gradients(pixels: Pixels, order: np.ndarray, labels: np.ndarray, params: Mapping[str, np.ndarray],
-                    activation: str) -> tuple[dict[str, np.ndarray], float, float, float, float]:
-    """dW1, db1, dW2, db2 of the batch of rows `order` (empty: all of them) in one pass over its examples,
-    and the sums of that pass: (gradients, mean loss, share of correct predictions, Σ|Z1|, Σ|Z2|)."""
+def fused_pass(pixels: Pixels, order: np.ndarray, labels: np.ndarray, params: Mapping[str, np.ndarray],
+               activation: str, arrays: bool = False) -> Pass:
+    """One pass over the batch of rows `order` (empty: all rows in order) with labels `labels` (of all rows):
+    every gradient, the loss and the accuracy; with arrays=True also every example's Z1 … dZ1 (the Stepper's)."""
     compile_kernels()
     m = order.size or pixels.rows.shape[0]
     dtype = params["W1"].dtype
     # Writable C-contiguous copies (a few kB): numba compiles one version per argument type and layout.
     W1, b1, W2, b2 = (np.array(params[name]).ravel() if name[0] == "b" else np.array(params[name])
                       for name in network.PARAMETERS)
-    hidden = W1.shape[0]
+    hidden, outputs = W1.shape[0], network.OUTPUTS
     chunks = chunk_count(m)
     sums = (np.zeros((chunks, hidden, network.INPUTS)), np.zeros((chunks, hidden)),
-            np.zeros((chunks, network.OUTPUTS, hidden)), np.zeros((chunks, network.OUTPUTS)), np.zeros((chunks, 4)))
+            np.zeros((chunks, outputs, hidden)), np.zeros((chunks, outputs)), np.zeros((chunks, 4)))
+    width = m if arrays else 0
+    outs = {name: np.empty((rows, width), dtype) for name, rows in
+            (("Z1", hidden), ("A1", hidden), ("Z2", outputs), ("A2", outputs), ("dZ2", outputs), ("dZ1", hidden))}
     _in_chunks(m, lambda bounds: _fused_chunks(
         pixels.rows, order, labels, W1, b1, W2, b2, dtype.type(0), pixels.scale, ACTIVATION_CODES[activation],
-        BLOCK, bounds, *sums))
+        BLOCK, bounds, *sums, *outs.values()))
     # Chunk after chunk, so the result does not depend on how many threads ran them.
     dW1, db1, dW2, db2, (loss_sum, correct, z1_sum, z2_sum) = (part.sum(axis=0) for part in sums)
     grads = {
@@ -491,4 +447,6 @@ def fused_gradients(pixels: Pixels, order: np.ndarray, labels: np.ndarray, param
         "dW2": (dW2 / m).astype(dtype),
         "db2": (db2 / m).astype(dtype)[:, None],
     }
-    return grads, float(loss_sum / m), float(correct) / m, float(z1_sum), float(z2_sum)
+    loss = float(loss_sum / m)
+    largest = float(np.max([z1_sum, z2_sum, abs(loss)]))     # NaN if any is NaN
+    return Pass(grads, loss, float(correct) / m, largest, outs if arrays else {})

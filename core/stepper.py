@@ -74,6 +74,7 @@ class Stepper:
         self.arrays: dict[str, np.ndarray] = {}      # arrays of the iteration in progress
         self.record: PhaseRecord | None = None
         self._batch: training.Batch | None = None    # the batch of the iteration in progress
+        self._computed: Mapping[str, np.ndarray] | None = None   # its phases' arrays from the fast kernel
 
     # ------------------------------------------------------------ reading
     @property
@@ -129,11 +130,13 @@ class Stepper:
         if self.phases_done == 0:
             self._batch = self.data.batch(self.iteration)
             self.arrays = training.first_arrays(self.state, self._batch)
+            # With numba, the kernel's one pass computes every phase now; the phases then hand them out in turn.
+            self._computed = training.fused_arrays(self.state, self._batch, self.config.activation)
         if phase == "update":
             return self._update()
         arrays = self.arrays
-        arrays[phase] = training.phase_array(phase, arrays, self._batch, self.config.activation, self.iteration,
-                                             self.alpha)
+        arrays[phase] = training.phase_array(phase, arrays, self.config.activation, self.iteration, self.alpha,
+                                             computed=self._computed)
         self.phases_done += 1
         if not record:
             return None

@@ -8,15 +8,15 @@
 
 The Stepper calls phase_array and update one phase at a time (and train_step to replay an iteration after a
 rewind), FastTrainer's NumPy path and the bug lab call train_step, so every engine computes the same numbers in
-the same way. A bug of the bug lab is this step with one phase function replaced (`replace`); the fast kernels
-(core/kernels.py) replace the two products over all examples, Z1 = W1 · X + b1 and dW1 = 1/m · dZ1 · Xᵀ, the same
-way. Nothing here keeps state: TrainingData holds the split's arrays in the training dtype, nothing more.
+the same way. A bug of the bug lab is this step with one phase function replaced (`replace`). With numba, the
+ten phases' arrays come from the fast kernel's one pass over X kept as uint8 (core/kernels.py) instead of from
+NumPy's products: the same numbers to float rounding, checked phase by phase all the same. Nothing here keeps
+state: TrainingData holds the split's arrays in the training dtype, nothing more.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
@@ -126,14 +126,18 @@ class BatchOrder:
         return self._epoch_order[1][position * size:(position + 1) * size]
 
 
+Fused = Callable[[Mapping[str, np.ndarray], str], dict[str, np.ndarray]]
+
+
 @dataclass(frozen=True)
 class Batch:
     """The examples of one iteration."""
     X: np.ndarray                   # 784 × m, pixels / 255 in the training dtype (read-only)
     Y: np.ndarray                   # 10 × m, one-hot
     labels: np.ndarray              # m digits
-    # Replacements of phase functions by fast kernels bound to these examples (core/kernels.py): none for NumPy.
-    kernels: Mapping[str, Callable[..., np.ndarray]] = field(default_factory=dict)
+    # With the numba backend: (params, activation) → the ten computing phases' arrays, from the fast kernel's
+    # one pass over these examples (core/kernels.py); None: each phase's own function, NumPy's products.
+    fused: Fused | None = None
 
 
 def resolve_backend(backend: str) -> str:
@@ -150,7 +154,7 @@ def resolve_backend(backend: str) -> str:
 class TrainingData:
     """A split's arrays in the training dtype: the batch of each iteration and the dev set.
 
-    With the numba backend the batches carry the fast kernels for Z1 and dW1, over X kept as uint8 rows.
+    With the numba backend the batches carry the fast kernel's pass, over X kept as uint8 rows.
     input_scale multiplies X (the bug lab's pixels not divided by 255).
     """
 
@@ -169,6 +173,7 @@ class TrainingData:
         if self.backend == "numba":
             rows, scale = kernels.pixel_rows(split.X_train, self.dtype)
             self.pixels = kernels.Pixels(rows, scale * input_scale)
+            self._kernel_labels = np.ascontiguousarray(self.labels, dtype=np.int64)
 
     def batch_indices(self, iteration: int) -> np.ndarray | None:
         """The columns of X used by an iteration: None for the full batch, else a seeded shuffle per epoch."""
@@ -186,7 +191,13 @@ class TrainingData:
         if self.pixels is None:
             return Batch(X, Y, labels)
         order = np.arange(0) if indices is None else indices.astype(np.int64)
-        return Batch(X, Y, labels, MappingProxyType({"Z1": self.pixels.z1(order), "dW1": self.pixels.dw1(order)}))
+        pixels, all_labels = self.pixels, self._kernel_labels
+
+        def fused(params: Mapping[str, np.ndarray], activation: str) -> dict[str, np.ndarray]:
+            done = kernels.fused_pass(pixels, order, all_labels, params, activation, arrays=True)
+            return {**done.arrays, **done.grads}
+
+        return Batch(X, Y, labels, fused)
 
     def dev_accuracy(self, params: Mapping[str, np.ndarray], activation: str,
                      forward: Forward = network.forward) -> float | None:
@@ -214,17 +225,29 @@ def first_arrays(state: TrainingState, batch: Batch) -> dict[str, np.ndarray]:
     return {**state.params, "X": batch.X, "Y": batch.Y}
 
 
-def phase_array(phase: str, arrays: Mapping[str, np.ndarray], batch: Batch, activation: str, iteration: int,
-                alpha: float, replace: Mapping[str, Callable[..., np.ndarray]] | None = None) -> np.ndarray:
-    """The array a computing phase writes, read-only: by the bug's replacement if `replace` has one, else by the
-    batch's fast kernel if it has one, else by the phase's own function. Raises Diverged if it is not finite."""
-    compute = (replace or {}).get(phase) or batch.kernels.get(phase)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite result is Diverged below
-        result = network.PHASE[phase].run(arrays, activation, compute)
+def phase_array(phase: str, arrays: Mapping[str, np.ndarray], activation: str, iteration: int, alpha: float,
+                replace: Mapping[str, Callable[..., np.ndarray]] | None = None,
+                computed: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """The array a computing phase writes, read-only: taken from the fast kernel's pass if `computed` has it,
+    else computed by the bug's replacement if `replace` has one, else by the phase's own function.
+    Raises Diverged if it is not finite."""
+    if computed is not None:
+        result = computed[phase]
+    else:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite result is Diverged below
+            result = network.PHASE[phase].run(arrays, activation, (replace or {}).get(phase))
     if not np.isfinite(result).all():
         raise Diverged(iteration, phase, phase, alpha)
-    result.flags.writeable = False
-    return result
+    return read_only(result)
+
+
+def fused_arrays(state: TrainingState, batch: Batch, activation: str,
+                 replace: Mapping[str, Callable[..., np.ndarray]] | None = None) -> dict[str, np.ndarray] | None:
+    """The ten phases' arrays from the fast kernel's pass, when the batch has it and no phase is replaced."""
+    if batch.fused is None or replace:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        return batch.fused(state.params, activation)
 
 
 def apply_update(state: TrainingState, grads: Mapping[str, np.ndarray], optimizer: str, alpha: float
@@ -256,6 +279,7 @@ def train_step(state: TrainingState, batch: Batch, config: TrainingConfig, alpha
     """One iteration: the ten computing phases, then the update. Raises Diverged and changes nothing where a
     result would not be finite."""
     arrays = first_arrays(state, batch)
+    computed = fused_arrays(state, batch, config.activation, replace)
     for phase in network.COMPUTING_PHASES:
-        arrays[phase] = phase_array(phase, arrays, batch, config.activation, state.iteration, alpha, replace)
+        arrays[phase] = phase_array(phase, arrays, config.activation, state.iteration, alpha, replace, computed)
     return update(state, arrays, batch.labels, config.optimizer, alpha)
