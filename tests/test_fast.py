@@ -61,8 +61,7 @@ def test_gradients_parameters_loss_and_accuracy_equal_the_steppers(tiny_split, s
     alpha = 0.01 if optimizer == "adam" else 0.1
     for data in splits(tiny_split, sparse_split, dtype):
         config = TrainingConfig(optimizer=optimizer, alpha=alpha, dtype=dtype)
-        # The Stepper on the same backend: with numpy both run NumPy's products, with numba the fused kernel
-        # meets the phase kernels.
+        # The Stepper on the same backend: with numpy both run the phase functions, with numba the kernel's pass.
         stepper, trainer = Stepper(data, config, backend=backend), FastTrainer(data, config, backend=backend)
         assert trainer.backend == backend
         for iteration in range(6):
@@ -78,8 +77,8 @@ def test_gradients_parameters_loss_and_accuracy_equal_the_steppers(tiny_split, s
         assert trainer.iteration == stepper.iteration == 6
         for name in PARAMETERS:
             assert_close(trainer.params[name], stepper.params[name], dtype, f"{data.name} {name} after 6 updates")
-            if backend == "numpy":   # the same phase functions on the same arrays: the same bits
-                assert np.array_equal(trainer.params[name], stepper.params[name]), name
+            # The same phase functions (numpy) or the same kernel's pass (numba) on the same arrays: the same bits.
+            assert np.array_equal(trainer.params[name], stepper.params[name]), name
         for name, value in stepper.state.optimizer.items():
             if name != "t":
                 assert_close(trainer.optimizer_state[name], value, dtype, f"{data.name} optimizer {name}")
