@@ -192,8 +192,8 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
                 z = Zt[h, k] * scale + b1[h]
                 z1_sum += abs(z)
                 A1[h, k] = z
-                if keep:
-                    Z1o[h, start + k] = z
+        if keep:
+            _copy_block(A1, Z1o, n, start)
         if activation == 0:
             for h in range(H):
                 for k in range(n):
@@ -220,9 +220,7 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
                     G[h, k] = 1.0 - t * t
         sums[2] += z1_sum
         if keep:
-            for h in range(H):
-                for k in range(n):
-                    A1o[h, start + k] = A1[h, k]
+            _copy_block(A1, A1o, n, start)
         z2_sum = 0.0
         # Z2 = W2 · A1 + b2
         for o in range(O):
@@ -234,8 +232,6 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
                     Z2[o, k] += w * A1[h, k]
             for k in range(n):
                 z2_sum += abs(Z2[o, k])
-                if keep:
-                    Z2o[o, start + k] = Z2[o, k]
         sums[3] += z2_sum
         # A2 = softmax(Z2), the loss, the prediction, dZ2 = A2 − Y; row by row, so the loops run along the examples
         for k in range(n):
@@ -260,14 +256,13 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
         for o in range(O):
             for k in range(n):
                 dZ2[o, k] = dZ2[o, k] / totals[k]
-                if keep:
-                    A2o[o, start + k] = dZ2[o, k]
+        if keep:
+            _copy_block(Z2, Z2o, n, start)
+            _copy_block(dZ2, A2o, n, start)         # dZ2 holds A2 until the next line
         for k in range(n):
             dZ2[lab[k], k] -= 1.0
         if keep:
-            for o in range(O):
-                for k in range(n):
-                    dZ2o[o, start + k] = dZ2[o, k]
+            _copy_block(dZ2, dZ2o, n, start)
         # dW2 += dZ2 · A1ᵀ, db2 += Σ dZ2
         for o in range(O):
             total = 0.0
@@ -291,8 +286,6 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
                 d = A1[h, k] * G[h, k]
                 A1[h, k] = d
                 dZt[h, k] = d
-                if keep:
-                    dZ1o[h, start + k] = d
             # A sum in a loop of its own, that only reads: in a loop that also stores, the compiled code checks
             # at run time whether the arrays overlap and may take a scalar path that sums in another order,
             # which would make the bits depend on where the arrays happen to lie in memory.
@@ -300,6 +293,8 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
             for k in range(n):
                 total += A1[h, k]
             db1c[h] += total
+        if keep:
+            _copy_block(dZt, dZ1o, n, start)
         # dW1 += dZ1 · Xᵀ for this block, then into the float64 sum
         _backward_block(dZt, buf, n, acc, active)
         for h in range(H):
@@ -307,6 +302,13 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
                 dW1c[h, p] += acc[h, p]
                 acc[h, p] = 0
 
+
+
+def _copy_block(block, out, n, start):
+    """out[:, start:start + n] = block[:, :n] (a block's per-example values into the batch-wide array)."""
+    for r in range(block.shape[0]):
+        for k in range(n):
+            out[r, start + k] = block[r, k]
 
 
 def _load_block(rows, order, start, n, buf):
@@ -339,7 +341,7 @@ _thread_count = 1
 def compile_kernels() -> float:
     """Compile the kernels with numba (or load them from numba's disk cache): the first call of a process imports
     numba and does it; returns the seconds it took (0 afterwards). Needs numba. Every kernel calls it first."""
-    global _compiled, _forward_block, _backward_block, _chunk, _load_block, _fused_chunks
+    global _compiled, _forward_block, _backward_block, _chunk, _load_block, _copy_block, _fused_chunks
     if _compiled:
         return 0.0
     with _compiling:
@@ -351,6 +353,7 @@ def compile_kernels() -> float:
         # OpenMP layer spins for ~100 ms per call on a busy machine.)
         jit = numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
         _forward_block, _backward_block, _load_block = jit(_forward_block), jit(_backward_block), jit(_load_block)
+        _copy_block = jit(_copy_block)
         _chunk, _fused_chunks = jit(_chunk), jit(_fused_chunks)
         _compiled = True
         _warm_up()
@@ -417,6 +420,11 @@ class Pass:
     train_accuracy: float
     largest: float                          # max(Σ|Z1|, Σ|Z2|, |loss|): not finite in the dtype → not to be trusted
     arrays: dict[str, np.ndarray]           # Z1, A1, Z2, A2, dZ2, dZ1 when asked for (else empty)
+
+    @property
+    def phases(self) -> dict[str, np.ndarray]:
+        """The array of each computing phase (with arrays=True): the examples' arrays and the gradients."""
+        return {**self.arrays, **self.grads}
 
 
 def fused_pass(pixels: Pixels, order: np.ndarray, labels: np.ndarray, params: Mapping[str, np.ndarray],

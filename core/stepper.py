@@ -15,7 +15,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from . import network, optimizers, training
+from . import kernels, network, optimizers, training
 from .config import TrainingConfig, learning_rate
 from .data import Split
 from .history import History, TrainingState
@@ -74,7 +74,7 @@ class Stepper:
         self.arrays: dict[str, np.ndarray] = {}      # arrays of the iteration in progress
         self.record: PhaseRecord | None = None
         self._batch: training.Batch | None = None    # the batch of the iteration in progress
-        self._computed: Mapping[str, np.ndarray] | None = None   # its phases' arrays from the fast kernel
+        self._computed: kernels.Pass | None = None   # the fast kernel's pass over it: every phase's array
 
     # ------------------------------------------------------------ reading
     @property
@@ -131,7 +131,7 @@ class Stepper:
             self._batch = self.data.batch(self.iteration)
             self.arrays = training.first_arrays(self.state, self._batch)
             # With numba, the kernel's one pass computes every phase now; the phases then hand them out in turn.
-            self._computed = training.fused_arrays(self.state, self._batch, self.config.activation)
+            self._computed = training.kernel_pass(self.state, self._batch, self.config.activation)
         if phase == "update":
             return self._update()
         arrays = self.arrays
@@ -145,7 +145,8 @@ class Stepper:
 
     def _update(self) -> PhaseRecord:
         arrays, done = self.arrays, self.iteration
-        step = training.update(self.state, arrays, self._batch.labels, self.config.optimizer, self.alpha)
+        step = training.update(self.state, arrays, self._batch.labels, self.config.optimizer, self.alpha,
+                               self._computed)
         dev_accuracy = self.evaluate_dev(self.state.params)
         self.state = step.state
         self.history.record(self.state, step.loss, step.train_accuracy, dev_accuracy)

@@ -126,7 +126,7 @@ class BatchOrder:
         return self._epoch_order[1][position * size:(position + 1) * size]
 
 
-Fused = Callable[[Mapping[str, np.ndarray], str], dict[str, np.ndarray]]
+Fused = Callable[[Mapping[str, np.ndarray], str], kernels.Pass]
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,8 @@ class Batch:
     X: np.ndarray                   # 784 × m, pixels / 255 in the training dtype (read-only)
     Y: np.ndarray                   # 10 × m, one-hot
     labels: np.ndarray              # m digits
-    # With the numba backend: (params, activation) → the ten computing phases' arrays, from the fast kernel's
-    # one pass over these examples (core/kernels.py); None: each phase's own function, NumPy's products.
+    # With the numba backend: (params, activation) → the fast kernel's one pass over these examples, with every
+    # computing phase's array (core/kernels.py); None: each phase's own function, NumPy's products.
     fused: Fused | None = None
 
 
@@ -193,9 +193,8 @@ class TrainingData:
         order = np.arange(0) if indices is None else indices.astype(np.int64)
         pixels, all_labels = self.pixels, self._kernel_labels
 
-        def fused(params: Mapping[str, np.ndarray], activation: str) -> dict[str, np.ndarray]:
-            done = kernels.fused_pass(pixels, order, all_labels, params, activation, arrays=True)
-            return {**done.arrays, **done.grads}
+        def fused(params: Mapping[str, np.ndarray], activation: str) -> kernels.Pass:
+            return kernels.fused_pass(pixels, order, all_labels, params, activation, arrays=True)
 
         return Batch(X, Y, labels, fused)
 
@@ -227,12 +226,12 @@ def first_arrays(state: TrainingState, batch: Batch) -> dict[str, np.ndarray]:
 
 def phase_array(phase: str, arrays: Mapping[str, np.ndarray], activation: str, iteration: int, alpha: float,
                 replace: Mapping[str, Callable[..., np.ndarray]] | None = None,
-                computed: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
-    """The array a computing phase writes, read-only: taken from the fast kernel's pass if `computed` has it,
-    else computed by the bug's replacement if `replace` has one, else by the phase's own function.
+                computed: kernels.Pass | None = None) -> np.ndarray:
+    """The array a computing phase writes, read-only: taken from the fast kernel's pass if there is one, else
+    computed by the bug's replacement if `replace` has one, else by the phase's own function.
     Raises Diverged if it is not finite."""
     if computed is not None:
-        result = computed[phase]
+        result = computed.phases[phase]
     else:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a non-finite result is Diverged below
             result = network.PHASE[phase].run(arrays, activation, (replace or {}).get(phase))
@@ -241,9 +240,9 @@ def phase_array(phase: str, arrays: Mapping[str, np.ndarray], activation: str, i
     return read_only(result)
 
 
-def fused_arrays(state: TrainingState, batch: Batch, activation: str,
-                 replace: Mapping[str, Callable[..., np.ndarray]] | None = None) -> dict[str, np.ndarray] | None:
-    """The ten phases' arrays from the fast kernel's pass, when the batch has it and no phase is replaced."""
+def kernel_pass(state: TrainingState, batch: Batch, activation: str,
+                replace: Mapping[str, Callable[..., np.ndarray]] | None = None) -> kernels.Pass | None:
+    """The fast kernel's pass over the batch (every phase's array), when the batch has it and no phase is replaced."""
     if batch.fused is None or replace:
         return None
     with np.errstate(over="ignore", invalid="ignore"):
@@ -265,13 +264,17 @@ def apply_update(state: TrainingState, grads: Mapping[str, np.ndarray], optimize
 
 
 def update(state: TrainingState, arrays: Mapping[str, np.ndarray], labels: np.ndarray, optimizer: str,
-           alpha: float) -> Step:
-    """The update phase, after the ten others: the loss checked, then the optimizer's step."""
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        loss = network.cross_entropy(arrays["Z2"], labels)
+           alpha: float, computed: kernels.Pass | None = None) -> Step:
+    """The update phase, after the ten others: the loss checked, then the optimizer's step. The loss and the
+    accuracy are the kernel's when it computed the phases (summed in float64 as it went), else NumPy's."""
+    if computed is not None:
+        loss, train_accuracy = computed.loss, computed.train_accuracy
+    else:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss = network.cross_entropy(arrays["Z2"], labels)
+        train_accuracy = network.accuracy(arrays["A2"], labels)
     check_loss(loss, state.iteration, alpha)
-    new_state = apply_update(state, arrays, optimizer, alpha)
-    return Step(new_state, arrays, loss, network.accuracy(arrays["A2"], labels))
+    return Step(apply_update(state, arrays, optimizer, alpha), arrays, loss, train_accuracy)
 
 
 def train_step(state: TrainingState, batch: Batch, config: TrainingConfig, alpha: float,
@@ -279,7 +282,7 @@ def train_step(state: TrainingState, batch: Batch, config: TrainingConfig, alpha
     """One iteration: the ten computing phases, then the update. Raises Diverged and changes nothing where a
     result would not be finite."""
     arrays = first_arrays(state, batch)
-    computed = fused_arrays(state, batch, config.activation, replace)
+    computed = kernel_pass(state, batch, config.activation, replace)
     for phase in network.COMPUTING_PHASES:
         arrays[phase] = phase_array(phase, arrays, config.activation, state.iteration, alpha, replace, computed)
-    return update(state, arrays, batch.labels, config.optimizer, alpha)
+    return update(state, arrays, batch.labels, config.optimizer, alpha, computed)
