@@ -45,7 +45,6 @@ class FastTrainer:
         self.data = training.TrainingData(split, config, backend)
         self.backend = self.data.backend
         self.state = training.initial_state(config, params)
-        self._labels = np.ascontiguousarray(split.labels_train, dtype=np.int64)
 
     # ------------------------------------------------------------ reading
     @property
@@ -106,9 +105,8 @@ class FastTrainer:
         return training.train_step(self.state, self.data.batch(self.iteration), self.config, self.alpha)
 
     def _fused_gradients(self) -> tuple[dict[str, np.ndarray], float, float]:
-        indices = self.batch_indices(self.iteration)
-        order = np.arange(0) if indices is None else indices.astype(np.int64)
-        done = kernels.fused_pass(self.data.pixels, order, self._labels, self.state.params, self.config.activation)
+        done = kernels.fused_pass(self.data.pixels, self.data.kernel_order(self.iteration), self.data.kernel_labels,
+                                  self.state.params, self.config.activation)
         # Anything that might not be finite in dtype (the Stepper keeps Z1, Z2 and the loss in dtype): the
         # Stepper's step decides, and raises Diverged exactly where it would (rare: the cost is no matter).
         if not (done.largest <= float(np.finfo(self.dtype).max)

@@ -183,12 +183,13 @@ class Phase:
         replacement with the same signature: a fast kernel, or a bug of the bug lab)."""
         compute = compute or self.compute
         if compute is None:
-            raise ValueError(f"{self.name!r} is not a computing phase: the update is the optimizer's (core/optimizers.py)")
+            raise ValueError(f"{self.name!r} is not a computing phase: the update is the optimizer's "
+                             f"(core/optimizers.py)")
         operands = [arrays[name] for name in self.reads]
         return compute(*operands, activation) if self.uses_g else compute(*operands)
 
     def shape_equation(self, shapes: Mapping[str, tuple[int, ...]]) -> str:
-        """The equation written with the live shapes of its operands, e.g. "(10, 784)·(784, 200) + (10, 1) → (10, 200)"."""
+        """The equation with the live shapes of its operands, e.g. "(10, 784)·(784, 200) + (10, 1) → (10, 200)"."""
         def shape(match: re.Match) -> str:
             dims = shapes[match.group(1)]
             return "(" + ", ".join(str(n) for n in (reversed(dims) if match.group(2) else dims)) + ")"

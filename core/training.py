@@ -6,8 +6,8 @@
         update: the loss (finite, below LOSS_LIMIT), the optimizer's rule, the new parameters (finite)
         → Step(new state, arrays, loss, train accuracy)
 
-The Stepper calls phase_array and update one phase at a time (and train_step to replay an iteration after a
-rewind), FastTrainer's NumPy path and the bug lab call train_step, so every engine computes the same numbers in
+The Stepper calls kernel_pass, phase_array and update one phase at a time (and train_step to replay an iteration
+after a rewind), FastTrainer's NumPy path and the bug lab call train_step, so every engine computes the same numbers in
 the same way. A bug of the bug lab is this step with one phase function replaced (`replace`). With numba, the
 ten phases' arrays come from the fast kernel's one pass over X kept as uint8 (core/kernels.py) instead of from
 NumPy's products: the same numbers to float rounding, checked phase by phase all the same. Nothing here keeps
@@ -173,7 +173,12 @@ class TrainingData:
         if self.backend == "numba":
             rows, scale = kernels.pixel_rows(split.X_train, self.dtype)
             self.pixels = kernels.Pixels(rows, scale * input_scale)
-            self._kernel_labels = np.ascontiguousarray(self.labels, dtype=np.int64)
+            self.kernel_labels = np.ascontiguousarray(self.labels, dtype=np.int64)   # every row's, for the kernel
+
+    def kernel_order(self, iteration: int) -> np.ndarray:
+        """The rows an iteration's batch takes, as the kernel reads them: empty for all of them in order."""
+        indices = self.batch_indices(iteration)
+        return np.arange(0) if indices is None else indices.astype(np.int64)
 
     def batch_indices(self, iteration: int) -> np.ndarray | None:
         """The columns of X used by an iteration: None for the full batch, else a seeded shuffle per epoch."""
@@ -190,8 +195,7 @@ class TrainingData:
             X, Y = read_only(self.X[:, indices]), read_only(network.one_hot(labels, self.dtype))
         if self.pixels is None:
             return Batch(X, Y, labels)
-        order = np.arange(0) if indices is None else indices.astype(np.int64)
-        pixels, all_labels = self.pixels, self._kernel_labels
+        order, pixels, all_labels = self.kernel_order(iteration), self.pixels, self.kernel_labels
 
         def fused(params: Mapping[str, np.ndarray], activation: str) -> kernels.Pass:
             return kernels.fused_pass(pixels, order, all_labels, params, activation, arrays=True)

@@ -15,8 +15,8 @@ from core.race import Race
 from core.stepper import Stepper
 from core.training import Diverged, TrainingData, train_step
 
-BACKENDS = [pytest.param("numpy"),
-            pytest.param("numba", marks=pytest.mark.skipif(not kernels.numba_available(), reason="numba not installed"))]
+NO_NUMBA = pytest.mark.skipif(not kernels.numba_available(), reason="numba not installed")
+BACKENDS = [pytest.param("numpy"), pytest.param("numba", marks=NO_NUMBA)]
 CONFIGS = [TrainingConfig(), TrainingConfig(optimizer="adam", alpha=0.01, batch_size=64, seed=2),
            TrainingConfig(optimizer="momentum", hidden=7, activation="tanh", dtype="float64")]
 
