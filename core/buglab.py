@@ -1,9 +1,10 @@
 """The bug lab: the classic mistakes that copies of the notebook carry, switchable one at a time.
 
 Each Bug replaces one or more of core.network's phase functions by the mistaken version (same
-signature), or changes the input X as the notebook's data loading would. gradients_with_bug runs the
-eleven phases with a bug switched on; train_side_by_side trains a correct and a buggy network from the
-same initial weights; gradient_check compares a (possibly buggy) backward pass with central differences.
+signature), or changes the input X as the notebook's data loading would: a bug is the correct training
+step (core/training.py) with one line changed. gradients_with_bug runs the eleven phases with a bug
+switched on; train_side_by_side trains a correct and a buggy network from the same initial weights with
+that step; gradient_check compares a (possibly buggy) backward pass with central differences.
 
 The gradient check tests the BACKWARD pass against the forward pass actually used: the numerical
 gradient is that of the cross-entropy of the probabilities A2 that the (possibly buggy) forward pass
@@ -14,17 +15,16 @@ derivative of that forward pass, the network just starts from inputs 255 times t
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
 import numpy as np
 
-from . import network, optimizers
+from . import network
 from .config import TrainingConfig
 from .data import Split
 from .network import PARAMETERS, GRADIENT_OF
-from .stepper import LOSS_LIMIT
+from .training import Diverged, TrainingData, initial_state, starting_params, train_step
 
 
 class Stopped(Exception):
@@ -160,13 +160,7 @@ def run_phase_with_bug(phase: str, arrays: dict[str, np.ndarray], activation: st
                        ) -> np.ndarray:
     """network.run_phase, except that the bug's replacement computes the phases it breaks."""
     bug = _bug(bug)
-    if bug is None or phase not in bug.replacements:
-        return network.run_phase(phase, arrays, activation)
-    replace = bug.replacements[phase]
-    reads = [arrays[name] for name in network.READS[phase]]   # in the order of network's phase functions
-    if phase in ("A1", "dZ1"):
-        return replace(*reads, activation)
-    return replace(*reads)
+    return network.PHASE[phase].run(arrays, activation, None if bug is None else bug.replacements.get(phase))
 
 
 def _input(X: np.ndarray, bug: Bug | None) -> np.ndarray:
@@ -182,7 +176,7 @@ def gradients_with_bug(params: Mapping[str, np.ndarray], X: np.ndarray, Y: np.nd
     """
     bug = _bug(bug)
     arrays = {**params, "X": _input(X, bug), "Y": Y}
-    for phase in network.PHASES[:-1]:
+    for phase in network.COMPUTING_PHASES:
         arrays[phase] = run_phase_with_bug(phase, arrays, activation, bug)
     return arrays
 
@@ -274,39 +268,36 @@ class Curves:
 
 def _train(split: Split, config: TrainingConfig, params: Mapping[str, np.ndarray], bug: Bug | None,
            iterations: int, should_stop: Callable[[], bool]) -> Curves:
-    dtype = np.dtype(config.dtype)
-    X = split.X_train.astype(dtype, copy=False)
-    X_dev = split.X_dev.astype(dtype, copy=False)
-    Y = network.one_hot(split.labels_train, dtype)
-    state = optimizers.initial_state(config.optimizer, params)
+    """The Stepper's training step (core/training.py) with the bug's phase functions and input in place.
+
+    Both runs take NumPy's products (the phase functions themselves, not the fast kernel's one pass, which cannot
+    have a phase replaced), so they are the same until the bug makes a difference."""
+    data = TrainingData(split, config, backend="numpy", input_scale=1.0 if bug is None else bug.input_scale)
+    replace = {} if bug is None else bug.replacements
+    state = initial_state(config, params)
+    batch = data.batch(0)      # the full batch, every iteration
+
+    def forward(params: Mapping[str, np.ndarray], X: np.ndarray, activation: str) -> tuple[np.ndarray, ...]:
+        return forward_with_bug(params, X, activation, bug)
+
     curves = Curves()
     for iteration in range(iterations):
         if should_stop():
             raise Stopped(f"training was stopped at iteration {iteration}")
         try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                arrays = gradients_with_bug(params, X, Y, config.activation, bug)
-                loss = network.cross_entropy(arrays["Z2"], split.labels_train)
-                # A scalar db (the sum-without-axis bug) is broadcast to every bias, as NumPy does in the notebook.
-                grads = {GRADIENT_OF[name]: np.broadcast_to(arrays[GRADIENT_OF[name]], params[name].shape)
-                         for name in PARAMETERS}
-                params, state = optimizers.step(config.optimizer, params, grads, config.alpha, state)
-                dev_A2 = forward_with_bug(params, X_dev, config.activation, bug)[3] if split.dev_size else None
+            step = train_step(state, batch, config, config.alpha, replace)
         except BugShapeError as error:
             curves.problem = str(error)
             break
-        if not math.isfinite(loss) or not all(np.isfinite(value).all() for value in params.values()):
-            curves.problem = (f"diverged at iteration {iteration}: the loss or a parameter became infinite "
-                              f"or undefined with learning rate {config.alpha:g}")
+        except Diverged as error:
+            curves.problem = error.summary
             break
-        if loss > LOSS_LIMIT:       # the Stepper's limit, so both places call the same runs diverged
-            curves.problem = (f"diverged at iteration {iteration}: the loss reached {loss:.2g}, past the limit "
-                              f"of {LOSS_LIMIT:g} (a uniform guess scores 2.3), with learning rate {config.alpha:g}")
-            break
-        curves.loss.append(loss)
-        curves.train_accuracy.append(network.accuracy(arrays["A2"], split.labels_train))
-        if dev_A2 is not None:
-            curves.dev_accuracy.append(network.accuracy(dev_A2, split.labels_dev))
+        state = step.state
+        curves.loss.append(step.loss)
+        curves.train_accuracy.append(step.train_accuracy)
+        dev_accuracy = data.dev_accuracy(state.params, config.activation, forward)
+        if dev_accuracy is not None:
+            curves.dev_accuracy.append(dev_accuracy)
     return curves
 
 
@@ -318,6 +309,6 @@ def train_side_by_side(split: Split, config: TrainingConfig, bug: str | Bug, ite
     should_stop() is asked before every iteration and raises Stopped when it says yes.
     """
     bug = _bug(bug)
-    params = network.init_params(config.hidden, config.init, np.random.default_rng(config.seed), config.dtype)
+    params = starting_params(config)
     return (_train(split, config, params, None, iterations, should_stop),
             _train(split, config, params, bug, iterations, should_stop))

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
+import numpy as np
+
 from .network import ACTIVATIONS, INITS
 from .optimizers import OPTIMIZERS
 from .reading import shown
@@ -19,17 +21,21 @@ def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _positive_number(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    try:
-        return math.isfinite(float(value)) and value > 0
-    except OverflowError:       # an integer beyond any float
-        return False
-
-
 class ConfigError(ValueError):
     """A setting outside what the network supports; the message says which and what is allowed."""
+
+
+def learning_rate(alpha: object) -> float:
+    """alpha as a float, if it is a usable learning rate α (a finite positive number; True and False are not
+    numbers here); else ConfigError."""
+    usable = not isinstance(alpha, (bool, np.bool_)) and isinstance(alpha, (int, float, np.integer, np.floating))
+    try:
+        value = float(alpha) if usable else math.nan       # type: ignore[arg-type]
+    except OverflowError:       # an integer beyond any float
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"the learning rate must be a positive number, not {shown(alpha)}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,7 @@ class TrainingConfig:
                               "or a .npz weights file")
         if not isinstance(self.optimizer, str) or self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {shown(self.optimizer)}: choose one of {', '.join(OPTIMIZERS)}")
-        if not _positive_number(self.alpha):
-            raise ConfigError(f"the learning rate must be a positive number, not {shown(self.alpha)}")
+        learning_rate(self.alpha)
         if not _whole(self.batch_size) or not 0 <= self.batch_size <= LARGEST_BATCH:
             raise ConfigError(f"batch size must be 0 (full batch) or a whole number up to {LARGEST_BATCH:,}, "
                               f"not {shown(self.batch_size)}")

@@ -9,7 +9,7 @@ from typing import Mapping
 
 import numpy as np
 
-from .network import GRADIENT_OF
+from .network import EQUATIONS, GRADIENT_OF, MEANINGS
 
 OPTIMIZERS: tuple[str, ...] = ("gd", "momentum", "adam")
 MOMENTUM = 0.9
@@ -30,6 +30,15 @@ UPDATE_MEANINGS: Mapping[str, str] = {
 }
 
 State = dict[str, np.ndarray]
+
+
+def phase_equation(phase: str, optimizer: str) -> str:
+    """A phase's equation; the update's is the optimizer's rule."""
+    return UPDATE_EQUATIONS[optimizer] if phase == "update" else EQUATIONS[phase]
+
+
+def phase_meaning(phase: str, optimizer: str) -> str:
+    return UPDATE_MEANINGS[optimizer] if phase == "update" else MEANINGS[phase]
 
 
 def initial_state(optimizer: str, params: Mapping[str, np.ndarray]) -> State:

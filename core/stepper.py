@@ -3,41 +3,26 @@
 The position is (iteration, phases_done): `iteration` updates have been applied and
 `phases_done` (0–10) phases of the next iteration have been computed. Each phase
 hands out a read-only PhaseRecord. Stepping back restores the exact earlier state
-from the history (keyframes plus deterministic recomputation).
+from the history (keyframes plus deterministic recomputation). Every number comes
+from core/training.py's step: the Stepper keeps only the position, the records
+and the history.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Callable, Mapping
 
 import numpy as np
 
-from . import network, optimizers
-from .config import TrainingConfig
+from . import kernels, network, optimizers, training
+from .config import TrainingConfig, learning_rate
 from .data import Split
 from .history import History, TrainingState
+# Diverged, LOSS_LIMIT, BatchOrder and starting_params live with the training step; imported from here too.
+from .training import LOSS_LIMIT, BatchOrder, Diverged, starting_params  # noqa: F401
 
 PHASES = network.PHASES
-
-
-# A mean cross-entropy above this has left learning behind: a uniform guess scores ln 10 ≈ 2.3, and even
-# wild but recovering runs (α = 1 with 1,024 hidden units) peak in the hundreds. α = 1e8 reaches ~1e29.
-LOSS_LIMIT = 1e6
-
-
-class Diverged(ArithmeticError):
-    """A step that would make a parameter, an activation or the loss non-finite (or the loss explode past
-    LOSS_LIMIT); nothing was changed."""
-
-    def __init__(self, iteration: int, phase: str, what: str, alpha: float,
-                 reason: str = "would become infinite or undefined"):
-        self.iteration = iteration
-        self.phase = phase
-        super().__init__(
-            f"diverged at iteration {iteration}: {what} {reason} in phase {phase} "
-            f"with learning rate {alpha:g}; the parameters keep their last finite values — lower the learning rate")
 
 
 @dataclass(frozen=True)
@@ -56,45 +41,11 @@ class PhaseRecord:
 
     @property
     def is_forward(self) -> bool:
-        return self.phase in network.FORWARD_PHASES
+        return network.PHASE[self.phase].direction == "forward"
 
     @property
     def is_backward(self) -> bool:
-        return self.phase in network.BACKWARD_PHASES
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ")"
-
-
-def shape_equation(phase: str, shapes: Mapping[str, tuple[int, ...]]) -> str:
-    """The phase's equation written with the live shapes of its operands."""
-    s = {name: _shape(shape) for name, shape in shapes.items()}
-    t = {name: _shape(tuple(reversed(shape))) for name, shape in shapes.items()}
-    forms = {
-        "Z1": lambda: f"{s['W1']}·{s['X']} + {s['b1']} → {s['Z1']}",
-        "A1": lambda: f"g{s['Z1']} → {s['A1']}",
-        "Z2": lambda: f"{s['W2']}·{s['A1']} + {s['b2']} → {s['Z2']}",
-        "A2": lambda: f"softmax{s['Z2']} → {s['A2']}",
-        "dZ2": lambda: f"{s['A2']} − {s['Y']} → {s['dZ2']}",
-        "dW2": lambda: f"{s['dZ2']}·{t['A1']} → {s['dW2']}",
-        "db2": lambda: f"Σⱼ{s['dZ2']} → {s['db2']}",
-        "dZ1": lambda: f"{t['W2']}·{s['dZ2']} ⊙ {s['Z1']} → {s['dZ1']}",
-        "dW1": lambda: f"{s['dZ1']}·{t['X']} → {s['dW1']}",
-        "db1": lambda: f"Σⱼ{s['dZ1']} → {s['db1']}",
-        "update": lambda: f"W1 {s['W1']}, b1 {s['b1']}, W2 {s['W2']}, b2 {s['b2']}",
-    }
-    return forms[phase]()
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    """A new array made read-only down to the memory it views (fancy indexing can return a view of a
-    temporary), so that no view handed out can be made writeable again."""
-    part = array
-    while isinstance(part, np.ndarray):
-        part.flags.writeable = False
-        part = part.base
-    return array
+        return network.PHASE[self.phase].direction == "backward"
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -103,65 +54,34 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return view
 
 
-
-def starting_params(config: TrainingConfig, params: Mapping[str, np.ndarray] | None = None
-                    ) -> dict[str, np.ndarray]:
-    """The parameters a run starts from: drawn by config.init from config.seed, or given ones, checked and cast."""
-    dtype = np.dtype(config.dtype)
-    if params is None:
-        return network.init_params(config.hidden, config.init, np.random.default_rng(config.seed), dtype)
-    hidden = network.check_params(params)
-    if hidden != config.hidden:
-        raise network.ShapeError(f"the weights have {hidden} hidden units but the configuration "
-                                 f"asks for {config.hidden}")
-    return {name: np.array(params[name], dtype=dtype) for name in network.PARAMETERS}
-
-
-class BatchOrder:
-    """Which training columns each iteration uses: all of them (full batch), or for mini-batches a shuffle
-    per epoch seeded by (seed, epoch), so any iteration's batch can be recomputed after a rewind."""
-
-    def __init__(self, batch_size: int, m: int, seed: int):
-        self.batch_size, self.m, self.seed = batch_size, m, seed
-        self._epoch_order: tuple[int, np.ndarray] | None = None
-
-    def indices(self, iteration: int) -> np.ndarray | None:
-        """None for the full batch, else the columns of this iteration's mini-batch."""
-        size, m = self.batch_size, self.m
-        if size == 0 or size >= m:
-            return None
-        epoch, position = divmod(iteration, math.ceil(m / size))
-        if self._epoch_order is None or self._epoch_order[0] != epoch:
-            self._epoch_order = (epoch, np.random.default_rng([self.seed, epoch]).permutation(m))
-        return self._epoch_order[1][position * size:(position + 1) * size]
-
 class Stepper:
-    """One training run on one split, steppable phase by phase, forward and back."""
+    """One training run on one split, steppable phase by phase, forward and back.
+
+    It keeps the position, the records and the history; every number comes from core/training.py's step, on the
+    fast kernels when numba is installed (backend "auto"; "numpy" for NumPy's own products).
+    """
 
     def __init__(self, split: Split, config: TrainingConfig, params: Mapping[str, np.ndarray] | None = None,
-                 history_budget_bytes: int = 64 * 2**20, keyframe_every: int = 100):
+                 history_budget_bytes: int = 64 * 2**20, keyframe_every: int = 100, backend: str = "auto"):
         self.split = split
         self.config = config
         self.dtype = np.dtype(config.dtype)
-        params = starting_params(config, params)
-        for value in params.values():
-            value.flags.writeable = False
-        # The split's own arrays are read-only already (data.as_columns); converted copies are made so here.
-        self._X = split.X_train if split.X_train.dtype == self.dtype else _read_only(split.X_train.astype(self.dtype))
-        self._X_dev = split.X_dev if split.X_dev.dtype == self.dtype else _read_only(split.X_dev.astype(self.dtype))
-        self._Y_full = _read_only(network.one_hot(split.labels_train, self.dtype))
-        self._batch_order = BatchOrder(config.batch_size, split.train_size, config.seed)
-        initial_optimizer = optimizers.initial_state(config.optimizer, params)
-        for value in initial_optimizer.values():
-            value.flags.writeable = False
-        self.state = TrainingState(0, params, initial_optimizer)
+        self.state = training.initial_state(config, params)        # checks given weights first
+        self.data = training.TrainingData(split, config, backend)
         self.history = History(self.state, config.alpha, budget_bytes=history_budget_bytes,
                                keyframe_every=keyframe_every)
         self.phases_done = 0
         self.arrays: dict[str, np.ndarray] = {}      # arrays of the iteration in progress
         self.record: PhaseRecord | None = None
+        self._batch: training.Batch | None = None    # the batch of the iteration in progress
+        self._computed: kernels.Pass | None = None   # the fast kernel's pass over it: every phase's array
 
     # ------------------------------------------------------------ reading
+    @property
+    def backend(self) -> str:
+        """"numba" (the fast kernels) or "numpy"."""
+        return self.data.backend
+
     @property
     def iteration(self) -> int:
         return self.state.iteration
@@ -194,17 +114,9 @@ class Stepper:
     def train_size(self) -> int:
         return self.split.train_size
 
-    # ------------------------------------------------------------ batches
     def batch_indices(self, iteration: int) -> np.ndarray | None:
         """The columns of X used by an iteration: None for the full batch, else a seeded shuffle per epoch."""
-        return self._batch_order.indices(iteration)
-
-    def _batch(self, iteration: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        indices = self.batch_indices(iteration)
-        if indices is None:
-            return self._X, self._Y_full, self.split.labels_train
-        labels = self.split.labels_train[indices]
-        return _read_only(self._X[:, indices]), _read_only(network.one_hot(labels, self.dtype)), labels
+        return self.data.batch_indices(iteration)
 
     # ------------------------------------------------------------ forward in time
     def step_phase(self) -> PhaseRecord:
@@ -216,18 +128,15 @@ class Stepper:
         behind), for the callers that hand out only the update's record or none."""
         phase = PHASES[self.phases_done]
         if self.phases_done == 0:
-            X, Y, labels = self._batch(self.iteration)
-            self.arrays = {**self.state.params, "X": X, "Y": Y}
-            self._labels = labels
-        arrays = self.arrays
+            self._batch = self.data.batch(self.iteration)
+            self.arrays = training.first_arrays(self.state, self._batch)
+            # With numba, the kernel's one pass computes every phase now; the phases then hand them out in turn.
+            self._computed = training.kernel_pass(self.state, self._batch, self.config.activation)
         if phase == "update":
             return self._update()
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is reported as Diverged below
-            result = network.run_phase(phase, arrays, self.config.activation)
-        if not np.isfinite(result).all():
-            raise Diverged(self.iteration, phase, phase, self.alpha)
-        result.flags.writeable = False
-        arrays[phase] = result
+        arrays = self.arrays
+        arrays[phase] = training.phase_array(phase, arrays, self.config.activation, self.iteration, self.alpha,
+                                             computed=self._computed)
         self.phases_done += 1
         if not record:
             return None
@@ -235,29 +144,14 @@ class Stepper:
         return self.record
 
     def _update(self) -> PhaseRecord:
-        arrays, alpha = self.arrays, self.alpha
-        with np.errstate(over="ignore", invalid="ignore"):  # non-finite results are reported as Diverged below
-            loss = network.cross_entropy(arrays["Z2"], self._labels)
-            if not math.isfinite(loss):
-                raise Diverged(self.iteration, "update", "the loss", alpha)
-            if loss > LOSS_LIMIT:
-                raise Diverged(self.iteration, "update", "the loss", alpha, reason=f"reached {loss:.2g}, "
-                               f"past the limit of {LOSS_LIMIT:g} (a uniform guess scores 2.3)")
-            new_params, new_opt = optimizers.step(self.config.optimizer, self.state.params, arrays, alpha,
-                                                  self.state.optimizer)
-        for name, value in new_params.items():
-            if not np.isfinite(value).all():
-                raise Diverged(self.iteration, "update", name, alpha)
-            value.flags.writeable = False
-        for value in new_opt.values():
-            value.flags.writeable = False
-        train_accuracy = network.accuracy(arrays["A2"], self._labels)
+        arrays, done = self.arrays, self.iteration
+        step = training.update(self.state, arrays, self._batch.labels, self.config.optimizer, self.alpha,
+                               self._computed)
         dev_accuracy = self.evaluate_dev(self.state.params)
-        done = self.iteration
-        self.state = TrainingState(done + 1, new_params, new_opt)
-        self.history.record(self.state, loss, train_accuracy, dev_accuracy)
+        self.state = step.state
+        self.history.record(self.state, step.loss, step.train_accuracy, dev_accuracy)
         self.phases_done = 0
-        self.record = self._make_record("update", arrays, arrays, iteration=done, new_params=new_params)
+        self.record = self._make_record("update", arrays, arrays, iteration=done, new_params=step.state.params)
         return self.record
 
     def step_iteration(self, before: Callable[[str], None] | None = None) -> PhaseRecord:
@@ -287,10 +181,7 @@ class Stepper:
             self.step_iteration()
 
     def evaluate_dev(self, params: Mapping[str, np.ndarray]) -> float | None:
-        if self.split.dev_size == 0:
-            return None
-        A2 = network.forward(params, self._X_dev, self.config.activation)[3]
-        return network.accuracy(A2, self.split.labels_dev)
+        return self.data.dev_accuracy(params, self.config.activation)
 
     # ------------------------------------------------------------ back in time
     def step_back_phase(self) -> PhaseRecord | None:
@@ -326,25 +217,14 @@ class Stepper:
         return self.record
 
     def _recompute(self, state: TrainingState) -> TrainingState:
-        """The state after one more iteration from state: the same code path as stepping, so bit-identical."""
-        saved = (self.state, self.phases_done, self.arrays, self.record, getattr(self, "_labels", None))
-        self.state, self.phases_done = state, 0
-        try:
-            for phase in PHASES[:-1]:
-                self._step_phase(record=False)
-            arrays, alpha = self.arrays, self.history.alpha_at(state.iteration)
-            params, opt = optimizers.step(self.config.optimizer, state.params, arrays, alpha, state.optimizer)
-            for value in (*params.values(), *opt.values()):
-                value.flags.writeable = False
-            return TrainingState(state.iteration + 1, params, opt)
-        finally:
-            self.state, self.phases_done, self.arrays, self.record, self._labels = saved
+        """The state after one more iteration from state: the same step as stepping, so bit-identical."""
+        alpha = self.history.alpha_at(state.iteration)
+        return training.train_step(state, self.data.batch(state.iteration), self.config, alpha).state
 
     # ------------------------------------------------------------ changing course
     def set_alpha(self, alpha: float) -> None:
         """A new learning rate, used from the next update on; history after the current iteration is dropped."""
-        if not (math.isfinite(alpha) and alpha > 0):
-            raise ValueError(f"the learning rate must be a positive number, not {alpha!r}")
+        alpha = learning_rate(alpha)
         self.history.truncate_after(self.iteration)
         self.history.set_alpha(self.iteration, alpha)
         self.config = self.config.with_changes(alpha=float(alpha))
@@ -374,11 +254,9 @@ class Stepper:
             iteration=self.iteration if iteration is None else iteration,
             phase=phase,
             index=PHASES.index(phase),
-            equation=network.EQUATIONS[phase] if phase != "update" else
-            optimizers.UPDATE_EQUATIONS[self.config.optimizer],
-            meaning=network.MEANINGS[phase] if phase != "update" else
-            optimizers.UPDATE_MEANINGS[self.config.optimizer],
-            shapes=shape_equation(phase, {**reads, **writes}),
+            equation=optimizers.phase_equation(phase, self.config.optimizer),
+            meaning=optimizers.phase_meaning(phase, self.config.optimizer),
+            shapes=network.PHASE[phase].shape_equation({**reads, **writes}),
             reads=MappingProxyType(reads),
             writes=MappingProxyType(writes),
             arrays=MappingProxyType({name: _frozen(value) for name, value in arrays.items()}),

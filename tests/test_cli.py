@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 
 import crafted
-from core import cli
+from core import cli, kernels
 from core.checkpoints import load_weights
 from core.cli import main
 from core.network import init_params
 from core.stepper import Stepper
 
-RESULT_KEYS = {"iterations", "train_seconds", "ms_per_iteration", "loss", "train_accuracy", "dev_accuracy",
-               "train_samples", "dev_samples"}
+RESULT_KEYS = {"iterations", "train_seconds", "ms_per_iteration", "compile_seconds", "loss", "train_accuracy",
+               "dev_accuracy", "train_samples", "dev_samples"}
 LINE = re.compile(r"^Iteration: (\d+)  loss (\d+\.\d{4})  train accuracy (\d\.\d{4})(  dev accuracy (\d\.\d{4}))?$")
 
 
@@ -67,6 +67,24 @@ def test_json_result_has_every_key_with_its_type(capsys, tiny_csv):
         assert isinstance(result[key], float), key
     assert 0 <= result["train_accuracy"] <= 1 and 0 <= result["dev_accuracy"] <= 1
     assert result["ms_per_iteration"] == pytest.approx(1000 * result["train_seconds"] / 7, rel=1e-3)
+
+
+@pytest.mark.parametrize("engine", ["fast", "phases"])
+def test_the_kernels_compile_before_the_clock_starts_and_are_reported_apart(capsys, tiny_csv, monkeypatch, engine):
+    events = []
+    monkeypatch.setattr(cli, "compile_kernels", lambda: events.append("compile") or 12.5)
+    monkeypatch.setattr(cli, "train", lambda engine, iterations, on_progress: events.append("train") or
+                        [on_progress(done) for done in range(1, iterations + 1)] and 0.25)
+    monkeypatch.setattr(kernels, "numba_available", lambda: True)   # the engine chooses the kernels
+    code, out, _ = train(capsys, tiny_csv, "--iterations", "5", "--json", "--engine", engine)
+    assert code == 0 and events == ["compile", "train"]
+    result = result_of(out)
+    assert result["compile_seconds"] == 12.5 and result["train_seconds"] == 0.25
+    assert result["ms_per_iteration"] == pytest.approx(50.0)
+    monkeypatch.setattr(kernels, "numba_available", lambda: False)  # NumPy's products: nothing to compile
+    events.clear()
+    code, out, _ = train(capsys, tiny_csv, "--iterations", "5", "--json", "--engine", engine)
+    assert code == 0 and events == ["train"] and result_of(out)["compile_seconds"] == 0.0
 
 
 def test_progress_every_n_iterations_and_after_the_last(capsys, tiny_csv):

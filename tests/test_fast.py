@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import fast
+from core import fast, kernels
 from core.config import TrainingConfig
 from core.data import Dataset, split
 from core.fast import FastTrainer, training_rows
@@ -61,7 +61,8 @@ def test_gradients_parameters_loss_and_accuracy_equal_the_steppers(tiny_split, s
     alpha = 0.01 if optimizer == "adam" else 0.1
     for data in splits(tiny_split, sparse_split, dtype):
         config = TrainingConfig(optimizer=optimizer, alpha=alpha, dtype=dtype)
-        stepper, trainer = Stepper(data, config), FastTrainer(data, config, backend=backend)
+        # The Stepper on the same backend: with numpy both run the phase functions, with numba the kernel's pass.
+        stepper, trainer = Stepper(data, config, backend=backend), FastTrainer(data, config, backend=backend)
         assert trainer.backend == backend
         for iteration in range(6):
             grads, _, _ = trainer.gradients()
@@ -76,8 +77,8 @@ def test_gradients_parameters_loss_and_accuracy_equal_the_steppers(tiny_split, s
         assert trainer.iteration == stepper.iteration == 6
         for name in PARAMETERS:
             assert_close(trainer.params[name], stepper.params[name], dtype, f"{data.name} {name} after 6 updates")
-            if backend == "numpy":   # the same phase functions on the same arrays: the same bits
-                assert np.array_equal(trainer.params[name], stepper.params[name]), name
+            # The same phase functions (numpy) or the same kernel's pass (numba) on the same arrays: the same bits.
+            assert np.array_equal(trainer.params[name], stepper.params[name]), name
         for name, value in stepper.state.optimizer.items():
             if name != "t":
                 assert_close(trainer.optimizer_state[name], value, dtype, f"{data.name} optimizer {name}")
@@ -148,7 +149,9 @@ def test_divergence_raises_where_the_stepper_does_and_keeps_the_parameters(tiny_
 def test_numba_results_do_not_depend_on_the_number_of_threads(sparse_split, monkeypatch):
     config = TrainingConfig(dtype="float32")
     results = []
-    monkeypatch.setattr(fast, "_threads", None)   # restored afterwards: other tests keep the default pool
+    monkeypatch.setattr(kernels, "_threads", None)   # restored afterwards: other tests keep the default pool
+    monkeypatch.setattr(kernels, "_thread_count", kernels._thread_count)
+    monkeypatch.setattr(kernels, "PARALLEL_EXAMPLES", 0)      # the pool for these few examples too
     for threads in (1, 3):
         fast.use_threads(threads)
         trainer = FastTrainer(sparse_split, config, backend="numba")
@@ -159,7 +162,7 @@ def test_numba_results_do_not_depend_on_the_number_of_threads(sparse_split, monk
 
 
 def test_without_numba_auto_chooses_numpy_and_numba_is_refused(tiny_split, monkeypatch):
-    monkeypatch.setattr(fast, "numba_available", lambda: False)
+    monkeypatch.setattr(kernels, "numba_available", lambda: False)
     assert FastTrainer(tiny_split, TrainingConfig()).backend == "numpy"
     with pytest.raises(ValueError, match="pip install numba"):
         FastTrainer(tiny_split, TrainingConfig(), backend="numba")

@@ -382,3 +382,67 @@ def test_gradients_equal_pytorch_autograd(activation):
         assert gradient.shape == expected[name].shape, name
         assert np.abs(expected[name]).max() > 1e-4, name
         np.testing.assert_allclose(gradient, expected[name], rtol=0, atol=1e-9, err_msg=name)
+
+
+# ---------------------------------------------------------------- the phase table
+
+def test_every_table_of_the_phases_is_read_off_the_one_registry():
+    table = network.PHASE_TABLE
+    assert [phase.name for phase in table] == list(PHASES) == list(network.PHASE)
+    assert PHASES == ("Z1", "A1", "Z2", "A2", "dZ2", "dW2", "db2", "dZ1", "dW1", "db1", "update")
+    assert network.FORWARD_PHASES == tuple(p.name for p in table if p.direction == "forward") == PHASES[:4]
+    assert network.BACKWARD_PHASES == tuple(p.name for p in table if p.direction == "backward") == PHASES[4:10]
+    assert network.COMPUTING_PHASES == PHASES[:10] and table[-1].direction == "update"
+    for phase in table:
+        assert network.PHASE[phase.name] is phase
+        assert network.EQUATIONS[phase.name] == phase.equation
+        assert network.MEANINGS[phase.name] == phase.meaning
+        assert network.READS[phase.name] == phase.reads
+        assert network.WRITES[phase.name] == phase.writes
+        assert phase.equation.startswith(phase.name + " = ") or phase.name == "update"
+        assert phase.writes == ((phase.name,) if phase.name != "update" else PARAMETERS)
+    for derived in (network.EQUATIONS, network.MEANINGS, network.READS, network.WRITES, network.PHASE):
+        with pytest.raises(TypeError):
+            derived["Z1"] = None        # read-only: a second, drifting copy cannot be made by assignment
+
+
+def test_run_phase_is_a_lookup_of_each_phases_own_function():
+    params, X, labels, Y = make_problem(2)
+    arrays = network.gradients(params, X, Y, "sigmoid")
+    calls = {"Z1": lambda: network.z1(params["W1"], X, params["b1"]),
+             "A1": lambda: network.a1(arrays["Z1"], "sigmoid"),
+             "Z2": lambda: network.z2(params["W2"], arrays["A1"], params["b2"]),
+             "A2": lambda: network.softmax(arrays["Z2"]), "dZ2": lambda: network.dz2(arrays["A2"], Y),
+             "dW2": lambda: network.dw2(arrays["dZ2"], arrays["A1"]), "db2": lambda: network.db2(arrays["dZ2"]),
+             "dZ1": lambda: network.dz1(params["W2"], arrays["dZ2"], arrays["Z1"], "sigmoid"),
+             "dW1": lambda: network.dw1(arrays["dZ1"], X), "db1": lambda: network.db1(arrays["dZ1"])}
+    assert set(calls) == set(network.COMPUTING_PHASES)
+    for phase, call in calls.items():
+        assert np.array_equal(network.run_phase(phase, arrays, "sigmoid"), call()), phase
+    with pytest.raises(ValueError, match="unknown phase 'Z3'"):
+        network.run_phase("Z3", arrays, "relu")
+
+
+def test_the_live_shape_string_of_every_phase():
+    H, m = 12, 200
+    shapes = {"W1": (H, 784), "b1": (H, 1), "W2": (10, H), "b2": (10, 1), "X": (784, m), "Y": (10, m),
+              "Z1": (H, m), "A1": (H, m), "Z2": (10, m), "A2": (10, m), "dZ2": (10, m), "dW2": (10, H),
+              "db2": (10, 1), "dZ1": (H, m), "dW1": (H, 784), "db1": (H, 1)}
+    expected = {
+        "Z1": "(12, 784)·(784, 200) + (12, 1) → (12, 200)",
+        "A1": "g(12, 200) → (12, 200)",
+        "Z2": "(10, 12)·(12, 200) + (10, 1) → (10, 200)",
+        "A2": "softmax(10, 200) → (10, 200)",
+        "dZ2": "(10, 200) − (10, 200) → (10, 200)",
+        "dW2": "(10, 200)·(200, 12) → (10, 12)",
+        "db2": "Σⱼ(10, 200) → (10, 1)",
+        "dZ1": "(12, 10)·(10, 200) ⊙ (12, 200) → (12, 200)",
+        "dW1": "(12, 200)·(200, 784) → (12, 784)",
+        "db1": "Σⱼ(12, 200) → (12, 1)",
+        "update": "W1 (12, 784), b1 (12, 1), W2 (10, 12), b2 (10, 1)",
+    }
+    assert set(expected) == set(PHASES)
+    for phase in network.PHASE_TABLE:
+        assert phase.shape_equation(shapes) == expected[phase.name], phase.name
+        # Every shape it names is one the phase reads or writes.
+        assert phase.shape_equation({name: shapes[name] for name in (*phase.reads, *phase.writes)})

@@ -4,11 +4,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import network, optimizers
+from core import kernels, network, optimizers
 from core.config import TrainingConfig
-from core.data import Dataset, split
+from core.data import split
 from core.network import PARAMETERS, PHASES
 from core.stepper import Diverged, Stepper, starting_params
+
+
+BACKENDS = [pytest.param("numpy"),
+            pytest.param("numba", marks=pytest.mark.skipif(not kernels.numba_available(), reason="numba not installed"))]
 
 
 def copy_state(stepper: Stepper) -> dict:
@@ -59,19 +63,56 @@ def plain_loop(tiny_split, alpha: float, iterations: int):
     return per_iteration
 
 
-def test_phase_by_phase_gives_exactly_the_numbers_of_a_plain_training_loop(tiny_split):
+def assert_equal_or_close(actual: np.ndarray, expected: np.ndarray, exact: bool, what: str) -> None:
+    """Bit for bit, or (the fast kernels: sums in another order) to float32 rounding, relative to the array."""
+    if exact:
+        assert np.array_equal(actual, expected), what
+    else:
+        assert actual.shape == expected.shape and actual.dtype == expected.dtype, what
+        scale = max(float(np.abs(expected).max()), 1e-30)
+        assert float(np.abs(actual - expected).max()) <= 2e-5 * scale, what
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_phase_by_phase_gives_the_numbers_of_a_plain_training_loop(tiny_split, backend):
+    # NumPy's products give exactly the plain loop's bits; the fast kernels the same numbers to float32 rounding.
     expected = plain_loop(tiny_split, 0.1, 6)
-    stepper = Stepper(tiny_split, TrainingConfig())
+    stepper = Stepper(tiny_split, TrainingConfig(), backend=backend)
+    assert stepper.backend == backend
+    exact = backend == "numpy"
     for iteration, arrays in enumerate(expected):
         for phase in PHASES[:-1]:
             record = stepper.step_phase()
-            assert np.array_equal(record.arrays[phase], arrays[phase]), f"{phase} of iteration {iteration}"
+            assert_equal_or_close(record.arrays[phase], arrays[phase], exact, f"{phase} of iteration {iteration}")
         record = stepper.step_phase()
         assert record.phase == "update" and stepper.iteration == iteration + 1
         for name in PARAMETERS:
-            assert np.array_equal(stepper.params[name], arrays[name]), f"{name} after iteration {iteration}"
-            assert np.array_equal(record.arrays[name], arrays[name])
+            assert_equal_or_close(stepper.params[name], arrays[name], exact, f"{name} after iteration {iteration}")
+            assert np.array_equal(record.arrays[name], stepper.params[name])
     assert stepper.params["W1"].dtype == np.float32
+
+
+@pytest.mark.skipif(not kernels.numba_available(), reason="numba not installed")
+@pytest.mark.parametrize("config", [TrainingConfig(hidden=7, activation="tanh"), TrainingConfig(dtype="float64"),
+                                    TrainingConfig(batch_size=64, optimizer="adam", alpha=0.01),
+                                    TrainingConfig(activation="sigmoid", init="he")],
+                         ids=["tanh-h7", "float64", "mini-batch", "sigmoid"])
+def test_the_fast_kernel_computes_each_phase_as_its_own_function_does(tiny_split, config):
+    """Every phase's array from the kernel's pass, against the phase's own function applied to the very arrays
+    the record says it read: the same numbers to the dtype's rounding (relative to the array's largest value)."""
+    stepper = Stepper(tiny_split, config, backend="numba")
+    tolerance = 1e-5 if config.dtype == "float32" else 1e-13
+    errors = []
+    for _ in range(3 * len(PHASES)):
+        record = stepper.step_phase()
+        if record.phase == "update":
+            continue
+        reference = network.run_phase(record.phase, record.arrays, config.activation)
+        actual = record.arrays[record.phase]
+        assert actual.dtype == reference.dtype and actual.shape == reference.shape, record.phase
+        errors.append(float(np.abs(actual - reference).max() / np.abs(reference).max()))
+        assert errors[-1] <= tolerance, (record.phase, errors[-1])
+    assert max(errors) > 0, "the kernel ran (NumPy's own bits everywhere would mean it did not)"
 
 
 def test_step_iteration_is_eleven_step_phase_calls(tiny_split):
@@ -336,7 +377,8 @@ def test_mini_batch_runs_are_reproducible(tiny_split):
 # ---------------------------------------------------------------- changing the learning rate
 
 def test_set_alpha_applies_from_the_next_update_and_drops_later_history(tiny_split):
-    stepper = Stepper(tiny_split, TrainingConfig(alpha=0.1), keyframe_every=7)
+    # NumPy's products, so that the update can be checked bit for bit against network.gradients below.
+    stepper = Stepper(tiny_split, TrainingConfig(alpha=0.1), keyframe_every=7, backend="numpy")
     states, _ = forward_run(stepper, 12)
     curves = curves_of(stepper)
     stepper.seek(5)

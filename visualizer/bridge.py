@@ -12,7 +12,6 @@ without the interpreter, so the UI does its Python work for the frame while the 
 from __future__ import annotations
 
 import math
-import os
 import time
 import weakref
 from dataclasses import asdict, dataclass
@@ -74,18 +73,13 @@ def one_line(error: BaseException) -> str:
 
 
 def last_good_iteration(error: Diverged, earliest: int) -> int:
-    """Where a lower learning rate can still help: before the update that made the parameters blow up.
-
-    A forward or backward phase of iteration N overflows because the update of iteration N − 1 made the
-    parameters huge, so the run goes back to N − 1; an update that would overflow changed nothing yet.
-    """
-    return error.iteration if error.phase == "update" else max(earliest, error.iteration - 1)
+    """Where a lower learning rate can still help (Diverged.last_good_iteration), within the rewindable history."""
+    return max(earliest, error.last_good_iteration)
 
 
 def divergence_message(error: Diverged, good: int) -> str:
-    what = str(error).split(";")[0]      # "diverged at iteration N: W1 would become infinite … with learning rate α"
-    return (f"Training {what}. Lower the learning rate in the configuration panel and press Ctrl+R to start "
-            f"again, or go back to iteration {good} and continue with a smaller one.")
+    return (f"Training {error.summary}. Lower the learning rate in the configuration panel and press Ctrl+R to "
+            f"start again, or go back to iteration {good} and continue with a smaller one.")
 
 
 class Worker(QObject):
