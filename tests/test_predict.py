@@ -50,16 +50,16 @@ def arrays_for(phase: str, arrays: dict) -> dict:
     return arrays if phase == "update" else forward_arrays(arrays)
 
 
-G = {"relu": lambda z: np.maximum(z, 0), "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+G = {"relu": lambda z: np.maximum(z, 0), "leaky_relu": lambda z: np.where(z > 0, z, np.float32(0.01) * z),
      "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh}
 
 
 def loss(params: dict, X: np.ndarray, labels: np.ndarray, activation: str) -> float:
-    """Mean cross-entropy in float64, written out: −log softmax of the true class, column by column."""
-    p = {name: np.asarray(value, dtype=np.float64) for name, value in params.items()}
+    """Mean cross-entropy, written out: the scores in the training dtype (where a huge step overflows), then
+    −log softmax of the true class column by column in float64."""
     with np.errstate(all="ignore"):
-        Z1 = p["W1"] @ X + p["b1"]
-        Z2 = p["W2"] @ G[activation](Z1) + p["b2"]
+        Z1 = params["W1"] @ X.astype(params["W1"].dtype) + params["b1"]
+        Z2 = (params["W2"] @ G[activation](Z1) + params["b2"]).astype(np.float64)
         total = 0.0
         for j, label in enumerate(labels):
             top = Z2[:, j].max()
@@ -110,7 +110,7 @@ def assert_right(question: Question, arrays: dict, context: Context) -> None:
         assert right == context.class_names[int(np.argmax(arrays["A2"][:, column]))]
     elif question.kind == "loss":
         labels = arrays["Y"].argmax(axis=0)
-        X = arrays["X"].astype(np.float64)
+        X = arrays["X"]
         before = loss({p: arrays[p + "_before"] for p in PARAMETERS}, X, labels, context.activation)
         after = loss({p: arrays[p] for p in PARAMETERS}, X, labels, context.activation)
         assert right == ("it overflows to infinity" if math.isinf(after) else "it goes down" if after < before
@@ -180,7 +180,7 @@ def test_at_a_huge_learning_rate_the_question_says_the_loss_goes_up():
     arrays, context = iteration(alpha=50.0)
     question = question_for("update", arrays, context, np.random.default_rng(0), "loss")
     labels = arrays["Y"].argmax(axis=0)
-    X = arrays["X"].astype(np.float64)
+    X = arrays["X"]
     before = loss({p: arrays[p + "_before"] for p in PARAMETERS}, X, labels, "relu")
     after = loss({p: arrays[p] for p in PARAMETERS}, X, labels, "relu")
     assert after > before
@@ -188,6 +188,14 @@ def test_at_a_huge_learning_rate_the_question_says_the_loss_goes_up():
     assert "α = 50" in question.text and "too large" in question.why
     small = question_for("update", *iteration(alpha=0.01), np.random.default_rng(0), "loss")
     assert small.options[small.answer] == "it goes down"
+
+
+@pytest.mark.parametrize("alpha", [0.01, 0.3, 1.0, 3.0, 50.0, 1e30])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_the_loss_question_follows_the_recomputed_loss_at_every_learning_rate(activation, alpha):
+    """From a step that lowers the loss through ones that raise it by 6 % or 30-fold to one that overflows."""
+    arrays, context = iteration(activation, alpha=alpha)
+    assert_right(question_for("update", arrays, context, np.random.default_rng(1), "loss"), arrays, context)
 
 
 def test_a_step_that_overflows_the_scores_is_the_overflow_option():
