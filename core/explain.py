@@ -28,24 +28,38 @@ from .numbers import short_number
 # Context, Explanation and ExplainError are imported from here by the window and predict mode.
 __all__ = ["Context", "ExplainError", "Explanation", "explain"]
 
+SUBSCRIPTS = {"k": "ₖ", "h": "ₕ"}      # the index a layer's sum runs over: pixels k, hidden units h
+
 
 # ---------------------------------------------------------------- the forward pass
 
-def _z1(name: str, index: tuple[int, ...], arrays: Mapping[str, np.ndarray], context: Context) -> dict:
-    i, j = index
-    W1, X, b1 = (operand(operand_name, arrays, "Z1") for operand_name in ("W1", "X", "b1"))
-    bias = float(b1[i, 0])
-    addition = summed(f"Σₖ W1[{i}, k] · X[k, {j}]", f"the {network.INPUTS} pixels k", W1[i, :], X[:, j],
-                      pixel_label, lambda k: (f"W1[{i}, {k}]", f"X[{k}, {j}]"), grid=(IMAGE_SIDE, IMAGE_SIDE))
+def _layer_sum(name: str, index: tuple[int, ...], arrays: Mapping[str, np.ndarray], context: Context,
+               letter: str, over: str, describe: Callable[[int], str], grid: tuple[int, int] | None = None) -> dict:
+    """Z1[i, j] = Σₖ W1[i, k] · X[k, j] + b1[i] and Z2[o, j] = Σₕ W2[o, h] · A1[h, j] + b2[o]: a row of weights
+    times a column of inputs, plus a bias."""
+    row, j = index
+    weight_name, input_name, bias_name = network.READS[name]
+    weights, inputs, biases = (operand(read, arrays, name) for read in network.READS[name])
+    bias = float(biases[row, 0])
+    sum_formula = f"Σ{SUBSCRIPTS[letter]} {weight_name}[{row}, {letter}] · {input_name}[{letter}, {j}]"
+    addition = summed(sum_formula, over, weights[row, :], inputs[:, j], describe,
+                      lambda p: (f"{weight_name}[{row}, {p}]", f"{input_name}[{p}, {j}]"), grid)
     computed = addition.total + bias
     return dict(
-        formula=f"Z1[{i}, {j}] = Σₖ W1[{i}, k] · X[k, {j}] + b1[{i}]",
-        terms=(Term(f"b1[{i}]", bias),), products=(addition,),
-        steps=(Step(f"{addition.formula} = {short_number(addition.total)}", addition.total),
-               Step(f"Z1[{i}, {j}] = {plus(short_number(addition.total), bias)} = {short_number(computed)}", computed)),
-        computed=computed, tolerance=rounding(context.dtype, network.INPUTS + 1, magnitude(addition) + abs(bias)),
-        note=f"Hidden unit {i} weighs every pixel of example {j} by its weight and adds its bias: the map shows "
-             f"each pixel's product, the largest positive ones push Z1 up.")
+        formula=f"{name}[{row}, {j}] = {sum_formula} + {bias_name}[{row}]",
+        terms=(Term(f"{bias_name}[{row}]", bias),), products=(addition,),
+        steps=(Step(f"{sum_formula} = {short_number(addition.total)}", addition.total),
+               Step(f"{name}[{row}, {j}] = {plus(short_number(addition.total), bias)} = {short_number(computed)}",
+                    computed)),
+        computed=computed, tolerance=rounding(context.dtype, weights.shape[1] + 1, magnitude(addition) + abs(bias)))
+
+
+def _z1(name: str, index: tuple[int, ...], arrays: Mapping[str, np.ndarray], context: Context) -> dict:
+    i, j = index
+    parts = _layer_sum(name, index, arrays, context, "k", f"the {network.INPUTS} pixels k", pixel_label,
+                       grid=(IMAGE_SIDE, IMAGE_SIDE))
+    return dict(parts, note=f"Hidden unit {i} weighs every pixel of example {j} by its weight and adds its bias: "
+                            f"the map shows each pixel's product, the largest positive ones push Z1 up.")
 
 
 def _activation(derivative: bool, z_symbol: str, z: float, context: Context) -> tuple[float, str]:
@@ -78,20 +92,10 @@ def _a1(name: str, index: tuple[int, ...], arrays: Mapping[str, np.ndarray], con
 
 def _z2(name: str, index: tuple[int, ...], arrays: Mapping[str, np.ndarray], context: Context) -> dict:
     c, j = index
-    W2, A1, b2 = (operand(operand_name, arrays, "Z2") for operand_name in ("W2", "A1", "b2"))
-    bias = float(b2[c, 0])
-    hidden = W2.shape[1]
-    addition = summed(f"Σₕ W2[{c}, h] · A1[h, {j}]", f"the {hidden} hidden units h", W2[c, :], A1[:, j],
-                      lambda h: f"hidden unit {h}", lambda h: (f"W2[{c}, {h}]", f"A1[{h}, {j}]"))
-    computed = addition.total + bias
-    return dict(
-        formula=f"Z2[{c}, {j}] = Σₕ W2[{c}, h] · A1[h, {j}] + b2[{c}]",
-        terms=(Term(f"b2[{c}]", bias),), products=(addition,),
-        steps=(Step(f"{addition.formula} = {short_number(addition.total)}", addition.total),
-               Step(f"Z2[{c}, {j}] = {plus(short_number(addition.total), bias)} = {short_number(computed)}", computed)),
-        computed=computed, tolerance=rounding(context.dtype, hidden + 1, magnitude(addition) + abs(bias)),
-        note=f"The score of output {context.class_names[c]} for example {j}: every hidden unit's activation "
-             f"weighed by its weight into this output, plus the output's bias.")
+    hidden = np.shape(operand("W2", arrays, name))[1]
+    parts = _layer_sum(name, index, arrays, context, "h", f"the {hidden} hidden units h", lambda h: f"hidden unit {h}")
+    return dict(parts, note=f"The score of output {context.class_names[c]} for example {j}: every hidden unit's "
+                            f"activation weighed by its weight into this output, plus the output's bias.")
 
 
 def _a2(name: str, index: tuple[int, ...], arrays: Mapping[str, np.ndarray], context: Context) -> dict:
@@ -108,7 +112,8 @@ def _a2(name: str, index: tuple[int, ...], arrays: Mapping[str, np.ndarray], con
     # exp's argument rounds at the scale of the largest difference from the max, which the exp magnifies.
     spread = float(np.max(np.abs(shifted)))
     return dict(
-        formula=f"A2[{c}, {j}] = exp(Z2[{c}, {j}] − max) / Σₒ exp(Z2[o, {j}] − max),  max = Z2[{top_class}, {j}]",
+        formula=f"A2[{c}, {j}] = exp(Z2[{c}, {j}] − max) / Σₒ exp(Z2[o, {j}] − max),  "
+                f"max = Z2[{top_class}, {j}]",
         terms=tuple(Term(f"Z2[{o}, {j}]", float(scores[o])) for o in range(scores.size)),
         products=(addition,),
         steps=(Step(f"max = Z2[{top_class}, {j}] = {short_number(top)}", top),
@@ -163,7 +168,8 @@ def _weight_gradient(name: str, index: tuple[int, ...], arrays: Mapping[str, np.
         formula=f"{name}[{row}, {col}] = 1/m · Σⱼ {error_name}[{row}, j] · {input_name}[{col}, j],  m = {m}",
         terms=(), products=(addition,),
         steps=(Step(f"{addition.formula} = {short_number(addition.total)}", addition.total),
-               Step(f"{name}[{row}, {col}] = {short_number(addition.total)} / {m} = {short_number(computed)}", computed)),
+               Step(f"{name}[{row}, {col}] = {short_number(addition.total)} / {m} = {short_number(computed)}",
+                    computed)),
         computed=computed, tolerance=rounding(context.dtype, m + 1, magnitude(addition) / m),
         note=f"How much {what} added to the error, averaged over the batch: each example's error at the unit times "
              f"what came into the weight; the examples named contributed most.")

@@ -2,8 +2,8 @@
 
     gd        W[i, k] ← W[i, k] − α · dW[i, k]
     momentum  v ← 0.9 · v + dW[i, k];  W[i, k] ← W[i, k] − α · v
-    adam      m ← β1 · m + (1 − β1) · dW;  v ← β2 · v + (1 − β2) · dW²;  m̂ = m / (1 − β1ᵗ);  v̂ = v / (1 − β2ᵗ)
-              W[i, k] ← W[i, k] − α · m̂ / (√v̂ + ε)
+    adam      m ← β1 · m + (1 − β1) · dW;  v ← β2 · v + (1 − β2) · dW²;
+              m̂ = m / (1 − β1ᵗ);  v̂ = v / (1 − β2ᵗ);  W[i, k] ← W[i, k] − α · m̂ / (√v̂ + ε)
 
 The old value is the update record's W1_before, the new one its W1; v, m and t before the update come from
 context.optimizer_state (the TrainingState.optimizer the update started from).
@@ -117,7 +117,8 @@ def _adam(entry: _Entry, old: float, gradient: float, context: Context) -> dict:
                     f"{short_number(second)}", second),
                Step(f"m̂ = m / (1 − {beta1:g}^{t}) = {short_number(first_hat)}", first_hat),
                Step(f"v̂ = v / (1 − {beta2:g}^{t}) = {short_number(second_hat)}", second_hat),
-               Step(f"{s} = {before} − α · m̂ / (√v̂ + ε) = {short_number(old)} − {rate} · {times(first_hat)} / "
+               Step(f"{s} = {before} − α · m̂ / (√v̂ + ε) = "
+                    f"{short_number(old)} − {rate} · {times(first_hat)} / "
                     f"({short_number(math.sqrt(second_hat))} + {minus(f'{epsilon:g}')}) = {short_number(computed)}",
                     computed)),
         computed=computed, tolerance=tolerance)

@@ -56,7 +56,8 @@ class Context:
         if self.optimizer not in optimizers.OPTIMIZERS:
             raise ExplainError(f"context.optimizer {self.optimizer!r} is unknown: "
                                f"choose one of {', '.join(optimizers.OPTIMIZERS)}")
-        if not (isinstance(self.alpha, (int, float)) and math.isfinite(self.alpha) and self.alpha > 0):
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float, np.floating)) \
+                or not (math.isfinite(self.alpha) and self.alpha > 0):
             raise ExplainError(f"context.alpha must be a positive number, not {self.alpha!r}")
         if self.dtype not in DTYPES:
             raise ExplainError(f"context.dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
@@ -92,9 +93,10 @@ class Products:
     """A sum over one index: Σₖ W1[3, k] · X[k, 17] — every summand, their total and the largest ones named."""
     formula: str                    # "Σₖ W1[3, k] · X[k, 17]"
     over: str                       # "the 784 pixels k"
-    left: np.ndarray = field(repr=False)            # the first factor of every summand (float64, read-only)
-    right: np.ndarray | None = field(repr=False)    # the second factor; None for a plain sum of `left`
-    values: np.ndarray = field(repr=False)          # the summands, left · right
+    # Arrays are left out of == (NumPy's == is elementwise) and of repr; `total` and the named ones stand for them.
+    left: np.ndarray = field(repr=False, compare=False)         # the first factor of every summand (float64)
+    right: np.ndarray | None = field(repr=False, compare=False)  # the second factor; None: a plain sum of `left`
+    values: np.ndarray = field(repr=False, compare=False)       # the summands, left · right (read-only)
     total: float                    # their sum, correctly rounded (math.fsum)
     largest: tuple[Contribution, ...]               # the largest positive summands, largest first
     most_negative: tuple[Contribution, ...]         # the most negative summands, most negative first
@@ -217,9 +219,8 @@ def read_only(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def summed(formula: str, over: str, left: np.ndarray, right: np.ndarray | None,
-             describe: Callable[[int], str], factor_symbols: Callable[[int], tuple[str, ...]],
-             grid: tuple[int, int] | None = None) -> Products:
+def summed(formula: str, over: str, left: np.ndarray, right: np.ndarray | None, describe: Callable[[int], str],
+           factor_symbols: Callable[[int], tuple[str, ...]], grid: tuple[int, int] | None = None) -> Products:
     """The sum over one index of left (· right), with the NAMED largest and most negative summands named."""
     left = read_only(left)
     right = None if right is None else read_only(right)

@@ -303,12 +303,12 @@ def _dead_units(phase: str, arrays: Mapping[str, np.ndarray], context: Context, 
     options, answer = _shuffled(_set_text(truth), [_set_text(units) for units in wrong], rng)
     leaky = context.activation == "leaky_relu"
     verb = "shrink to 0.01 · Z1" if leaky else "set to 0"
-    values = ", ".join(f"{unit}: {short_number(Z1[unit, column])}" for unit in asked)
+    values = ", ".join(f"Z1[{unit}, {column}] = {short_number(Z1[unit, column])}" for unit in asked)
     return Question(
         "A1", "dead_units", f"Which of hidden units {', '.join(map(str, asked))} will "
         f"{'leaky ReLU' if leaky else 'ReLU'} {verb} for example {column}?", options, answer, _set_text(truth),
         f"The activation {verb.replace('set', 'sets').replace('shrink', 'shrinks')} exactly the units whose "
-        f"Z1 ≤ 0, and Z1[h, {column}] is {values}.", "A1", None)
+        f"Z1 ≤ 0: {values}.", "A1", None)
 
 
 # ---------------------------------------------------------------- prediction and loss
