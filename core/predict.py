@@ -208,18 +208,19 @@ def _magnitude(phase: str, arrays: Mapping[str, np.ndarray], context: Context, r
 def _magnitude_entry(phase: str, arrays: Mapping[str, np.ndarray], context: Context, rng: np.random.Generator
                      ) -> tuple[str | None, tuple[int, ...], float, str]:
     """(array, index, value, what the question calls it): a non-zero entry, of the shown example's column where
-    the array has one per example; an update asks about one weight's step, new − old."""
+    the array has one per example and that column is not all 0 (ReLU can zero a whole example); an update asks
+    about one weight's step, new − old."""
     names = list(network.WRITES[phase])
     rng.shuffle(names)
     for name in names:
         array = _array(arrays, name, phase).astype(np.float64)
         if phase == "update":
             array = array - _array(arrays, name + BEFORE, phase)
+        entries = []
         if phase in network.FORWARD_PHASES + ("dZ2", "dZ1"):
             column = _column(arrays, name, context, rng)
-            rows = np.flatnonzero(array[:, column])
-            entries = [(int(row), column) for row in rows]
-        else:
+            entries = [(int(row), column) for row in np.flatnonzero(array[:, column])]
+        if not entries:
             entries = [tuple(int(i) for i in entry) for entry in np.argwhere(array != 0)]
         if entries:
             index = entries[int(rng.integers(len(entries)))]
@@ -339,12 +340,25 @@ def _prediction(phase: str, arrays: Mapping[str, np.ndarray], context: Context, 
 
 
 def batch_loss(params: Mapping[str, np.ndarray], X: np.ndarray, labels: np.ndarray, activation: str) -> float:
-    """The mean cross-entropy of the batch under params; inf when the numbers overflow (a huge α)."""
+    """The mean cross-entropy of the batch under params; inf when the scores overflow (a huge α).
+
+    The scores are computed in the training dtype, as the network computes them (and overflow where it would);
+    the loss from them in float64, so that a step too small for a float32 loss still has a direction."""
     with np.errstate(all="ignore"):
         Z1 = network.z1(params["W1"], X, params["b1"])
         Z2 = network.z2(params["W2"], network.a1(Z1, activation), params["b2"])
-        loss = network.cross_entropy(Z2, labels)
+        loss = network.cross_entropy(Z2.astype(np.float64), labels)
     return loss if math.isfinite(loss) else math.inf
+
+
+def distinct_texts(first: float, second: float) -> tuple[str, str]:
+    """The two numbers as short_number writes them, or with as many more digits as tell them apart."""
+    texts = short_number(first), short_number(second)
+    digits = 4
+    while texts[0] == texts[1] and first != second and digits <= 17:
+        texts = minus(f"{first:.{digits}g}"), minus(f"{second:.{digits}g}")
+        digits += 1
+    return texts
 
 
 def _loss(phase: str, arrays: Mapping[str, np.ndarray], context: Context, rng: np.random.Generator) -> Question:
@@ -361,11 +375,12 @@ def _loss(phase: str, arrays: Mapping[str, np.ndarray], context: Context, rng: n
                1: f"α = {alpha} is too large: the step overshoots the valley the gradient points into",
                2: "the step is too small to change the loss in this precision",
                3: f"α = {alpha} is so large that the scores overflow"}[right]
-    after_text = "∞" if math.isinf(after) else short_number(after)
+    before_text, after_text = distinct_texts(before, after)
+    after_text = "∞" if math.isinf(after) else after_text
     return Question(
         "update", "loss", f"After this update with α = {alpha}, will the loss on this batch go down or up?",
-        options, answer, f"{short_number(before)} → {after_text}",
-        f"The batch's loss is {short_number(before)} before the update and {after_text} after it: {outcome}.",
+        options, answer, f"{before_text} → {after_text}",
+        f"The batch's loss is {before_text} before the update and {after_text} after it: {outcome}.",
         "update", None)
 
 

@@ -50,16 +50,13 @@ def arrays_for(phase: str, arrays: dict) -> dict:
     return arrays if phase == "update" else forward_arrays(arrays)
 
 
-G = {"relu": lambda z: np.maximum(z, 0), "leaky_relu": lambda z: np.where(z > 0, z, np.float32(0.01) * z),
-     "sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh}
-
-
 def loss(params: dict, X: np.ndarray, labels: np.ndarray, activation: str) -> float:
-    """Mean cross-entropy, written out: the scores in the training dtype (where a huge step overflows), then
-    −log softmax of the true class column by column in float64."""
+    """Mean cross-entropy, written out: the scores in the training dtype (where a huge step overflows, with the
+    network's own g: the activation is not what is tested here), then −log softmax of the true class column by
+    column in float64."""
     with np.errstate(all="ignore"):
         Z1 = params["W1"] @ X.astype(params["W1"].dtype) + params["b1"]
-        Z2 = (params["W2"] @ G[activation](Z1) + params["b2"]).astype(np.float64)
+        Z2 = (params["W2"] @ ACTIVATIONS[activation].g(Z1) + params["b2"]).astype(np.float64)
         total = 0.0
         for j, label in enumerate(labels):
             top = Z2[:, j].max()
@@ -225,6 +222,24 @@ def test_a_dead_network_has_no_size_to_ask_about_in_its_zero_gradients():
         question_for("dW1", dead, context, np.random.default_rng(0), "magnitude")
 
 
+def test_an_example_that_relu_zeroes_entirely_still_gets_a_size_question_about_another():
+    arrays, context = iteration()
+    A1 = forward_arrays(arrays)["A1"].copy()
+    A1[:, context.example_column] = 0
+    phase_arrays = forward_arrays(arrays) | {"A1": A1}
+    question = question_for("A1", phase_arrays, context, np.random.default_rng(0), "magnitude")
+    assert question.highlight_index[1] != context.example_column
+    assert_right(question, phase_arrays, context)
+
+
+def test_a_step_too_small_for_a_float32_loss_still_has_its_direction():
+    arrays, context = iteration(alpha=1e-4, hidden=9, m=1, example=None)
+    question = question_for("update", arrays, context, np.random.default_rng(0), "loss")
+    assert question.options[question.answer] == "it goes down"
+    before, after = question.truth.split(" → ")
+    assert before != after and float(before.replace("−", "-")) > float(after.replace("−", "-"))
+
+
 def test_unknown_phases_and_kinds_are_clear_value_errors():
     arrays, context = iteration()
     with pytest.raises(ValueError, match="unknown phase 'Z3'"):
@@ -234,3 +249,19 @@ def test_unknown_phases_and_kinds_are_clear_value_errors():
     assert set(KINDS) == {"shape", "magnitude", "sign", "dead_units", "prediction", "loss"}
     with pytest.raises(QuestionError, match="4 distinct options"):
         Question("Z1", "shape", "?", ("a", "a", "b", "c"), 0, "a", "", "Z1", None)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(activation=st.sampled_from(list(ACTIVATIONS)), optimizer=st.sampled_from(OPTIMIZERS),
+       hidden=st.integers(1, 12), m=st.integers(1, 12), seed=st.integers(0, 2**32 - 1),
+       alpha=st.sampled_from([1e-4, 0.05, 1.0, 30.0]), example=st.one_of(st.none(), st.integers(0, 11)),
+       phase=st.sampled_from(PHASES))
+def test_any_network_and_batch_gives_fair_questions(activation, optimizer, hidden, m, seed, alpha, example, phase):
+    arrays, context = iteration(activation, optimizer, alpha, hidden, m, seed % 1000, example)
+    phase_arrays = arrays_for(phase, arrays)
+    question = question_for(phase, phase_arrays, context, np.random.default_rng(seed))
+    assert len(set(question.options)) == 4
+    assert_right(question, phase_arrays, context)
