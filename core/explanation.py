@@ -171,9 +171,10 @@ def rounding(dtype: np.dtype | str, operations: int, magnitude: float, underflow
 
 
 def array_of(name: str, arrays: Mapping[str, np.ndarray], wanted_for: str | None = None) -> np.ndarray:
+    """arrays[name] as an array; ExplainError naming what is missing, what wanted it and what the arrays hold."""
     if name not in arrays:
         held = ", ".join(sorted(arrays)) or "nothing"
-        why = f" to explain {wanted_for}" if wanted_for else ""
+        why = f" for {wanted_for}" if wanted_for else ""
         raise ExplainError(f"{name} is needed{why} but the arrays hold only {held}")
     return np.asarray(arrays[name])
 

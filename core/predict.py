@@ -27,7 +27,7 @@ import numpy as np
 
 from . import network
 from .explain import explain
-from .explanation import BEFORE, Context, ExplainError, symbol
+from .explanation import BEFORE, Context, ExplainError, array_of, symbol
 from .numbers import minus, short_number
 
 KINDS: tuple[str, ...] = ("shape", "magnitude", "sign", "dead_units", "prediction", "loss")
@@ -69,10 +69,7 @@ class Question:
 # ---------------------------------------------------------------- reading the arrays
 
 def _array(arrays: Mapping[str, np.ndarray], name: str, phase: str) -> np.ndarray:
-    if name not in arrays:
-        held = ", ".join(sorted(arrays)) or "nothing"
-        raise QuestionError(f"a question about phase {phase} needs {name}, but the arrays hold only {held}")
-    return np.asarray(arrays[name])
+    return array_of(name, arrays, f"a question about phase {phase}")
 
 
 def _sizes(arrays: Mapping[str, np.ndarray], context: Context) -> tuple[int, int | None]:
@@ -155,8 +152,8 @@ def _shape(phase: str, arrays: Mapping[str, np.ndarray], context: Context, rng: 
     candidates = [(cols, rows)]
     candidates += [(other, cols) for other in sizes if other != rows] + [(rows, other) for other in sizes
                                                                         if other != cols]
+    # Then any pair of the sizes: 784, 10 and 1 alone make nine, so three wrong ones exist whatever m and H are.
     candidates += [(a, b) for a in sizes for b in sizes]
-    candidates += [(rows + extra, cols) for extra in range(1, OPTIONS + 1)]     # only for one-sized networks
     wrong = _pick(_distinct(candidates, truth), OPTIONS - 1, rng)
     options, answer = _shuffled(_shape_text(truth), [_shape_text(shape) for shape in wrong], rng)
     reads = network.READS[phase] if phase != "update" else (name + BEFORE,)

@@ -310,7 +310,7 @@ def test_a_bad_name_or_index_is_a_clear_value_error(name, index, message):
 
 def test_missing_arrays_state_or_a_wrong_m_are_named():
     arrays, context = iteration("relu", "momentum")
-    with pytest.raises(ExplainError, match="X is needed to explain Z1"):
+    with pytest.raises(ExplainError, match="X is needed for Z1 but the arrays hold only A1, A2"):
         explain("Z1", (0, 0), {k: v for k, v in arrays.items() if k != "X"}, context)
     with pytest.raises(ExplainError, match="context.optimizer_state has no v_W2"):
         explain("W2", (0, 0), arrays, Context(**{**context.__dict__, "optimizer_state": {}}))
