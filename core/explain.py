@@ -190,7 +190,7 @@ def _bias_gradient(name: str, index: tuple[int, ...], arrays: Mapping[str, np.nd
         steps=(Step(f"{addition.formula} = {short_number(addition.total)}", addition.total),
                Step(f"{name}[{row}] = {short_number(addition.total)} / {m} = {short_number(computed)}", computed)),
         computed=computed, tolerance=rounding(context.dtype, m + 1, magnitude(addition) / m),
-        note="A bias adds the same to every example, so its gradient is the unit's error addition over the batch's "
+        note="A bias adds the same to every example, so its gradient is the unit's error summed over the batch's "
              "examples (along the row, axis 1) and divided by m.")
 
 

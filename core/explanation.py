@@ -162,7 +162,7 @@ def pixel_label(k: int) -> str:
     return f"pixel {k} (row {k // IMAGE_SIDE}, column {k % IMAGE_SIDE})"
 
 
-def rounding(dtype: np.dtype | str, operations: int, magnitude: float, underflow: bool = True) -> float:
+def rounding(dtype: np.dtype | str, operations: float, magnitude: float, underflow: bool = True) -> float:
     """The most that `operations` roundings in dtype can move a result computed from numbers of this magnitude
     (the sum of their absolute values), plus (with underflow) the smallest normal number, for results so small
     that they lose digits."""
