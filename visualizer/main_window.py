@@ -5,7 +5,6 @@ the window has shown this one (Bridge.paced), so painting never slows training d
 """
 from __future__ import annotations
 
-import time
 from html import escape
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from core import data
 
 from . import appearance, assets, theme
 from .export import GifExport, render_png, render_svg
+from .frames import Frame, FramePolicy
 from .bridge import SPEEDS, Bridge
 from .classroom import Classroom
 from .settings import Settings
@@ -36,8 +36,6 @@ from .views.matrices import MatricesView
 from .views.timeline import Timeline
 from .views.values import ValuesView
 
-DETAILS_INTERVAL = 1.0              # seconds between updates of the per-phase panels while playing
-DIAGRAM_INTERVAL = 0.05             # while playing the diagram redraws 20 times a second, the curves every frame
 DEFAULT_ANIMATION_MS = 250
 
 
@@ -116,12 +114,11 @@ class MainWindow(QMainWindow):
         self.classroom = Classroom(self)
         self._build_status_bar()
         self._connect()
-        # While playing, the phase is always the update and the per-phase panels change too fast to read:
-        # the curves and the timeline follow every frame, the diagram every DIAGRAM_INTERVAL, the others only
-        # every DETAILS_INTERVAL, and all of them when playing stops. Each view's update holds the interpreter
-        # the training thread needs between its NumPy calls (bench/README.md).
+        # While playing, the curves and the timeline follow every frame, the other panels when the frame policy
+        # says (visualizer/frames.py). Each view's update holds the interpreter the training thread needs between
+        # its NumPy calls (bench/README.md).
         self.live_views = (self.curves, self.timeline)
-        self._details_shown = self._diagram_shown = 0.0
+        self.frame_policy = FramePolicy()
 
     # ------------------------------------------------------------ layout
     def _build_centre(self) -> None:
@@ -444,25 +441,27 @@ class MainWindow(QMainWindow):
             self.show_snapshot(snapshot)
 
     def _show_frame(self, snapshot: Snapshot) -> None:
-        """A frame while playing: the live views every frame and the rest now and then."""
-        now = time.perf_counter()
-        if now - self._details_shown >= DETAILS_INTERVAL:
-            self.show_snapshot(snapshot)
-        elif now - self._diagram_shown >= DIAGRAM_INTERVAL:
-            self._diagram_shown = now
-            self.show_snapshot(snapshot, (self.diagram, *self.live_views))
+        """A frame while playing: the live views every frame and the rest when the frame policy says."""
+        frame = self.frame_policy.frame(playing=True)
+        if frame.shows("details"):
+            self.show_snapshot(snapshot, frame=frame)
+        elif frame.shows("diagram"):
+            self.show_snapshot(snapshot, (self.diagram, *self.live_views), frame)
         else:
-            self.show_snapshot(snapshot, self.live_views)
+            self.show_snapshot(snapshot, self.live_views, frame)
 
-    def show_snapshot(self, snapshot: Snapshot, views: tuple[QWidget, ...] | None = None) -> None:
+    def show_snapshot(self, snapshot: Snapshot, views: tuple[QWidget, ...] | None = None,
+                      frame: Frame | None = None) -> None:
         """Hand a snapshot to the views (all of them by default); the worker may then make the next one."""
         self.bridge.frame_taken()
         self.snapshot = snapshot
-        if views is None:
-            views = self.views
-            self._details_shown = self._diagram_shown = time.perf_counter()
-        for view in views:
-            view.show_snapshot(snapshot)
+        if frame is None:
+            frame = self.frame_policy.frame(playing=False)    # everything, exactly
+        for view in views or self.views:
+            if getattr(view, "TAKES_FRAME", False):
+                view.show_snapshot(snapshot, frame)
+            else:
+                view.show_snapshot(snapshot)
         if snapshot.config != self.config_panel.current:
             self.config_panel.set_config(snapshot.config)
         self._show_status(snapshot)

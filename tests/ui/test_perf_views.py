@@ -12,8 +12,8 @@ from PyQt6.QtGui import QImage
 from core.config import TrainingConfig
 from core.stepper import Stepper
 from visualizer import theme
+from visualizer.frames import Frame
 from visualizer.snapshot import ExampleSelection, make_snapshot
-from visualizer.views import diagram as diagram_module
 from visualizer.views.curves import CurvesView
 from visualizer.views.diagram import NetworkDiagram
 
@@ -67,47 +67,58 @@ def test_a_view_after_a_run_shows_what_a_fresh_view_shows(qtbot, run_snapshots, 
     assert np.array_equal(pixels(followed), pixels(fresh))
 
 
-def test_what_the_diagram_redraws_seldom_while_playing_is_exact_once_it_stops(qtbot, run_snapshots, monkeypatch):
+# While playing, a frame in which none of the diagram's slow layers (numbers, thumbnails, parameters) is due.
+NOTHING_SLOW = Frame(playing=True)
+EVERY_LAYER = Frame(playing=True, due=frozenset({"diagram.numbers", "diagram.thumbnails", "diagram.parameters"}))
+
+
+def frame_for(snapshot, playing_frame: Frame) -> Frame:
+    """What the window's frame policy hands a view with this snapshot: everything unless it is playing."""
+    return playing_frame if snapshot.playing else Frame(playing=False)
+
+
+def test_what_the_diagram_redraws_seldom_while_playing_is_exact_once_it_stops(qtbot, run_snapshots):
     """Thumbnails, W2 edges, bias squares and numbers wait while playing (here, for the whole run); the first
     snapshot that is not playing shows them exactly as a fresh diagram does."""
     last_playing = max(k for k, snapshot in enumerate(run_snapshots) if snapshot.playing)
     fresh = make_view(qtbot, NetworkDiagram)
     fresh.show_snapshot(run_snapshots[last_playing + 1])
-    for name in ("TOOLTIP_INTERVAL", "THUMBNAIL_INTERVAL", "PARAMETER_INTERVAL"):
-        monkeypatch.setattr(diagram_module, name, 1e9)
     followed = make_view(qtbot, NetworkDiagram)
     for snapshot in run_snapshots[:last_playing + 2]:
-        followed.show_snapshot(snapshot)
+        followed.show_snapshot(snapshot, frame_for(snapshot, NOTHING_SLOW))
     assert np.array_equal(pixels(followed), pixels(fresh))
+    # and while playing they really waited: the last playing frame showed the parameters of the run's start
+    waited = make_view(qtbot, NetworkDiagram)
+    for snapshot in run_snapshots[:last_playing + 1]:
+        waited.show_snapshot(snapshot, frame_for(snapshot, NOTHING_SLOW))
+    assert not np.array_equal(pixels(waited), pixels(followed))
 
 
 def probabilities_shown(diagram: NetworkDiagram) -> list[float]:
-    return [float(item.text().rstrip("%")) for item in diagram._probabilities]
+    return [float(item.text().rstrip("%")) for item in diagram.outputs.probabilities]
 
 
-def test_while_playing_the_diagram_colours_follow_every_snapshot(qtbot, run_snapshots, monkeypatch):
+def test_while_playing_the_diagram_colours_follow_every_snapshot(qtbot, run_snapshots):
     """No frame is skipped for the colours: the output nodes are filled by the probabilities of the snapshot shown,
     even while the numbers written on them wait (here, the whole run) for their next turn."""
-    monkeypatch.setattr(diagram_module, "TOOLTIP_INTERVAL", 1e9)
     diagram = make_view(qtbot, NetworkDiagram)
     for snapshot in run_snapshots:
-        diagram.show_snapshot(snapshot)
+        diagram.show_snapshot(snapshot, frame_for(snapshot, NOTHING_SLOW))
         fills = [node.brush().color().getRgb()[:3] for node in diagram.output_nodes]
         expected = [tuple(int(c) for c in theme.SEQUENTIAL_LUT[int(np.clip(p * 255, 0, 255))])
                     for p in snapshot.example.a2]
         assert fills == expected
 
 
-@pytest.mark.parametrize("interval", [0.0, 1e9])
-def test_the_numbers_on_the_nodes_are_exact_whenever_playing_stops(qtbot, run_snapshots, monkeypatch, interval):
-    """While playing, the numbers follow every TOOLTIP_INTERVAL (0: every frame; 1e9: never); a step or a pause
-    writes the snapshot's own numbers."""
-    monkeypatch.setattr(diagram_module, "TOOLTIP_INTERVAL", interval)
+@pytest.mark.parametrize("playing_frame", [EVERY_LAYER, NOTHING_SLOW], ids=["every frame", "never"])
+def test_the_numbers_on_the_nodes_are_exact_whenever_playing_stops(qtbot, run_snapshots, playing_frame):
+    """While playing, the numbers follow the frames in which they are due (here: every frame, or never); a step
+    or a pause writes the snapshot's own numbers."""
     diagram = make_view(qtbot, NetworkDiagram)
     written = None
     for snapshot in run_snapshots:
-        diagram.show_snapshot(snapshot)
-        if not snapshot.playing or interval == 0:
+        diagram.show_snapshot(snapshot, frame_for(snapshot, playing_frame))
+        if not snapshot.playing or playing_frame is EVERY_LAYER:
             written = snapshot
         # while playing with the long interval: still the numbers of the last step before playing
         assert probabilities_shown(diagram) == pytest.approx(100 * written.example.a2, abs=0.051)
