@@ -23,7 +23,7 @@ from . import theme
 DIAGRAM_PARTS: frozenset[str] = frozenset({"input", "W1", "hidden", "b1", "W2", "output", "b2"})
 DIRECTION_CAPTIONS: Mapping[str, str] = {"forward": "forward →", "backward": "← backward", "update": "update"}
 # The theme colour of each direction, by name: a theme switch changes the colour, not the name.
-DIRECTION_COLOURS: Mapping[str, str] = {"forward": "FORWARD", "backward": "BACKWARD", "update": "HIGHLIGHT"}
+DIRECTION_COLOURS: Mapping[str, str] = {"forward": "FORWARD", "backward": "BACKWARD", "update": "PURPLE"}
 
 
 @dataclass(frozen=True)

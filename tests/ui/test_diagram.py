@@ -418,3 +418,23 @@ def test_no_panel_shape_makes_the_diagram_refit_itself_for_ever(qtbot, diagram, 
             diagram.resize(width, height)
             qtbot.wait(1)
             assert diagram.caption_texts()
+
+
+def test_the_update_has_one_colour_in_the_diagram_and_in_the_equations_chips(diagram, qtbot, tiny_split):
+    """It was yellow in the diagram and purple in the chips; yellow is the highlighter's (visualizer/phases.py)."""
+    from visualizer.views.equation import PhaseChips
+
+    stepper = make_stepper(tiny_split)
+    stepper.step_iteration()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    purple = QColor(theme.PURPLE).rgb()
+    lit = [region for region in diagram.regions.items.values() if region.isVisible()]
+    assert len(lit) == 2 and all(region.pen().color().rgb() == purple for region in lit)
+    chips = PhaseChips()
+    qtbot.addWidget(chips)
+    chips.resize(660, 30)
+    chips.set_current(3)                 # the update chip is not the current one: drawn in its own colour
+    image = chips.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    right = [image.pixel(x, y) & 0xFFFFFF for x in range(int(image.width() * 0.85), image.width())
+             for y in range(image.height())]
+    assert purple & 0xFFFFFF in right and QColor(theme.HIGHLIGHT).rgb() & 0xFFFFFF not in right

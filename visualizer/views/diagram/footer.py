@@ -33,7 +33,10 @@ class Footer:
         y = self.layout.footer_y
         self.direction.setText("ready" if direction is None else DIRECTION_CAPTIONS[direction])
         self.equation.setText(equation)
-        self.direction.setBrush(QColor(theme.INK if direction in ("update", None) else theme.PAPER))
+        # Paper on the forward and backward colours, as ever; on the update's, whichever reads better.
+        ink = QColor(theme.INK) if direction is None else \
+            theme.ink_on(colour) if direction == "update" else QColor(theme.PAPER)
+        self.direction.setBrush(ink)
         text = self.direction.boundingRect()
         pad_x, pad_y = 10.0, 3.0
         box = QRectF(MARGIN, y - text.height() / 2 - pad_y, text.width() + 2 * pad_x, text.height() + 2 * pad_y)
