@@ -166,9 +166,7 @@ class Classroom:
     def _make_neuron(self) -> NeuronPanel:
         window = self.window
         panel = NeuronPanel()
-        # The panel evaluates its edits on the worker's split: read-only arrays, replaced (never changed) by a
-        # new dataset, so reading it from this thread is safe (as the bug lab does).
-        panel.source = lambda: window.bridge.worker.stepper.split
+        panel.failed.connect(window.show_error)
         self.neuron_dock.setWidget(panel)
         return panel
 
@@ -185,8 +183,6 @@ class Classroom:
     def _make_race(self) -> RacePanel:
         window = self.window
         race = RacePanel()
-        race.source = lambda: window.bridge.worker.stepper.split     # read-only, as for the bug lab
-        race.start_weights = lambda: window.bridge.worker.stepper.initial_params      # read-only too
         race.failed.connect(window.show_error)
         self.race_dock.setWidget(race)
         return race
@@ -199,4 +195,4 @@ class Classroom:
 
     @property
     def threaded(self) -> tuple:
-        return tuple(panel for name, panel in self._built.items() if name == "race")
+        return tuple(panel for name, panel in self._built.items() if name in ("race", "neuron"))

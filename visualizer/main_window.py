@@ -598,7 +598,7 @@ class MainWindow(QMainWindow):
 
     def export_gif(self, iterations: int, every: int) -> None:
         """The diagram over the next iterations, trained on a copy in a thread; a strip shows progress and Cancel."""
-        if self.gif_export is not None and self.gif_export.isRunning():
+        if self.gif_export is not None and self.gif_export.running:
             self.statusBar().showMessage("An animation is being written already; cancel it first", 8000)
             return
         iteration = self.snapshot.iteration if self.snapshot else 0
@@ -606,8 +606,7 @@ class MainWindow(QMainWindow):
                                               "GIF animations (*.gif)")
         if not path:
             return
-        worker = self.bridge.worker
-        export = GifExport(worker.stepper, path, iterations=iterations, every=every, selection=worker.selection,
+        export = GifExport(self.snapshot, path, iterations=iterations, every=every,
                            presenter=self._presenter_state is not None, parent=self)
         self.gif_export = export
         strip = self.gif_banner
@@ -744,9 +743,6 @@ class MainWindow(QMainWindow):
         """Two docks, hidden until asked for: the bug lab (Ctrl+B) and Check my code (Ctrl+K)."""
         Key, Mod, keys = Qt.Key, Qt.KeyboardModifier, QKeySequence
         self.bug_lab = BugLabView()
-        # The lab trains on the worker's split: its arrays are read-only, and a new dataset replaces the
-        # stepper (one reference) rather than changing it, so reading it from this thread is safe.
-        self.bug_lab.source = lambda: self.bridge.worker.stepper.split
         self.check_code = CheckCodeView()
         docks = []
         for view, title, name in ((self.bug_lab, "Bug lab", "bugLabPanel"),

@@ -335,7 +335,7 @@ def test_a_gif_export_shows_its_progress_and_cancel_leaves_no_file(qtbot, window
     assert window.gif_banner.isVisible()
     iteration = window.snapshot.iteration
     qtbot.mouseClick(window.findChild(QPushButton, "gifBannerAction"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not window.gif_export.isRunning(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.gif_export.running, timeout=TIMEOUT)
     assert not window.gif_banner.isVisible()
     assert not target.exists() and list(tmp_path.iterdir()) == []
     assert window.snapshot.iteration == iteration == 0      # the run itself never moved
@@ -348,7 +348,7 @@ def test_closing_the_window_during_a_gif_export_stops_it(qtbot, window, monkeypa
     qtbot.waitUntil(lambda: "frame 1 of" in strip.text(), timeout=30_000)
     export = window.gif_export
     window.close()
-    assert not export.isRunning()
+    assert not export.running
     assert not (tmp_path / "diagram.gif").exists()
 
 
