@@ -164,13 +164,13 @@ def test_a_broken_lesson_file_is_named_and_the_window_works_without_the_lesson(q
 
 def test_the_heavier_panels_are_built_only_when_first_shown_and_then_follow_the_window(qtbot, window):
     classroom = window.classroom
-    assert classroom._built == {}
+    assert classroom.built == ()
     action(window, "stepIteration").trigger()
     qtbot.waitUntil(lambda: window.snapshot.iteration == 1, timeout=TIMEOUT)
     action(window, "drawDigit").trigger()
     pad = classroom.draw_pad
     assert dock(window, "drawPadDock").widget() is pad and pad in window.views
-    assert set(classroom._built) == {"draw_pad"}
+    assert set(classroom.built) == {"draw_pad"}
     clear = window.findChild(QAction, "clearDrawingAction")
     assert clear in window.actions() and "Ctrl+Backspace" in clear.toolTip()
     action(window, "stepIteration").trigger()

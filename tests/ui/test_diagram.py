@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, QPointF, Qt
 from PyQt6.QtGui import QColor, QImage
-from PyQt6.QtWidgets import QGraphicsLineItem, QGraphicsSimpleTextItem
+from PyQt6.QtWidgets import QApplication, QGraphicsLineItem, QGraphicsSimpleTextItem
 
 from core import network
 from core.config import TrainingConfig
@@ -416,7 +416,7 @@ def test_no_panel_shape_makes_the_diagram_refit_itself_for_ever(qtbot, diagram, 
     for width in range(440, 580, 20):
         for height in range(240, 340, 10):
             diagram.resize(width, height)
-            qtbot.wait(1)
+            QApplication.processEvents()        # the resize and any refit it asks for
             assert diagram.caption_texts()
 
 
