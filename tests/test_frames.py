@@ -2,18 +2,11 @@
 from __future__ import annotations
 
 from visualizer.frames import EVERYTHING, INTERVALS, RACE_INTERVALS, Frame, FramePolicy
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from fake_clock import FakeClock
 
 
 def test_a_frame_that_is_not_playing_draws_everything():
-    policy = FramePolicy(Clock())
+    policy = FramePolicy(FakeClock())
     frame = policy.frame(playing=False)
     assert frame is EVERYTHING and not frame.playing
     assert all(frame.shows(layer) for layer in (*INTERVALS, "anything else"))
@@ -21,7 +14,7 @@ def test_a_frame_that_is_not_playing_draws_everything():
 
 def test_the_first_playing_frame_after_a_step_draws_only_the_live_panels():
     """A step drew everything: the slow layers wait their interval from there."""
-    clock = Clock()
+    clock = FakeClock()
     policy = FramePolicy(clock)
     policy.frame(playing=False)
     clock.now += 0.01
@@ -31,7 +24,7 @@ def test_the_first_playing_frame_after_a_step_draws_only_the_live_panels():
 
 
 def test_each_layer_is_due_once_per_interval_while_playing():
-    clock, step = Clock(), 0.004
+    clock, step = FakeClock(), 0.004
     policy = FramePolicy(clock)
     policy.frame(playing=False)
     seconds = 10.0
@@ -46,7 +39,7 @@ def test_each_layer_is_due_once_per_interval_while_playing():
 
 def test_a_panels_parts_are_due_only_with_it():
     """The diagram's numbers are not used up in a frame that does not draw the diagram."""
-    clock = Clock()
+    clock = FakeClock()
     policy = FramePolicy(clock, {"diagram": 1.0, "diagram.numbers": 0.1, "curves.readout": 0.1})
     policy.frame(playing=False)
     clock.now += 0.5
@@ -58,7 +51,7 @@ def test_a_panels_parts_are_due_only_with_it():
 
 
 def test_a_frame_of_every_panel_draws_the_diagram_and_restarts_its_interval():
-    clock = Clock()
+    clock = FakeClock()
     policy = FramePolicy(clock, {"details": 1.0, "diagram": 0.75})
     policy.frame(playing=False)
     clock.now += 1.0

@@ -4,18 +4,11 @@ from __future__ import annotations
 import pytest
 
 from visualizer.pacing import CHUNK_SECONDS, UNLIMITED, Pacing
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
+from fake_clock import FakeClock
 
 
 def test_at_a_speed_limit_a_chunk_trains_only_the_iterations_due():
-    clock = Clock()
+    clock = FakeClock()
     pacing = Pacing(clock)
     pacing.start(10)                    # 10 iterations a second
     assert pacing.timer_ms() == 50
@@ -34,23 +27,24 @@ def test_at_a_speed_limit_a_chunk_trains_only_the_iterations_due():
 
 
 def test_at_full_speed_a_chunk_trains_until_its_time_is_up_or_it_is_stopped():
-    clock = Clock()
-    pacing = Pacing(clock)
+    clock = FakeClock()
+    pacing = Pacing(clock, chunk_seconds=2 ** -7)       # binary fractions: the sums are exact
     pacing.start(0)
     assert pacing.due() == UNLIMITED and pacing.timer_ms() == 0
+    assert Pacing().chunk_seconds == CHUNK_SECONDS
     count = []
 
     def step() -> None:
         count.append(1)
-        clock.now += 0.002
+        clock.now += 2 ** -10
     pacing.chunk(step, lambda: False, lambda: None)
-    assert len(count) == round(CHUNK_SECONDS / 0.002)
-    pacing.chunk(step, lambda: len(count) >= 7, lambda: None)
-    assert len(count) == 7
+    assert len(count) == 8
+    pacing.chunk(step, lambda: len(count) >= 11, lambda: None)
+    assert len(count) == 11
 
 
 def test_iteration_time_is_a_running_average_and_decides_whether_a_frame_waits():
-    clock = Clock()
+    clock = FakeClock()
     pacing = Pacing(clock)
     pacing.start(0)
     assert not pacing.holds_frame()             # nothing timed yet: sent at once
@@ -67,7 +61,7 @@ def test_iteration_time_is_a_running_average_and_decides_whether_a_frame_waits()
 
 
 def test_a_late_frame_does_not_make_the_next_ones_crowd_in():
-    clock = Clock()
+    clock = FakeClock()
     pacing = Pacing(clock, frame_interval=0.025)
     pacing.frame_made()
     assert not pacing.frame_due()
@@ -81,7 +75,7 @@ def test_a_late_frame_does_not_make_the_next_ones_crowd_in():
 
 
 def test_while_playing_an_evaluation_stands_for_half_a_second():
-    clock = Clock()
+    clock = FakeClock()
     pacing = Pacing(clock)
     made = clock.now
     clock.now += 0.49

@@ -10,6 +10,7 @@ from core.network import PHASES
 from core.stepper import Stepper
 from visualizer.bridge import MAX_PENDING_STEPS, RELEASE_PHASE, SNAPSHOT_INTERVAL, Bridge
 from visualizer.pacing import Pacing
+from fake_clock import FakeClock
 
 TIMEOUT = 10_000
 
@@ -243,14 +244,6 @@ def test_a_frame_is_sent_at_once_when_the_next_iteration_does_not_follow_at_once
         assert frames and all(phase == "Z1" and now == made for made, phase, now in frames)
     finally:
         bridge.shutdown()
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.mark.parametrize("iteration_ms", [2, 10, 13, 27, 45])

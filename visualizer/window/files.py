@@ -76,33 +76,36 @@ class Files(QObject):
         return snapshot.iteration if snapshot is not None else 0
 
     # ------------------------------------------------------------ the run's files
-    def open_dataset(self) -> None:
-        path = self.ask_open("dataset", "Open dataset", DATASETS)
+    # kind of file: the dialog's patterns. An opened file replaces the run (the banners about it go); a saved one
+    # is named after the iteration on screen ("weights-12.npz").
+    PATTERNS = {"dataset": DATASETS, "weights": "Weights (*.npz)", "session": "Sessions (*.npz)"}
+
+    def _open(self, kind: str, load: Callable[[str], None]) -> None:
+        patterns = self.PATTERNS[kind]
+        path = self.ask_open(kind, f"Open {kind}", patterns if "All files" in patterns else f"{patterns};;All files (*)")
         if path:
             self.cleared()
-            self.bridge.load_data(path)
+            load(path)
+
+    def _save(self, kind: str, save: Callable[[str], None]) -> None:
+        path = self.ask_save(kind, f"Save {kind}", f"{kind}-{self._iteration()}.npz", self.PATTERNS[kind])
+        if path:
+            save(path)
+
+    def open_dataset(self) -> None:
+        self._open("dataset", self.bridge.load_data)
 
     def open_weights(self) -> None:
-        path = self.ask_open("weights", "Open weights", "Weights (*.npz);;All files (*)")
-        if path:
-            self.cleared()
-            self.bridge.load_weights(path)
-
-    def save_weights(self) -> None:
-        path = self.ask_save("weights", "Save weights", f"weights-{self._iteration()}.npz", "Weights (*.npz)")
-        if path:
-            self.bridge.save_weights(path)
+        self._open("weights", self.bridge.load_weights)
 
     def open_session(self) -> None:
-        path = self.ask_open("session", "Open session", "Sessions (*.npz);;All files (*)")
-        if path:
-            self.cleared()
-            self.bridge.load_session(path)
+        self._open("session", self.bridge.load_session)
+
+    def save_weights(self) -> None:
+        self._save("weights", self.bridge.save_weights)
 
     def save_session(self) -> None:
-        path = self.ask_save("session", "Save session", f"session-{self._iteration()}.npz", "Sessions (*.npz)")
-        if path:
-            self.bridge.save_session(path)
+        self._save("session", self.bridge.save_session)
 
     def ask_code(self) -> str:
         """A student's .py file for Check my code."""

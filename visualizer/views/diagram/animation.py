@@ -42,7 +42,7 @@ class PhaseAnimation:
         self.animation.setEndValue(1.0)
         self.animation.setEasingCurve(QEasingCurve.Type.InOutSine)
         self.animation.valueChanged.connect(self._animate)
-        self.animation.finished.connect(self.end)
+        self.animation.finished.connect(self.stop)
         self.ms = 400
         self._overlays: tuple = ()
         self._shown = False
@@ -97,15 +97,12 @@ class PhaseAnimation:
         self.animation.start()
 
     def stop(self) -> None:
+        """Stop the animation (if it runs) and hide its overlays: also what its end does."""
         self.animation.stop()
-        self.end()
-
-    def end(self) -> None:
-        if not self._shown:
-            return
-        self._shown = False
-        for item in self._overlays:
-            item.setVisible(False)
+        if self._shown:
+            self._shown = False
+            for item in self._overlays:
+                item.setVisible(False)
 
     def _pulse_paths(self, snapshot: Snapshot) -> list[Pulse]:
         """The edges a pulse travels along for this phase: start → end (backward phases run right to left)."""

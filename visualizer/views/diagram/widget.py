@@ -78,9 +78,13 @@ class NetworkDiagram(QWidget):
         self._fitting = False                    # inside _fit_body_to_panel's rebuild
         self._captions_for: tuple | None = None  # what the captions were last written for
         self._drawn_phase: str | None = None
-        # Readable state, the same the items show (tooltips cannot be read in a headless test).
+        # Readable state, the same the items show (tooltips cannot be read in a headless test); the nodes, names
+        # and rings are the parts' own, named here too once built.
         self.highlighted_parts: frozenset[str] = frozenset()
         self._emphasis: frozenset[str] = frozenset()
+        self.hidden_nodes: list[HiddenNode] = []
+        self.output_nodes: list[QGraphicsEllipseItem] = []
+        self.output_name_items: list[QGraphicsSimpleTextItem] = []
 
     # ------------------------------------------------------------ public
     def show_snapshot(self, snapshot: Snapshot, frame: Frame = EVERYTHING) -> None:
@@ -153,26 +157,6 @@ class NetworkDiagram(QWidget):
         return self.scene_layout.hidden if self._built_for else 0
 
     @property
-    def hidden_nodes(self) -> list[HiddenNode]:
-        return self.hidden.nodes if self._built_for else []
-
-    @property
-    def output_nodes(self) -> list[QGraphicsEllipseItem]:
-        return self.outputs.nodes if self._built_for else []
-
-    @property
-    def output_name_items(self) -> list[QGraphicsSimpleTextItem]:
-        return self.outputs.names if self._built_for else []
-
-    @property
-    def label_ring(self) -> QGraphicsEllipseItem:
-        return self.outputs.label_ring
-
-    @property
-    def prediction_ring(self) -> QGraphicsEllipseItem:
-        return self.outputs.prediction_ring
-
-    @property
     def direction_caption(self) -> str:
         return self.footer.direction.text() if self._built_for else ""
 
@@ -210,6 +194,9 @@ class NetworkDiagram(QWidget):
         self.thumbnails.note()
         self.footer = Footer(canvas, plan)
         self.pulse.build(canvas, plan, self.thumbnails, self.edges, self.regions)
+        self.hidden_nodes, self.output_nodes = self.hidden.nodes, self.outputs.nodes
+        self.output_name_items = self.outputs.names
+        self.label_ring, self.prediction_ring = self.outputs.label_ring, self.outputs.prediction_ring
         self._captions_for = None
         self._drawn_phase = "none yet"
         self._body_height = plan.body_height
