@@ -18,6 +18,7 @@ from core import data
 
 from . import appearance, assets
 from .bridge import Bridge
+from .export import GifExport
 from .classroom import Classroom
 from .frames import Frame, FramePolicy
 from .settings import Settings
@@ -92,8 +93,8 @@ class MainWindow(QMainWindow):
         return self.dock_manager.docks
 
     @property
-    def gif_export(self):
-        """The GIF export running or last run (visualizer.export.GifExport), or None."""
+    def gif_export(self) -> GifExport | None:
+        """The GIF export running or last run, or None."""
         return self.files.gif_export
 
     def add_view(self, view: QWidget) -> None:

@@ -40,7 +40,8 @@ class NetworkDiagram(QWidget):
     """784 → H → 10 for the selected example, with the phase being computed highlighted.
 
     Its parts (public once the first snapshot is shown): `input`, `thumbnails`, `edges`, `hidden`, `outputs`,
-    `captions`, `footer`, `regions`, `emphasis`, and `scene_layout`, the positions they were built with.
+    `captions`, `footer`, `regions`, `emphasis`, `pulse` (the animation), and `scene_layout`, the positions they
+    were built with.
     """
 
     neuronClicked = pyqtSignal(int)
