@@ -14,8 +14,8 @@ two headless Steppers; an earlier version of this script gave the headless side 
 The machine's own speed drifts by a third over seconds (the headless rate alone: 90-160 iterations/s; successive
 0.1 s runs are correlated 0.9, runs 2 s apart 0.5), so the two sides are timed in short alternating slices
 while the window plays on: --rounds slices of --seconds each of playing, each between two slices of the headless
-core. For a headless slice the worker thread is held before its next iteration (a gate put on its Stepper by
-this script) and the UI thread, which has nothing new to draw, runs the headless Stepper; the window is never
+core. For a headless slice the worker thread is held before its next iteration (a gate this script puts on
+Stepper.step_iteration, for the worker's thread only) and the UI thread, which has nothing new to draw, runs the headless Stepper; the window is never
 paused, so nothing is redrawn for Play or Pause. Each playing slice is compared with the mean of the headless
 slices on either side of it; the median, the quartiles and the pooled ratio are printed. The ratio is also split
 into two factors measured within each slice: the share of the time the worker thread runs rather than waits
@@ -107,8 +107,8 @@ def run_events(app, seconds: float, loop: str) -> None:
         time.sleep(0.001)
 
 
-def worker_clock(app, window) -> int:
-    """The CPU clock of the worker thread (asked from inside it)."""
+def worker_thread(app, window) -> int:
+    """The worker thread's identifier (asked from inside it)."""
     from PyQt6.QtCore import QObject, pyqtSignal, pyqtSlot
 
     class Probe(QObject):
@@ -127,52 +127,48 @@ def worker_clock(app, window) -> int:
     asker.asked.connect(probe.answer)          # queued: answered in the worker's thread
     asker.asked.emit()
     wait_until(app, lambda: probe.ident is not None)
-    return time.pthread_getcpuclockid(probe.ident)
+    return probe.ident
 
 
 class PausedClock:
-    """`time` for the window's modules, its perf_counter() stopped while the worker is held: the throttles of
-    the views (the diagram 20 times a second, the per-phase panels once…) then count playing time only, as in a
-    window that plays on, instead of finding themselves due at the start of every slice."""
+    """The window's frame-policy clock, stopped while the worker is held: the slow layers (the diagram 20 times
+    a second, the per-phase panels once…) then count playing time only, as in a window that plays on, instead of
+    finding themselves due at the start of every slice."""
 
     def __init__(self) -> None:
         self.held = 0.0
 
-    def perf_counter(self) -> float:
+    def __call__(self) -> float:
         return time.perf_counter() - self.held
-
-    def __getattr__(self, name: str):
-        return getattr(time, name)
 
 
 class Gate:
     """Holds the worker thread before its next iteration while the headless core is timed, without pausing the
-    window, and notes when each of its iterations ends (a wrapper on the worker's Stepper instance and a
-    PausedClock for the window's modules, both removed by close())."""
+    window, and notes when each of its iterations ends (a wrapper on Stepper.step_iteration that acts in the
+    worker's thread only, and a PausedClock for the window's frame policy, both removed by close())."""
 
-    def __init__(self, window) -> None:
-        from visualizer import main_window
-        from visualizer.views import curves, diagram
+    def __init__(self, window, worker: int) -> None:
+        from core.stepper import Stepper
 
-        self.stepper = window.bridge.worker.stepper
         self.open, self.waiting = threading.Event(), threading.Event()
         self.open.set()
         self.ends: list[float] = []        # appended by the worker thread only
-        self.clock, self.modules, self.held_at = PausedClock(), (main_window, curves, diagram), 0.0
-        for module in self.modules:
-            module.time = self.clock
-        step = self.stepper.step_iteration
+        self.policy, self.clock, self.held_at = window.frame_policy, PausedClock(), 0.0
+        self.policy.clock = self.clock
+        step = self.step = Stepper.step_iteration
 
-        def gated_step(*args, **kwargs):
+        def gated_step(stepper, *args, **kwargs):
+            if threading.get_ident() != worker:          # the headless core, in this thread
+                return step(stepper, *args, **kwargs)
             if not self.open.is_set():
                 self.waiting.set()
                 self.open.wait()
                 self.waiting.clear()
-            record = step(*args, **kwargs)
+            record = step(stepper, *args, **kwargs)
             self.ends.append(time.perf_counter())
             return record
 
-        self.stepper.step_iteration = gated_step
+        Stepper.step_iteration = gated_step
 
     def hold(self, app) -> None:
         self.open.clear()
@@ -184,9 +180,10 @@ class Gate:
         self.open.set()
 
     def close(self) -> None:
-        for module in self.modules:
-            module.time = time
-        del self.stepper.step_iteration
+        from core.stepper import Stepper
+
+        self.policy.clock = time.perf_counter
+        Stepper.step_iteration = self.step          # the class's own again
         self.open.set()
 
 
@@ -208,14 +205,15 @@ def playing_slice(app, window, gate: Gate, seconds: float, loop: str,
             1000 * worker_cpu / max(iterations, 1))
 
 
-def interleaved(app, window, stepper, args, clock) -> tuple[list[tuple[float, ...]], list[tuple[float, float]]]:
+def interleaved(app, window, stepper, args, worker) -> tuple[list[tuple[float, ...]], list[tuple[float, float]]]:
     """Headless and playing slices in turn (headless first and last) while the window plays on. Per playing
     slice: (headless it/s around it, playing it/s, frames/s, UI CPU ms/frame), and (worker running share,
     worker CPU per iteration ÷ headless CPU per iteration)."""
     window.bridge.play()
     wait_until(app, lambda: window.snapshot is not None and window.snapshot.playing)
     run_events(app, args.warmup, args.loop)     # steady playing: pressing Play redraws every panel once
-    gate = Gate(window)
+    gate = Gate(window, worker)
+    clock = time.pthread_getcpuclockid(worker)
     alone = []
     slices = []
     try:
@@ -320,10 +318,9 @@ def main() -> int:
     window.show()
     wait_until(app, lambda: window.snapshot is not None)
     # The headless core trains on the window's own arrays (see the docstring).
-    worker_stepper = window.bridge.worker.stepper
-    stepper = headless_stepper(worker_stepper.split, worker_stepper.config)
-    clock = worker_clock(app, window)
-    rounds, costs = interleaved(app, window, stepper, args, clock)
+    stepper = headless_stepper(window.snapshot.split, window.snapshot.config)
+    worker = worker_thread(app, window)
+    rounds, costs = interleaved(app, window, stepper, args, worker)
     gil_frame, gil_second, gil_entries = ui_python_time(app, window, max(args.seconds, 2.0))
     latency = key_latency(app, window, args.presses)
     window.close()

@@ -151,8 +151,7 @@ def main() -> int:
     seconds = time.perf_counter() - started
     memory_end = resident_mb()
     at_end = census(window)
-    history = window.bridge.worker.stepper.history
-    rewindable = f"{history.earliest:,}…{window.snapshot.iteration:,}"
+    rewindable = f"{window.snapshot.earliest:,}…{window.snapshot.iteration:,}"
 
     window.close()
     growth = memory_end - memory_warm

@@ -2,7 +2,9 @@
 
 The core (a Stepper) lives in a Worker moved to its own QThread, so the UI thread never trains. While playing,
 the worker trains in short chunks driven by a QTimer(0) in its own thread, so a pause or any other request is
-handled between two chunks, and it emits a snapshot every SNAPSHOT_INTERVAL seconds on average (the newest only).
+handled between two chunks, and it emits a snapshot every SNAPSHOT_INTERVAL seconds on average (the newest only);
+visualizer/pacing.py decides when. Requests go to the worker as queued signals; the only state the UI thread
+writes directly is one SharedFlags object. Nothing outside this module touches the worker.
 
 The two threads share one interpreter, which the training thread needs between its NumPy calls and the UI thread
 holds while it draws a frame (PyQt keeps it through every Qt call). At full speed a frame's snapshot is therefore
@@ -12,7 +14,6 @@ without the interpreter, so the UI does its Python work for the frame while the 
 from __future__ import annotations
 
 import math
-import time
 import weakref
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping
@@ -25,15 +26,15 @@ from core.config import ConfigError, TrainingConfig
 from core.options import adopt_weights
 from core.stepper import Diverged, Stepper
 
+from .pacing import SNAPSHOT_INTERVAL, Pacing
 from .snapshot import Evaluation, ExampleSelection, Snapshot, evaluate, make_snapshot
 from .views.config_panel import MAX_HIDDEN
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 0)   # iterations per second; 0 = as fast as possible
-SNAPSHOT_INTERVAL = 0.028       # seconds between snapshots while playing, on average: each is a frame (≈ 36 a second)
 RELEASE_PHASE = "dW1"           # at full speed a frame's snapshot is sent as this phase starts (see the docstring)
-CHUNK_SECONDS = 0.010           # longest stretch of training before the worker looks at its requests again
-EVALUATION_INTERVAL = 0.5       # seconds between dev-set evaluations while playing (every snapshot when paused)
 MAX_PENDING_STEPS = 4           # step presses beyond this many unanswered ones are refused, not queued
+__all__ = ["Bridge", "DataOptions", "MAX_PENDING_STEPS", "RELEASE_PHASE", "SNAPSHOT_INTERVAL", "SPEEDS", "SharedFlags",
+           "Worker", "load_split"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,21 @@ def divergence_message(error: Diverged, good: int) -> str:
             f"start again, or go back to iteration {good} and continue with a smaller one.")
 
 
+class SharedFlags:
+    """The worker's state the UI thread writes directly; everything else reaches the worker as queued signals.
+
+    Each is one plain attribute, written by one thread and read by the other: the interpreter lock keeps each read
+    and write whole, and no decision needs two of them at once.
+    """
+
+    def __init__(self) -> None:
+        self.stopping = False                   # UI → worker: the window closes; a chunk in progress ends early
+        # UI → worker, reset by the worker: the UI has taken the last snapshot. While playing, the next one is made
+        # only then, so no snapshot is copied out for a frame that will never show it (see Bridge.paced).
+        self.frame_taken = True
+        self.newest_seek: int | None = None     # UI → worker: older seeks still queued are skipped
+
+
 class Worker(QObject):
     """Owns the Stepper; every slot runs in the worker thread."""
 
@@ -91,23 +107,21 @@ class Worker(QObject):
     diverged = pyqtSignal(str, int)         # message, last good iteration
     notice = pyqtSignal(str)                # e.g. "Saved weights to …"
     busy = pyqtSignal(str)                  # "loading …" while a slow request runs, "" when done
+    speedSet = pyqtSignal(int)              # the speed it plays at now
     stopped = pyqtSignal()
 
-    def __init__(self, stepper: Stepper, options: DataOptions):
+    def __init__(self, stepper: Stepper, options: DataOptions, flags: SharedFlags | None = None,
+                 pacing: Pacing | None = None):
         super().__init__()
         self.stepper = stepper
         self.options = options
+        self.flags = flags or SharedFlags()
+        self.pacing = pacing or Pacing()
         self.selection = ExampleSelection()
         self.playing = False
-        self.speed = 0
         self.target: int | None = None         # play stops at this iteration (the --steps run)
-        self.stopping = False                   # set from the UI thread when the window closes
-        self.ms_per_iteration: float | None = None
-        self._next_frame = 0.0                  # while playing: when the next snapshot is due
         self._held: Snapshot | None = None      # made, to be sent as the next iteration's RELEASE_PHASE starts
         self._trained = False                   # an iteration since the last snapshot
-        self._play_started = 0.0
-        self._played = 0
         self._timer = QTimer(self)              # moves to the worker thread with its parent
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._play_chunk)
@@ -115,22 +129,15 @@ class Worker(QObject):
         # (the stepper, the W1 array it was computed from, the evaluation): held, so no id() can be reused
         self._evaluated: tuple[weakref.ref | None, np.ndarray | None, Evaluation | None] = (None, None, None)
         self._evaluated_at = 0.0
-        self.newest_seek: int | None = None     # set from the UI thread: older seeks still queued are skipped
-        # Set from the UI thread when it has taken the last snapshot: while playing, the next one is made only
-        # then, so no snapshot is copied out for a frame that will never show it (see Bridge.paced).
-        self.snapshot_taken = True
 
     # ------------------------------------------------------------ helpers
     def _snapshot(self, message: str | None = None, diverged: bool = False) -> Snapshot:
-        """A snapshot of now (one held back is dropped: this one is newer), and the next frame's time: a frame
-        after this one's, or after now if this one came a frame or more late (a slow frame, a step, a pause)."""
+        """A snapshot of now (one held back is dropped: this one is newer), and the next frame's time."""
         self._held, self._trained = None, False
-        now = time.perf_counter()
-        late = now - self._next_frame >= SNAPSHOT_INTERVAL
-        self._next_frame = (now if late else self._next_frame) + SNAPSHOT_INTERVAL
-        self.snapshot_taken = False
-        return make_snapshot(self.stepper, self.selection, self.ms_per_iteration, self.playing, message, diverged,
-                             self._evaluation())
+        self.pacing.frame_made()
+        self.flags.frame_taken = False
+        return make_snapshot(self.stepper, self.selection, self.pacing.ms_per_iteration, self.playing, message,
+                             diverged, self._evaluation())
 
     def _emit(self, message: str | None = None, diverged: bool = False) -> None:
         self.snapshotReady.emit(self._snapshot(message, diverged))
@@ -139,8 +146,7 @@ class Worker(QObject):
         """The snapshot of a frame while playing: held back for the next iteration's RELEASE_PHASE when that
         iteration follows at once (full speed) and takes less than a frame; otherwise sent now."""
         snapshot = self._snapshot()
-        ms = self.ms_per_iteration
-        if self.speed == 0 and ms is not None and ms < 1000 * SNAPSHOT_INTERVAL:
+        if self.pacing.holds_frame():
             self._held = snapshot
         else:
             self.snapshotReady.emit(snapshot)
@@ -152,12 +158,8 @@ class Worker(QObject):
             self.snapshotReady.emit(snapshot)
 
     def _timed_iteration(self) -> None:
-        start = time.perf_counter()
-        self.stepper.step_iteration(self._release if self._held is not None else None)
-        milliseconds = (time.perf_counter() - start) * 1000
+        self.pacing.timed(lambda: self.stepper.step_iteration(self._release if self._held is not None else None))
         self._trained = True
-        previous = self.ms_per_iteration
-        self.ms_per_iteration = milliseconds if previous is None else 0.9 * previous + 0.1 * milliseconds
 
     def _diverged(self, error: Diverged) -> None:
         self._stop_playing()
@@ -174,11 +176,10 @@ class Worker(QObject):
         stepper, W1 = self.stepper, self.stepper.params["W1"]
         cached_stepper, cached_W1, cached = self._evaluated
         if cached_stepper is not None and cached_stepper() is stepper:
-            fresh = time.perf_counter() - self._evaluated_at < EVALUATION_INTERVAL
-            if cached_W1 is W1 or (self.playing and fresh):
+            if cached_W1 is W1 or (self.playing and self.pacing.evaluation_fresh(self._evaluated_at)):
                 return cached
         evaluation = evaluate(stepper)
-        self._evaluated, self._evaluated_at = (weakref.ref(stepper), W1, evaluation), time.perf_counter()
+        self._evaluated, self._evaluated_at = (weakref.ref(stepper), W1, evaluation), self.pacing.clock()
         return evaluation
 
     def _stop_playing(self) -> None:
@@ -197,7 +198,7 @@ class Worker(QObject):
     def _replace_stepper(self, stepper: Stepper) -> None:
         self._stop_playing()
         self.stepper = stepper
-        self.ms_per_iteration = None
+        self.pacing.ms_per_iteration = None
 
     # ------------------------------------------------------------ requests
     @pyqtSlot()
@@ -208,7 +209,7 @@ class Worker(QObject):
     def step(self, kind: str) -> None:
         """kind is "phase", "iteration" or "back"; a step while playing pauses first."""
         try:
-            if self.stopping:
+            if self.flags.stopping:
                 return
             self._stop_playing()
             if kind == "phase":
@@ -230,7 +231,7 @@ class Worker(QObject):
     @pyqtSlot(int)
     def play_until(self, target: int) -> None:
         """Play; a target ≥ 0 stops exactly at that iteration."""
-        if self.stopping:
+        if self.flags.stopping:
             return
         self.target = target if target >= 0 else None
         if self.target is not None and self.stepper.iteration >= self.target and self.stepper.phases_done == 0:
@@ -238,8 +239,8 @@ class Worker(QObject):
             self._emit()
             return
         self.playing = True
-        self._play_started, self._played = time.perf_counter(), 0
-        self._timer.setInterval(0 if self.speed == 0 else max(1, int(1000 / self.speed / 2)))
+        self.pacing.start(self.pacing.speed)
+        self._timer.setInterval(self.pacing.timer_ms())
         self._timer.start()
         self._emit()
 
@@ -251,31 +252,25 @@ class Worker(QObject):
 
     @pyqtSlot(int)
     def set_speed(self, iterations_per_second: int) -> None:
-        self.speed = max(0, iterations_per_second)
+        self.pacing.speed = max(0, iterations_per_second)
+        self.speedSet.emit(self.pacing.speed)
         if self.playing:
             self.play_until(self.target if self.target is not None else -1)
 
-    def _due(self) -> int:
-        if self.speed == 0:
-            return 1 << 30
-        return int((time.perf_counter() - self._play_started) * self.speed) + 1 - self._played
-
     @pyqtSlot()
     def _play_chunk(self) -> None:
-        if not self.playing or self.stopping:
+        if not self.playing or self.flags.stopping:
             self._timer.stop()
             return
-        chunk_end = time.perf_counter() + CHUNK_SECONDS
-        due = self._due()
+
+        def stop() -> bool:
+            return self.flags.stopping or (self.target is not None and self.stepper.iteration >= self.target)
+
+        def after() -> None:
+            if self._snapshot_due():        # as soon as the UI wants one, not at the end of the chunk
+                self._frame()
         try:
-            while due > 0 and time.perf_counter() < chunk_end and not self.stopping:
-                if self.target is not None and self.stepper.iteration >= self.target:
-                    break
-                self._timed_iteration()
-                self._played += 1
-                due -= 1
-                if self._snapshot_due():        # as soon as the UI wants one, not at the end of the chunk
-                    self._frame()
+            self.pacing.chunk(self._timed_iteration, stop, after)
         except Diverged as error:
             self._diverged(error)
             return
@@ -287,8 +282,8 @@ class Worker(QObject):
 
     def _snapshot_due(self) -> bool:
         """The UI has taken the last snapshot, there is something new, and the next frame's time has come (frames
-        then come every SNAPSHOT_INTERVAL on average, whatever an iteration takes: see _snapshot)."""
-        return self.snapshot_taken and self._trained and time.perf_counter() >= self._next_frame
+        then come every SNAPSHOT_INTERVAL on average, whatever an iteration takes: see pacing.py)."""
+        return self.flags.frame_taken and self._trained and self.pacing.frame_due()
 
     @pyqtSlot(object)
     def reset(self, config: TrainingConfig) -> None:
@@ -312,7 +307,7 @@ class Worker(QObject):
 
     @pyqtSlot(int)
     def seek(self, iteration: int) -> None:
-        if self.newest_seek is not None and iteration != self.newest_seek:
+        if self.flags.newest_seek is not None and iteration != self.flags.newest_seek:
             return      # a newer position is queued behind this one (the timeline is being dragged)
         was_playing = self.playing
         self._stop_playing()
@@ -425,7 +420,7 @@ class Worker(QObject):
     @pyqtSlot()
     def shutdown(self) -> None:
         """Stop the timer in its own thread, then end the thread's event loop."""
-        self.stopping = True
+        self.flags.stopping = True
         self._stop_playing()
         self.stopped.emit()
         thread = QThread.currentThread()
@@ -459,7 +454,9 @@ class Bridge(QObject):
     _load_session = pyqtSignal(str)
     _shutdown = pyqtSignal()
 
-    def __init__(self, stepper: Stepper, options: DataOptions = DataOptions(), parent: QObject | None = None):
+    def __init__(self, stepper: Stepper, options: DataOptions = DataOptions(), parent: QObject | None = None,
+                 pacing: Pacing | None = None):
+        """pacing: the worker's (a test gives one its own clock or frame interval)."""
         super().__init__(parent)
         self.pending_steps = 0          # step requests sent and not yet answered
         self.accepted_steps = 0         # step requests sent to the worker (what tests compare the count with)
@@ -470,9 +467,11 @@ class Bridge(QObject):
         # sets it and calls frame_taken() at each frame: while playing, the worker then copies out one snapshot
         # per frame shown instead of one every SNAPSHOT_INTERVAL (each copy is time the training does not get).
         self.paced = False
+        self.speed = 0                  # the speed the worker plays at (it says so when it changes)
         self.thread = QThread()
         self.thread.setObjectName("backpropWorker")
-        self.worker = Worker(stepper, options)
+        self.flags = SharedFlags()
+        self.worker = Worker(stepper, options, self.flags, pacing)
         self.worker.moveToThread(self.thread)
         w = self.worker
         for request, slot in ((self._step, w.step), (self._play, w.play_until), (self._pause, w.pause),
@@ -489,6 +488,7 @@ class Bridge(QObject):
         w.diverged.connect(self.diverged)
         w.notice.connect(self.notice)
         w.busy.connect(self.busy)
+        w.speedSet.connect(self._speed_set)
         self.thread.started.connect(w.start)
         self.thread.start()
 
@@ -501,7 +501,10 @@ class Bridge(QObject):
 
     def frame_taken(self) -> None:
         """The UI has taken the last snapshot: the worker may make the next one (a flag the GIL keeps whole)."""
-        self.worker.snapshot_taken = True
+        self.flags.frame_taken = True
+
+    def _speed_set(self, speed: int) -> None:
+        self.speed = speed
 
     def _answered(self) -> None:
         self.pending_steps = max(0, self.pending_steps - 1)
@@ -542,7 +545,7 @@ class Bridge(QObject):
 
     def seek(self, iteration: int) -> None:
         self.playing = False
-        self.worker.newest_seek = iteration
+        self.flags.newest_seek = iteration
         self._seek.emit(iteration)
 
     def set_evaluation(self, on: bool) -> None:
@@ -573,6 +576,6 @@ class Bridge(QObject):
     def shutdown(self) -> None:
         """Stop playing, end the worker thread and wait for it (never terminate()); safe to call twice."""
         if self.thread.isRunning():
-            self.worker.stopping = True     # read by a chunk in progress, so it ends early
+            self.flags.stopping = True      # read by a chunk in progress, so it ends early
             self._shutdown.emit()
             self.thread.wait()

@@ -1,81 +1,75 @@
 """The classroom panels of the main window: the guided lesson, draw a digit, one hidden unit's "what if", and the
 optimizer race. Each is a dock, hidden until asked for, with an action in the Classroom menu; this module wires
-them to the window's bridge and views so that main_window.py stays the wiring of the basic window only.
+them to the window's bridge and views through the window's public methods (add_action, add_view, its dock manager)
+so that main_window.py stays the wiring of the basic window only. It does not import the window.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Callable, Protocol
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import QDockWidget, QWidget
+from PyQt6.QtGui import QAction
+from PyQt6.QtWidgets import QDockWidget, QMenuBar, QWidget
 
+from .bridge import Bridge
 from .views import lesson as lesson_files
+from .views.diagram import NetworkDiagram
 from .views.draw_pad import DrawPad
 from .views.lesson import LessonError, LessonPanel, load_lessons
 from .views.neuron import NeuronPanel
 from .views.race import RacePanel
+from .window.actions import ActionSpec
+from .window.docks import DockManager
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+Key, Mod = Qt.Key, Qt.KeyboardModifier
+
+
+class Host(Protocol):
+    """What the classroom uses of the window."""
+    bridge: Bridge
+    diagram: NetworkDiagram
+    dock_manager: DockManager
+
+    def add_action(self, spec: ActionSpec, slot: Callable) -> QAction: ...
+    def add_view(self, view: QWidget) -> None: ...
+    def show_error(self, text: str) -> None: ...
+    def menuBar(self) -> QMenuBar: ...
+    def addAction(self, action: QAction) -> None: ...
 
 
 class Classroom:
-    """Builds the classroom docks and actions into a MainWindow (call once, after its own docks exist)."""
+    """Builds the classroom docks and actions into a window (once, after the window's own docks exist)."""
 
-    def __init__(self, window: "MainWindow"):
+    def __init__(self, window: Host):
         self.window = window
+        self.docks: DockManager = window.dock_manager
         self.menu = window.menuBar().addMenu("&Classroom")
         self.menu.setObjectName("classroomMenu")
-        self.docks: list[QDockWidget] = []
+        self._built: dict[str, QWidget] = {}
         self._build_lesson()
         self._build_others()
-        # Presenter mode hides them with the other docks (only the diagram, the equation and the steps show).
-        window.docks = (*window.docks, *self.docks)
 
     # ------------------------------------------------------------ helpers
     def _dock(self, title: str, name: str, widget: QWidget, beside: str) -> QDockWidget:
-        """A hidden dock, tabbed with the dock named `beside` when shown."""
-        window = self.window
-        dock = window._dock(title, name, widget, Qt.DockWidgetArea.RightDockWidgetArea)
-        neighbour = window.findChild(QDockWidget, beside)
-        window.tabifyDockWidget(neighbour, dock)
-        dock.hide()
-        self.docks.append(dock)
-        return dock
+        """A hidden dock, tabbed with the dock named `beside` when shown (presenter mode hides it with the
+        others: only the diagram, the equation and the steps show)."""
+        return self.docks.add(title, name, widget, beside=beside, hidden=True)
 
-    def _toggle(self, name: str, text: str, icon_name: str, key: QKeySequence, tip: str,
-                dock: QDockWidget, floating: bool = False) -> QAction:
+    def _toggle(self, spec: ActionSpec, dock: QDockWidget, floating: bool = False) -> QAction:
         """A checkable window action that shows the dock (raised to the top of its tabs) or hides it. A floating
         dock opens the first time over the right column at its full height, as the labs do."""
-        def show(on: bool) -> None:
-            if floating:
-                self.window._show_lab_dock(dock, on)
-                return
-            dock.setVisible(on)
-            if on:
-                dock.raise_()
-                self._give_height(dock)
-        action = self.window._action(name, text, icon_name, [key], tip, show)
-        action.setCheckable(True)
+        show = self.docks.show_floating if floating else self.docks.show_in_column
+        action = self.window.add_action(spec, lambda on: show(dock, on))
         dock.toggleViewAction().toggled.connect(action.setChecked)
         self.menu.addAction(action)
         return action
 
-    def _give_height(self, dock: QDockWidget) -> None:
-        """A text panel needs the height of its column more than the panel under it (the configuration)."""
-        window = self.window
-        if window.dockWidgetArea(dock) != Qt.DockWidgetArea.LeftDockWidgetArea or dock.isFloating():
-            return
-        config = window.findChild(QDockWidget, "configDock")
-        if config.isVisible() and not window.tabifiedDockWidgets(config):
-            height = window.height()
-            window.resizeDocks([dock, config], [height * 3 // 4, height // 4], Qt.Orientation.Vertical)
-
     # ------------------------------------------------------------ the guided lesson
     def _build_lesson(self) -> None:
         window = self.window
-        Key, Mod = Qt.Key, Qt.KeyboardModifier
+        spec = ActionSpec("guidedLesson", "Guided lesson", "lesson", (Mod.ControlModifier | Key.Key_L,),
+                          "The story of the network step by step, computing what each step explains",
+                          "", checkable=True)
         try:
             lessons = load_lessons(lesson_files.LESSONS)
         except LessonError as error:
@@ -83,18 +77,13 @@ class Classroom:
             # window works as ever.
             self.lesson = None
             problem = f"The guided lesson is off: {error}"
-            action = window._action("guidedLesson", "Guided lesson", "lesson",
-                                    [QKeySequence(Mod.ControlModifier | Key.Key_L)], problem,
-                                    lambda: window.show_error(problem))
-            self.menu.addAction(action)
+            broken = ActionSpec(spec.name, spec.text, spec.icon, spec.keys, problem, "")
+            self.menu.addAction(window.add_action(broken, lambda: window.show_error(problem)))
             window.show_error(problem)
             return
         self.lesson = LessonPanel(lessons=lessons)
         self.lesson_dock = self._dock("Lesson", "lessonPanel", self.lesson, "inputDock")
-        self.lesson_action = self._toggle("guidedLesson", "Guided lesson", "lesson",
-                                          QKeySequence(Mod.ControlModifier | Key.Key_L),
-                                          "The story of the network step by step, computing what each step "
-                                          "explains", self.lesson_dock)
+        self.lesson_action = self._toggle(spec, self.lesson_dock)
         # A request the bridge refuses gets no answer: the lesson must not wait for one.
         self.lesson.stepRequested.connect(lambda kind: window.bridge.step(kind) or self.lesson.stop())
         self.lesson.emphasisRequested.connect(window.diagram.set_emphasis)
@@ -102,25 +91,26 @@ class Classroom:
             window.addAction(action)
             self.menu.addAction(action)
         self.menu.addSeparator()
-        window.views = (*window.views, self.lesson)
+        window.add_view(self.lesson)
 
     # ------------------------------------------------------------ the other panels, built when first shown
     # A window that is never asked for them does not pay for them (a quarter of a second at start together).
-    def _panel(self, attribute: str) -> QWidget:
-        panel = self._built.get(attribute)
+    @property
+    def built(self) -> tuple[str, ...]:
+        """The panels built so far, of "neuron", "draw_pad" and "race"."""
+        return tuple(self._built)
+
+    def _panel(self, name: str) -> QWidget:
+        panel = self._built.get(name)
         if panel is None:
-            panel = self._built[attribute] = self._builders[attribute]()
-            window = self.window
-            window.views = (*window.views, panel)
-            panel.set_presenter_mode(window._presenter_state is not None)
-            if window.snapshot is not None:
-                panel.show_snapshot(window.snapshot)
+            panel = self._built[name] = self._builders[name]()
+            self.window.add_view(panel)
         return panel
 
-    def _lazy_dock(self, title: str, name: str, beside: str, attribute: str) -> QDockWidget:
+    def _lazy_dock(self, title: str, name: str, beside: str, panel: str) -> QDockWidget:
         dock = self._dock(title, name, QWidget(), beside)
         # Built the moment the dock is first shown (by its action, the View menu or a restored layout).
-        dock.visibilityChanged.connect(lambda visible: visible and self._panel(attribute))
+        dock.visibilityChanged.connect(lambda visible: visible and self._panel(panel))
         return dock
 
     @property
@@ -136,67 +126,54 @@ class Classroom:
         return self._panel("race")
 
     def _build_others(self) -> None:
-        window = self.window
-        Key, Mod = Qt.Key, Qt.KeyboardModifier
-        self._built: dict[str, QWidget] = {}
         self._builders = {"neuron": self._make_neuron, "draw_pad": self._make_draw_pad, "race": self._make_race}
         self.neuron_dock = self._lazy_dock("Hidden unit", "neuronPanelDock", "valuesDock", "neuron")
-        self.neuron_action = self._toggle("hiddenUnit", "Hidden unit: what if…", "neuron",
-                                          QKeySequence(Mod.ControlModifier | Key.Key_U),
-                                          "What one hidden unit looks for, and what happens without it (click a "
-                                          "hidden unit in the diagram)", self.neuron_dock, floating=True)
-        window.diagram.neuronClicked.connect(self.show_unit)
+        self.neuron_action = self._toggle(ActionSpec(
+            "hiddenUnit", "Hidden unit: what if…", "neuron", (Mod.ControlModifier | Key.Key_U,),
+            "What one hidden unit looks for, and what happens without it (click a hidden unit in the diagram)",
+            "", checkable=True), self.neuron_dock, floating=True)
+        self.window.diagram.neuronClicked.connect(self.show_unit)
         self.draw_dock = self._lazy_dock("Draw a digit", "drawPadDock", "curvesDock", "draw_pad")
-        self.draw_action = self._toggle("drawDigit", "Draw a digit", "draw-digit",
-                                        QKeySequence(Mod.ControlModifier | Key.Key_D),
-                                        "Draw a digit with the mouse and watch the current network read it",
-                                        self.draw_dock, floating=True)
+        self.draw_action = self._toggle(ActionSpec(
+            "drawDigit", "Draw a digit", "draw-digit", (Mod.ControlModifier | Key.Key_D,),
+            "Draw a digit with the mouse and watch the current network read it", "", checkable=True),
+            self.draw_dock, floating=True)
         self.race_dock = self._lazy_dock("Optimizer race", "racePanelDock", "curvesDock", "race")
-        self.race_action = self._toggle("raceMode", "Optimizer race", "race",
-                                        QKeySequence(Mod.ControlModifier | Key.Key_G),
-                                        "Gradient descent from scratch against Adam, from the same weights, "
-                                        "side by side", self.race_dock, floating=True)
+        self.race_action = self._toggle(ActionSpec(
+            "raceMode", "Optimizer race", "race", (Mod.ControlModifier | Key.Key_G,),
+            "Gradient descent from scratch against Adam, from the same weights, side by side", "",
+            checkable=True), self.race_dock, floating=True)
         self.menu.addSeparator()
 
     def show_unit(self, unit: int) -> None:
         """What a click on hidden unit `unit` of the diagram does."""
         self.neuron.select(unit)
-        self.window._show_lab_dock(self.neuron_dock, True)
+        self.docks.show_floating(self.neuron_dock, True)
 
     def _make_neuron(self) -> NeuronPanel:
-        window = self.window
         panel = NeuronPanel()
-        # The panel evaluates its edits on the worker's split: read-only arrays, replaced (never changed) by a
-        # new dataset, so reading it from this thread is safe (as the bug lab does).
-        panel.source = lambda: window.bridge.worker.stepper.split
+        panel.failed.connect(self.window.show_error)
         self.neuron_dock.setWidget(panel)
         return panel
 
     def _make_draw_pad(self) -> DrawPad:
-        window = self.window
         pad = DrawPad()
         self.draw_dock.setWidget(pad)
         clear = pad.clear_action          # Ctrl+Backspace, from anywhere in the window once there is a pad
         clear.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        window.addAction(clear)
+        self.window.addAction(clear)
         self.menu.insertAction(self.race_action, clear)
         return pad
 
     def _make_race(self) -> RacePanel:
-        window = self.window
         race = RacePanel()
-        race.source = lambda: window.bridge.worker.stepper.split     # read-only, as for the bug lab
-        race.start_weights = lambda: window.bridge.worker.stepper.initial_params      # read-only too
-        race.failed.connect(window.show_error)
+        race.failed.connect(self.window.show_error)
         self.race_dock.setWidget(race)
         return race
 
     # ------------------------------------------------------------ closing
     def shutdown(self) -> None:
-        """Stop every thread a classroom panel started (the window calls this when it closes)."""
-        for panel in self.threaded:
-            panel.shutdown()
-
-    @property
-    def threaded(self) -> tuple:
-        return tuple(panel for name, panel in self._built.items() if name == "race")
+        """Stop every job a classroom panel started (the window calls this when it closes)."""
+        for name in ("race", "neuron"):
+            if name in self._built:
+                self._built[name].shutdown()

@@ -1,22 +1,20 @@
 """Pictures for slides: any panel as a PNG or an SVG, and the diagram as an animated GIF over N iterations.
 
-The animation trains a copy of the run (same split, parameters, optimizer memory and learning rate), so the
-user's run is untouched; GifExport steps that copy in its own thread while the UI thread renders each snapshot
-into a frame, since widgets can be painted only there.
+The animation trains a copy of the run resumed from the snapshot on screen (same split, parameters, optimizer
+memory and learning rate), so the user's run is untouched; GifExport steps that copy in a background Job while
+the UI thread renders each snapshot into a frame, since widgets can be painted only there.
 """
 from __future__ import annotations
 
 import math
 import os
-import queue
 import re
 import tempfile
-import threading
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
-from PyQt6.QtCore import QBuffer, QIODevice, QPoint, QRect, QSize, Qt, QThread, pyqtSignal
+from PyQt6.QtCore import QBuffer, QIODevice, QObject, QPoint, QRect, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PyQt6.QtSvg import QSvgGenerator
 from PyQt6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
@@ -27,6 +25,7 @@ from core.stepper import Diverged, Stepper
 
 from . import theme
 from .gif import GifWriter
+from .jobs import Cancelled, Job, JobContext
 from .snapshot import ExampleSelection, Snapshot, make_snapshot
 from .views.diagram import NetworkDiagram
 
@@ -144,20 +143,15 @@ def _portable(svg: bytes) -> bytes:
 
 
 # ---------------------------------------------------------------- the animation's frames
-def copy_stepper(stepper: Stepper) -> Stepper:
-    """A new Stepper at the start of stepper's current iteration (a half-computed iteration starts afresh): the
-    same split, configuration, parameters, optimizer memory and learning rate, so stepping it computes exactly
-    the iterations the run itself would.
-
-    It reads stepper.state once, an immutable TrainingState that the stepper replaces and never changes, so the
-    UI thread may call it while the worker trains and gets one consistent moment of the run (while the worker
-    replays a rewind, an earlier moment: ask between requests for the one on screen).
-    """
-    state, config, history = stepper.state, stepper.config, stepper.history
-    alpha = history.alpha_at(state.iteration)
-    copy = Stepper(stepper.split, config.with_changes(alpha=alpha), params=state.params,
+def resumed_copy(snapshot: Snapshot) -> Stepper:
+    """A new Stepper at the start of the snapshot's iteration (a half-computed iteration starts afresh): the same
+    split, configuration, parameters, optimizer memory and learning rate, so stepping it computes exactly the
+    iterations the run itself would. The snapshot's state is immutable (the run replaces it, never changes it),
+    so the copy shares its arrays."""
+    state, alpha = snapshot.state, snapshot.alpha
+    copy = Stepper(snapshot.split, snapshot.config.with_changes(alpha=alpha), params=state.params,
                    history_budget_bytes=COPY_HISTORY_BYTES)
-    copy.state = state                  # its arrays are read-only: sharing them is safe
+    copy.state = state
     copy.history = History(state, alpha, budget_bytes=COPY_HISTORY_BYTES)
     return copy
 
@@ -169,7 +163,7 @@ def frame_count(iterations: int, every: int) -> int:
 
 def diagram_snapshots(stepper: Stepper, iterations: int = DEFAULT_ITERATIONS, every: int = 1,
                       selection: ExampleSelection = ExampleSelection()) -> Iterator[Snapshot]:
-    """Snapshots of stepper (give it a copy_stepper: it is trained) at the start, after every `every` iterations
+    """Snapshots of stepper (give it a resumed_copy: it is trained) at the start, after every `every` iterations
     and after the last; raises Diverged where training breaks down (the snapshots before stand)."""
     if not 1 <= iterations <= MAX_ITERATIONS:
         raise ValueError(f"the animation covers 1 to {MAX_ITERATIONS} iterations, not {iterations}")
@@ -274,94 +268,104 @@ def render_gif(snapshots: Iterable[Snapshot], path: str | os.PathLike, size: tup
 
 
 # ---------------------------------------------------------------- in the background
-class GifExport(QThread):
-    """Trains a copy of the run for N iterations in this thread and writes the diagram's frames as a GIF.
+class GifExport(QObject):
+    """Trains a copy of the run for N iterations in a background Job and writes the diagram's frames as a GIF.
 
-    The thread hands each snapshot to the UI thread, which paints it (the only thread that may) and hands the
-    frame back; at most IN_FLIGHT snapshots wait, so memory stays flat however long the animation. Start with
-    start(); cancel() stops it and leaves no file; shutdown() (on closing the window) cancels and waits.
+    The job hands each snapshot to the UI thread, which paints it (the only thread that may) and posts the frame
+    back; at most IN_FLIGHT snapshots wait, so memory stays flat however long the animation. Start with start();
+    cancel() stops it and leaves no file; shutdown() (on closing the window) cancels and waits.
     """
 
     progress = pyqtSignal(int, int)     # frames written, frames in all
     saved = pyqtSignal(str, str)        # path, a one-line summary for the status bar
     failed = pyqtSignal(str)            # one line; no file was written
-    _snapshotReady = pyqtSignal(object)
+    finished = pyqtSignal()             # after saved, failed or a cancel: the job's thread has ended
 
     IN_FLIGHT = 2
 
-    def __init__(self, stepper: Stepper, path: str | os.PathLike, iterations: int = DEFAULT_ITERATIONS,
+    def __init__(self, snapshot: Snapshot, path: str | os.PathLike, iterations: int = DEFAULT_ITERATIONS,
                  every: int = 1, size: tuple[int, int] = DEFAULT_SIZE, delay_ms: int = DEFAULT_DELAY_MS,
-                 selection: ExampleSelection = ExampleSelection(), presenter: bool = False,
-                 parent: QWidget | None = None):
+                 presenter: bool = False, parent: QObject | None = None):
+        """snapshot: the moment to resume from, with its example selected."""
         super().__init__(parent)
         if not 1 <= iterations <= MAX_ITERATIONS:
             raise ValueError(f"the animation covers 1 to {MAX_ITERATIONS} iterations, not {iterations}")
         if every < 1:
             raise ValueError(f"a frame every {every} iterations: it must be at least 1")
         self.path = str(path)
-        self.iterations, self.every, self.delay_ms, self.selection = iterations, every, delay_ms, selection
+        self.iterations, self.every, self.delay_ms = iterations, every, delay_ms
+        self.selection = ExampleSelection(snapshot.example.subset, snapshot.example.index)
         self.total = frame_count(iterations, every)
-        self.copy = copy_stepper(stepper)       # now, in the caller's thread: the moment the user asked
+        self.copy = resumed_copy(snapshot)
         self.start_iteration = self.copy.iteration
-        self._frames = DiagramFrames(size, presenter)
-        self._rendered: queue.Queue[np.ndarray | Exception | None] = queue.Queue()
-        self._cancelled = threading.Event()
+        self.frames = DiagramFrames(size, presenter)
         self._released = False
-        # This object lives in the UI thread, so these calls from the running thread are queued to it.
-        self._snapshotReady.connect(self._render)
-        self.finished.connect(self._release)
+        self.job = Job(self._work, "the animation", self)
+        self.job.progress.connect(self._received)
+        self.job.done.connect(self._done)
+        self.job.finished.connect(self._release)
+        self.job.finished.connect(self.finished)
 
     @property
-    def cancelled(self) -> bool:
-        return self._cancelled.is_set()
+    def running(self) -> bool:
+        return self.job.running
+
+    def start(self) -> None:
+        self.job.start()
 
     def cancel(self) -> None:
         """Stop as soon as possible; the partial file is removed and nothing is saved."""
-        self._cancelled.set()
-        self._rendered.put(None)            # wakes the thread if it waits for a frame
+        self.job.cancel()
 
     def shutdown(self) -> None:
-        """Cancel, wait for the thread to end and free the offscreen diagram (the window calls it on close)."""
-        self.cancel()
-        self.wait()
+        """Cancel, wait for the job to end and free the offscreen diagram (the window calls it on close)."""
+        self.job.shutdown()
         self._release()
 
     def _release(self) -> None:
         if not self._released:
             self._released = True
-            self._frames.close()
+            self.frames.close()
 
-    def _render(self, snapshot: Snapshot) -> None:
-        if self.cancelled or self._released:
-            return
-        try:
-            self._rendered.put(self._frames.frame(snapshot))
-        except Exception as error:     # handed to the thread, which reports it: it must not wait for ever
-            self._rendered.put(error)
+    # ------------------------------------------------------------ in the UI thread
+    def _received(self, message: tuple) -> None:
+        kind, value = message
+        if kind == "progress":
+            self.progress.emit(*value)
+        elif not self.job.cancelled and not self._released:        # "render": paint it, post the frame back
+            try:
+                self.job.post(self.frames.frame(value))
+            except Exception as error:     # handed to the job, which reports it: it must not wait for ever
+                self.job.post(error)
 
-    def run(self) -> None:
+    def _done(self, outcome: tuple[str, str]) -> None:
+        kind, text = outcome
+        if kind == "saved":
+            self.saved.emit(self.path, text)
+        else:
+            self.failed.emit(text)
+
+    # ------------------------------------------------------------ in the job's thread
+    def _work(self, context: JobContext) -> tuple[str, str]:
         writer: GifWriter | None = None
         note = ""
         try:
-            writer = GifWriter(self.path, self._frames.size)
+            writer = GifWriter(self.path, self.frames.size)
             waiting, held = 0, None
 
-            def take() -> np.ndarray | None:
+            def take() -> None:
                 """The next rendered frame; the one before it is written (the last is held for the hold)."""
                 nonlocal held
-                frame = self._rendered.get()
+                frame = context.take()
                 if isinstance(frame, Exception):
                     raise frame
-                if frame is None or self.cancelled:
-                    return None
                 if held is not None:
                     writer.add_frame(held, self.delay_ms)
-                    self.progress.emit(writer.frames, self.total)
+                    context.report(("progress", (writer.frames, self.total)))
                 held = frame
-                return frame
 
             snapshots = diagram_snapshots(self.copy, self.iterations, self.every, self.selection)
-            while not self.cancelled:
+            while not context.cancelled:
                 try:
                     snapshot = next(snapshots)
                 except StopIteration:
@@ -369,25 +373,27 @@ class GifExport(QThread):
                 except Diverged as error:
                     note = f"; training diverged at iteration {error.iteration}, the animation stops there"
                     break
-                self._snapshotReady.emit(snapshot)
+                context.report(("render", snapshot))
                 waiting += 1
                 if waiting >= self.IN_FLIGHT:
                     take()
                     waiting -= 1
-            while waiting and not self.cancelled:
+            while waiting and not context.cancelled:
                 take()
                 waiting -= 1
-            if self.cancelled or held is None:
-                writer.discard()
-                return
+            if context.cancelled or held is None:
+                raise Cancelled()
             writer.add_frame(held, max(self.delay_ms, HOLD_MS))
             writer.close()
-            self.progress.emit(writer.frames, self.total)
+            context.report(("progress", (writer.frames, self.total)))
             size = os.path.getsize(self.path)
-            self.saved.emit(self.path, f"Saved {self.path}: {writer.frames} frames, iterations "
-                                       f"{self.start_iteration:,}–{self.copy.iteration:,}, "
-                                       f"{size / 2**20:.1f} MB{note}")
-        except Exception as error:   # a worker thread must not die silently: say it in the window
+            return "saved", (f"Saved {self.path}: {writer.frames} frames, iterations {self.start_iteration:,}–"
+                             f"{self.copy.iteration:,}, {size / 2**20:.1f} MB{note}")
+        except Cancelled:
             if writer is not None:
                 writer.discard()
-            self.failed.emit(f"{self.path}: the animation could not be written ({' '.join(str(error).split())})")
+            raise
+        except Exception as error:   # said in the window, and no half file is left
+            if writer is not None:
+                writer.discard()
+            return "failed", f"{self.path}: the animation could not be written ({' '.join(str(error).split())})"

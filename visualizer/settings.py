@@ -31,7 +31,8 @@ DEFAULT_THEME = "light"
 THEME_NAME = re.compile(r"[a-z0-9_-]{1,40}")
 
 GEOMETRY, STATE, SIZE = "window/geometry", "window/state", "window/size"
-DATASET, WEIGHTS_FOLDER, SESSION_FOLDER = "files/dataset", "files/weightsFolder", "files/sessionFolder"
+DATASET = "files/dataset"
+FOLDER = "files/{kind}Folder"   # the folder of each kind of file ("weights", "session", "dataset", "code", "image")
 SPEED_INDEX, ANIMATION_MS, THEME, PRESENTER = "view/speedIndex", "view/animationMs", "view/theme", "view/presenter"
 
 
@@ -84,23 +85,28 @@ class Settings:
     def dataset(self, spec: str) -> None:
         self.store.setValue(DATASET, str(spec))
 
+    def folder(self, kind: str) -> str:
+        """The folder a file of this kind was last opened from or saved to, if it still exists; else ""."""
+        return _folder(self.store.value(FOLDER.format(kind=kind)))
+
+    def remember_folder(self, kind: str, folder: str) -> None:
+        self.store.setValue(FOLDER.format(kind=kind), str(folder))
+
     @property
     def weights_folder(self) -> str:
-        """The folder weights were last opened from or saved to, if it still exists; else "" (the dialog's own)."""
-        return _folder(self.store.value(WEIGHTS_FOLDER))
+        return self.folder("weights")
 
     @weights_folder.setter
     def weights_folder(self, folder: str) -> None:
-        self.store.setValue(WEIGHTS_FOLDER, str(folder))
+        self.remember_folder("weights", folder)
 
     @property
     def session_folder(self) -> str:
-        """The folder sessions were last opened from or saved to, if it still exists; else ""."""
-        return _folder(self.store.value(SESSION_FOLDER))
+        return self.folder("session")
 
     @session_folder.setter
     def session_folder(self, folder: str) -> None:
-        self.store.setValue(SESSION_FOLDER, str(folder))
+        self.remember_folder("session", folder)
 
     # ------------------------------------------------------------ view
     @property

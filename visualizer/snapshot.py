@@ -1,7 +1,9 @@
 """Immutable snapshots: everything a view may show, built by the worker and never mutated afterwards.
 
 Views receive a Snapshot through `show_snapshot(snapshot)` and read only from it. Every array in it is
-either a fresh copy or a read-only array the core never mutates again, so it is safe in the UI thread.
+either a fresh copy or a read-only array the core never mutates again, so it is safe in the UI thread. It also
+carries, as references and not copies, what a background job starts from (the split, the training state, the
+run's first parameters): nothing outside visualizer/bridge.py reads the worker.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import numpy as np
 
 from core import network
 from core.config import TrainingConfig
+from core.data import Split
+from core.history import TrainingState
 from core.stepper import PhaseRecord, Stepper
 
 CURVE_POINTS = 2000  # curves are downsampled to at most this many points per snapshot (and the last one)
@@ -92,6 +96,13 @@ class Snapshot:
     message: str | None = None  # a notice to show (divergence, a file that could not be opened)
     diverged: bool = False
     evaluation: Evaluation | None = None    # computed only while someone looks at it; None without a dev set
+    # Read-only references for the jobs that train beside the run (the bug lab, the race, the what-if's
+    # measurements, the GIF export): the split it trains on (replaced, never changed, by a new dataset), its state
+    # at this iteration (immutable, replaced at each update), and its parameters at iteration 0 (None once a long
+    # run has let them go).
+    split: Split | None = None
+    state: TrainingState | None = None
+    initial_params: Mapping[str, np.ndarray] | None = None
 
 
 def _downsample(length: int) -> np.ndarray:
@@ -199,4 +210,7 @@ def make_snapshot(stepper: Stepper, selection: ExampleSelection, ms_per_iteratio
         message=message,
         diverged=diverged,
         evaluation=evaluation,
+        split=stepper.split,
+        state=stepper.state,
+        initial_params=stepper.initial_params,
     )

@@ -1,4 +1,4 @@
-"""Colours, colour maps and type sizes shared by every view.
+"""Colours, colour maps and type sizes shared by every view, and the helpers that turn values into them.
 
 The palette is Okabe–Ito, readable under the common colour-vision deficiencies. Signed values
 (weights, gradients) use a blue–white–orange diverging map: sign is read from hue, magnitude from
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtGui import QColor, QFont
+from PyQt6.QtGui import QColor, QFont, QImage, QPixmap
 
 # Okabe–Ito
 BLUE = "#0072B2"
@@ -128,3 +128,66 @@ def font(point_size: float = BASE_POINT_SIZE, bold: bool = False) -> QFont:
     f.setPointSizeF(point_size)
     f.setBold(bold)
     return f
+
+
+# ------------------------------------------------------------------ values → colours
+def with_alpha(colour: str | QColor, alpha: float) -> QColor:
+    """colour with its alpha set (clipped to 0…255)."""
+    translucent = QColor(colour)
+    translucent.setAlpha(int(np.clip(alpha, 0, 255)))
+    return translucent
+
+
+def lut_index(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """values (any shape) → their entries (uint8) in a 256-entry lookup table from low to high."""
+    span = high - low if high > low else 1.0
+    return np.clip((values - low) * (255.0 / span), 0, 255).astype(np.uint8)
+
+
+def lut_rgb(values: np.ndarray, lut: np.ndarray, low: float, high: float) -> np.ndarray:
+    """values (any shape) → uint8 RGB (shape + (3,)) through a 256-entry lookup table."""
+    return lut[lut_index(values, low, high)]
+
+
+def signed_rgb(values: np.ndarray) -> np.ndarray:
+    """The signed map's colours for values, ±max|values| at the ends (signed_color for a whole array)."""
+    return lut_rgb(values, SIGNED_LUT, *symmetric_levels(values))
+
+
+def qcolors(rgb: np.ndarray) -> list[QColor]:
+    """(n, 3) uint8 rows → QColors."""
+    return [QColor(int(r), int(g), int(b)) for r, g, b in rgb]
+
+
+def light(rgb: np.ndarray) -> np.ndarray:
+    """Which (r, g, b) rows are light fills, to be written on in ink rather than paper (relative luminance)."""
+    return rgb.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722]) > 140
+
+
+def inks_on(rgb: np.ndarray) -> list[QColor]:
+    """INK on light fills, PAPER on dark ones, per (r, g, b) row."""
+    ink, paper = QColor(INK), QColor(PAPER)
+    return [ink if is_light else paper for is_light in light(rgb)]
+
+
+_LUT_COLOURS: dict[int, tuple[np.ndarray, list[QColor], list[bool]]] = {}
+
+
+def lut_colours(lut: np.ndarray) -> tuple[list[QColor], list[bool]]:
+    """A lookup table's 256 colours as QColors, and whether each is light (ink on it, not paper): made once per
+    table (a theme switch makes a new signed table), so a frame picks colours instead of building them."""
+    cached = _LUT_COLOURS.get(id(lut))
+    if cached is None or cached[0] is not lut:
+        rgb = lut[:, :3]
+        cached = (lut, qcolors(rgb), light(rgb).tolist())
+        _LUT_COLOURS[id(lut)] = cached
+    return cached[1], cached[2]
+
+
+def rgb_pixmap(rgb: np.ndarray) -> QPixmap:
+    """A pixmap of an (h, w, 3) uint8 array. The QImage only borrows the buffer, so the buffer is kept referenced
+    until fromImage has copied the pixels."""
+    buffer = np.ascontiguousarray(rgb)
+    height, width = buffer.shape[:2]
+    image = QImage(buffer.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image)

@@ -8,8 +8,9 @@ from PyQt6.QtCore import Qt
 from core.config import TrainingConfig
 from core.network import PHASES
 from core.stepper import Stepper
-from visualizer import bridge as bridge_module
-from visualizer.bridge import MAX_PENDING_STEPS, RELEASE_PHASE, SNAPSHOT_INTERVAL, Bridge, DataOptions, Worker
+from visualizer.bridge import MAX_PENDING_STEPS, RELEASE_PHASE, SNAPSHOT_INTERVAL, Bridge
+from visualizer.pacing import Pacing
+from fake_clock import FakeClock
 
 TIMEOUT = 10_000
 
@@ -168,24 +169,46 @@ def test_phases_follow_the_network_order(qtbot, bridge):
     assert tuple(seen) == PHASES
 
 
-def test_a_paced_bridge_makes_one_snapshot_per_frame_taken_while_playing(qtbot, bridge):
+class CountingPacing(Pacing):
+    """The worker's pacing, counting the iterations it times: how far the worker has trained, seen without a
+    snapshot (an int the worker thread writes, read here whole)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.iterations = 0
+
+    def timed(self, step) -> None:
+        super().timed(step)
+        self.iterations += 1
+
+
+def test_a_paced_bridge_makes_one_snapshot_per_frame_taken_while_playing(qtbot, tiny_split):
     """A window sets paced and calls frame_taken() at each frame: the worker copies out no snapshot nobody shows."""
-    received = []
-    bridge.snapshotReady.connect(received.append)
-    bridge.paced = True
-    bridge.play()
-    qtbot.waitUntil(lambda: any(snapshot.playing for snapshot in received), timeout=TIMEOUT)
-    qtbot.wait(300)                 # dozens of snapshot intervals, and no frame taken
-    assert len(received) <= 2       # the one saying playing started (and at most one already made)
-    for frame in range(3):
-        count = len(received)
-        bridge.frame_taken()
-        qtbot.waitUntil(lambda: len(received) == count + 1, timeout=TIMEOUT)
-        qtbot.wait(50)
-        assert len(received) == count + 1
-        assert received[-1].iteration > received[-2].iteration      # training went on in between
-    with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT, check_params_cb=lambda s: not s.playing):
-        bridge.pause()              # a pause (like a step) answers at once, taken or not
+    pacing = CountingPacing()
+    bridge = Bridge(Stepper(tiny_split, TrainingConfig()), pacing=pacing)
+    try:
+        qtbot.waitUntil(lambda: bridge.latest is not None, timeout=TIMEOUT)
+        received = []
+        bridge.snapshotReady.connect(received.append)
+        bridge.paced = True
+        bridge.play()
+        qtbot.waitUntil(lambda: any(snapshot.playing for snapshot in received), timeout=TIMEOUT)
+        # Dozens of snapshot intervals of training (an iteration takes ~1 ms), and no frame taken.
+        trained = pacing.iterations
+        qtbot.waitUntil(lambda: pacing.iterations >= trained + 60, timeout=TIMEOUT)
+        assert len(received) <= 2       # the one saying playing started (and at most one already made)
+        for frame in range(3):
+            count = len(received)
+            bridge.frame_taken()
+            qtbot.waitUntil(lambda: len(received) == count + 1, timeout=TIMEOUT)
+            trained = pacing.iterations
+            qtbot.waitUntil(lambda: pacing.iterations >= trained + 30, timeout=TIMEOUT)
+            assert len(received) == count + 1
+            assert received[-1].iteration > received[-2].iteration      # training went on in between
+        with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT, check_params_cb=lambda s: not s.playing):
+            bridge.pause()              # a pause (like a step) answers at once, taken or not
+    finally:
+        bridge.shutdown()
 
 
 def frames_sent(qtbot, bridge: Bridge, count: int = 6) -> list[tuple[int, str, int]]:
@@ -212,45 +235,48 @@ def test_at_full_speed_a_frame_is_sent_as_the_next_iterations_dW1_starts(qtbot, 
 
 @pytest.mark.parametrize("speed, interval", [(50, SNAPSHOT_INTERVAL), (0, 1e-6)])
 def test_a_frame_is_sent_at_once_when_the_next_iteration_does_not_follow_at_once_or_takes_a_frame(
-        qtbot, bridge, monkeypatch, speed, interval):
-    monkeypatch.setattr(bridge_module, "SNAPSHOT_INTERVAL", interval)   # 1e-6: every iteration takes longer
-    bridge.set_speed(speed)
-    frames = frames_sent(qtbot, bridge, 3)
-    assert frames and all(phase == "Z1" and now == made for made, phase, now in frames)
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def perf_counter(self) -> float:
-        return self.now
+        qtbot, tiny_split, speed, interval):
+    bridge = Bridge(Stepper(tiny_split, TrainingConfig()), pacing=Pacing(frame_interval=interval))  # 1e-6: every
+    try:                                                                   # iteration takes longer than a frame
+        qtbot.waitUntil(lambda: bridge.latest is not None, timeout=TIMEOUT)
+        bridge.set_speed(speed)
+        frames = frames_sent(qtbot, bridge, 3)
+        assert frames and all(phase == "Z1" and now == made for made, phase, now in frames)
+    finally:
+        bridge.shutdown()
 
 
 @pytest.mark.parametrize("iteration_ms", [2, 10, 13, 27, 45])
-def test_playing_frames_come_every_snapshot_interval_on_average_whatever_an_iteration_takes(
-        qtbot, monkeypatch, tiny_split, iteration_ms):
+def test_playing_frames_come_every_snapshot_interval_on_average_whatever_an_iteration_takes(iteration_ms):
+    """The worker's pacing on a clock of the test's own, as the worker uses it (Worker._play_chunk, _frame and
+    _release): iterations that take iteration_ms, and a window that shows each frame at once."""
     clock = FakeClock()
-    monkeypatch.setattr(bridge_module, "time", clock)
-    worker = Worker(Stepper(tiny_split, TrainingConfig()), DataOptions())
-    step = worker.stepper.step_iteration
+    pacing = Pacing(clock)
+    pacing.start(0)
+    sent: list[tuple[float, str]] = []
+    state = {"taken": True, "trained": False, "held": False}
 
-    def timed_step(*args):              # each iteration takes iteration_ms on the worker's clock
+    def iteration() -> None:
         clock.now += iteration_ms / 1000
-        return step(*args)
+        if state["held"]:               # RELEASE_PHASE starts: the frame held back is sent, and shown at once
+            state["held"], state["taken"] = False, True
+            sent.append((clock.now, RELEASE_PHASE))
+        state["trained"] = True
 
-    worker.stepper.step_iteration = timed_step
-    sent = []
+    def frame() -> None:
+        if not (state["taken"] and state["trained"] and pacing.frame_due()):
+            return
+        pacing.frame_made()
+        state["taken"] = state["trained"] = False
+        if pacing.holds_frame():
+            state["held"] = True
+        else:                           # sent now: the next iteration has not started ("Z1" comes next)
+            state["taken"] = True
+            sent.append((clock.now, "Z1"))
 
-    def shown(snapshot) -> None:        # a window that shows each one at once
-        sent.append((clock.now, worker.stepper.next_phase))
-        worker.snapshot_taken = True
-
-    worker.snapshotReady.connect(shown)
-    worker.play()
-    worker._timer.stop()                # its chunks are run here, one after the other, instead
     for _ in range(3000):
-        worker._play_chunk()
+        pacing.chunk(iteration, lambda: False, frame)
+        frame()                         # as the worker does at the end of a chunk
     times = np.array([now for now, _ in sent[1:]])
     spacing = np.diff(times)
     if iteration_ms < 1000 * SNAPSHOT_INTERVAL:
@@ -278,7 +304,10 @@ def test_a_request_that_fails_while_playing_leaves_the_run_shown_paused(qtbot, b
         else:
             getattr(bridge, request_)(str(broken))
     assert not bridge.latest.playing and not bridge.playing
-    assert bridge.latest.iteration == bridge.worker.stepper.iteration     # what the worker holds, shown
+    shown = bridge.latest
+    with qtbot.waitSignal(bridge.snapshotReady, timeout=TIMEOUT):
+        bridge.select_example("train", 1)       # the worker answers with what it holds now
+    assert bridge.latest.iteration == shown.iteration and not bridge.latest.playing   # what it holds, shown
     assert bridge.latest.config == before                               # nothing else changed
 
 

@@ -81,9 +81,8 @@ def test_clicking_a_hidden_unit_opens_its_what_if_panel(qtbot, window):
 def test_the_what_if_panel_evaluates_on_the_windows_dev_set(qtbot, window):
     window.diagram.neuronClicked.emit(1)
     panel = window.classroom.neuron
-    split = panel.source()
-    assert split is window.bridge.worker.stepper.split
-    assert split.dev_size == 50
+    assert panel.split is window.snapshot.split         # the run's own arrays, not a copy
+    assert panel.split.dev_size == 50
 
 
 def test_ctrl_d_opens_the_draw_pad_and_it_reads_a_drawing_with_the_current_network(qtbot, window):
@@ -105,9 +104,9 @@ def test_ctrl_g_opens_the_race_and_it_races_from_the_windows_data_until_the_wind
     race = window.classroom.race
     race.start()
     qtbot.waitUntil(lambda: race.running, timeout=TIMEOUT)
-    thread = race.run_thread
+    job = race.job
     window.close()
-    assert not thread.isRunning()
+    assert not job.running
 
 
 def test_the_race_starts_from_a_weights_file_the_main_run_opened(qtbot, window, monkeypatch, tmp_path):
@@ -129,7 +128,7 @@ def test_the_race_starts_from_a_weights_file_the_main_run_opened(qtbot, window, 
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(path), ""))
     action(window, "openWeights").trigger()
     qtbot.waitUntil(lambda: "opened from a file" in race.setup.text(), timeout=TIMEOUT)
-    np.testing.assert_array_equal(race.start_weights()["W1"], params["W1"].astype(np.float32))
+    np.testing.assert_array_equal(race.start_weights["W1"], params["W1"].astype(np.float32))
 
 
 def test_presenter_mode_hides_an_open_classroom_panel_and_brings_it_back(qtbot, window):
@@ -165,13 +164,13 @@ def test_a_broken_lesson_file_is_named_and_the_window_works_without_the_lesson(q
 
 def test_the_heavier_panels_are_built_only_when_first_shown_and_then_follow_the_window(qtbot, window):
     classroom = window.classroom
-    assert classroom._built == {}
+    assert classroom.built == ()
     action(window, "stepIteration").trigger()
     qtbot.waitUntil(lambda: window.snapshot.iteration == 1, timeout=TIMEOUT)
     action(window, "drawDigit").trigger()
     pad = classroom.draw_pad
     assert dock(window, "drawPadDock").widget() is pad and pad in window.views
-    assert set(classroom._built) == {"draw_pad"}
+    assert set(classroom.built) == {"draw_pad"}
     clear = window.findChild(QAction, "clearDrawingAction")
     assert clear in window.actions() and "Ctrl+Backspace" in clear.toolTip()
     action(window, "stepIteration").trigger()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, QPointF, Qt
 from PyQt6.QtGui import QColor, QImage
-from PyQt6.QtWidgets import QGraphicsLineItem, QGraphicsSimpleTextItem
+from PyQt6.QtWidgets import QApplication, QGraphicsLineItem, QGraphicsSimpleTextItem
 
 from core import network
 from core.config import TrainingConfig
@@ -240,8 +240,8 @@ def test_a_hidden_units_number_too_wide_for_its_node_is_shortened_not_hidden(dia
     diagram.set_presenter_mode(True)
     diagram.resize(1280, 560)      # the nodes' numbers are as wide as the nodes: 5.54 no longer fits
     diagram.show_snapshot(snapshot)
-    radius = diagram._geometry["radius"]
-    items = diagram._hidden_values
+    radius = diagram.scene_layout.radius
+    items = diagram.hidden.values
     assert items[0].boundingRect().width() > 0
     for value, item in zip(values, items):
         assert item.isVisible(), f"A1 = {value} is not written in its node"
@@ -250,7 +250,7 @@ def test_a_hidden_units_number_too_wide_for_its_node_is_shortened_not_hidden(dia
         assert abs(shown - value) <= 0.5 * 10 ** -decimals + 1e-9, (value, item.text())
         assert shown != 0 or value == 0
         assert item.boundingRect().width() <= 2 * radius - 3
-    assert any(item.text() != diagram._hidden_texts[j] for j, item in enumerate(items)), \
+    assert any(item.text() != diagram.hidden.written[j] for j, item in enumerate(items)), \
         "in this small presenter panel some number must have been shortened"
 
 
@@ -339,10 +339,12 @@ def highlighter_pixels(diagram: NetworkDiagram) -> np.ndarray:
 
 def part_items(diagram: NetworkDiagram, part: str) -> list:
     """What a teacher would call this part on screen (the biases: their squares and their caption)."""
-    return {"input": [diagram._tile, diagram._label_text, diagram._example_text], "W1": [diagram._bundle, *diagram._thumbnails], "hidden": diagram.hidden_nodes,
-            "W2": [edge for row in diagram._edges for edge in row], "output": [*diagram.output_nodes, *diagram.output_name_items, *diagram._probabilities],
-            "b1": [*diagram._hidden_biases, diagram._headers["W11"]],
-            "b2": [*diagram._output_biases, diagram._headers["W21"]]}[part]
+    return {"input": [diagram.input.picture, diagram.input.label, diagram.input.example],
+            "W1": [diagram.thumbnails.bundle, *diagram.thumbnails.pictures], "hidden": diagram.hidden_nodes,
+            "W2": [edge for row in diagram.edges.lines for edge in row],
+            "output": [*diagram.output_nodes, *diagram.output_name_items, *diagram.outputs.probabilities],
+            "b1": [*diagram.hidden.biases.squares, diagram.captions.items["W11"]],
+            "b2": [*diagram.outputs.biases.squares, diagram.captions.items["W21"]]}[part]
 
 
 def viewport_box(diagram: NetworkDiagram, items) -> tuple[int, int, int, int]:
@@ -414,5 +416,25 @@ def test_no_panel_shape_makes_the_diagram_refit_itself_for_ever(qtbot, diagram, 
     for width in range(440, 580, 20):
         for height in range(240, 340, 10):
             diagram.resize(width, height)
-            qtbot.wait(1)
+            QApplication.processEvents()        # the resize and any refit it asks for
             assert diagram.caption_texts()
+
+
+def test_the_update_has_one_colour_in_the_diagram_and_in_the_equations_chips(diagram, qtbot, tiny_split):
+    """It was yellow in the diagram and purple in the chips; yellow is the highlighter's (visualizer/phases.py)."""
+    from visualizer.views.equation import PhaseChips
+
+    stepper = make_stepper(tiny_split)
+    stepper.step_iteration()
+    diagram.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    purple = QColor(theme.PURPLE).rgb()
+    lit = [region for region in diagram.regions.items.values() if region.isVisible()]
+    assert len(lit) == 2 and all(region.pen().color().rgb() == purple for region in lit)
+    chips = PhaseChips()
+    qtbot.addWidget(chips)
+    chips.resize(660, 30)
+    chips.set_current(3)                 # the update chip is not the current one: drawn in its own colour
+    image = chips.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    right = [image.pixel(x, y) & 0xFFFFFF for x in range(int(image.width() * 0.85), image.width())
+             for y in range(image.height())]
+    assert purple & 0xFFFFFF in right and QColor(theme.HIGHLIGHT).rgb() & 0xFFFFFF not in right

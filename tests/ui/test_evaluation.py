@@ -38,7 +38,7 @@ def train(qtbot, window, iterations: int) -> None:
 
 def dev_predictions(window) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Labels, predictions and probabilities of the dev set under the parameters on screen, computed here."""
-    split = window.bridge.worker.stepper.split
+    split = window.snapshot.split
     A2 = network.forward(window.snapshot.params, split.X_dev, window.snapshot.config.activation)[3]
     return split.labels_dev, A2.argmax(axis=0), A2
 

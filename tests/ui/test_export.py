@@ -27,6 +27,11 @@ VECTOR_ELEMENTS = ("path", "polyline", "polygon", "rect", "ellipse", "circle", "
 GIF_TIMEOUT_MS = 60_000
 
 
+def start_of(split):
+    """The snapshot of a new run at iteration 0: what the window hands a GIF export."""
+    return make_snapshot(Stepper(split, TrainingConfig()), ExampleSelection())
+
+
 def svg_image(path, size) -> np.ndarray:
     """The SVG drawn back by Qt's SVG renderer at size, as an RGB array."""
     renderer = QSvgRenderer(str(path))
@@ -142,7 +147,8 @@ def test_unwritable_paths_fail_without_debris(qtbot, tmp_path, snapshot):
 # ---------------------------------------------------------------- GIF
 def test_render_gif_writes_the_diagram_frames(qtbot, tiny_split, tmp_path):
     stepper = Stepper(tiny_split, TrainingConfig(alpha=0.5))
-    snapshots = list(export.diagram_snapshots(export.copy_stepper(stepper), iterations=3))
+    snapshots = list(export.diagram_snapshots(export.resumed_copy(make_snapshot(stepper, ExampleSelection())),
+                                              iterations=3))
     assert [s.iteration for s in snapshots] == [0, 1, 2, 3]
     path = tmp_path / "three.gif"
     assert export.render_gif(snapshots, path, size=(480, 300), delay_ms=200) == 4
@@ -173,7 +179,8 @@ def test_gif_export_trains_a_copy_and_leaves_the_run_alone(qtbot, tiny_split, tm
     state, phases_done, latest = stepper.state, stepper.phases_done, stepper.history.latest
     params = {name: value.copy() for name, value in stepper.params.items()}
     path = tmp_path / "run.gif"
-    job = export.GifExport(stepper, path, iterations=20, size=(400, 250), delay_ms=50)
+    job = export.GifExport(make_snapshot(stepper, ExampleSelection()), path, iterations=20, size=(400, 250),
+                           delay_ms=50)
     progress = []
     job.progress.connect(lambda done, total: progress.append((done, total)))
     with qtbot.waitSignal(job.saved, timeout=GIF_TIMEOUT_MS) as saved:
@@ -198,7 +205,7 @@ def test_gif_export_trains_a_copy_and_leaves_the_run_alone(qtbot, tiny_split, tm
 def test_cancel_stops_and_leaves_no_file(qtbot, tiny_split, tmp_path):
     stepper = Stepper(tiny_split, TrainingConfig(alpha=0.5))
     path = tmp_path / "cancelled.gif"
-    job = export.GifExport(stepper, path, iterations=1000, size=(320, 200))
+    job = export.GifExport(make_snapshot(stepper, ExampleSelection()), path, iterations=1000, size=(320, 200))
     saved = []
     job.saved.connect(lambda *args: saved.append(args))
     with qtbot.waitSignal(job.progress, timeout=GIF_TIMEOUT_MS):
@@ -206,23 +213,22 @@ def test_cancel_stops_and_leaves_no_file(qtbot, tiny_split, tmp_path):
     with qtbot.waitSignal(job.finished, timeout=GIF_TIMEOUT_MS):
         job.cancel()
     job.shutdown()
-    assert not job.isRunning() and saved == []
+    assert not job.running and saved == []
     assert list(tmp_path.iterdir()) == []
 
 
 def test_shutdown_while_running_ends_the_thread(qtbot, tiny_split, tmp_path):
-    job = export.GifExport(Stepper(tiny_split, TrainingConfig()), tmp_path / "x.gif", iterations=1000,
-                           size=(320, 200))
+    job = export.GifExport(start_of(tiny_split), tmp_path / "x.gif", iterations=1000, size=(320, 200))
     job.start()
     job.shutdown()
-    assert not job.isRunning()
+    assert not job.running
     assert list(tmp_path.iterdir()) == []
 
 
 def test_divergence_ends_the_animation_where_training_broke_down(qtbot, tiny_split, tmp_path):
     stepper = Stepper(tiny_split, TrainingConfig(alpha=1e4))
     path = tmp_path / "diverged.gif"
-    job = export.GifExport(stepper, path, iterations=30, size=(320, 200))
+    job = export.GifExport(make_snapshot(stepper, ExampleSelection()), path, iterations=30, size=(320, 200))
     with qtbot.waitSignal(job.saved, timeout=GIF_TIMEOUT_MS) as saved:
         job.start()
     job.shutdown()         # the thread has ended: this frees the offscreen diagram
@@ -231,8 +237,7 @@ def test_divergence_ends_the_animation_where_training_broke_down(qtbot, tiny_spl
 
 
 def test_a_gif_that_cannot_be_written_is_reported(qtbot, tiny_split, tmp_path):
-    job = export.GifExport(Stepper(tiny_split, TrainingConfig()), tmp_path / "missing" / "x.gif", iterations=2,
-                           size=(320, 200))
+    job = export.GifExport(start_of(tiny_split), tmp_path / "missing" / "x.gif", iterations=2, size=(320, 200))
     with qtbot.waitSignal(job.failed, timeout=GIF_TIMEOUT_MS) as failed:
         job.start()
     job.shutdown()         # the thread has ended: this frees the offscreen diagram
@@ -240,11 +245,11 @@ def test_a_gif_that_cannot_be_written_is_reported(qtbot, tiny_split, tmp_path):
 
 
 def test_a_frame_that_fails_to_render_ends_the_export_with_a_message(qtbot, tiny_split, tmp_path, monkeypatch):
-    job = export.GifExport(Stepper(tiny_split, TrainingConfig()), tmp_path / "x.gif", iterations=5, size=(320, 200))
+    job = export.GifExport(start_of(tiny_split), tmp_path / "x.gif", iterations=5, size=(320, 200))
 
     def broken(snapshot):
         raise RuntimeError("no paint today")
-    monkeypatch.setattr(job._frames, "frame", broken)
+    monkeypatch.setattr(job.frames, "frame", broken)
     with qtbot.waitSignal(job.failed, timeout=GIF_TIMEOUT_MS) as failed:
         job.start()
     job.shutdown()         # the thread has ended: this frees the offscreen diagram
@@ -253,10 +258,9 @@ def test_a_frame_that_fails_to_render_ends_the_export_with_a_message(qtbot, tiny
 
 
 def test_out_of_range_requests_are_refused(qtbot, tiny_split, tmp_path):
-    stepper = Stepper(tiny_split, TrainingConfig())
     for iterations, every in ((0, 1), (1001, 1), (10, 0)):
         with pytest.raises(ValueError):
-            export.GifExport(stepper, tmp_path / "x.gif", iterations=iterations, every=every)
+            export.GifExport(start_of(tiny_split), tmp_path / "x.gif", iterations=iterations, every=every)
 
 
 def test_exported_files_get_the_users_usual_permissions_not_the_temporary_files(qtbot, tmp_path):

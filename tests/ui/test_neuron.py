@@ -28,6 +28,12 @@ def percents(text: str) -> list[float]:
     return [float(number) for number in re.findall(r"(\d+(?:\.\d+)?) %", text)]
 
 
+def measured(qtbot, panel: NeuronPanel) -> str:
+    """The accuracy line once the background measurement has answered (before → after)."""
+    qtbot.waitUntil(lambda: len(percents(panel.accuracy_label.text())) == 2, timeout=10_000)
+    return panel.accuracy_label.text()
+
+
 def plain(text: str) -> str:
     return re.sub(r"<[^>]+>", "", text).replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
 
@@ -45,8 +51,7 @@ def make_panel(qtbot):
     panels = []
 
     def make(split: Split) -> NeuronPanel:
-        panel = NeuronPanel()
-        panel.source = lambda: split
+        panel = NeuronPanel()           # it measures on the split of the snapshots it is shown
         panels.append(panel)
         panel.resize(360, 700)
         panel.show()
@@ -105,7 +110,7 @@ def test_switching_off_shows_prediction_and_dev_accuracy_before_and_after(qtbot,
     qtbot.mouseClick(panel.off_button, Qt.MouseButton.LeftButton)
     assert panel.edits == {unit: Edit(off=True)}
     _, before = whatif.outcome(stepper.params, tiny_split.X_dev, tiny_split.labels_dev)
-    assert percents(panel.accuracy_label.text()) == pytest.approx([100 * before, 100 * knockouts[unit]], abs=0.05)
+    assert percents(measured(qtbot, panel)) == pytest.approx([100 * before, 100 * knockouts[unit]], abs=0.05)
     assert knockouts[unit] < before
     assert "Dev accuracy" in plain(panel.accuracy_label.text())
     # The example's prediction and softmax: as trained → with the unit off.
@@ -190,7 +195,7 @@ def test_a_reset_to_iteration_zero_drops_the_edit_but_stepping_back_does_not(mak
     assert panel.edits == {} and "other weights" in panel.notice.text()
 
 
-def test_when_training_moves_on_the_edit_stays_and_is_measured_again(make_panel, stepper, tiny_split):
+def test_when_training_moves_on_the_edit_stays_and_is_measured_again(qtbot, make_panel, stepper, tiny_split):
     panel = make_panel(tiny_split)
     panel.show_snapshot(make_snapshot(stepper, ExampleSelection()))
     panel.select(1)
@@ -202,7 +207,7 @@ def test_when_training_moves_on_the_edit_stays_and_is_measured_again(make_panel,
     X, labels = tiny_split.X_dev, tiny_split.labels_dev
     _, before = whatif.outcome(stepper.params, X, labels)
     _, after = whatif.outcome(whatif.apply(stepper.params, 1, Edit(scale=0.0)), X, labels)
-    assert percents(panel.accuracy_label.text()) == pytest.approx([100 * before, 100 * after], abs=0.05)
+    assert percents(measured(qtbot, panel)) == pytest.approx([100 * before, 100 * after], abs=0.05)
     np.testing.assert_allclose(shown_weights(panel), stepper.params["W1"][1].reshape(28, 28))
 
 
@@ -220,14 +225,15 @@ def test_the_gradient_row_appears_from_phase_dw1_on(make_panel, tiny_split):
     np.testing.assert_allclose(panel.gradient_image.image, stepper.record.arrays["dW1"][3].reshape(28, 28))
 
 
-def test_without_a_dev_set_accuracy_is_measured_on_training_examples_and_labelled_so(make_panel, tiny_split):
+def test_without_a_dev_set_accuracy_is_measured_on_training_examples_and_labelled_so(qtbot, make_panel,
+                                                                                     tiny_split):
     split = without_dev(tiny_split, FASHION_NAMES)
     stepper = Stepper(split, TrainingConfig(hidden=1, alpha=0.5))
     stepper.run(3)
     panel = make_panel(split)
     panel.show_snapshot(make_snapshot(stepper, ExampleSelection()))
     panel.off_button.setChecked(True)
-    text = plain(panel.accuracy_label.text())
+    text = plain(measured(qtbot, panel))
     assert f"{split.train_size:,} training examples (there is no dev set)" in text
     _, before = whatif.outcome(stepper.params, split.X_train, split.labels_train)
     assert percents(text)[0] == pytest.approx(100 * before, abs=0.05)
@@ -241,7 +247,8 @@ def test_the_key_unit_button_switches_off_the_unit_that_costs_the_most(qtbot, ma
     qtbot.mouseClick(panel.most_button, Qt.MouseButton.LeftButton)
     knockouts = whatif.knockout_accuracies(stepper.params, tiny_split.X_dev, tiny_split.labels_dev)
     unit = int(np.argmin(knockouts))
-    assert panel.unit == unit and panel.edits == {unit: Edit(off=True)}
+    qtbot.waitUntil(lambda: panel.edits == {unit: Edit(off=True)}, timeout=10_000)      # measured in the background
+    assert panel.unit == unit
     assert panel.off_button.isChecked() and panel.off_button.text() == "Switched off"
 
 
@@ -271,7 +278,7 @@ def test_every_interactive_part_is_named_for_assistive_technology(make_panel, st
 
 
 @pytest.mark.parametrize("hidden", [1, 128])
-def test_every_phase_and_the_empty_start_draw_with_an_edit_in_force(make_panel, tiny_split, hidden):
+def test_every_phase_and_the_empty_start_draw_with_an_edit_in_force(qtbot, make_panel, tiny_split, hidden):
     stepper = Stepper(tiny_split, TrainingConfig(hidden=hidden, alpha=0.5))
     panel = make_panel(tiny_split)
     panel.show_snapshot(make_snapshot(stepper, ExampleSelection()))
@@ -281,6 +288,31 @@ def test_every_phase_and_the_empty_start_draw_with_an_edit_in_force(make_panel, 
         stepper.step_phase()
         panel.show_snapshot(make_snapshot(stepper, ExampleSelection("dev", 1)))
         assert stepper.phase == phase and panel.edits == {hidden - 1: Edit(bias_shift=1.0)}
-        assert len(percents(panel.accuracy_label.text())) == 2
+        assert len(percents(measured(qtbot, panel))) == 2
         assert np.isfinite(panel.after_bars.opts["height"]).all()
         assert panel.gradient_image.isVisible() == (phase in ("dW1", "db1", "update"))
+
+
+def test_the_accuracies_are_measured_off_the_ui_thread(qtbot, make_panel, stepper, tiny_split, monkeypatch):
+    """A dev set of thousands of columns, and one pass per unit for the key unit: never in the UI thread."""
+    import threading
+
+    threads = []
+    outcome, knockout = whatif.outcome, whatif.knockout_accuracies
+
+    def watched_outcome(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return outcome(*args, **kwargs)
+
+    def watched_knockout(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return knockout(*args, **kwargs)
+    monkeypatch.setattr(whatif, "outcome", watched_outcome)
+    monkeypatch.setattr(whatif, "knockout_accuracies", watched_knockout)
+    panel = make_panel(tiny_split)
+    panel.show_snapshot(make_snapshot(stepper, ExampleSelection()))
+    panel.off_button.setChecked(True)
+    measured(qtbot, panel)
+    qtbot.mouseClick(panel.most_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(threads) >= 3, timeout=10_000)
+    assert threads and threading.main_thread() not in threads

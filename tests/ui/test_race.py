@@ -20,9 +20,7 @@ def panel(qtbot, tiny_split):
     view = RacePanel()
     qtbot.addWidget(view)
     main = Stepper(tiny_split, MAIN)
-    view.source = lambda: tiny_split
-    view.start_weights = lambda: main.initial_params
-    view.show_snapshot(make_snapshot(main, ExampleSelection("dev", 3)))
+    view.show_snapshot(make_snapshot(main, ExampleSelection("dev", 3)))      # its split and starting weights
     view.resize(560, 620)
     view.show()
     yield view
@@ -90,7 +88,6 @@ def test_a_main_run_opened_from_weights_races_from_those_weights_and_says_so(qtb
     opened = {name: np.asarray(value) * -0.5 for name, value in Stepper(tiny_split, MAIN.with_changes(seed=9))
               .params.items()}                    # not what MAIN's init and seed draw
     main = Stepper(tiny_split, MAIN, opened)
-    panel.start_weights = lambda: main.initial_params
     panel.show_snapshot(make_snapshot(main, ExampleSelection("dev", 3)))    # the same configuration as before
     assert "opened from a file" in panel.setup.text() and "H = 12" in panel.setup.text()
     race_to(qtbot, panel, 3)
@@ -110,11 +107,12 @@ def test_pause_holds_the_race_and_resume_goes_on_from_there(qtbot, panel):
     qtbot.waitUntil(lambda: panel.frame is not None and panel.frame.snapshots[0].iteration >= 3, timeout=TIMEOUT)
     panel.pause_button.click()
     qtbot.waitUntil(lambda: not panel.running and panel.start_button.text() == "Resume", timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: panel.frame.snapshots[0].iteration == panel.run_thread.race.lanes[0].iteration,
+    # the race has stopped (its job has ended): the panel may read it
+    qtbot.waitUntil(lambda: panel.frame.snapshots[0].iteration == panel.session.race.lanes[0].iteration,
                     timeout=TIMEOUT)
     paused_at = panel.frame.snapshots[0].iteration
     assert not panel.pause_button.isEnabled()
-    assert [lane.iteration for lane in panel.run_thread.race.lanes] == [paused_at, paused_at]
+    assert [lane.iteration for lane in panel.session.race.lanes] == [paused_at, paused_at]
     panel.iterations.setValue(paused_at + 4)
     panel.start_button.click()
     qtbot.waitUntil(lambda: not panel.running and panel.frame.snapshots[1].iteration == paused_at + 4,
@@ -125,7 +123,7 @@ def test_pause_holds_the_race_and_resume_goes_on_from_there(qtbot, panel):
 def test_reset_forgets_the_race_and_the_next_one_uses_the_edited_lanes(qtbot, panel):
     race_to(qtbot, panel, 6)
     panel.reset_button.click()
-    assert panel.run_thread is None and panel.frame is None
+    assert panel.session is None and panel.frame is None
     assert all(points(item) == 0 for item in (*panel.loss_curves, *panel.dev_curves, *panel.train_curves))
     assert not any(diagram.isVisible() for diagram in panel.diagrams)
     assert panel.start_button.text() == "Start" and panel.optimizers[1].isEnabled()
@@ -174,7 +172,7 @@ def test_without_data_the_panel_says_so_instead_of_starting(qtbot):
     with qtbot.waitSignal(view.failed, timeout=1000) as signal:
         view.start_button.click()
     assert "no data yet" in signal.args[0]
-    assert view.run_thread is None
+    assert view.session is None and view.job is None
 
 
 def test_a_changed_main_run_is_noted_while_a_race_keeps_its_settings(qtbot, panel, tiny_split):
@@ -188,7 +186,7 @@ def test_a_changed_main_run_is_noted_while_a_race_keeps_its_settings(qtbot, pane
 def test_without_a_dev_set_the_race_is_judged_on_training_accuracy(qtbot, panel, tiny_split):
     no_dev = Split("tiny", tiny_split.X_train, tiny_split.labels_train, tiny_split.X_dev[:, :0],
                    tiny_split.labels_dev[:0], tiny_split.class_names, tiny_split.dev_source)
-    panel.source = lambda: no_dev
+    panel.show_snapshot(make_snapshot(Stepper(no_dev, MAIN), ExampleSelection("dev", 3)))
     race_to(qtbot, panel, 3)
     assert not any(curve.isVisible() for curve in panel.dev_curves)
     assert all(points(curve) == 3 for curve in panel.train_curves)

@@ -105,10 +105,10 @@ def test_a_random_walk_over_every_control_stays_consistent(qtbot, make_window):
     if window.presenter_action.isChecked():
         action(window, "leavePresenterMode").trigger()
     settle(qtbot, window)
-    stepper = window.bridge.worker.stepper      # the worker is idle now: reading it from here is safe
-    assert label(window, "iterationLabel") == str(stepper.iteration)
-    assert label(window, "phaseLabel") == (stepper.phase or "—")
-    assert (window.snapshot.iteration, window.snapshot.phases_done) == (stepper.iteration, stepper.phases_done)
+    held = window.bridge.latest      # the worker is idle now: its last answer is what it holds
+    assert label(window, "iterationLabel") == str(held.iteration)
+    assert label(window, "phaseLabel") == (held.phase or "—")
+    assert (window.snapshot.iteration, window.snapshot.phases_done) == (held.iteration, held.phases_done)
     assert action(window, "playPause").text() == "Play"
     assert not window.isFullScreen()
 
@@ -135,7 +135,7 @@ def test_a_long_run_keeps_memory_and_objects_bounded(qtbot, window):
     after = census(window)
     assert resident_mb() - memory < 30
     assert all(after[name] <= before[name] for name in before), (before, after)
-    assert window.bridge.worker.stepper.history.earliest == 0       # and every iteration can still be rewound
+    assert window.snapshot.earliest == 0        # and every iteration can still be rewound
 
 
 # ------------------------------------------------------------------ closing at any moment (fresh processes)

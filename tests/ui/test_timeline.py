@@ -36,7 +36,7 @@ def shown_at(qtbot, window, iteration: int) -> None:
 
 def fresh_params(window, iterations: int) -> dict[str, np.ndarray]:
     """The parameters of a new run of the same data and settings, trained straight through."""
-    stepper = Stepper(window.bridge.worker.stepper.split, window.snapshot.config.with_changes(alpha=0.1))
+    stepper = Stepper(window.snapshot.split, window.snapshot.config.with_changes(alpha=0.1))
     stepper.run(iterations)
     return dict(stepper.params)
 

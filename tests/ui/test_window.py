@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction, QImage
-from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QPushButton, QSpinBox, QWidget
+from PyQt6.QtWidgets import (QApplication, QComboBox, QDoubleSpinBox, QFileDialog, QLabel, QPushButton, QSpinBox,
+                             QWidget)
 
 from core import checkpoints
 from tests.ui.conftest import write_kaggle_csv
@@ -46,6 +47,18 @@ def wait_for(qtbot, window, iteration: int, phase: str) -> None:
 
 def press(qtbot, window, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.keyClick(window, key, modifier)
+
+
+def settled(qtbot, measure) -> None:
+    """Wait until measure() gives the same value in two passes of the event loop (the layouts have settled)."""
+    last = [object()]
+
+    def same() -> bool:
+        QApplication.processEvents()
+        value = measure()
+        stable, last[0] = value == last[0], value
+        return stable
+    qtbot.waitUntil(same, timeout=TIMEOUT)
 
 
 # ------------------------------------------------------------------ actions and their keys
@@ -124,9 +137,9 @@ def test_speed_control_sets_the_iterations_per_second(qtbot, window):
     texts = [speed.itemText(index) for index in range(speed.count())]
     assert texts == ["1/s", "2/s", "5/s", "10/s", "20/s", "50/s", "100/s", "max"]
     speed.setCurrentIndex(texts.index("5/s"))
-    qtbot.waitUntil(lambda: window.bridge.worker.speed == 5, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.bridge.speed == 5, timeout=TIMEOUT)      # the worker says it plays at 5/s
     speed.setCurrentIndex(texts.index("max"))
-    qtbot.waitUntil(lambda: window.bridge.worker.speed == 0, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.bridge.speed == 0, timeout=TIMEOUT)
 
 
 def test_animation_control_switches_the_diagram_animation(qtbot, window):
@@ -224,11 +237,13 @@ def test_open_dataset_switches_data_and_a_broken_file_keeps_the_old(qtbot, windo
 def test_loading_shows_in_the_status_bar_while_the_window_stays_responsive(qtbot, window, monkeypatch, tmp_path):
     other = write_kaggle_csv(tmp_path / "other.csv", rows=200, seed=3)
     answer_file_dialog(monkeypatch, "getOpenFileName", other)
-    with qtbot.waitSignal(window.bridge.busy, timeout=TIMEOUT, check_params_cb=lambda text: text != "") as busy:
-        action(window, "openDataset").trigger()
-    # The window's own slot ran first: the status bar says what is loading.
-    assert window.statusBar().currentMessage() == busy.args[0] == f"loading {other} …"
+    # What the status bar says as each busy signal arrives (connected after the window: its own slot runs first).
+    # Noted at once: a fast load's "done" can arrive in the same pass of the event loop as its start.
+    said = []
+    window.bridge.busy.connect(lambda text: said.append((text, window.statusBar().currentMessage())))
+    action(window, "openDataset").trigger()
     qtbot.waitUntil(lambda: window.snapshot.dataset_name == str(other), timeout=TIMEOUT)
+    assert said[0] == (f"loading {other} …", f"loading {other} …")        # the status bar says what is loading
     assert not window.statusBar().currentMessage().startswith("loading")
 
 
@@ -335,7 +350,7 @@ def test_a_gif_export_shows_its_progress_and_cancel_leaves_no_file(qtbot, window
     assert window.gif_banner.isVisible()
     iteration = window.snapshot.iteration
     qtbot.mouseClick(window.findChild(QPushButton, "gifBannerAction"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not window.gif_export.isRunning(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not window.gif_export.running, timeout=TIMEOUT)
     assert not window.gif_banner.isVisible()
     assert not target.exists() and list(tmp_path.iterdir()) == []
     assert window.snapshot.iteration == iteration == 0      # the run itself never moved
@@ -348,7 +363,7 @@ def test_closing_the_window_during_a_gif_export_stops_it(qtbot, window, monkeypa
     qtbot.waitUntil(lambda: "frame 1 of" in strip.text(), timeout=30_000)
     export = window.gif_export
     window.close()
-    assert not export.isRunning()
+    assert not export.running
     assert not (tmp_path / "diagram.gif").exists()
 
 
@@ -373,26 +388,45 @@ def test_presenter_mode_goes_full_screen_with_only_diagram_equation_and_steps(qt
     qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=TIMEOUT)
 
 
+def test_presenter_mode_answers_the_platforms_full_screen_keys_besides_f11(qtbot, window):
+    """F11 is "Show Desktop" on macOS: the platform's own full-screen keys work too (Alt+Enter here)."""
+    from PyQt6.QtGui import QKeySequence
+
+    keys = action(window, "presenterMode").shortcuts()
+    platform = QKeySequence.keyBindings(QKeySequence.StandardKey.FullScreen)
+    assert QKeySequence(Qt.Key.Key_F11) in keys and platform and all(key in keys for key in platform)
+    other = next((key for key in platform if key != QKeySequence(Qt.Key.Key_F11)), None)
+    if other is not None:
+        combination = other[0]
+        press(qtbot, window, combination.key(), combination.keyboardModifiers())
+        qtbot.waitUntil(window.isFullScreen, timeout=TIMEOUT)
+        press(qtbot, window, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=TIMEOUT)
+
+
 def test_leaving_presenter_mode_brings_back_the_window_and_panels_as_they_were(qtbot, make_window):
     """Seen under Xvfb at 1280×720: after F11 and Esc the window stayed wider than the screen (the docks' minimum
     sizes still had the presenter's type when the old geometry was set back), the docks came back at other
     sizes and the values panel's plots ran past its right edge."""
     window = make_window("--size", "1200x640")
-    qtbot.wait(200)
     docks = [dock for dock in window.docks if dock.isVisible()]
+    settled(qtbot, lambda: (window.size(), [dock.size() for dock in docks]))      # the first layout has settled
     before = (window.size(), [dock.size() for dock in docks])
+
+    def as_before() -> bool:
+        return window.size() == before[0] and all(
+            abs(dock.width() - size.width()) <= 2 and abs(dock.height() - size.height()) <= 2
+            for dock, size in zip(docks, before[1]))
     for _ in range(2):
         window.set_presenter_mode(True)
         qtbot.waitUntil(window.isFullScreen, timeout=TIMEOUT)
-        qtbot.wait(100)
+        settled(qtbot, lambda: (window.size(), window.diagram.size()))
         window.set_presenter_mode(False)
         qtbot.waitUntil(lambda: not window.isFullScreen(), timeout=TIMEOUT)
-        qtbot.wait(200)
-        assert window.size() == before[0]
-        for dock, size in zip(docks, before[1]):
-            assert abs(dock.width() - size.width()) <= 2 and abs(dock.height() - size.height()) <= 2, dock.objectName()
+        qtbot.waitUntil(as_before, timeout=TIMEOUT)
         graphics = window.values.graphics
-        assert graphics.ci.geometry().width() <= graphics.width()     # the plots fit in the panel again
+        qtbot.waitUntil(lambda: graphics.ci.geometry().width() <= graphics.width(),    # the plots fit the panel again
+                        timeout=TIMEOUT)
 
 
 def test_quit_closes_the_window_and_stops_the_worker(qtbot, window):

@@ -2,11 +2,15 @@
 sessions saved and reopened from the File menu."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QFileDialog, QLabel
 
 from visualizer import create_main_window
 from visualizer.settings import Settings
+from visualizer.window.files import start_folder
 
 TIMEOUT = 10_000
 
@@ -130,4 +134,32 @@ def test_the_weights_dialogs_open_in_the_folder_used_last(qtbot, make_window, mo
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         lambda parent, title, folder, *a: asked.append(folder) or ("", ""))
     trigger(window, "openWeights")
-    assert asked[0] == "weights-0.npz" and asked[1] == str(tmp_path)
+    # the first in the user's documents (never the working folder), the next where the last file went
+    assert asked[0] == str(Path(start_folder(None, "weights")) / "weights-0.npz") and asked[1] == str(tmp_path)
+    assert not asked[0].startswith(str(Path.cwd()))
+
+
+@pytest.mark.parametrize("action_name, dialog, kind", [
+    ("openDataset", "getOpenFileName", "dataset"), ("openSession", "getOpenFileName", "session"),
+    ("saveSession", "getSaveFileName", "session"), ("checkCode", "getOpenFileName", "code"),
+    ("exportImage", "getSaveFileName", "image"), ("exportDiagramSvg", "getSaveFileName", "image"),
+    ("exportGif", "getSaveFileName", "image")])
+def test_every_file_dialog_starts_in_its_kinds_folder_else_documents_or_pictures(
+        qtbot, make_window, monkeypatch, tmp_path, action_name, dialog, kind):
+    from PyQt6.QtCore import QStandardPaths
+
+    window = make_window()
+    asked = []
+    monkeypatch.setattr(QFileDialog, dialog, lambda parent, title, where, *a: asked.append(where) or ("", ""))
+    trigger(window, action_name)
+    location = QStandardPaths.StandardLocation.PicturesLocation if kind == "image" else \
+        QStandardPaths.StandardLocation.DocumentsLocation
+    expected = start_folder(None, kind)
+    assert expected in (QStandardPaths.writableLocation(location), str(Path.home()),
+                        QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation))
+    assert asked and (asked[0] == expected or Path(asked[0]).parent == Path(expected))
+    assert Path(asked[0]) != Path.cwd() and Path(asked[0]).parent != Path.cwd()
+    window.settings.remember_folder(kind, str(tmp_path))      # once a file of this kind was chosen there
+    asked.clear()
+    trigger(window, action_name)
+    assert asked[0] == str(tmp_path) or Path(asked[0]).parent == tmp_path

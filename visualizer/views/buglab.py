@@ -1,7 +1,7 @@
 """The bug lab: one classic mistake switched on, trained side by side with the correct code, and gradient-checked.
 
-The training and the gradient check run in a LabRun thread (core.buglab), never in the UI thread; the panel
-shows the two runs' curves overlaid (correct solid, buggy dashed), what happened to the buggy run, and the
+The training and the gradient check run in a background Job (visualizer/jobs.py), never in the UI thread, on
+the split of the snapshot shown; the panel shows the two runs' curves overlaid (correct solid, buggy dashed), what happened to the buggy run, and the
 relative error of each parameter's analytic gradient against central differences.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, QThread, pyqtSignal
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                              QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -24,7 +24,8 @@ from core.config import TrainingConfig
 from core.data import Split
 from core.network import PARAMETERS
 
-from visualizer import theme
+from visualizer import formatting, theme
+from visualizer.jobs import Job
 from visualizer.snapshot import Snapshot
 from visualizer.views.confirm_bar import scrolling
 from visualizer.views.curves import style_plot
@@ -79,38 +80,20 @@ def run_lab(split: Split, config: TrainingConfig, bug: str | None, iterations: i
                      correct_check, buggy_check)
 
 
-class LabRun(QThread):
-    """One run of the lab in its own thread; `done` carries the LabResult, `failed` a one-line message.
+def lab_job(split: Split, config: TrainingConfig, bug: str | None, iterations: int,
+            parent: QWidget | None = None) -> Job:
+    """One run of the lab in the background; `done` carries the LabResult, `failed` a one-line message.
 
-    The lab asks isInterruptionRequested() before every iteration and every gradient-check sample, so closing
-    the window mid-run waits for one iteration, not the whole run.
+    The lab looks at the cancel flag before every iteration and every gradient-check sample, so closing the
+    window mid-run waits for one iteration, not the whole run.
     """
-
-    done = pyqtSignal(object)
-    failed = pyqtSignal(str)
-
-    def __init__(self, split: Split, config: TrainingConfig, bug: str | None, iterations: int,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("bugLabRun")
-        self.arguments = (split, config, bug, iterations)
-
-    def run(self) -> None:
+    def work(context) -> LabResult | None:
         try:
             with np.errstate(all="ignore"):
-                result = run_lab(*self.arguments, should_stop=self.isInterruptionRequested)
+                return run_lab(split, config, bug, iterations, should_stop=lambda: context.cancelled)
         except Stopped:
-            return
-        except Exception as error:          # anything else is a defect, but the window must survive it
-            self.failed.emit(f"the bug lab failed: {' '.join(str(error).split()) or type(error).__name__}")
-            return
-        if not self.isInterruptionRequested():
-            self.done.emit(result)
-
-
-def _finite(values: list[float]) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64)
-    return np.where(np.isfinite(array), array, 0.0)
+            return None
+    return Job(work, "the bug lab", parent)
 
 
 class BugLabView(QWidget):
@@ -123,10 +106,10 @@ class BugLabView(QWidget):
         self.setObjectName("bugLabView")
         self.setAccessibleName("Bug lab")
         self.setToolTip("Switch on one classic mistake of the notebook and compare it with the correct code")
-        self.source: Callable[[], Split | None] = lambda: None     # the window gives the current split
+        self.split: Split | None = None          # the run's, from the snapshot shown
         self.config: TrainingConfig | None = None
         self.dataset_name = ""
-        self.run_thread: LabRun | None = None
+        self.job: Job | None = None
         self.result: LabResult | None = None
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._line_width = 2.0
@@ -290,7 +273,8 @@ class BugLabView(QWidget):
 
     # ------------------------------------------------------------ the view contract
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Remember the configuration the next run uses (cheap: a caption at most)."""
+        """Remember the data and configuration the next run uses (cheap: a caption at most)."""
+        self.split = snapshot.split
         config = snapshot.config.with_changes(alpha=snapshot.alpha)
         if config != self.config or snapshot.dataset_name != self.dataset_name:
             self.config, self.dataset_name = config, snapshot.dataset_name
@@ -316,7 +300,7 @@ class BugLabView(QWidget):
     # ------------------------------------------------------------ running
     @property
     def running(self) -> bool:
-        return self.run_thread is not None and self.run_thread.isRunning()
+        return self.job is not None and self.job.running
 
     def selected_bug(self) -> str | None:
         name = self.choice.currentData()
@@ -326,28 +310,27 @@ class BugLabView(QWidget):
         """Start a run in the background with the current data and configuration (ignored while one runs)."""
         if self.running:
             return
-        split = self.source()
+        split = self.split
         if split is None or self.config is None:
             self.failed.emit("the bug lab has no data yet: wait for the first snapshot")
             return
         bug = self.selected_bug()
-        if self.run_thread is not None:
-            self.run_thread.deleteLater()       # finished: each run has a thread of its own
-        self.run_thread = LabRun(split, self.config, bug, self.iterations.value(), self)
-        self.run_thread.done.connect(self._finished)
-        self.run_thread.failed.connect(self._failed)
+        if self.job is not None:
+            self.job.deleteLater()              # finished: each run is a job of its own
+        self.job = lab_job(split, self.config, bug, self.iterations.value(), self)
+        self.job.done.connect(self._finished)
+        self.job.failed.connect(self._failed)
         self.run_button.setEnabled(False)
         self.run_button.setText("Running…")
         examples = min(split.train_size, LAB_TRAIN_EXAMPLES)
         self.outcome.setText(f"Training {'two networks' if bug else 'the network'} for "
                              f"{self.iterations.value()} iterations on {examples:,} examples…")
-        self.run_thread.start()
+        self.job.start()
 
     def shutdown(self) -> None:
         """Wait for a run in progress (it ends within its iterations); its result is dropped."""
-        if self.run_thread is not None:
-            self.run_thread.requestInterruption()
-            self.run_thread.wait()
+        if self.job is not None:
+            self.job.shutdown()
 
     def _failed(self, message: str) -> None:
         self._ready()
@@ -358,8 +341,10 @@ class BugLabView(QWidget):
         self.run_button.setEnabled(True)
         self.run_button.setText("Run side by side")
 
-    def _finished(self, result: LabResult) -> None:
+    def _finished(self, result: LabResult | None) -> None:
         self._ready()
+        if result is None:          # stopped before it finished
+            return
         self.result = result
         self._show_curves(result)
         self._show_outcome(result)
@@ -420,7 +405,7 @@ class BugLabView(QWidget):
     @staticmethod
     def _set_curve(item: pg.PlotDataItem, values: list[float], positive: bool = False) -> None:
         # Iterations are counted from 1, as in the window's headings; a log axis must not see a 0.
-        y = _finite(values)
+        y = formatting.finite(values)
         item.setData(np.arange(1, len(values) + 1, dtype=np.float64), np.maximum(y, 1e-12) if positive else y)
 
     def _summary(self, curves: Curves) -> str:

@@ -8,7 +8,6 @@ itself, and the view sets the plots' ranges itself (no auto-range).
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,6 +17,7 @@ from PyQt6.QtWidgets import (QFrame, QGraphicsItem, QGraphicsLineItem, QGraphics
                              QVBoxLayout, QWidget)
 
 from visualizer import theme
+from visualizer.frames import EVERYTHING, Frame
 from visualizer.snapshot import Snapshot
 
 
@@ -35,7 +35,6 @@ def style_plot(plot: pg.PlotItem, point_size: float, title: str | None = None) -
         plot.setTitle(title, size=f"{point_size * 1.1:g}pt", color=theme.INK)
 
 
-READOUT_INTERVAL = 0.25    # seconds between readout texts while playing (numbers faster than this cannot be read)
 # While playing, the iteration axis grows, when outgrown, to a round number at least this much beyond the last
 # iteration, so it changes seldom: four times per power of ten (each change makes pyqtgraph compute and paint the
 # ticks and grid of the axes again, from Python, which at the start of a run came several times a second).
@@ -53,12 +52,6 @@ def nice_limit(value: float) -> float:
 
 ACCURACY_RANGE = (0.0, 100.0)
 ACCURACY_PADDING = 0.04
-
-
-def _with_alpha(color: str, alpha: int) -> QColor:
-    translucent = QColor(color)
-    translucent.setAlpha(alpha)
-    return translucent
 
 
 def finite_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -228,6 +221,8 @@ class Marker(QGraphicsLineItem):
 class CurvesView(QWidget):
     """Loss (top) and train / dev accuracy (bottom) against the iteration; a line marks the current one."""
 
+    TAKES_FRAME = True          # show_snapshot takes the frame policy's Frame (visualizer/frames.py)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("curvesView")
@@ -294,7 +289,6 @@ class CurvesView(QWidget):
         layout.addWidget(self.graphics, 1)
         self._dev_shown: bool | None = None
         self._playing = False
-        self._readout_shown = 0.0
         self._apply_style()
         self.readout.setText("No iteration completed yet")
         self.setAutoFillBackground(True)
@@ -303,7 +297,9 @@ class CurvesView(QWidget):
         self.setPalette(palette)
 
     # ------------------------------------------------------------ rendering
-    def show_snapshot(self, snapshot: Snapshot) -> None:
+    def show_snapshot(self, snapshot: Snapshot, frame: Frame = EVERYTHING) -> None:
+        """Show snapshot; while playing, the readout's numbers follow only the frames that say it is due
+        ("curves.readout": numbers faster than that cannot be read)."""
         curves = snapshot.curves
         x = curves.iterations.astype(float)
         loss_x, loss = finite_points(x, curves.loss)
@@ -327,9 +323,7 @@ class CurvesView(QWidget):
                 low, high = float(loss.min()), float(loss.max())
                 self.loss_plot.setYRange(low, high) if high > low else \
                     self.loss_plot.setYRange(low - 0.5, high + 0.5, padding=0)
-        now = time.perf_counter()
-        if not snapshot.playing or now - self._readout_shown >= READOUT_INTERVAL:
-            self._readout_shown = now
+        if frame.shows("curves.readout"):
             self.readout.setText(self._readout_text(snapshot))
 
     def _follow_while_playing(self, right: float, loss: np.ndarray) -> None:
@@ -394,7 +388,7 @@ class CurvesView(QWidget):
         self.dev_curve.setPen(pg.mkPen(theme.ORANGE, width=width, style=Qt.PenStyle.DashLine))
         for marker in self.markers:
             marker.setPen(pg.mkPen(QColor(theme.INK), width=max(1.0, width / 2), style=Qt.PenStyle.DotLine))
-        self.legend.setBrush(pg.mkBrush(_with_alpha(theme.PAPER, 220)))
+        self.legend.setBrush(pg.mkBrush(theme.with_alpha(theme.PAPER, 220)))
         self.legend.setPen(pg.mkPen(theme.MUTED))
         self.legend.setLabelTextColor(theme.INK)
         self.legend.setLabelTextSize(f"{size * 0.9:g}pt")

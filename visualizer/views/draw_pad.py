@@ -325,6 +325,11 @@ class DrawPad(QWidget):
         """Add one stroke through points in canvas pixels (0–280 on both axes)."""
         self.canvas.draw_stroke(points)
 
+    @property
+    def refresh_pending(self) -> bool:
+        """Strokes drawn since the network last read the drawing: it reads them at the next display frame."""
+        return self._refresh_timer.isActive()
+
     def _schedule_refresh(self) -> None:
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()

@@ -6,7 +6,7 @@ from PyQt6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core import network, optimizers
-from visualizer import theme
+from visualizer import phases, theme
 from visualizer.snapshot import Snapshot
 
 # Relative type sizes: the equation is the headline, the rest supports it.
@@ -14,24 +14,12 @@ EQUATION_SCALE = 1.8
 SHAPES_SCALE = 1.2
 TEXT_SCALE = 1.0
 CHIP_SCALE = 0.9
-UPDATE_CHIP_WEIGHT = 1.8
-
-
-def phase_colour(phase: str) -> str:
-    """The colour of a phase's chip: forward, backward, or the update."""
-    if phase in network.FORWARD_PHASES:
-        return theme.FORWARD
-    if phase in network.BACKWARD_PHASES:
-        return theme.BACKWARD
-    return theme.PURPLE
 
 
 def phase_direction(phase: str, optimizer: str = "gd") -> str:
-    if phase in network.FORWARD_PHASES:
-        return "forward"
-    if phase in network.BACKWARD_PHASES:
-        return "backward"
-    return f"update · {optimizers.UPDATE_NAMES[optimizer]}"
+    """"forward", "backward", or the update with the optimizer's name."""
+    direction = phases.direction(phase)
+    return f"update · {optimizers.UPDATE_NAMES[optimizer]}" if direction == "update" else direction
 
 
 def equation_of(phase: str, optimizer: str) -> str:
@@ -72,8 +60,7 @@ class PhaseChips(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         gap = 3.0
         border = 3.0 if self._point_size > theme.BASE_POINT_SIZE else 1.5
-        # The update chip is wider: its name is twice as long and it is a different kind of step.
-        weights = [UPDATE_CHIP_WEIGHT if phase == "update" else 1.0 for phase in network.PHASES]
+        weights = [phases.look(phase).chip_width for phase in network.PHASES]
         unit = (self.width() - gap * (len(weights) - 1) - border) / sum(weights)
         height = self.height() - border
         # Shrink the type rather than truncate: "dW1" and "dW2" must stay distinguishable.
@@ -85,7 +72,7 @@ class PhaseChips(QWidget):
             font.setPointSizeF(max(5.0, font.pointSizeF() * fit))
         left = border / 2
         for index, (phase, weight) in enumerate(zip(network.PHASES, weights)):
-            colour = QColor(phase_colour(phase))
+            colour = phases.colour(phase)
             rect = QRectF(left, border / 2, unit * weight, height)
             left += unit * weight + gap
             if index == self.current:

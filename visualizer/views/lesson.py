@@ -21,14 +21,14 @@ from PyQt6.QtGui import QAction, QColor, QKeySequence
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from core import network
-from visualizer import assets, theme
+from visualizer import assets, phases, theme
 from visualizer.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 
 LESSONS = assets.asset(assets.LESSONS)    # the built-in lesson: a folder, read through importlib.resources
-PARTS: frozenset[str] = frozenset({"input", "W1", "hidden", "b1", "W2", "output", "b2"})
+PARTS: frozenset[str] = phases.DIAGRAM_PARTS
 PHASES: tuple[str | None, ...] = (None, *network.PHASES, "loop", "predict")
 LOOP_ITERATIONS = 10        # the gradient-descent step runs this many iterations, enough for the curves to move
 PREDICT_PHASE = "A2"        # prediction is the forward pass: the lesson shows it by computing up to A2

@@ -10,7 +10,7 @@ from PyQt6.QtGui import QColor, QFontMetrics
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core import network
-from visualizer import theme
+from visualizer import phases, theme
 from visualizer.snapshot import Snapshot
 
 COLUMNS = 64            # at most this many examples (columns of an (·, m) array) are drawn
@@ -23,23 +23,7 @@ ROWS = 2
 MIN_IMAGE_HEIGHT = 24
 NARROW = 2              # arrays at most this many columns wide (biases) get a narrow panel
 
-# Each phase as its equation reads: rows of array names (a trailing ᵀ: drawn transposed) and operators.
-LAYOUTS: dict[str, list[list[str]]] = {
-    "Z1": [["W1", "·", "X", "+", "b1"], ["→", "Z1"]],
-    "A1": [["Z1", "g →", "A1"]],
-    "Z2": [["W2", "·", "A1", "+", "b2"], ["→", "Z2"]],
-    "A2": [["Z2", "softmax →", "A2"]],
-    "dZ2": [["A2", "−", "Y", "→", "dZ2"]],
-    "dW2": [["dZ2", "·", "A1ᵀ", "→", "dW2"]],
-    "db2": [["dZ2", "Σⱼ ÷ m →", "db2"]],
-    "dZ1": [["W2ᵀ", "·", "dZ2", "⊙ g′", "Z1"], ["→", "dZ1"]],
-    "dW1": [["dZ1", "·", "Xᵀ"], ["→", "dW1"]],
-    "db1": [["dZ1", "Σⱼ ÷ m →", "db1"]],
-    # The bias gradients are not drawn (db1, db2 had their own phases); the operator names them.
-    # A bias before and after share one small panel, two columns side by side ("b1_before|b1").
-    "update": [["W1_before", "− α ·", "dW1", "→", "W1", ",", "b1_before|b1"],
-               ["W2_before", "− α ·", "dW2", "→", "W2", ",", "b2_before|b2"]],
-}
+# Each phase is laid out as its equation reads: visualizer.phases.LOOKS[phase].matrices.
 NON_NEGATIVE = {"A2", "Y"}     # A1 too when the activation keeps it ≥ 0 (checked on the values)
 PER_EXAMPLE = {"X", "Y", "Z1", "A1", "Z2", "A2", "dZ2", "dZ1"}    # one column per example: (·, m)
 TILED = {"W1", "dW1", "W1_before"}                                # rows of 784 weights, one per hidden unit
@@ -261,7 +245,7 @@ class MatricesView(QWidget):
             return
         self.placeholder.hide()
         optimizer = snapshot.config.optimizer
-        layout = LAYOUTS[record.phase]
+        layout = phases.look(record.phase).matrices
         key = (record.phase, optimizer)
         if key != self._layout_key:
             self._arrange(layout, optimizer)
@@ -272,7 +256,7 @@ class MatricesView(QWidget):
                 panel.show_array(token, *display_of(token, record.arrays, record.m))
         self.heading.setText(f"Phase {record.phase} · iteration {record.iteration + 1} · m = {record.m}")
 
-    def _arrange(self, layout: list[list[str]], optimizer: str) -> None:
+    def _arrange(self, layout: tuple[tuple[str, ...], ...], optimizer: str) -> None:
         """Show the panels and operators a phase's layout uses, hide the rest (only when the phase changes)."""
         for row in range(ROWS):
             tokens = layout[row] if row < len(layout) else []
@@ -328,4 +312,4 @@ class MatricesView(QWidget):
                 panel.set_point_size(size)
         if self._layout_key is not None:      # the operators take the new size now
             phase, optimizer = self._layout_key
-            self._arrange(LAYOUTS[phase], optimizer)
+            self._arrange(phases.look(phase).matrices, optimizer)

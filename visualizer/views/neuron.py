@@ -2,66 +2,51 @@
 example (Z1, A1), how it is being corrected (its row of dW1), and "what if" it were switched off, its
 weights scaled or its bias shifted.
 
-A what-if changes a copy of the parameters in this panel (core.whatif) and pushes the example and the dev
-set through the copy right here in the UI thread: one forward pass of a few thousand columns takes about a
-millisecond. Nothing goes back to the worker, so training never sees an edit.
+A what-if changes a copy of the parameters in this panel (core.whatif) and pushes the example through the copy
+here; the accuracy on the dev set (or on training examples), and which unit matters most, are measured in a
+background job (whatif_jobs.py), on the split of the snapshot shown. Nothing goes back to the worker, so training
+never sees an edit.
 """
 from __future__ import annotations
 
-from typing import Callable, Mapping
-
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtCore import QPointF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import (QAbstractSpinBox, QDoubleSpinBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                             QPushButton, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSpinBox, QVBoxLayout, QWidget
 
 from core import network, whatif
 from core.data import Split
-from core.whatif import BIAS_SHIFT_RANGE, SCALE_RANGE, Edit
+from core.whatif import Edit
 
 from visualizer import theme
+from visualizer.formatting import html as _html
+from visualizer.formatting import minus as _number_text
+from visualizer.formatting import percent as _percent
+from visualizer.formatting import significant as _number
+from visualizer.jobs import Job
 from visualizer.snapshot import Snapshot
 
 from .confirm_bar import described, scrolling
 from .curves import style_plot
+from .whatif_controls import WhatIfControls
+from .whatif_jobs import MeasuredSet, Request, measured_set, measurements_job, same
 
 SIDE = 28
-TRAIN_EXAMPLES_MEASURED = 5_000     # without a dev set, accuracy is measured on this many training examples
-SLIDER_STEPS = 100                  # slider positions per unit of scale or bias shift
 LONG_NAME = 2                       # class names longer than this are numbered on the axis (Fashion-MNIST)
-
-
-def _html(text: str, colour: str | None = None, bold: bool = False) -> str:
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if bold:
-        text = f"<b>{text}</b>"
-    return f"<span style='color:{colour}'>{text}</span>" if colour else text
-
-
-def _percent(value: float) -> str:
-    return "—" if not np.isfinite(value) else f"{100 * value:.1f} %"
-
-
-def _number_text(text: str) -> str:
-    """Minus signs as the typographic minus, which a projector shows wider than a hyphen."""
-    return text.replace("-", "−")
-
-
-def _number(value: float) -> str:
-    return _number_text(f"{float(np.nan_to_num(value)):.3g}")
 
 
 class NeuronPanel(QWidget):
     """The selected hidden unit: its incoming weights, its values for the example, and what-if edits."""
+
+    failed = pyqtSignal(str)        # a one-line message for the window's banner (a measurement that broke)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         described(self, "neuronPanel", "Hidden unit",
                   "One hidden unit: the pixels it looks for, what it computes for the example, and what "
                   "happens to the predictions if it is switched off or changed")
-        self.source: Callable[[], Split | None] = lambda: None   # the window gives the current split
+        self.split: Split | None = None      # the run's, from the snapshot shown: what the accuracy is measured on
         self.edits: dict[int, Edit] = {}     # unit → its what-if; empty: the network as trained
         self.unit = 0
         self.snapshot: Snapshot | None = None
@@ -69,11 +54,12 @@ class NeuronPanel(QWidget):
         self._run_key: tuple | None = None
         self._first_W1: np.ndarray | None = None     # W1 at iteration 0 of the run shown: a new run has another
         self._latest = 0
-        # (parameter arrays, X, edits and activation, (accuracy before, after)): measured once per change
-        self._accuracy_cache: tuple = ((), None, None, None)
-        self._measured: tuple[Split | None, np.dtype | None, tuple[np.ndarray, np.ndarray, str] | None] = \
-            (None, None, None)
-        self._updating_controls = False
+        # The measurements run in a job of the panel's, which ends when it has answered: the last answer
+        # (token, value), and the requests not answered yet, by kind.
+        self.measurements: Job | None = None
+        self._accuracy: tuple[tuple, tuple[float, float]] | None = None
+        self._waiting: dict[str, Request] = {}
+        self._measuring: tuple[Split | None, MeasuredSet | None] | None = None
         self._title_shown: tuple[str, float] | None = None
 
         # ---- which unit
@@ -132,50 +118,15 @@ class NeuronPanel(QWidget):
         self.weights_box.addItem(self.edit_badge)
 
         # ---- what if
-        self.whatif_box = QGroupBox("What if …", self)
-        described(self.whatif_box, "whatIfControls", "What-if controls",
-                  "Try a change on a copy of the network: the training itself is untouched")
-        self.off_button = QPushButton("Switch off", self.whatif_box)
-        self.off_button.setObjectName("switchOff")
-        self.off_button.setCheckable(True)
-        self.off_button.setAccessibleName("Switch the unit off")
-        self.off_button.setToolTip("Remove the unit: as if its A1 were 0 for every example")
-        self.off_button.toggled.connect(self._controls_changed)
-        self.undo_button = QPushButton("Undo what-if", self.whatif_box)
-        described(self.undo_button, "undoWhatIf", "Undo the what-if",
-                  "Back to the network as trained (every unit)")
-        self.undo_button.clicked.connect(self.undo)
-        self.most_button = QPushButton("Switch off the key unit", self.whatif_box)
-        described(self.most_button, "mostImportantUnit", "Switch off the unit that matters most",
-                  "The key unit is the one the network misses most: each hidden unit is "
-                  "switched off in turn, and the one whose loss costs the most accuracy is "
-                  "selected and switched off")
-        self.most_button.clicked.connect(self.switch_off_most_important)
-
-        self.scale_label = QLabel("Weights ×", self.whatif_box)
-        self.scale_slider, self.scale_box = self._slider_and_box(
-            "weightScale", "Scale of the incoming weights", "Multiply the unit's incoming weights W1[j] "
-            "(1 = as trained, 0 = blind to every pixel)", SCALE_RANGE, 0.05, 1.0)
-        self.bias_label = QLabel("Bias +", self.whatif_box)
-        self.bias_slider, self.bias_box = self._slider_and_box(
-            "biasShift", "Shift of the bias", "Add this to the unit's bias b1[j] (positive: it fires more "
-            "easily, negative: it needs more ink to fire)", BIAS_SHIFT_RANGE, 0.1, 0.0)
-        self.scale_label.setBuddy(self.scale_box)
-        self.bias_label.setBuddy(self.bias_box)
-        controls = QGridLayout(self.whatif_box)
-        controls.setContentsMargins(8, 4, 8, 6)
-        controls.setHorizontalSpacing(6)
-        controls.setVerticalSpacing(4)
-        controls.addWidget(self.off_button, 0, 0, 1, 2)
-        controls.addWidget(self.undo_button, 0, 2)
-        controls.addWidget(self.scale_label, 1, 0)
-        controls.addWidget(self.scale_slider, 1, 1)
-        controls.addWidget(self.scale_box, 1, 2)
-        controls.addWidget(self.bias_label, 2, 0)
-        controls.addWidget(self.bias_slider, 2, 1)
-        controls.addWidget(self.bias_box, 2, 2)
-        controls.addWidget(self.most_button, 3, 0, 1, 3)
-        controls.setColumnStretch(1, 1)
+        self.controls = WhatIfControls(self)
+        self.controls.changed.connect(self._controls_changed)
+        self.controls.undo_button.clicked.connect(self.undo)
+        self.controls.most_button.clicked.connect(self.switch_off_most_important)
+        # the controls by name, as the tests and screen readers find them
+        self.whatif_box = self.controls
+        for name in ("off_button", "undo_button", "most_button", "scale_slider", "scale_box", "bias_slider",
+                     "bias_box"):
+            setattr(self, name, getattr(self.controls, name))
 
         # ---- what happens
         self.edit_summary = QLabel(self)
@@ -283,35 +234,6 @@ class NeuronPanel(QWidget):
         self.graphics.addItem(bar, row=row, col=col)
         return bar
 
-    def _slider_and_box(self, name: str, accessible: str, tip: str, limits: tuple[float, float], step: float,
-                        value: float) -> tuple[QSlider, QDoubleSpinBox]:
-        slider = QSlider(Qt.Orientation.Horizontal, self.whatif_box)
-        slider.setObjectName(f"{name}Slider")
-        slider.setRange(int(round(limits[0] * SLIDER_STEPS)), int(round(limits[1] * SLIDER_STEPS)))
-        slider.setValue(int(round(value * SLIDER_STEPS)))
-        slider.setPageStep(SLIDER_STEPS // 2)
-        slider.setAccessibleName(accessible)
-        slider.setToolTip(tip)
-        box = QDoubleSpinBox(self.whatif_box)
-        box.setObjectName(name)
-        box.setRange(*limits)
-        box.setDecimals(2)
-        box.setSingleStep(step)
-        box.setValue(value)
-        box.setKeyboardTracking(False)
-        box.setAccessibleName(accessible)
-        box.setToolTip(tip)
-        box.setStepType(QAbstractSpinBox.StepType.DefaultStepType)
-        slider.valueChanged.connect(lambda position: box.setValue(position / SLIDER_STEPS))
-        box.valueChanged.connect(lambda number: self._follow(slider, number))
-        box.valueChanged.connect(self._controls_changed)
-        return slider, box
-
-    def _follow(self, slider: QSlider, number: float) -> None:
-        slider.blockSignals(True)
-        slider.setValue(int(round(number * SLIDER_STEPS)))
-        slider.blockSignals(False)
-
     # ------------------------------------------------------------ public
     def select(self, unit: int) -> None:
         """Show hidden unit `unit` (the diagram's neuronClicked)."""
@@ -338,19 +260,27 @@ class NeuronPanel(QWidget):
         self._refresh()
 
     def switch_off_most_important(self) -> None:
-        """Select and switch off the unit whose loss alone costs the most accuracy on the measured set."""
-        snapshot, measured = self.snapshot, self._measure_set()
+        """Select and switch off the unit whose loss alone costs the most accuracy on the measured set (once the
+        measurement, in the background, has found it)."""
+        snapshot, measured = self.snapshot, self._measured_set()
         if snapshot is None or measured is None:
             return
-        X, labels, _ = measured
-        accuracies = whatif.knockout_accuracies(snapshot.params, X, labels, snapshot.config.activation)
-        self.edits.clear()
-        self.edit(int(np.argmin(accuracies)), Edit(off=True))
+        token = (*self._arrays(snapshot.params), measured.X)
+        self._ask(Request("knockout", token, snapshot.params, None, measured, snapshot.config.activation))
+
+    def shutdown(self) -> None:
+        """End the measurements' job and wait for it (the window calls this when it closes)."""
+        if self.measurements is not None:
+            self.measurements.shutdown()
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
 
     def show_snapshot(self, snapshot: Snapshot) -> None:
         hidden = int(snapshot.params["W1"].shape[0])
         reason = self._reason_to_drop(snapshot, hidden)
-        self.snapshot = snapshot
+        self.snapshot, self.split = snapshot, snapshot.split
         if reason and self.edits:
             self.edits.clear()
             self.notice.setText(f"What-if undone: {reason}.")
@@ -403,49 +333,62 @@ class NeuronPanel(QWidget):
 
     def _show_controls(self) -> None:
         """The controls show the selected unit's edit (none: as trained)."""
-        edit = self.edits.get(self.unit, Edit())
-        self._updating_controls = True
-        for widget in (self.off_button, self.scale_box, self.bias_box):
-            widget.blockSignals(True)
-        self.off_button.setChecked(edit.off)
-        self.scale_box.setValue(edit.scale)
-        self.bias_box.setValue(edit.bias_shift)
-        self._follow(self.scale_slider, edit.scale)
-        self._follow(self.bias_slider, edit.bias_shift)
-        for widget in (self.off_button, self.scale_box, self.bias_box):
-            widget.blockSignals(False)
-        self._updating_controls = False
-        for widget in (self.scale_slider, self.scale_box, self.bias_slider, self.bias_box):
-            widget.setEnabled(not edit.off)     # a unit switched off has no weights to scale
-        self.off_button.setText("Switched off" if edit.off else "Switch off")
-        self.undo_button.setEnabled(bool(self.edits))
+        self.controls.show_edit(self.edits.get(self.unit, Edit()), bool(self.edits))
 
-    def _controls_changed(self, *_) -> None:
-        if self._updating_controls or self.snapshot is None:
+    def _controls_changed(self, change: Edit) -> None:
+        if self.snapshot is not None:
+            self.edit(self.unit, change)
+
+    # ------------------------------------------------------------ measuring (in the background)
+    @staticmethod
+    def _arrays(params) -> tuple[np.ndarray, ...]:
+        return tuple(params[name] for name in network.PARAMETERS)
+
+    def _measured_set(self) -> MeasuredSet | None:
+        """What the accuracy is measured on: the same objects for the same split (they are part of the tokens)."""
+        if self._measuring is None or self._measuring[0] is not self.split:
+            self._measuring = (self.split, measured_set(self.split))
+        return self._measuring[1]
+
+    def _ask(self, request: Request) -> None:
+        """Post a request, unless the same one is waiting for its answer already."""
+        waiting = self._waiting.get(request.kind)
+        if waiting is not None and same(waiting.token, request.token):
             return
-        change = Edit(self.off_button.isChecked(), float(self.scale_box.value()), float(self.bias_box.value()))
-        self.edit(self.unit, change)
+        self._waiting[request.kind] = request
+        if self.measurements is not None and self.measurements.running:
+            self.measurements.post(request)
+        else:
+            self._measure()
 
-    # ------------------------------------------------------------ measuring
-    def _measure_set(self) -> tuple[np.ndarray, np.ndarray, str] | None:
-        """(X, labels, what they are): the dev set, or without one the first training examples; None: no data."""
-        split = self.source()
-        dtype = np.dtype(self.snapshot.params["W1"].dtype) if self.snapshot is not None else None
-        cached_split, cached_dtype, cached = self._measured
-        if split is cached_split and dtype == cached_dtype:
-            return cached
-        measured = None
-        if split is not None and dtype is not None:
-            if split.dev_size:
-                X, labels = split.X_dev, split.labels_dev
-                what = f"dev accuracy ({split.dev_size:,} dev examples)"
-            else:
-                count = min(split.train_size, TRAIN_EXAMPLES_MEASURED)
-                X, labels = split.X_train[:, :count], split.labels_train[:count]
-                what = f"accuracy on {count:,} training examples (there is no dev set)"
-            measured = (X if X.dtype == dtype else X.astype(dtype), labels, what)
-        self._measured = (split, dtype, measured)
-        return measured
+    def _measure(self) -> None:
+        """A job for the requests waiting (one the last job may have ended without reading, too)."""
+        if self.measurements is not None:
+            self.measurements.deleteLater()
+        self.measurements = measurements_job(self)
+        self.measurements.progress.connect(self._measured)
+        self.measurements.failed.connect(self.failed)
+        self.measurements.finished.connect(self._measured_all)
+        for request in self._waiting.values():
+            self.measurements.post(request)
+        self.measurements.start()
+
+    def _measured_all(self) -> None:
+        if self._waiting and self.measurements is not None and not self.measurements.cancelled:
+            self._measure()
+
+    def _measured(self, answer: tuple) -> None:
+        kind, token, value = answer
+        waiting = self._waiting.get(kind)
+        if waiting is None or not same(token, waiting.token):
+            return                  # the panel shows something else by now: a newer answer is on its way
+        del self._waiting[kind]
+        if kind == "accuracy":
+            self._accuracy = (token, value)
+            self._refresh()
+        elif self.snapshot is not None and same(token[:-1], self._arrays(self.snapshot.params)):
+            self.edits.clear()
+            self.edit(int(np.argmin(value)), Edit(off=True))
 
     def _refresh(self) -> None:
         """Redraw what depends on the unit, the parameters, the example and the edits."""
@@ -485,17 +428,21 @@ class NeuronPanel(QWidget):
         self.after_bars.setOpts(height=after, x=np.arange(10) + 0.2)
         self.after_bars.setVisible(True)
         self.accuracy_label.show()
-        measured = self._measure_set()
+        measured = self._measured_set()
         if measured is None:
             self.accuracy_label.setText(_html("No data set to measure the accuracy on.", theme.MUTED))
             return
-        X, labels, what = measured
-        accuracy_before, accuracy_after = self._accuracies(params, changed, edited, X, labels,
-                                                            snapshot.config.activation)
+        what = measured.what[0].upper() + measured.what[1:]
+        token = (*self._arrays(params), measured.X, tuple(sorted(edited.items())), snapshot.config.activation)
+        if self._accuracy is None or not same(self._accuracy[0], token):
+            self._ask(Request("accuracy", token, params, changed, measured, snapshot.config.activation))
+            self.accuracy_label.setText(_html(what + ": ") + _html("measuring …", theme.MUTED))
+            return
+        accuracy_before, accuracy_after = self._accuracy[1]
         points = 100 * (accuracy_after - accuracy_before)
         colour = theme.WRONG if points < 0 else theme.CORRECT if points > 0 else theme.INK
         self.accuracy_label.setText(
-            _html(what[0].upper() + what[1:] + ": ") +
+            _html(what + ": ") +
             _html(f"{_percent(accuracy_before)} → {_percent(accuracy_after)} ", bold=True) +
             _html(_number_text(f"({points:+.1f} points)"), colour, bold=True))
 
@@ -504,21 +451,6 @@ class NeuronPanel(QWidget):
         predicted = int(probabilities.argmax())
         return _html(f"{self._name(predicted)} ({probabilities[predicted]:.0%})",
                      theme.CORRECT if predicted == truth else theme.WRONG, bold=True)
-
-    def _accuracies(self, params: Mapping[str, np.ndarray], changed: Mapping[str, np.ndarray],
-                    edited: dict[int, Edit], X: np.ndarray, labels: np.ndarray, activation: str
-                    ) -> tuple[float, float]:
-        """Accuracy on X as trained and with the edits; measured again only when one of them changed."""
-        arrays = tuple(params[name] for name in network.PARAMETERS)
-        key = (tuple(sorted(edited.items())), activation)
-        cached_arrays, cached_X, cached_key, cached = self._accuracy_cache
-        if cached is not None and cached_X is X and cached_key == key and \
-                all(old is new for old, new in zip(cached_arrays, arrays)):
-            return cached
-        _, before = whatif.outcome(params, X, labels, activation)
-        _, after = whatif.outcome(changed, X, labels, activation)
-        self._accuracy_cache = (arrays, X, key, (before, after))
-        return before, after
 
     def _softmax_title(self) -> None:
         """The plot's title is its legend: each word in the colour of its bars (set only when it changes)."""
@@ -616,9 +548,9 @@ class NeuronPanel(QWidget):
 
     def _apply_fonts(self) -> None:
         size = self._point_size
-        for widget in (self.unit_label, self.unit_box, self.off_button, self.undo_button, self.most_button,
-                       self.scale_label, self.scale_box, self.bias_label, self.bias_box, self.whatif_box):
+        for widget in (self.unit_label, self.unit_box):
             widget.setFont(theme.font(size))
+        self.controls.set_point_size(size)
         self.headline.setFont(theme.font(size * 1.05))
         for label in (self.edit_summary, self.prediction_label, self.accuracy_label, self.notice):
             label.setFont(theme.font(size))
@@ -637,7 +569,5 @@ class NeuronPanel(QWidget):
             bar.axis.setTickFont(theme.font(size * 0.8))
             bar.axis.setTextPen(pg.mkPen(theme.INK))
         self.unit_box.setMinimumWidth(int(size * 5))
-        for box in (self.scale_box, self.bias_box):
-            box.setMinimumWidth(int(size * 5.5))
         self.graphics.setMinimumHeight(int(size * 19))
         self.softmax_graphics.setMinimumHeight(int(size * 16))

@@ -2,19 +2,20 @@
 
 Both lanes start from the main run's weights at iteration 0 (drawn by its init and seed, or opened from a weights
 file) with its hidden width, activation, batch size and precision; each lane has its own optimizer and learning
-rate. A RaceRun thread steps the race (core.race) in chunks and emits an immutable RaceFrame at most
-EMIT_INTERVAL apart; the panel overlays the two lanes' curves and shows each lane's network side by side, with a
-one-line verdict.
+rate. A background Job (visualizer/jobs.py) steps the race (core.race) in chunks and reports an immutable
+RaceFrame at most EMIT_INTERVAL apart; the panel overlays the two lanes' curves and shows each lane's network side
+by side, with a one-line verdict. The panel never touches a running race: it posts requests (a new target, the
+example selected, pause), which the job reads between two race steps.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, QThread, QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (QBoxLayout, QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                              QGraphicsItem, QSpinBox, QVBoxLayout, QWidget)
 
@@ -25,6 +26,8 @@ from core.race import VERDICT_ACCURACY, Race, capitalized, lane_name
 from core.stepper import starting_params
 
 from visualizer import theme
+from visualizer.frames import RACE_INTERVALS, FramePolicy
+from visualizer.jobs import Job, JobContext
 from visualizer.snapshot import ExampleSelection, Snapshot, make_snapshot
 from visualizer.views.buglab import LAB_TRAIN_EXAMPLES, lab_split
 from visualizer.views.config_panel import LearningRateSpin
@@ -39,7 +42,6 @@ DEFAULT_LANES = (("gd", 0.1), ("adam", 0.001))  # the classic notebook, and Kera
 LANE_LETTERS = ("A", "B")
 LANE_COLOR_NAMES = ("BLUE", "ORANGE")   # theme colour names: a theme switch changes the colours
 LANE_STYLES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
-DIAGRAM_INTERVAL = 0.25        # seconds between the diagrams' redraws while racing (they cost most of a frame)
 SIDE_BY_SIDE_WIDTH = 900        # a panel at least this wide shows the two networks side by side, else stacked
 
 
@@ -72,54 +74,63 @@ def start_description(config: TrainingConfig, params: Mapping[str, np.ndarray] |
     return drawn if same else f"the main run's starting weights (opened from a file, not drawn by {drawn})"
 
 
-class RaceRun(QThread):
-    """Steps one race until its target, emitting a RaceFrame every EMIT_INTERVAL; start() again resumes it.
+@dataclass
+class RaceSession:
+    """One race, kept between its runs (Start, Pause, Resume): touched by its job while one runs, and by the panel
+    only in between."""
+    arguments: tuple[Split, tuple[TrainingConfig, ...], Mapping[str, np.ndarray] | None]
+    serial: int                             # which race (a Reset starts a new one; frames of an old one are dropped)
+    race: Race | None = None                # built in the job: the lanes' Steppers copy the data
+    target: int = 0
+    selection: ExampleSelection = field(default_factory=ExampleSelection)
+    stepped: int = 0                        # race steps taken, and the seconds they took, for the speed
+    seconds: float = 0.0
 
-    The panel may change `target` and `selection` between frames; `pause_requested` ends the run after the
-    race step in progress.
-    """
-
-    progress = pyqtSignal(object)
-    failed = pyqtSignal(str)
-
-    def __init__(self, split: Split, configs: Sequence[TrainingConfig], serial: int,
-                 params: Mapping[str, np.ndarray] | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("raceRun")
-        self.arguments = (split, tuple(configs), params)
-        self.serial = serial
-        self.race: Race | None = None           # built in the thread: the lanes' Steppers copy the data
-        self.target = 0
-        self.selection = ExampleSelection()
-        self.pause_requested = False
-        self._stepped = 0                       # race steps taken, and the time they took, for the speed
-        self._seconds = 0.0
-
-    def run(self) -> None:
-        try:
-            with np.errstate(all="ignore"):
-                if self.race is None:
-                    self.race = Race(*self.arguments)
-                while True:
-                    started, before = time.perf_counter(), max(lane.iteration for lane in self.race.lanes)
-                    deadline = started + EMIT_INTERVAL
-                    self.race.run(self.target, lambda: self.pause_requested or time.perf_counter() >= deadline)
-                    self._seconds += time.perf_counter() - started
-                    self._stepped += max(lane.iteration for lane in self.race.lanes) - before
-                    stopping = self.pause_requested or self.race.finished(self.target)
-                    self.progress.emit(self._frame(playing=not stopping))
-                    if stopping:
-                        return
-        except Exception as error:          # a defect, but the window must survive it
-            self.failed.emit(f"the optimizer race failed: {' '.join(str(error).split()) or type(error).__name__}")
-
-    def _frame(self, playing: bool) -> RaceFrame:
+    def frame(self, playing: bool) -> RaceFrame:
         race = self.race
         snapshots = tuple(make_snapshot(lane.stepper, self.selection, playing=playing, message=lane.problem,
                                         diverged=lane.problem is not None) for lane in race.lanes)
-        speed = self._stepped / self._seconds if self._stepped and self._seconds > 0 else None
+        speed = self.stepped / self.seconds if self.stepped and self.seconds > 0 else None
         return RaceFrame(self.serial, snapshots, tuple(lane_name(lane.config) for lane in race.lanes),
                          tuple(lane.problem for lane in race.lanes), race.verdict(), self.target, speed)
+
+
+def race_job(session: RaceSession, parent: QWidget | None = None,
+             clock: Callable[[], float] = time.perf_counter) -> Job:
+    """Steps the session's race until its target or a pause, reporting a RaceFrame every EMIT_INTERVAL.
+
+    Requests, posted by the panel: ("target", n), ("selection", ExampleSelection) and ("pause", None), which ends
+    the run after the race step in progress; a later job of the same session resumes it.
+    """
+    def work(context: JobContext) -> None:
+        paused = False
+
+        def take_requests() -> bool:
+            nonlocal paused
+            for kind, value in context.requests():
+                if kind == "target":
+                    session.target = value
+                elif kind == "selection":
+                    session.selection = value
+                else:
+                    paused = True
+            return paused or context.cancelled
+
+        with np.errstate(all="ignore"):
+            if session.race is None:
+                session.race = Race(*session.arguments)
+            lanes = session.race.lanes
+            while True:
+                started, before = clock(), max(lane.iteration for lane in lanes)
+                deadline = started + EMIT_INTERVAL
+                session.race.run(session.target, lambda: take_requests() or clock() >= deadline)
+                session.seconds += clock() - started
+                session.stepped += max(lane.iteration for lane in lanes) - before
+                stopping = take_requests() or session.race.finished(session.target)
+                context.report(session.frame(playing=not stopping))
+                if stopping:
+                    return
+    return Job(work, "the optimizer race", parent)
 
 
 class RacePanel(QWidget):
@@ -131,15 +142,17 @@ class RacePanel(QWidget):
         super().__init__(parent)
         described(self, "racePanel", "Optimizer race",
                   "Train two optimizers from the same initial weights, one iteration each in turn, and compare")
-        self.source: Callable[[], Split | None] = lambda: None     # the window gives the current split
-        # … and the main run's iteration-0 weights (None: the lanes draw them by the init and seed)
-        self.start_weights: Callable[[], Mapping[str, np.ndarray] | None] = lambda: None
-        self._start_shown: Mapping[str, np.ndarray] | None = None
+        # The main run's split and iteration-0 weights (None: the lanes draw them by the init and seed), from the
+        # snapshot shown.
+        self.split: Split | None = None
+        self.start_weights: Mapping[str, np.ndarray] | None = None
         self.config: TrainingConfig | None = None                   # the main run's
         self.dataset_name = ""
         self.train_size = 0
         self.selection = ExampleSelection()
-        self.run_thread: RaceRun | None = None
+        self.session: RaceSession | None = None      # the race, once started (None after a Reset)
+        self.job: Job | None = None                  # its run in progress, or the last one
+        self._pause_asked = False
         self.frame: RaceFrame | None = None
         self._serial = 0
         self._pending: RaceFrame | None = None
@@ -147,7 +160,8 @@ class RacePanel(QWidget):
         self._line_width = 2.0
         self._names: tuple[str, ...] = ()
         self._with_dev = True
-        self._diagrams_shown = 0.0
+        # While racing, the two diagrams follow four times a second (they cost most of a frame).
+        self.frame_policy = FramePolicy(intervals=RACE_INTERVALS)
 
         # ---- the lanes' settings
         lanes = QGridLayout()
@@ -289,16 +303,17 @@ class RacePanel(QWidget):
 
     # ------------------------------------------------------------ the view contract
     def show_snapshot(self, snapshot: Snapshot) -> None:
-        """Remember the main run's configuration and selected example for the next race (cheap)."""
-        self.selection = ExampleSelection(snapshot.example.subset, snapshot.example.index)
-        if self.run_thread is not None:
-            self.run_thread.selection = self.selection
-        start = self.start_weights()        # another run (a weights file opened, say) has other ones
+        """Remember the main run's data, configuration and selected example for the next race (cheap)."""
+        selection = ExampleSelection(snapshot.example.subset, snapshot.example.index)
+        if selection != self.selection and self.running:
+            self.job.post(("selection", selection))
+        self.selection, self.split = selection, snapshot.split
+        start = snapshot.initial_params         # another run (a weights file opened, say) has other ones
         if (snapshot.config, snapshot.dataset_name, snapshot.train_size) != (
-                self.config, self.dataset_name, self.train_size) or start is not self._start_shown:
+                self.config, self.dataset_name, self.train_size) or start is not self.start_weights:
             self.config, self.dataset_name, self.train_size = snapshot.config, snapshot.dataset_name, \
                 snapshot.train_size
-            self._start_shown = start
+            self.start_weights = start
             self._show_setup()
 
     def set_presenter_mode(self, on: bool) -> None:
@@ -334,7 +349,7 @@ class RacePanel(QWidget):
                      for choice, rate in zip(self.optimizers, self.learning_rates))
 
     def _lanes_edited(self) -> None:
-        if self.run_thread is None:
+        if self.session is None:
             self._name_lanes([lane_name(config) for config in self.lane_configs()])
 
     def _name_lanes(self, names: Sequence[str]) -> None:
@@ -346,61 +361,67 @@ class RacePanel(QWidget):
     # ------------------------------------------------------------ running
     @property
     def running(self) -> bool:
-        return self.run_thread is not None and self.run_thread.isRunning()
+        return self.job is not None and self.job.running
+
+    @property
+    def pausing(self) -> bool:
+        """A pause was asked for and the race step in progress has not ended yet."""
+        return self.running and self._pause_asked
 
     def start(self) -> None:
         """Start the race with the lanes' settings, or resume it (ignored while it runs)."""
         if self.running:
             return
-        if self.run_thread is None:
-            split = self.source()
-            if split is None or self.config is None:
+        if self.session is None:
+            if self.split is None or self.config is None:
                 self.failed.emit("the optimizer race has no data yet: wait for the first snapshot")
                 return
             self._serial += 1
             configs = self.lane_configs()
-            self.run_thread = RaceRun(lab_split(split), configs, self._serial, self.start_weights(), self)
-            self.run_thread.progress.connect(self._received)
-            self.run_thread.failed.connect(self._failed)
-            self.run_thread.finished.connect(self._update_buttons)
+            self.session = RaceSession((lab_split(self.split), configs, self.start_weights), self._serial)
             self._name_lanes([lane_name(config) for config in configs])
             self._show_setup()
-        self.run_thread.target = self.iterations.value()
-        self.run_thread.selection = self.selection
-        self.run_thread.pause_requested = False
-        self.run_thread.start()
+        # No job runs: the panel may set the session's target and example itself.
+        self.session.target = self.iterations.value()
+        self.session.selection = self.selection
+        if self.job is not None:
+            self.job.deleteLater()              # finished: each run is a job of its own
+        self.job = race_job(self.session, self)
+        self.job.progress.connect(self._received)
+        self.job.failed.connect(self._failed)
+        self.job.finished.connect(self._update_buttons)
+        self._pause_asked = False
+        self.job.start()
         self._update_buttons()
 
     def pause(self) -> None:
         """Stop after the race step in progress; Start resumes."""
         if self.running:
-            self.run_thread.pause_requested = True
+            self._pause_asked = True
+            self.job.post(("pause", None))
             self.pause_button.setEnabled(False)
 
     def reset(self) -> None:
         """End the race; the next Start begins a new one from iteration 0 with the lanes' current settings."""
         self.shutdown()
-        if self.run_thread is not None:
-            self.run_thread.deleteLater()
-            self.run_thread = None
+        self.session = None
         self._serial += 1           # frames of the old race still queued are dropped
         self._clear()
         self._show_setup()
         self._update_buttons()
 
     def shutdown(self) -> None:
-        """Stop the race's thread (within one race step) and wait for it."""
-        if self.run_thread is not None:
-            self.run_thread.pause_requested = True
-            self.run_thread.wait()
+        """Stop the race's job (within one race step) and wait for it."""
+        if self.job is not None:
+            self.job.shutdown()
 
     def _failed(self, message: str) -> None:
         self.failed.emit(message)
         self._update_buttons()
 
     def _target_changed(self, target: int) -> None:
-        if self.run_thread is not None:
-            self.run_thread.target = target
+        if self.running:
+            self.job.post(("target", target))
         for plot in (self.loss_plot, self.accuracy_plot):
             plot.setXRange(0, target, padding=0.02)
         self._update_buttons()
@@ -409,11 +430,11 @@ class RacePanel(QWidget):
         running = self.running
         done = self.frame is not None and self.frame.done(self.iterations.value())
         self.start_button.setEnabled(not running and not done)
-        self.start_button.setText("Resume" if self.run_thread is not None and not running and not done else "Start")
-        self.pause_button.setEnabled(running and not self.run_thread.pause_requested)
+        self.start_button.setText("Resume" if self.session is not None and not running and not done else "Start")
+        self.pause_button.setEnabled(running and not self.pausing)
         for editor in (*self.optimizers, *self.learning_rates):
-            editor.setEnabled(self.run_thread is None)
-        if self.run_thread is None:
+            editor.setEnabled(self.session is None)
+        if self.session is None:
             self.status.setText("Both lanes start from the main run's weights at iteration 0: press Start.")
 
     # ------------------------------------------------------------ showing
@@ -431,11 +452,8 @@ class RacePanel(QWidget):
             return
         self.frame = frame
         with_dev = frame.snapshots[0].dev_size > 0
-        now = time.perf_counter()
         racing = frame.snapshots[0].playing or frame.snapshots[1].playing
-        redraw_diagrams = not racing or now - self._diagrams_shown >= DIAGRAM_INTERVAL
-        if redraw_diagrams:
-            self._diagrams_shown = now
+        diagrams = self.frame_policy.frame(racing)
         for k, snapshot in enumerate(frame.snapshots):
             curves = snapshot.curves
             x = curves.iterations.astype(np.float64)
@@ -443,9 +461,9 @@ class RacePanel(QWidget):
             self.train_curves[k].setData(*finite_points(x, 100 * curves.train_accuracy))
             self.dev_curves[k].setData(*finite_points(x, 100 * curves.dev_accuracy))
             self.dev_curves[k].setVisible(with_dev)
-            if redraw_diagrams:
+            if diagrams.shows("diagram"):
                 self.diagrams[k].show()
-                self.diagrams[k].show_snapshot(snapshot)
+                self.diagrams[k].show_snapshot(snapshot, diagrams)
             self.captions[k].setText(self._caption(k, frame.names[k], snapshot, frame.problems[k]))
         self._show_loss_scale(frame)
         if with_dev != self._with_dev:
@@ -509,9 +527,9 @@ class RacePanel(QWidget):
         if self.config is None:
             self.setup.setText("Waiting for the data…")
             return
-        race, dataset, params = self.config, self.dataset_name, self.start_weights()
-        if self.run_thread is not None:
-            split, configs, params = self.run_thread.arguments
+        race, dataset, params = self.config, self.dataset_name, self.start_weights
+        if self.session is not None:
+            split, configs, params = self.session.arguments
             race, dataset = configs[0], split.name
         batch = "full batch" if race.batch_size == 0 else f"batches of {race.batch_size}"
         text = (f"Same start for both lanes: {dataset}, H = {race.hidden}, {race.activation}, "

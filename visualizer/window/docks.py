@@ -1,0 +1,126 @@
+"""The window's docks, through one manager: each is added, found, shown (in its column or floating) and sized here,
+and presenter mode hides them all.
+
+Left and right docks run the full height; the matrices sit under the diagram, or on a short screen (a 720p
+projector) in a tab beside the curves. The labs and the heavier classroom panels open floating the first time,
+over the right column at its full height: they need their plots, text and tables at once, more than a tab holds.
+"""
+from __future__ import annotations
+
+from PyQt6.QtCore import QRect, Qt
+from PyQt6.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+COMPACT_HEIGHT = 900  # below this window height the matrices move into a tab beside the curves
+Area = Qt.DockWidgetArea
+
+
+class DockManager:
+    def __init__(self, window: QMainWindow) -> None:
+        self.window = window
+        self._docks: list[QDockWidget] = []
+        # Left and right docks run the full height; the matrices sit under the diagram.
+        window.setCorner(Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
+        window.setCorner(Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
+
+    @property
+    def docks(self) -> tuple[QDockWidget, ...]:
+        """Every dock, in the order they were added."""
+        return tuple(self._docks)
+
+    def find(self, name: str) -> QDockWidget:
+        return next(dock for dock in self._docks if dock.objectName() == name)
+
+    def add(self, title: str, name: str, widget: QWidget, area: Area = Area.RightDockWidgetArea,
+            beside: str | None = None, hidden: bool = False) -> QDockWidget:
+        """A movable, floatable dock; beside: tabbed with that dock (where it goes when docked back from
+        floating); hidden: until asked for."""
+        window = self.window
+        dock = QDockWidget(title, window)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        window.addDockWidget(area, dock)
+        if beside is not None:
+            window.tabifyDockWidget(self.find(beside), dock)
+        if hidden:
+            dock.hide()
+        self._docks.append(dock)
+        return dock
+
+    # ------------------------------------------------------------ showing
+    def show_in_column(self, dock: QDockWidget, on: bool) -> None:
+        """Show a dock raised to the top of its tabs, with the height of its column (or hide it)."""
+        dock.setVisible(on)
+        if on:
+            dock.raise_()
+            self._give_height(dock)
+
+    def show_floating(self, dock: QDockWidget, on: bool) -> None:
+        """Show a dock, the first time floating over the right column at its full height; or hide it. The user
+        can dock it back (double-click its title) and it then stays where they put it."""
+        if on and not dock.property("placed"):
+            dock.setProperty("placed", True)
+            dock.setFloating(True)
+            dock.setGeometry(self._right_column())
+        dock.setVisible(on)
+        if on:
+            dock.raise_()
+
+    def _right_column(self) -> QRect:
+        window = self.window
+        frame = window.geometry()
+        centre = window.centralWidget()
+        top = centre.mapToGlobal(centre.rect().topLeft()).y()
+        width = max(560, min(720, frame.width() * 2 // 5))
+        place = QRect(frame.right() - width, top, width, max(400, frame.bottom() - top))
+        if window.screen() is not None:
+            # A window partly off the screen (or just back from full screen) must not put the panel there.
+            screen = window.screen().availableGeometry()
+            place.setSize(place.size().boundedTo(screen.size()))
+            place.moveRight(min(place.right(), screen.right()))
+            place.moveBottom(min(place.bottom(), screen.bottom()))
+            place.moveLeft(max(place.left(), screen.left()))
+            place.moveTop(max(place.top(), screen.top()))
+        return place
+
+    def _give_height(self, dock: QDockWidget) -> None:
+        """A text panel needs the height of its column more than the panel under it (the configuration)."""
+        window = self.window
+        if window.dockWidgetArea(dock) != Area.LeftDockWidgetArea or dock.isFloating():
+            return
+        config = self.find("configDock")
+        if config.isVisible() and not window.tabifiedDockWidgets(config):
+            height = window.height()
+            window.resizeDocks([dock, config], [height * 3 // 4, height // 4], Qt.Orientation.Vertical)
+
+    def hide_all(self) -> None:
+        for dock in self._docks:
+            dock.hide()
+
+    def hide_floating(self) -> None:
+        """A floating panel is a window of its own: it goes with the main window."""
+        for dock in self._docks:
+            if dock.isFloating():
+                dock.hide()
+
+    # ------------------------------------------------------------ sizes
+    def fit(self) -> None:
+        """Share the window between the panels: the diagram gets what the others leave."""
+        window = self.window
+        width, height = window.width(), window.height()
+        side = max(240, min(400, width // 5))
+        input_dock, config_dock, values_dock, curves_dock, matrices_dock = (
+            self.find(name) for name in ("inputDock", "configDock", "valuesDock", "curvesDock", "matricesDock"))
+        # The values view sets two plots side by side, so the right column is the wider one.
+        window.resizeDocks([input_dock, values_dock], [side, int(side * 1.35)], Qt.Orientation.Horizontal)
+        if height < COMPACT_HEIGHT and not window.tabifiedDockWidgets(matrices_dock):
+            # A short screen (a 720p projector): the diagram needs the height more than the matrices do,
+            # so they share the right column's lower half with the curves, one tab each.
+            window.addDockWidget(Area.RightDockWidgetArea, matrices_dock)
+            window.tabifyDockWidget(curves_dock, matrices_dock)
+            curves_dock.raise_()
+        elif height >= COMPACT_HEIGHT:
+            window.resizeDocks([matrices_dock], [max(140, height // 5)], Qt.Orientation.Vertical)
+        window.resizeDocks([input_dock, config_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
+        window.resizeDocks([values_dock, curves_dock], [height // 2, height // 2], Qt.Orientation.Vertical)

@@ -1,0 +1,87 @@
+"""Presenter mode: full screen, large type, the high-contrast theme, and only the diagram, the equation and the
+step controls; leaving it brings back the window, its docks and its theme as they were."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from PyQt6.QtCore import QByteArray, QRect, QSize, QTimer
+from PyQt6.QtGui import QResizeEvent
+from PyQt6.QtWidgets import QGraphicsView, QLabel, QMainWindow, QToolBar, QWidget
+
+from visualizer import appearance, theme
+
+if TYPE_CHECKING:
+    from .docks import DockManager
+
+
+class PresenterMode:
+    """on: whether it is on. The window gives it the parts it changes; views() lists every view at the time."""
+
+    def __init__(self, window: QMainWindow, docks: "DockManager", steps: QToolBar, hidden: tuple[QWidget, ...],
+                 large: tuple[QWidget, ...], views: Callable[[], tuple[QWidget, ...]],
+                 switch_theme: Callable[[str], None], fitted: Callable[[], None]) -> None:
+        """steps: the toolbar that stays (larger); hidden: the bars it hides besides the docks; large: widgets
+        whose type grows with the toolbar's; fitted: lays the centre out again once the sizes have settled."""
+        self.window, self.docks, self.steps, self.hidden, self.large = window, docks, steps, hidden, large
+        self.views, self.switch_theme, self.fitted = views, switch_theme, fitted
+        self._saved: tuple[QByteArray, QRect, bool, str] | None = None     # state, geometry, maximized, theme
+
+    @property
+    def on(self) -> bool:
+        return self._saved is not None
+
+    def set(self, on: bool) -> None:
+        if bool(on) == self.on:
+            return
+        window = self.window
+        if on:
+            self._saved = (window.saveState(), window.geometry(), window.isMaximized(), appearance.current_theme())
+            self.docks.hide_all()
+            for bar in self.hidden:
+                bar.hide()          # the diagram needs the height more on a projector
+            self.steps.setIconSize(QSize(40, 40))
+            self.steps.setFont(theme.font(theme.PRESENTER_POINT_SIZE, bold=True))
+            for widget in self.large:
+                widget.setFont(theme.font(theme.PRESENTER_POINT_SIZE))
+            self.switch_theme("presenter")
+            if window.screen() is not None:
+                # Without a window manager (a bare X server) showFullScreen alone does not resize.
+                window.setGeometry(window.screen().geometry())
+            window.showFullScreen()
+            self._set_views(True)
+        else:
+            state, geometry, maximized, theme_before = self._saved
+            self._saved = None
+            self.switch_theme(theme_before)
+            # Small type first: with the presenter's, the docks' minimum sizes would keep the window wider than it
+            # was (than the screen, on a small one) and the docks at other sizes.
+            self._set_views(False)
+            self.steps.setIconSize(QSize(22, 22))
+            self.steps.setFont(theme.font())
+            for widget in self.large:
+                widget.setFont(theme.font())
+            for bar in self.hidden:
+                bar.show()
+            if maximized:
+                window.showMaximized()
+            else:
+                window.showNormal()
+                window.setGeometry(geometry)
+            window.restoreState(state)
+            # Once the window has its old size again, the docks get their old sizes back.
+            QTimer.singleShot(0, lambda: window.restoreState(state))
+            QTimer.singleShot(0, self._refit_plots)
+        QTimer.singleShot(0, self.fitted)
+
+    def _set_views(self, on: bool) -> None:
+        for view in self.views():
+            view.set_presenter_mode(on)
+        for caption in self.steps.findChildren(QLabel):
+            caption.setFont(theme.font(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE))
+
+    def _refit_plots(self) -> None:
+        """Lay the graphics views' contents out to their sizes again. A plot grid that grew wider than its view
+        with the presenter's type stays that wide when the type shrinks back, its view's size unchanged (cut off
+        on the right), until the view is resized: this is that resize, to the same size."""
+        for view in self.window.findChildren(QGraphicsView):
+            view.resizeEvent(QResizeEvent(view.size(), view.size()))     # not sendEvent: Qt drops a no-op resize
