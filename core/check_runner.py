@@ -30,9 +30,9 @@ import numpy as np
 from . import check_standins
 from .check_contract import COUNT_NAMES, EXAMPLES, Contract, CONTRACTS, bind
 from .check_source import LearnerSource
-from .check_surroundings import (InputCalled, PrintedOutput, Status, Stopped, Surroundings, limit_resources, short,
-                                 time_box)
-from .check_toplevel import Places, TopLevel, assigned_names
+from .check_surroundings import (InputCalled, Places, PrintedOutput, Status, Stopped, Surroundings, limit_resources,
+                                 short, time_box)
+from .check_toplevel import TopLevel, assigned_names
 
 
 # ---------------------------------------------------------------- the learner's functions

@@ -6,30 +6,88 @@ Used by core.check_runner before and while the learner's code runs:
 - limit_resources caps memory (RLIMIT_AS), any file written (RLIMIT_FSIZE), and turns core dumps off;
 - PrintedOutput takes their print() straight to the output file, up to a cap;
 - Surroundings sends /kaggle/... and a train.csv beside the notebook to the box's copy of the app's digits,
-  makes input() a clear error (nobody can type) and get_ipython() a stand-in that runs no magic.
+  makes input() a clear error (nobody can type) and get_ipython() a stand-in that runs no magic;
+- Places maps the compiled cells back to the learner's "code cell 4, line 9", for every message about them.
 """
 from __future__ import annotations
 
 import builtins
 import contextlib
+import inspect
 import io
 import json
+import linecache
 import os
 import signal
 import sys
 import threading
+import traceback
 import types
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .check_source import PYTHON_CELL_MAGICS
+from .check_source import PYTHON_CELL_MAGICS, LearnerSource
 
-if TYPE_CHECKING:
-    from .check_toplevel import Places
 
 RETRY = 0.25                # a time box fires again this often if the learner's code swallowed it (except:)
 TEXT_KEPT = 1_000           # characters of any one text sent home
+
+
+class Places:
+    """Maps the code objects' file names back to the learner's cells and lines."""
+
+    def __init__(self, source: LearnerSource) -> None:
+        self.source = source
+        self.cell_of_file: dict[str, int | None] = {}
+        self.default_file = source.path
+        lines: dict[str, list[str]] = {}
+        for cell in source.cells:
+            name = self.file_of(cell.number)
+            self.cell_of_file[name] = cell.number
+            table = lines.setdefault(name, [])
+            table.extend([""] * (cell.first_line - 1 + len(cell.text.splitlines()) - len(table)))
+            for index, text in enumerate(cell.text.splitlines()):
+                table[cell.first_line - 1 + index] = text
+        for name, table in lines.items():     # so that tracebacks and inspect find the learner's lines
+            linecache.cache[name] = (1, None, [line + "\n" for line in table], name)
+
+    def file_of(self, cell: int | None) -> str:
+        return self.source.path if cell is None else f"{self.source.path} (code cell {cell})"
+
+    def of_frame(self, filename: str, line: int | None, function: str = "") -> dict[str, Any] | None:
+        if filename not in self.cell_of_file:
+            return None
+        return {"cell": self.cell_of_file[filename], "line": line, "function": function}
+
+    def caller(self) -> dict[str, Any]:
+        """The learner's deepest frame on the current stack (where input() or a data file was called from)."""
+        frame = sys._getframe(1)
+        while frame is not None:
+            where = self.of_frame(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+            if where is not None:
+                return where
+            frame = frame.f_back
+        return {"cell": None, "line": None, "function": ""}
+
+    def of_error(self, error: BaseException) -> dict[str, Any]:
+        """type, message, and the learner's deepest line in the traceback."""
+        described: dict[str, Any] = {"type": type(error).__name__, "message": short(error), "cell": None,
+                                     "line": None, "function": "", "name": short(getattr(error, "name", "") or "")}
+        if isinstance(error, SyntaxError):
+            described["message"] = short(error.msg)
+        for frame in reversed(traceback.extract_tb(error.__traceback__)):
+            where = self.of_frame(frame.filename, frame.lineno, frame.name)
+            if where is not None:
+                described.update(where)
+                break
+        return described
+
+    def of_function(self, function: Any) -> dict[str, Any] | None:
+        code = getattr(inspect.unwrap(getattr(function, "__func__", function)), "__code__", None)
+        return None if code is None else self.of_frame(code.co_filename, code.co_firstlineno, code.co_name)
+
+# ---------------------------------------------------------------- the top level
 
 
 class Stopped(BaseException):
@@ -159,7 +217,7 @@ def limit_resources(limits: dict[str, int]) -> None:
 class Surroundings:
     """What the learner's code finds around it: the data at Kaggle's paths, no input(), no IPython, no windows."""
 
-    def __init__(self, job: dict, status: Status, places: "Places") -> None:
+    def __init__(self, job: dict, status: Status, places: Places) -> None:
         self.status, self.places = status, places
         self.kaggle_root, self.working = job["kaggle_root"], job["working"]
         self.data_files = {os.path.realpath(path) for path in job["data_files"]}

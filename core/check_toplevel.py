@@ -3,80 +3,21 @@
 A statement that fails or runs out of time (TOP_LEVEL_CPU seconds of processor time: a training loop at the top,
 or the time limit of wall time) is noted and the next one runs, so the notebook's data loading, its global m and
 the definitions after its training are all there. `if __name__ == "__main__":` is taken statement by statement
-too (the notebook ran as __main__). Places maps the compiled cells back to "code cell 4, line 9".
+too (the notebook ran as __main__). check_surroundings.Places says where a statement was ("code cell 4, line 9").
 """
 from __future__ import annotations
 
 import ast
-import inspect
-import linecache
-import sys
 import time
-import traceback
 import types
 from typing import Any, Iterator
 
-from .check_source import LearnerSource, neutralise
-from .check_surroundings import InputCalled, Status, Stopped, short, time_box
+from .check_source import neutralise
+from .check_surroundings import InputCalled, Places, Status, Stopped, short, time_box
 
 TOP_LEVEL_CPU = 1.5         # processor seconds one top-level statement may use; reading train.csv takes ~0.2
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
-
-class Places:
-    """Maps the code objects' file names back to the learner's cells and lines."""
-
-    def __init__(self, source: LearnerSource) -> None:
-        self.source = source
-        self.cell_of_file: dict[str, int | None] = {}
-        self.default_file = source.path
-        lines: dict[str, list[str]] = {}
-        for cell in source.cells:
-            name = self.file_of(cell.number)
-            self.cell_of_file[name] = cell.number
-            table = lines.setdefault(name, [])
-            table.extend([""] * (cell.first_line - 1 + len(cell.text.splitlines()) - len(table)))
-            for index, text in enumerate(cell.text.splitlines()):
-                table[cell.first_line - 1 + index] = text
-        for name, table in lines.items():     # so that tracebacks and inspect find the learner's lines
-            linecache.cache[name] = (1, None, [line + "\n" for line in table], name)
-
-    def file_of(self, cell: int | None) -> str:
-        return self.source.path if cell is None else f"{self.source.path} (code cell {cell})"
-
-    def of_frame(self, filename: str, line: int | None, function: str = "") -> dict[str, Any] | None:
-        if filename not in self.cell_of_file:
-            return None
-        return {"cell": self.cell_of_file[filename], "line": line, "function": function}
-
-    def caller(self) -> dict[str, Any]:
-        """The learner's deepest frame on the current stack (where input() or a data file was called from)."""
-        frame = sys._getframe(1)
-        while frame is not None:
-            where = self.of_frame(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
-            if where is not None:
-                return where
-            frame = frame.f_back
-        return {"cell": None, "line": None, "function": ""}
-
-    def of_error(self, error: BaseException) -> dict[str, Any]:
-        """type, message, and the learner's deepest line in the traceback."""
-        described: dict[str, Any] = {"type": type(error).__name__, "message": short(error), "cell": None,
-                                     "line": None, "function": "", "name": short(getattr(error, "name", "") or "")}
-        if isinstance(error, SyntaxError):
-            described["message"] = short(error.msg)
-        for frame in reversed(traceback.extract_tb(error.__traceback__)):
-            where = self.of_frame(frame.filename, frame.lineno, frame.name)
-            if where is not None:
-                described.update(where)
-                break
-        return described
-
-    def of_function(self, function: Any) -> dict[str, Any] | None:
-        code = getattr(inspect.unwrap(getattr(function, "__func__", function)), "__code__", None)
-        return None if code is None else self.of_frame(code.co_filename, code.co_firstlineno, code.co_name)
-
-# ---------------------------------------------------------------- the top level
 
 def is_main_guard(test: ast.expr) -> bool:
     return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PyQt6.QtCore import QThread
 from PyQt6.QtGui import QAction, QFontDatabase
 from PyQt6.QtWidgets import QDockWidget, QFileDialog, QLabel, QTableWidget
 
@@ -150,5 +151,6 @@ def test_closing_the_window_during_a_check_ends_their_processes_and_the_thread(q
     qtbot.waitUntil(lambda: started.exists() and started.read_text() != "", timeout=TIMEOUT)
     pid = int(started.read_text())
     window.close()
-    assert not view.thread.isRunning() and view.report is None
+    assert not view.running and view.report is None
+    assert not any(thread.isRunning() for thread in view.findChildren(QThread))    # its job's thread has ended
     assert wait_until(lambda: gone(pid))

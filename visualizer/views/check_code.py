@@ -1,7 +1,7 @@
 """Check my code: a learner's notebook functions compared with ours, phase by phase (core.check).
 
-A CheckWorker, moved to a QThread of its own, runs core.check's CheckRun (their code runs in a process group of
-its own, in a box, with a time limit); the panel shows one row per phase and helper (verdict, shapes, largest
+Each check is a Job (visualizer/jobs.py) running core.check's CheckRun (their code runs in a process group of its
+own, in a box, with a time limit); the panel shows one row per phase and helper (verdict, shapes, largest
 difference, the mistake it looks like), what to look at (their line beside the reference's), both arrays of the
 chosen differing phase as signed heat maps, the whole report as `python -m core check` prints it, and what their
 code printed. "Check again when the file changes" (off by default) re-runs the check when the file is saved.
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from html import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QFileSystemWatcher, QObject, Qt, QThread, QTimer, pyqtSignal, pyqtSlot
+from PyQt6.QtCore import QFileSystemWatcher, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QFontDatabase
 from PyQt6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit,
                              QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
@@ -23,13 +24,13 @@ from core import check
 from core.check import CheckCancelled, CheckError, CheckReport, CheckRun, Finding
 
 from visualizer import theme
+from visualizer.jobs import Job
 from visualizer.snapshot import Snapshot
 from visualizer.views.confirm_bar import scrolling
 from visualizer.views.curves import style_plot
 
 TIME_LIMIT = check.DEFAULT_TIMEOUT      # seconds each of their functions may run
 FILE_FILTER = "Notebooks and Python files (*.ipynb *.py);;All files (*)"
-CANCELLED = "the check was cancelled"
 RECHECK_DELAY_MS = 300      # an editor saves in several writes: check once they are done
 COLUMNS = ("phase", "verdict", "shapes", "max |diff|", "looks like / why")
 # verdict -> (mark, text, the name of its colour in visualizer.theme: looked up when drawn, so it follows a theme)
@@ -77,48 +78,45 @@ def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-class CheckWorker(QObject):
-    """Runs checks one at a time in the thread it is moved to. start(path) is queued to it; cancel(), from any
-    thread, ends the running check's processes at once (it then answers failed(CANCELLED))."""
+class CheckWork:
+    """The work of one check's Job: a CheckRun of the file. cancel(), from the UI thread, ends the check's processes
+    at once; the work then returns None. A file that cannot be checked is a CheckFailure, not an exception, so its
+    message reaches the banner as the checker wrote it."""
 
-    done = pyqtSignal(object)       # the CheckReport
-    failed = pyqtSignal(str)        # one line for the banner, or CANCELLED
-
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, path: str) -> None:
+        self.path = path
         self._lock = threading.Lock()
         self._run: CheckRun | None = None
+        self._cancelled = False
 
-    @pyqtSlot(str)
-    def start(self, path: str) -> None:
+    def __call__(self, context: object) -> CheckReport | CheckFailure | None:
         try:
-            run = CheckRun(path, TIME_LIMIT, shared_reference())
             with self._lock:
-                self._run = run
-            report = run.run()
+                if self._cancelled:
+                    return None
+                self._run = CheckRun(self.path, TIME_LIMIT, shared_reference())
+            return self._run.run()
         except CheckCancelled:
-            self.failed.emit(CANCELLED)
+            return None
         except CheckError as error:
-            self.failed.emit(one_line(error))
-        except Exception as error:          # a defect, but the window must survive it
-            self.failed.emit(f"checking {path} failed: {one_line(error) or type(error).__name__}")
-        else:
-            self.done.emit(report)
-        finally:
-            with self._lock:
-                self._run = None
+            return CheckFailure(one_line(error))
 
     def cancel(self) -> None:
         with self._lock:
+            self._cancelled = True
             if self._run is not None:
                 self._run.cancel()
+
+
+@dataclass(frozen=True)
+class CheckFailure:
+    message: str        # one line for the banner
 
 
 class CheckCodeView(QWidget):
     """The verdict on each phase of a learner's file, what to look at, and the first differing arrays."""
 
     failed = pyqtSignal(str)        # a one-line message for the window's banner
-    requested = pyqtSignal(str)     # to the worker, in its thread
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,19 +126,11 @@ class CheckCodeView(QWidget):
         self.report: CheckReport | None = None
         self.shown_finding: Finding | None = None
         self.path: str | None = None            # the file checked last (or being checked)
-        self._in_flight = False
+        self.job: Job | None = None             # the check running, if any
+        self._work: CheckWork | None = None
         self._next_path: str | None = None
         self._previous_headline = ""
         self._point_size = float(theme.BASE_POINT_SIZE)
-
-        self.check_worker = CheckWorker()
-        self.thread = QThread(self)
-        self.thread.setObjectName("checkCodeThread")
-        self.check_worker.moveToThread(self.thread)
-        self.requested.connect(self.check_worker.start)
-        self.check_worker.done.connect(self._finished)
-        self.check_worker.failed.connect(self._failed)
-        # Started by the first check: a panel that never checks (a theme test) has no thread to stop.
 
         self.watcher = QFileSystemWatcher(self)
         self.watcher.fileChanged.connect(self._file_changed)
@@ -297,7 +287,7 @@ class CheckCodeView(QWidget):
     # ------------------------------------------------------------ running
     @property
     def running(self) -> bool:
-        return self._in_flight
+        return self.job is not None
 
     def check(self, path: str) -> None:
         """Check the file in the background; the previous report stays until the new one arrives. A check that
@@ -305,48 +295,55 @@ class CheckCodeView(QWidget):
         self.path = path
         if self.watch_toggle.isChecked():
             self._watch(True)
-        self._previous_headline = self.headline.text() if not self._in_flight else self._previous_headline
+        self._previous_headline = self.headline.text() if not self.running else self._previous_headline
         self.headline.setText(f"Checking <b>{escape(path)}</b>… (your functions run in a process of their own, "
                               f"at most {TIME_LIMIT:g} s each)")
-        if self._in_flight:
+        if self.running:
             self._next_path = path
-            self.check_worker.cancel()
+            self._work.cancel()
             return
-        self._in_flight = True
-        if not self.thread.isRunning():
-            self.thread.start()
-        self.requested.emit(path)
+        self._start(path)
+
+    def _start(self, path: str) -> None:
+        self._work = CheckWork(path)
+        self.job = Job(self._work, f"checking {path}", self)
+        self.job.done.connect(self._finished)
+        self.job.failed.connect(self._failed)
+        self.job.finished.connect(self._ended)
+        self.job.start()
 
     def shutdown(self) -> None:
-        """End a running check (its processes are killed at once) and the thread."""
+        """End a running check (its processes are killed at once) and its thread."""
         self._next_path = None
         self.recheck_timer.stop()
-        self.check_worker.cancel()
-        self.thread.quit()
-        self.thread.wait()
+        job, work, self.job, self._work = self.job, self._work, None, None
+        if job is not None:
+            job.finished.disconnect(self._ended)
+            work.cancel()
+            job.shutdown()
 
-    def _answered(self) -> bool:
-        """A check ended; start the next one if one is waiting (True then)."""
-        self._in_flight = False
-        if self._next_path is None:
-            return False
-        path, self._next_path = self._next_path, None
-        self._in_flight = True
-        self.requested.emit(path)
-        return True
+    def _ended(self) -> None:
+        """The check's thread has ended (after its report, if any): start the check waiting, if there is one."""
+        self.job.deleteLater()
+        self.job = self._work = None
+        if self._next_path is not None:
+            path, self._next_path = self._next_path, None
+            self._start(path)
+        elif self.headline.text().startswith("Checking"):
+            self.headline.setText(self._previous_headline)      # cancelled, or failed: the old headline
 
     def _failed(self, message: str) -> None:
-        if self._answered():
-            return
-        self.headline.setText(self._previous_headline)
-        if message != CANCELLED:
+        if self._next_path is None:
             self.failed.emit(message)
 
-    def _finished(self, report: CheckReport) -> None:
-        if self._answered():
+    def _finished(self, result: CheckReport | CheckFailure | None) -> None:
+        if self._next_path is not None or result is None:
             return          # a newer check is on its way: this report is of an older file or save
-        self.report = report
-        self._show_report(report)
+        if isinstance(result, CheckFailure):
+            self.failed.emit(result.message)
+            return
+        self.report = result
+        self._show_report(result)
 
     # ------------------------------------------------------------ watching the file
     def _watch(self, on: bool) -> None:
