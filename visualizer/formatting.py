@@ -7,30 +7,7 @@ from html import escape
 
 import numpy as np
 
-MINUS = "−"       # U+2212: a projector shows it as wide as a plus, a hyphen it does not
-
-
-def minus(text: str) -> str:
-    """text with its hyphens written as minus signs."""
-    return text.replace("-", MINUS)
-
-
-def short(value: float) -> str:
-    """A short signed number for a node or a pill: 0.93, −0.031, 12.4, 1.2e+03."""
-    magnitude = abs(value)
-    if magnitude == 0:
-        return "0"
-    if magnitude >= 1000 or magnitude < 0.001:
-        text = f"{value:.1e}"
-    elif magnitude >= 100:
-        text = f"{value:.0f}"
-    elif magnitude >= 10:
-        text = f"{value:.1f}"
-    elif magnitude >= 0.1:
-        text = f"{value:.2f}"
-    else:
-        text = f"{value:.3f}"
-    return minus(text)
+from core.numbers import MINUS, minus, short_number as short     # one way to write a value, shared with the core
 
 
 def shorter(value: float) -> Iterator[str]:
