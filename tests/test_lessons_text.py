@@ -44,7 +44,7 @@ def test_each_step_is_valid_short_and_has_a_question_with_an_answer(lesson):
 
 def test_the_story_runs_in_the_order_of_the_computation():
     phases = [lesson.phase for lesson in LESSONS_LOADED if lesson.phase is not None]
-    assert phases == [*network.PHASES, "loop", "predict"]
+    assert phases == [*network.PHASES, "loop", "predict", "mistake"]
     assert LESSONS_LOADED[0].phase is None and "255" in LESSONS_LOADED[0].body
 
 
@@ -82,7 +82,12 @@ def test_placeholders_read_the_snapshot(tiny_split):
     ("<!-- phase: Z9; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\na", "unknown phase"),
     ("<!-- phase: Z1; parts: input bias -->\n# T\nb\n## Check yourself\nq?\n### Answer\na", "not parts"),
     ("<!-- phase: Z1; parts: input -->\n# T\nbody only", "Check yourself"),
-    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\n", "Check yourself"),
+    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\n", "line 6: the answer .* empty"),
+    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\n\n### Answer\na", "line 4: the question"),
+    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\na\n## Predict\nWhich?\nA) 1\n"
+     "B) 2\nC) 3\nD) 4", "line 8: .* 'Answer: A'"),
+    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\na\n## Predict\nWhich?\nA) 1\n"
+     "C) 2\n", "line 11: options must be A"),
 ])
 def test_a_malformed_lesson_is_refused_with_what_is_wrong(text, problem):
     with pytest.raises(LessonError, match=problem):

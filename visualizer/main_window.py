@@ -12,7 +12,8 @@ from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup
-from PyQt6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QDockWidget, QFrame, QHBoxLayout, QMainWindow, QScrollArea, QSplitter, QToolBar, \
+    QVBoxLayout, QWidget
 
 from core import data
 
@@ -20,6 +21,8 @@ from . import appearance, assets
 from .bridge import Bridge
 from .export import GifExport
 from .classroom import Classroom
+from .explaining import Explainer
+from .prediction import Predictions
 from .frames import Frame, FramePolicy
 from .settings import Settings
 from .snapshot import Snapshot
@@ -80,6 +83,9 @@ class MainWindow(QMainWindow):
             large=(self.speed_control,), views=lambda: (*self.views, self.config_panel),
             switch_theme=self.switch_theme, fitted=self.fit_centre)
         self.classroom = Classroom(self)
+        self.predictions = Predictions(self)
+        self.explainer = Explainer(self)
+        self.classroom.lesson_control.connect_predictions(self.predictions)
         self._connect()
 
     # ------------------------------------------------------------ public parts
@@ -129,8 +135,22 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         for banner in (self.divergence_banner, self.message_banner, self.gif_banner):
             layout.addWidget(banner)
-        layout.addWidget(splitter, 1)
+        # Strips over the diagram (predict mode's question), or beside it in presenter mode (and the lesson's
+        # caption): visualizer/prediction.py and lesson_control.py place them with place_strip.
+        self.centre_strips = QVBoxLayout()
+        layout.addLayout(self.centre_strips)
+        row = QHBoxLayout()
+        row.addWidget(splitter, 1)
+        self.centre_side = QVBoxLayout()
+        row.addLayout(self.centre_side)
+        layout.addLayout(row, 1)
         self.setCentralWidget(centre)
+
+    def place_strip(self, widget: QWidget, beside: bool) -> None:
+        """A strip of the centre: over the diagram, or (beside) in a column at its right."""
+        for strips in (self.centre_strips, self.centre_side):
+            strips.removeWidget(widget)
+        (self.centre_side if beside else self.centre_strips).addWidget(widget)
 
     def _build_docks(self) -> None:
         add = self.dock_manager.add
@@ -210,7 +230,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ the actions' slots
     def step_phase(self) -> None:
-        self.bridge.step("phase")
+        """The next phase; in predict mode a question about it comes first (→ again shows it unanswered)."""
+        if not self.predictions.reveal():
+            self.bridge.step("predict" if self.predictions.on else "phase")
+
+    def clicker_next(self) -> None:
+        """PageDown, a presentation clicker's "next": show a phase held for its question, else the lesson's next
+        step when the lesson is open, else the next phase."""
+        if not self.predictions.reveal() and not self.classroom.lesson_control.next():
+            self.step_phase()
+
+    def clicker_previous(self) -> None:
+        """PageUp: the lesson's previous step when it is open, else the previous phase."""
+        if not self.classroom.lesson_control.previous():
+            self.step_back()
+
+    def explain(self, name: str, index: tuple[int, ...]) -> None:
+        """Open the explanation of one number of the iteration on screen (worked out in the background; it shows
+        in explainPanel, and window.explainer.explanation is it)."""
+        self.explainer.explain(name, index)
 
     def step_iteration(self) -> None:
         self.bridge.step("iteration")
@@ -235,7 +273,10 @@ class MainWindow(QMainWindow):
     def _received(self, snapshot: Snapshot) -> None:
         """Show a snapshot as it comes. While playing it is a frame, sent by the worker at the display rate and
         at a moment its training does not need the interpreter (bridge.RELEASE_PHASE); a step, a pause or a
-        reset answers one key press and shows in every panel."""
+        reset answers one key press and shows in every panel. In predict mode a phase with a question waits for
+        its answer (visualizer/prediction.py)."""
+        if self.predictions.hold(snapshot):
+            return
         if not snapshot.playing:
             self.show_snapshot(snapshot)
             return
@@ -369,6 +410,7 @@ class MainWindow(QMainWindow):
         self.bug_lab.shutdown()
         self.check_code.shutdown()
         self.classroom.shutdown()
+        self.explainer.shutdown()
         self.files.shutdown()
         self.bridge.shutdown()
         super().closeEvent(event)
