@@ -148,6 +148,7 @@ class LessonControl:
         """Predict mode asks the lesson's steps' own questions, and the lesson asks before the phases it teaches."""
         self.predictions = predictions
         predictions.own_question = self.own_question
+        predictions.panel.stateChanged.connect(self._prediction_shown)
         if self.panel is not None:
             predictions.action.toggled.connect(self.panel.set_asks)
 
@@ -208,14 +209,25 @@ class LessonControl:
 
     def set_presenter_mode(self, on: bool) -> None:
         self._projecting = bool(on)
+        if on:
+            self.window.place_strip(self.caption, True)       # at the full screen's width
         if self.panel is not None:
             self.panel.set_projected(on and self._open)
         self._show_caption()
 
+    def _prediction_shown(self, state: str) -> None:
+        if state == "asking" and self.panel is not None and self.panel.driving:
+            self.panel.set_status("Predict first: the phase is computed and shows once the question is answered.")
+        self._show_caption()
+
     def _show_caption(self) -> None:
-        shown = self._projecting and self.is_open
+        """The caption beside the diagram in presenter mode: hidden while a prediction question is open (the
+        question needs the room), without the step's text while a prediction's verdict shows."""
+        state = self.predictions.panel.state if self.predictions is not None else "none"
+        shown = self._projecting and self.is_open and state != "asking"
         if shown:
-            self.caption.show_caption(self.panel.caption(), ANSWER_KEYS.toString(QKeySequence.SequenceFormat.NativeText))
+            self.caption.show_caption(self.panel.caption(), ANSWER_KEYS.toString(QKeySequence.SequenceFormat.NativeText),
+                                      brief=state == "kept")
         self.caption.setVisible(shown)
 
     # ------------------------------------------------------------ a teacher's lesson

@@ -51,7 +51,7 @@ OPTION = re.compile(r"([A-D])\)\s+(.+)")
 LETTERS = "ABCD"
 SHORT_WORDS = 6             # the caption's short form: the paragraphs of at least this many words …
 SHORT_SENTENCES = 2         # … cut after this many sentences …
-SHORT_MOST = 45             # … and this many words
+SHORT_MOST = 40             # … and (past the first) this many words
 
 # The setup file's names: what each fixes. Panels and controls by the names a teacher sees.
 PANELS: Mapping[str, str] = {"input": "inputDock", "configuration": "configDock", "values": "valuesDock",
@@ -106,8 +106,12 @@ class Lesson:
         paragraphs = [plain(p) for p in re.split(r"\n\s*\n", self.body) if p.strip()]
         worded = [p for p in paragraphs if len(re.findall(r"[A-Za-z]{2,}", p)) >= SHORT_WORDS] or paragraphs or [""]
         sentences = re.split(r"(?<=[.!?])\s+", " ".join(worded))
-        words = " ".join(sentences[:SHORT_SENTENCES]).split()
-        return " ".join(words[:SHORT_MOST]) + (" …" if len(words) > SHORT_MOST else "")
+        kept = sentences[:1]            # whole sentences: the first, and the next while they stay short
+        for sentence in sentences[1:SHORT_SENTENCES]:
+            if len(" ".join([*kept, sentence]).split()) > SHORT_MOST:
+                break
+            kept.append(sentence)
+        return " ".join(kept)
 
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")

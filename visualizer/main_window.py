@@ -43,9 +43,12 @@ from .window.controls import PlayControls
 from .window.docks import DockManager
 from .window.files import Files
 from .window.presenter import PresenterMode
+from .window.side_column import SideColumn
 from .window.status import Banner, DivergenceBanner, StatusView, caption
 
 Area = Qt.DockWidgetArea
+SIDE_COLUMN = 0.36          # of the window's width, for the strips beside the diagram (presenter mode)
+QWIDGETSIZE_MAX = 16777215
 
 
 class MainWindow(QMainWindow):
@@ -125,7 +128,16 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setObjectName("centreSplitter")
         splitter.addWidget(self.equation)
-        splitter.addWidget(self.diagram)
+        # Presenter mode's strips (predict mode's question, the lesson's caption) go beside the diagram, under
+        # the equation; in the window, over the equation: visualizer/prediction.py and lesson_control.py place
+        # them with place_strip.
+        diagram_row = QWidget()
+        row = QHBoxLayout(diagram_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.diagram, 1)
+        self.centre_side = SideColumn()
+        row.addWidget(self.centre_side)
+        splitter.addWidget(diagram_row)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 4)
         splitter.setChildrenCollapsible(False)
@@ -135,22 +147,22 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         for banner in (self.divergence_banner, self.message_banner, self.gif_banner):
             layout.addWidget(banner)
-        # Strips over the diagram (predict mode's question), or beside it in presenter mode (and the lesson's
-        # caption): visualizer/prediction.py and lesson_control.py place them with place_strip.
         self.centre_strips = QVBoxLayout()
         layout.addLayout(self.centre_strips)
-        row = QHBoxLayout()
-        row.addWidget(splitter, 1)
-        self.centre_side = QVBoxLayout()
-        row.addLayout(self.centre_side)
-        layout.addLayout(row, 1)
+        layout.addWidget(splitter, 1)
         self.setCentralWidget(centre)
 
-    def place_strip(self, widget: QWidget, beside: bool) -> None:
-        """A strip of the centre: over the diagram, or (beside) in a column at its right."""
-        for strips in (self.centre_strips, self.centre_side):
-            strips.removeWidget(widget)
-        (self.centre_side if beside else self.centre_strips).addWidget(widget)
+    def place_strip(self, widget: QWidget, beside: bool, top: bool = False) -> None:
+        """A strip of the centre: over the diagram, or (beside) in a column at its right, SIDE_COLUMN of the
+        window's width (the diagram and the equation keep the rest), at the column's top or bottom."""
+        self.centre_strips.removeWidget(widget)
+        self.centre_side.remove(widget)
+        if beside:
+            self.centre_side.add(widget, int(self.width() * SIDE_COLUMN), top)
+        else:
+            self.centre_strips.addWidget(widget)
+            widget.setMinimumWidth(0)
+            widget.setMaximumWidth(QWIDGETSIZE_MAX)
 
     def _build_docks(self) -> None:
         add = self.dock_manager.add

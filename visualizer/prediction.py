@@ -75,6 +75,7 @@ class Predictions:
         run = menu(window, "&Run")
         run.insertAction(run.actions()[3], self.action)         # after the three step actions
         window.toolbar.addAction(self.action)
+        window.toolbar.widgetForAction(self.action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.choice_actions = [window.add_action(ActionSpec(
             f"predictChoice{LETTERS[i]}", f"Choose {LETTERS[i]}", "predict", (getattr(Key, f"Key_{OPTION_KEYS[i]}"),),
             f"Predict mode: choose option {LETTERS[i]}", "", enabled=False),
@@ -85,7 +86,8 @@ class Predictions:
         run.insertAction(run.actions()[4], self.votes_action)
         self._show_score()
         self.panel.snapshotShown.connect(self.show_snapshot)
-        self.panel.presenterModeChanged.connect(lambda on: window.place_strip(self.panel, on))
+        # Beside the diagram, the question (or the verdict) comes first, the lesson's caption under it.
+        self.panel.presenterModeChanged.connect(lambda on: window.place_strip(self.panel, on, top=True))
         window.add_view(self.panel)
 
     # ------------------------------------------------------------ the mode

@@ -75,7 +75,7 @@ class ExplainPanel(QWidget):
         self.maps = pg.GraphicsLayoutWidget(self)
         self.maps.setObjectName("explainMaps")
         self.maps.setAccessibleName("The weight row, the input image and each pixel's contribution, 28 × 28")
-        self.maps.setMinimumHeight(150)
+        self.maps.setMinimumHeight(200)
         self.images: list[pg.ImageItem] = []
         self.map_boxes: list[pg.ViewBox] = []
         for column, title in enumerate(MAP_TITLES):

@@ -313,7 +313,7 @@ class LessonPanel(QWidget):
         self._waiting = text
         self.driver.stop()
         if text:
-            self._set_status(text)
+            self.set_status(text)
 
     @property
     def driving(self) -> bool:
@@ -337,7 +337,7 @@ class LessonPanel(QWidget):
         """The example a predict step asked for (subset None: none; why says so)."""
         requests = self.driver.found(subset, index)
         if why:
-            self._set_status(why)
+            self.set_status(why)
         if requests:
             self._send(requests)
         elif self.snapshot is not None and self.driver.driving and not self.driver.waiting:
@@ -396,7 +396,7 @@ class LessonPanel(QWidget):
             self.emphasisRequested.emit(frozenset())     # a lesson out of sight highlights nothing
 
     # ------------------------------------------------------------ driving the computation
-    def _set_status(self, text: str) -> None:
+    def set_status(self, text: str) -> None:
         if text != self.status_label.text():
             self.status_label.setText(text)
             self.changed.emit()
@@ -404,7 +404,7 @@ class LessonPanel(QWidget):
     def _drive(self, snapshot: Snapshot) -> None:
         requests, status = self.driver.on_snapshot(snapshot)
         if status is not None:
-            self._set_status(status)
+            self.set_status(status)
         self._send(requests)
 
     def _send(self, requests: list[Request]) -> None:
@@ -429,9 +429,9 @@ class LessonPanel(QWidget):
         if steps:
             self.index = min(steps, key=lambda i: (abs(i - self.index), i))
             self._show_step()
-            self._set_status(f"Following the network: {arrived_text(snapshot)[len('Computed: '):]}"
+            self.set_status(f"Following the network: {arrived_text(snapshot)[len('Computed: '):]}"
                              if snapshot.phase else "Following the network: nothing computed yet.")
         elif snapshot.phase is not None:
             iteration = snapshot.iteration - (snapshot.phase == "update") + 1
-            self._set_status(f"The network has left the lesson: it is at {snapshot.phase} of iteration {iteration}, "
+            self.set_status(f"The network has left the lesson: it is at {snapshot.phase} of iteration {iteration}, "
                              f"which no step of this lesson teaches. Next or Previous brings it back.")

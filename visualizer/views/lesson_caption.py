@@ -34,7 +34,6 @@ class LessonCaption(QFrame):
         layout.setSpacing(6)
         for label in (self.progress, self.title, self.text, self.question, self.answer, self.status):
             layout.addWidget(label)
-        layout.addStretch(1)
         self.set_point_size(theme.PRESENTER_POINT_SIZE)
         self.hide()
 
@@ -47,7 +46,8 @@ class LessonCaption(QFrame):
             appearance.set_tone(label, tone)
         return label
 
-    def show_caption(self, caption: Caption, answer_key: str) -> None:
+    def show_caption(self, caption: Caption, answer_key: str, brief: bool = False) -> None:
+        """brief: without the step's text (a prediction's verdict needs the room beside the diagram)."""
         self.progress.setText(caption.progress)
         self.title.setText(caption.title)
         self.text.setText(caption.short)
@@ -56,7 +56,8 @@ class LessonCaption(QFrame):
                             else f"({answer_key} shows the answer)")
         appearance.set_tone(self.answer, None if caption.answer_shown else "muted")
         self.status.setText(caption.status)
-        self.status.setVisible(bool(caption.status))
+        self.text.setVisible(not brief)
+        self.status.setVisible(bool(caption.status) and not brief)
 
     def set_point_size(self, size: float) -> None:
         """Large enough for the back of the room; the title larger, the notes smaller."""

@@ -46,6 +46,7 @@ class PredictionPanel(QFrame):
     presenterModeChanged = pyqtSignal(bool)
     revealRequested = pyqtSignal()      # show the phase without choosing
     votesEntered = pyqtSignal(object)   # a tuple of four counts
+    stateChanged = pyqtSignal(str)      # what it shows now: "asking", "kept", "waiting" or "none"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,27 +56,36 @@ class PredictionPanel(QFrame):
         appearance.set_tone(self, "question")
         self._presenter = False
         self.question: Question | None = None
+        self.state = "none"
         self.heading = self._label("predictionHeading", "Predict mode")
         self.question_label = self._label("predictionQuestion", "The question about the next phase")
         self.options = QWidget(self)
         self.options.setObjectName("predictionOptions")
         self.options.setAccessibleName("The four options")
+        # Each option: a button with its letter (for a show of hands: "who says B?") and its text, which wraps.
         self.buttons: list[QPushButton] = []
+        self.option_labels: list[QLabel] = []
         grid = QGridLayout(self.options)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.setSpacing(6)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(4)
         for i, letter in enumerate(LETTERS):
-            button = QPushButton(self.options)
+            button = QPushButton(letter, self.options)
             button.setObjectName(f"predictionOption{letter}")
             button.setToolTip(f"Choose {letter} (key {OPTION_KEYS[i]})")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)      # the arrow keys keep stepping the network
             button.clicked.connect(lambda checked=False, choice=i: self.chosen.emit(choice))
-            button.setStyleSheet("text-align: left; padding: 4px 8px;")
+            text = self._label(f"predictionOptionText{letter}", f"Option {letter}")
+            text.setToolTip(f"Option {letter} (key {OPTION_KEYS[i]})")
+            text.mousePressEvent = lambda event, choice=i: self._clicked(choice)
             self.buttons.append(button)
-            grid.addWidget(button, i, 0)        # one a line: an option can be a sentence
+            self.option_labels.append(text)
+        self._arrange(presenter=False)
         self.result = self._label("predictionResult", "Whether the prediction was right, the true value and why")
         self.score = self._label("predictionScore", "Predictions right so far")
-        self.reveal = QPushButton("Show without answering (PageDown)", self)
+        self.score.setWordWrap(False)
+        self.reveal = QPushButton("Show it (PageDown)", self)
+        self.reveal.setToolTip("Show the phase without answering: not counted in the score")
         self.reveal.setObjectName("predictionReveal")
         self.reveal.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.reveal.clicked.connect(self.revealRequested)
@@ -86,6 +96,11 @@ class PredictionPanel(QFrame):
         self.votes.returnPressed.connect(self._votes_entered)
         self.votes.hide()
         foot = QHBoxLayout()
+        self.score_caption = self._label("predictionScoreCaption", "Predictions right so far")
+        self.score_caption.setText("Right so far:")
+        self.score_caption.setWordWrap(False)
+        appearance.set_tone(self.score_caption, "muted")
+        foot.addWidget(self.score_caption)
         foot.addWidget(self.score, 1)
         foot.addWidget(self.reveal)
         layout = QVBoxLayout(self)
@@ -97,10 +112,26 @@ class PredictionPanel(QFrame):
         self._apply_fonts()
         self.clear()
 
+    def _clicked(self, choice: int) -> None:
+        if self.buttons[choice].isEnabled():
+            self.chosen.emit(choice)
+
+    def _arrange(self, presenter: bool) -> None:
+        """The options two by two in the window (a low strip over the diagram), one a line in presenter mode
+        (a column beside it)."""
+        grid: QGridLayout = self.options.layout()
+        for i, (button, text) in enumerate(zip(self.buttons, self.option_labels)):
+            row, pair = (i, 0) if presenter else divmod(i, 2)
+            grid.addWidget(button, row, 2 * pair, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(text, row, 2 * pair + 1)
+        for column in range(4):
+            grid.setColumnStretch(column, column % 2)
+
     def _label(self, name: str, tip: str) -> QLabel:
         label = QLabel(self)
         label.setObjectName(name)
         label.setAccessibleName(tip)
+        label.setToolTip(tip)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
         return label
@@ -115,6 +146,7 @@ class PredictionPanel(QFrame):
         self.result.hide()
         self.reveal.show()
         self.show()
+        self._set_state("asking")
 
     def show_kept(self, prediction: Prediction) -> None:
         """A prediction made earlier at this point of the timeline, beside what happened."""
@@ -122,7 +154,8 @@ class PredictionPanel(QFrame):
         self.heading.setText(f"Predicted before {question.phase} was shown")
         self.question_label.setText(question.text)
         self._show_options(question, prediction, prediction.votes)
-        truth = f"{question.letter}) {question.truth}"
+        right_option = question.options[question.answer]
+        truth = f"{question.letter}) {right_option}" + (f": {question.truth}" if question.truth != right_option else "")
         if prediction.choice is None:
             verdict, tone = f"Shown without a prediction. It is {truth}.", "muted"
         elif prediction.right:
@@ -133,7 +166,10 @@ class PredictionPanel(QFrame):
         appearance.set_tone(self.result, tone)
         self.result.show()
         self.reveal.hide()
+        # Beside the diagram the verdict names the options chosen and right: the lecture needs the height.
+        self.options.setVisible(not self._presenter)
         self.show()
+        self._set_state("kept")
 
     def waiting(self) -> None:
         """Predict mode on, nothing asked here: say what the next step does."""
@@ -144,10 +180,17 @@ class PredictionPanel(QFrame):
         self.result.hide()
         self.reveal.hide()
         self.show()
+        self._set_state("waiting")
 
     def clear(self) -> None:
         self.question = None
         self.hide()
+        self._set_state("none")
+
+    def _set_state(self, state: str) -> None:
+        if state != self.state:
+            self.state = state
+            self.stateChanged.emit(state)
 
     def set_score(self, right: int, answered: int) -> None:
         self.score.setText(f"{right} of {answered}" if answered else "no predictions yet")
@@ -169,15 +212,16 @@ class PredictionPanel(QFrame):
 
     def _show_options(self, question: Question, prediction: Prediction | None, votes: tuple[int, ...] | None) -> None:
         total = sum(votes) if votes else 0
-        for i, (button, option) in enumerate(zip(self.buttons, question.options)):
-            count = f"   · {votes[i]} ({votes[i] / total:.0%})" if votes and total else ""
+        for i, (button, text, option) in enumerate(zip(self.buttons, self.option_labels, question.options)):
+            # Non-breaking spaces: a count stays on one line with its share.
+            count = f"\u00a0\u00a0·\u00a0{votes[i]}\u00a0({votes[i] / total:.0%})" if votes and total else ""
             mark = ""
             if prediction is not None:
-                mark = " ✓" if i == question.answer else " ✗" if i == prediction.choice else ""
-            button.setText(f"{LETTERS[i]})  {option}{count}{mark}")
+                mark = "  ✓" if i == question.answer else "  ✗" if i == prediction.choice else ""
+            text.setText(f"{option}{count}{mark}")
             button.setAccessibleName(f"Option {LETTERS[i]}: {option}")
             button.setEnabled(prediction is None)
-            button.setProperty("answer", prediction is not None and i == question.answer)
+            appearance.set_tone(text, "right" if prediction is not None and i == question.answer else None)
         self.options.show()
 
     # ------------------------------------------------------------ the view contract
@@ -191,13 +235,18 @@ class PredictionPanel(QFrame):
     def set_presenter_mode(self, on: bool) -> None:
         self._presenter = bool(on)
         self._apply_fonts()
+        self._arrange(self._presenter)
+        if self.state == "kept":
+            self.options.setVisible(not self._presenter)
         self.presenterModeChanged.emit(self._presenter)
 
     def _apply_fonts(self) -> None:
         size = float(theme.PRESENTER_POINT_SIZE if self._presenter else theme.BASE_POINT_SIZE)
-        self.heading.setFont(theme.font(size, bold=True))
-        self.question_label.setFont(theme.font(size * 1.1, bold=self._presenter))
-        for button in self.buttons:
-            button.setFont(theme.font(size * 1.1))
-        for widget in (self.result, self.score, self.reveal, self.votes):
+        self.heading.setFont(theme.font(size * (0.8 if self._presenter else 1.0), bold=True))
+        self.question_label.setFont(theme.font(size, bold=self._presenter))
+        for button, text in zip(self.buttons, self.option_labels):
+            button.setFont(theme.font(size, bold=True))
+            button.setFixedWidth(int(size * 3))
+            text.setFont(theme.font(size * (0.9 if self._presenter else 1.0)))
+        for widget in (self.result, self.score, self.score_caption, self.reveal, self.votes):
             widget.setFont(theme.font(size * 0.9))
