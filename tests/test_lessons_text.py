@@ -92,3 +92,24 @@ def test_placeholders_read_the_snapshot(tiny_split):
 def test_a_malformed_lesson_is_refused_with_what_is_wrong(text, problem):
     with pytest.raises(LessonError, match=problem):
         parse_lesson(text, "99-broken")
+
+
+def test_the_examples_in_docs_lessons_md_are_valid_lesson_files():
+    """docs/LESSONS.md's step file and setup files parse as written, with what the page says they hold."""
+    from pathlib import Path
+
+    from visualizer.lesson_format import parse_setup
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "LESSONS.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(markdown|text)\n(.*?)```", doc, flags=re.DOTALL)
+    steps = [text for kind, text in blocks if kind == "markdown"]
+    setups = [text for kind, text in blocks if kind == "text"]
+    assert len(steps) == 2 and len(setups) == 2
+    switching, first = (parse_lesson(text, name) for text, name in zip(steps, ("02-a1", "01-z1")))
+    assert switching.phase == "A1" and switching.prediction.answer == 1 and switching.prediction.why
+    assert first.phase == "Z1" and first.prediction is None
+    full, small = (parse_setup(text) for text in setups)
+    assert full.dataset == "mnist-sample" and full.config["seed"] == 7 and full.iterations == 50
+    assert full.predict is True and full.hidden == ("matricesDock", "evaluationDock")
+    assert full.locked == ("configuration", "files")
+    assert small.config == {"seed": 3} and small.predict is True and small.hidden == ("matricesDock",)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 import numpy as np
-from PyQt6.QtCore import QEvent, QObject, QPointF
+from PyQt6.QtCore import QEvent, QObject, QPointF, QRect
 from PyQt6.QtWidgets import QDockWidget
 
 from core.explain import ExplainError, Explanation, explain
@@ -24,6 +24,9 @@ from .questions import arrays_for_example, arrays_of, context_of
 from .snapshot import Snapshot
 from .views.explain_panel import ExplainPanel
 from .views.matrices import COLUMNS, SIDE, TILED, TILES, TRANSPOSED, MatrixPanel, tiles_across
+
+LEFT_COLUMN = (420, 560)        # the floating panel's width, in pixels, at least and at most
+
 
 @dataclass(frozen=True)
 class Target:
@@ -132,9 +135,20 @@ class Explainer:
         return self.job is not None
 
     def _show_dock(self) -> None:
-        docks = self.window.dock_manager
-        if not self.dock.isVisible():
-            docks.show_floating(self.dock, True)
+        """The first time floating over the left column (the input and the configuration), so that the diagram,
+        the values and a hidden unit's what-if panel (over the right column) stay in sight; then where the user
+        put it."""
+        dock = self.dock
+        if not dock.property("placed"):
+            dock.setProperty("placed", True)
+            dock.setFloating(True)
+            window = self.window
+            frame, centre = window.geometry(), window.centralWidget()
+            top = centre.mapToGlobal(centre.rect().topLeft()).y()
+            width = max(LEFT_COLUMN[0], min(LEFT_COLUMN[1], frame.width() // 3))
+            dock.setGeometry(QRect(frame.left(), top, width, max(400, frame.bottom() - top)))
+        dock.show()
+        dock.raise_()
 
     # ------------------------------------------------------------ the view contract
     def show_snapshot(self, snapshot: Snapshot) -> None:

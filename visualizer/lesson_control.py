@@ -24,7 +24,7 @@ from .jobs import Job
 from .lesson_drive import find_example, teaches
 from .lesson_format import CONTROLS, LessonError, LessonSet, Setup, lesson_from_files, load_folder
 from .snapshot import Snapshot
-from .views.lesson import LessonPanel, built_in_lesson
+from .views.lesson import PLACEHOLDER, LessonPanel, built_in_lesson, fill, placeholder_values
 from .views.lesson_caption import LessonCaption
 from .window.actions import ActionSpec, make_action
 from .window.files import start_folder
@@ -186,8 +186,10 @@ class LessonControl:
         if own is None or not teaches(lesson.phase, snapshot.phase):
             return None
         phase = snapshot.phase or "Z1"
-        return Question(phase, "lesson", own.text, own.options, own.answer, own.options[own.answer],
-                        own.why or f"The lesson's step {lesson.name} asks this.", phase, None)
+        values = placeholder_values(snapshot, PLACEHOLDER.findall(" ".join((own.text, *own.options, own.why))))
+        options = tuple(fill(option, values) for option in own.options)
+        return Question(phase, "lesson", fill(own.text, values), options, own.answer, options[own.answer],
+                        fill(own.why, values) or f"The lesson's step {lesson.name} asks this.", phase, None)
 
     # ------------------------------------------------------------ presenter mode and the caption
     def show_snapshot(self, snapshot: Snapshot) -> None:

@@ -86,8 +86,7 @@ class Predictions:
         run.insertAction(run.actions()[4], self.votes_action)
         self._show_score()
         self.panel.snapshotShown.connect(self.show_snapshot)
-        # Beside the diagram, the question (or the verdict) comes first, the lesson's caption under it.
-        self.panel.presenterModeChanged.connect(lambda on: window.place_strip(self.panel, on, top=True))
+        self.panel.presenterModeChanged.connect(self._presenter_mode)
         window.add_view(self.panel)
 
     # ------------------------------------------------------------ the mode
@@ -152,6 +151,13 @@ class Predictions:
         else:
             self.panel.clear()
         self.votes_action.setEnabled(kept is not None or self.held is not None)
+
+    def _presenter_mode(self, on: bool) -> None:
+        """Beside the diagram, the question (or the verdict) comes first, the lesson's caption under it; the
+        toolbar, in large type, keeps the icon only."""
+        self.window.place_strip(self.panel, on, top=True)
+        style = Qt.ToolButtonStyle.ToolButtonIconOnly if on else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+        self.window.toolbar.widgetForAction(self.action).setToolButtonStyle(style)
 
     # ------------------------------------------------------------ inside
     @staticmethod

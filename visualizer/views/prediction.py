@@ -144,7 +144,7 @@ class PredictionPanel(QFrame):
         self.question_label.setText(question.text)
         self._show_options(question, None, votes)
         self.result.hide()
-        self.reveal.show()
+        self.reveal.setVisible(not self._presenter)
         self.show()
         self._set_state("asking")
 
@@ -236,6 +236,8 @@ class PredictionPanel(QFrame):
         self._presenter = bool(on)
         self._apply_fonts()
         self._arrange(self._presenter)
+        # Beside the diagram the clicker's PageDown shows the phase: the button's room goes to the score.
+        self.reveal.setVisible(self.state == "asking" and not self._presenter)
         if self.state == "kept":
             self.options.setVisible(not self._presenter)
         self.presenterModeChanged.emit(self._presenter)
