@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from core.explanation import Contribution, Explanation, Products
 from core.numbers import short_number
 from visualizer import theme
+from visualizer.views.confirm_bar import scrolling
 
 ALL_TERMS = 10              # a sum of at most this many summands is listed whole (softmax's ten outputs)
 MAP_TITLES = ("weights", "× input", "= contributions")
@@ -96,13 +97,7 @@ class ExplainPanel(QWidget):
                        self.note):
             layout.addWidget(widget)
         layout.addStretch(1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        scrolling(self, body)
         self._apply_fonts()
         self.show_waiting("Click a number: a cell of a heat map, a bar, a node of the diagram.")
 

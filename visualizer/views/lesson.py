@@ -156,11 +156,16 @@ class LessonPanel(QWidget):
         self.answer_button.toggled.connect(self._show_answer)
         self.answer_label = self._label("checkAnswer", "The answer", theme.INK, self.check_box)
         self.answer_label.hide()
+        # The heading shares its line with the button, and the step's number with Previous / Next: every line
+        # they do not take is a line of the body (at 1366×768 the body shows twelve).
         check_layout = QVBoxLayout(self.check_box)
-        check_layout.setContentsMargins(10, 6, 10, 8)
-        check_layout.addWidget(self.check_heading)
+        check_layout.setContentsMargins(10, 4, 10, 6)
+        check_layout.setSpacing(2)
+        heading = QHBoxLayout()
+        heading.addWidget(self.check_heading, 1)
+        heading.addWidget(self.answer_button)
+        check_layout.addLayout(heading)
         check_layout.addWidget(self.question_label)
-        check_layout.addWidget(self.answer_button, 0, Qt.AlignmentFlag.AlignLeft)
         check_layout.addWidget(self.answer_label)
 
         self.status_label = self._label("lessonStatus", "What the lesson is computing", theme.MUTED)
@@ -177,12 +182,11 @@ class LessonPanel(QWidget):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.previous_button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.progress_label, 1, Qt.AlignmentFlag.AlignCenter)
         buttons.addWidget(self.next_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(4)
-        layout.addWidget(self.progress_label)
         layout.addWidget(self.title_label)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.check_box)
