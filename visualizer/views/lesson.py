@@ -135,6 +135,7 @@ class LessonPanel(QWidget):
         self._waiting: str | None = None    # the lesson's run is being set up (visualizer/lesson_control.py)
 
         self.progress_label = self._label("lessonProgress", "Which step of the lesson this is", theme.MUTED)
+        self.progress_label.setWordWrap(False)      # "Step 14 of 16" between the buttons, on one line
         self.title_label = self._label("lessonTitle", "The title of this step", theme.INK)
         self.text = QTextBrowser(self)
         self.text.setObjectName("lessonText")
