@@ -298,10 +298,11 @@ class LessonControl:
                 self._start_run(setup, config, lessons)
         else:
             self.panel.set_lessons(lessons, step)
-        self.docks_show()
+        self._open_dock()
         window.status_notice(f"Opened the lesson {lessons.name} ({len(lessons.lessons)} steps)", 8000)
 
-    def docks_show(self) -> None:
+    def _open_dock(self) -> None:
+        """The lesson on screen: its dock, or in presenter mode its caption."""
         if self.window.presenter.on:
             self._open = True
             self.set_presenter_mode(True)

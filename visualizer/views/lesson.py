@@ -428,7 +428,10 @@ class LessonPanel(QWidget):
     def _follow(self, snapshot: Snapshot) -> None:
         """The network was moved by hand (→, ←, the timeline, a reset): go to the step that teaches where it is,
         the nearest one, or say plainly that it has left the lesson. While it plays, the lesson waits."""
-        if snapshot.playing or teaches(self.lesson.phase, snapshot.phase):
+        if snapshot.playing:
+            self.set_status("The network is playing: the lesson follows it when it stops.")
+            return
+        if teaches(self.lesson.phase, snapshot.phase):
             return
         steps = [i for i, lesson in enumerate(self.lessons) if teaches(lesson.phase, snapshot.phase)]
         if steps:
