@@ -403,3 +403,21 @@ def test_a_session_or_its_dataset_that_is_not_a_file_is_refused(tmp_path, tiny_s
     assert refused(tmp_path / "stdin.npz").endswith("not a file")
     session_pipe = crafted.fifo(tmp_path, "session.npz")
     assert refused(session_pipe) == f"{session_pipe}: is a named pipe (FIFO), not a file"
+
+
+def test_the_extra_settings_read_without_the_arrays_and_a_lesson_travels_as_text(tmp_path, tiny_split):
+    from core.session import read_extra
+
+    stepper = Stepper(tiny_split, TrainingConfig(hidden=4))
+    stepper.run(2)
+    lesson = {"lesson": {"name": "mine", "files": {"01-z1.md": "<!-- phase: Z1; parts: input -->\n# Ünïcode\n"},
+                         "step": 1}}
+    path = tmp_path / "lesson.npz"
+    save_session(path, stepper, "tiny", lesson)
+    assert read_extra(path) == lesson
+    with np.load(path, allow_pickle=False) as archive:           # text in the JSON meta, not a pickled object
+        assert all(archive[name].dtype != object for name in archive.files)
+    weights = tmp_path / "weights.npz"
+    save_weights(weights, stepper.params, {})
+    with pytest.raises(CheckpointError, match="not a session file"):
+        read_extra(weights)

@@ -27,6 +27,7 @@ from core.options import adopt_weights
 from core.stepper import Diverged, Stepper
 
 from .pacing import SNAPSHOT_INTERVAL, Pacing
+from .questions import with_question
 from .snapshot import Evaluation, ExampleSelection, Snapshot, evaluate, make_snapshot
 from .views.config_panel import MAX_HIDDEN
 
@@ -139,8 +140,10 @@ class Worker(QObject):
         return make_snapshot(self.stepper, self.selection, self.pacing.ms_per_iteration, self.playing, message,
                              diverged, self._evaluation())
 
-    def _emit(self, message: str | None = None, diverged: bool = False) -> None:
-        self.snapshotReady.emit(self._snapshot(message, diverged))
+    def _emit(self, message: str | None = None, diverged: bool = False, asked: bool = False) -> None:
+        """asked: predict mode's step, the snapshot carries a question about the phase it computed."""
+        snapshot = self._snapshot(message, diverged)
+        self.snapshotReady.emit(with_question(snapshot) if asked else snapshot)
 
     def _frame(self) -> None:
         """The snapshot of a frame while playing: held back for the next iteration's RELEASE_PHASE when that
@@ -207,18 +210,19 @@ class Worker(QObject):
 
     @pyqtSlot(str)
     def step(self, kind: str) -> None:
-        """kind is "phase", "iteration" or "back"; a step while playing pauses first."""
+        """kind is "phase", "predict" (a phase and a question about it), "iteration" or "back"; a step while
+        playing pauses first."""
         try:
             if self.flags.stopping:
                 return
             self._stop_playing()
-            if kind == "phase":
+            if kind in ("phase", "predict"):
                 self.stepper.step_phase()
             elif kind == "iteration":
                 self._timed_iteration()
             else:
                 self.stepper.step_back_phase()
-            self._emit()
+            self._emit(asked=kind == "predict")
         except Diverged as error:
             self._diverged(error)
         finally:
@@ -379,11 +383,12 @@ class Worker(QObject):
             return
         self.notice.emit(f"Saved the weights of iteration {stepper.iteration} to {path}")
 
-    @pyqtSlot(str)
-    def save_session(self, path: str) -> None:
-        """The whole run to one file: states, curves, schedule, position, dataset and split options."""
+    @pyqtSlot(str, object)
+    def save_session(self, path: str, more: Mapping[str, Any] | None = None) -> None:
+        """The whole run to one file: states, curves, schedule, position, dataset and split options, and more
+        settings of the window's (JSON: a lesson's text)."""
         stepper = self.stepper
-        extra = {"data_options": asdict(self.options),
+        extra = {**(more or {}), "data_options": asdict(self.options),
                  "selection": {"subset": self.selection.subset, "index": self.selection.index}}
         try:
             meta = session.save_session(path, stepper, data.lasting_spec(stepper.split.name), extra)
@@ -450,7 +455,7 @@ class Bridge(QObject):
     _load_data = pyqtSignal(str)
     _load_weights = pyqtSignal(str)
     _save_weights = pyqtSignal(str)
-    _save_session = pyqtSignal(str)
+    _save_session = pyqtSignal(str, object)
     _load_session = pyqtSignal(str)
     _shutdown = pyqtSignal()
 
@@ -511,7 +516,7 @@ class Bridge(QObject):
 
     # ------------------------------------------------------------ requests
     def step(self, kind: str) -> bool:
-        """Send a step ("phase", "iteration" or "back"); refused (False) while too many are unanswered."""
+        """Send a step ("phase", "predict", "iteration" or "back"); refused (False) while too many are unanswered."""
         if self.pending_steps >= MAX_PENDING_STEPS or not self.thread.isRunning():
             self.refused_steps += 1
             return False
@@ -566,8 +571,8 @@ class Bridge(QObject):
     def save_weights(self, path: str) -> None:
         self._save_weights.emit(path)
 
-    def save_session(self, path: str) -> None:
-        self._save_session.emit(path)
+    def save_session(self, path: str, more: Mapping[str, Any] | None = None) -> None:
+        self._save_session.emit(path, dict(more or {}))
 
     def load_session(self, path: str) -> None:
         self.playing = False

@@ -12,7 +12,8 @@ from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup
-from PyQt6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QDockWidget, QFrame, QHBoxLayout, QMainWindow, QScrollArea, QSplitter, QToolBar, \
+    QVBoxLayout, QWidget
 
 from core import data
 
@@ -20,6 +21,8 @@ from . import appearance, assets
 from .bridge import Bridge
 from .export import GifExport
 from .classroom import Classroom
+from .explaining import Explainer
+from .prediction import Predictions
 from .frames import Frame, FramePolicy
 from .settings import Settings
 from .snapshot import Snapshot
@@ -40,9 +43,12 @@ from .window.controls import PlayControls
 from .window.docks import DockManager
 from .window.files import Files
 from .window.presenter import PresenterMode
+from .window.side_column import SideColumn
 from .window.status import Banner, DivergenceBanner, StatusView, caption
 
 Area = Qt.DockWidgetArea
+SIDE_COLUMN = 0.36          # of the window's width, for the strips beside the diagram (presenter mode)
+QWIDGETSIZE_MAX = 16777215
 
 
 class MainWindow(QMainWindow):
@@ -80,6 +86,9 @@ class MainWindow(QMainWindow):
             large=(self.speed_control,), views=lambda: (*self.views, self.config_panel),
             switch_theme=self.switch_theme, fitted=self.fit_centre)
         self.classroom = Classroom(self)
+        self.predictions = Predictions(self)
+        self.explainer = Explainer(self)
+        self.classroom.lesson_control.connect_predictions(self.predictions)
         self._connect()
 
     # ------------------------------------------------------------ public parts
@@ -119,7 +128,16 @@ class MainWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setObjectName("centreSplitter")
         splitter.addWidget(self.equation)
-        splitter.addWidget(self.diagram)
+        # Presenter mode's strips (predict mode's question, the lesson's caption) go beside the diagram, under
+        # the equation; in the window, over the equation: visualizer/prediction.py and lesson_control.py place
+        # them with place_strip.
+        diagram_row = QWidget()
+        row = QHBoxLayout(diagram_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.diagram, 1)
+        self.centre_side = SideColumn()
+        row.addWidget(self.centre_side)
+        splitter.addWidget(diagram_row)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 4)
         splitter.setChildrenCollapsible(False)
@@ -129,8 +147,22 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(4, 4, 4, 4)
         for banner in (self.divergence_banner, self.message_banner, self.gif_banner):
             layout.addWidget(banner)
+        self.centre_strips = QVBoxLayout()
+        layout.addLayout(self.centre_strips)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(centre)
+
+    def place_strip(self, widget: QWidget, beside: bool, top: bool = False) -> None:
+        """A strip of the centre: over the diagram, or (beside) in a column at its right, SIDE_COLUMN of the
+        window's width (the diagram and the equation keep the rest), at the column's top or bottom."""
+        self.centre_strips.removeWidget(widget)
+        self.centre_side.remove(widget)
+        if beside:
+            self.centre_side.add(widget, int(self.width() * SIDE_COLUMN), top)
+        else:
+            self.centre_strips.addWidget(widget)
+            widget.setMinimumWidth(0)
+            widget.setMaximumWidth(QWIDGETSIZE_MAX)
 
     def _build_docks(self) -> None:
         add = self.dock_manager.add
@@ -210,7 +242,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ the actions' slots
     def step_phase(self) -> None:
-        self.bridge.step("phase")
+        """The next phase; in predict mode a question about it comes first (→ again shows it unanswered)."""
+        if not self.predictions.reveal():
+            self.bridge.step("predict" if self.predictions.on else "phase")
+
+    def clicker_next(self) -> None:
+        """PageDown, a presentation clicker's "next": show a phase held for its question, else the lesson's next
+        step when the lesson is open, else the next phase."""
+        if not self.predictions.reveal() and not self.classroom.lesson_control.next():
+            self.step_phase()
+
+    def clicker_previous(self) -> None:
+        """PageUp: the lesson's previous step when it is open, else the previous phase."""
+        if not self.classroom.lesson_control.previous():
+            self.step_back()
+
+    def explain(self, name: str, index: tuple[int, ...]) -> None:
+        """Open the explanation of one number of the iteration on screen (worked out in the background; it shows
+        in explainPanel, and window.explainer.explanation is it)."""
+        self.explainer.explain(name, index)
 
     def step_iteration(self) -> None:
         self.bridge.step("iteration")
@@ -235,7 +285,10 @@ class MainWindow(QMainWindow):
     def _received(self, snapshot: Snapshot) -> None:
         """Show a snapshot as it comes. While playing it is a frame, sent by the worker at the display rate and
         at a moment its training does not need the interpreter (bridge.RELEASE_PHASE); a step, a pause or a
-        reset answers one key press and shows in every panel."""
+        reset answers one key press and shows in every panel. In predict mode a phase with a question waits for
+        its answer (visualizer/prediction.py)."""
+        if self.predictions.hold(snapshot):
+            return
         if not snapshot.playing:
             self.show_snapshot(snapshot)
             return
@@ -369,6 +422,7 @@ class MainWindow(QMainWindow):
         self.bug_lab.shutdown()
         self.check_code.shutdown()
         self.classroom.shutdown()
+        self.explainer.shutdown()
         self.files.shutdown()
         self.bridge.shutdown()
         super().closeEvent(event)

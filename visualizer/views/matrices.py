@@ -40,10 +40,15 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "(" + f",{NBSP}".join(str(n) for n in shape) + ")"
 
 
+def tiles_across(count: int) -> int:
+    """How many 28×28 tiles a mosaic of count rows has side by side."""
+    return min(count, 5 if count <= 10 else 8)
+
+
 def tile_rows(rows: np.ndarray) -> tuple[np.ndarray, int]:
     """Rows of length 784 as a mosaic of 28×28 tiles with a one-pixel gap of zeros; returns it and the tile count."""
     count = min(rows.shape[0], TILES)
-    across = min(count, 5 if count <= 10 else 8)
+    across = tiles_across(count)
     down = math.ceil(count / across)
     mosaic = np.zeros((down * (SIDE + 1) - 1, across * (SIDE + 1) - 1), dtype=np.float32)
     for position in range(count):

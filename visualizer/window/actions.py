@@ -46,12 +46,16 @@ class ActionSpec:
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("stepPhase", "Step phase", "step-phase", (Key.Key_Right, Key.Key_PageDown), "Compute the next phase",
-               "step_phase"),
+    ActionSpec("stepPhase", "Step phase", "step-phase", (Key.Key_Right,), "Compute the next phase", "step_phase"),
     ActionSpec("stepIteration", "Step iteration", "step-iteration", (SHIFT | Key.Key_Right,),
                "Finish this iteration, up to and including the update", "step_iteration"),
-    ActionSpec("stepBack", "Step back", "step-back", (Key.Key_Left, Key.Key_PageUp), "Undo the last phase",
-               "step_back"),
+    ActionSpec("stepBack", "Step back", "step-back", (Key.Key_Left,), "Undo the last phase", "step_back"),
+    # A presentation clicker sends PageDown / PageUp: the lesson's steps when it is open, else the phases.
+    ActionSpec("clickerNext", "Next (clicker)", "step-phase", (Key.Key_PageDown,),
+               "The lesson's next step when it is open (or show a phase held for its question), else the next phase",
+               "clicker_next"),
+    ActionSpec("clickerPrevious", "Previous (clicker)", "step-back", (Key.Key_PageUp,),
+               "The lesson's previous step when it is open, else the previous phase", "clicker_previous"),
     ActionSpec("playPause", "Play", "play", (Key.Key_Space,), "Play or pause training", "bridge.toggle_play"),
     ActionSpec("reset", "Reset", "reset", (CTRL | Key.Key_R,),
                "Restart from iteration 0 with the settings in the configuration panel", "config_panel.request_reset"),
