@@ -39,7 +39,7 @@ VERDICTS = {
     "differs": ("✗", "differs", "WRONG"),
     "shape": ("✗", "shape", "WRONG"),
     "raised": ("!", "raised", "WRONG"),
-    "timeout": ("⏱", "too slow", "WRONG"),
+    "timeout": ("◷", "too slow", "WRONG"),
     "missing": ("?", "missing", "WRONG"),
     "signature": ("✗", "signature", "WRONG"),
     "skipped": ("—", "not run", "MUTED"),

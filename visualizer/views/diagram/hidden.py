@@ -87,7 +87,7 @@ class HiddenLayer:
         shown_fill, shown_lut = self._fill
         refill = np.flatnonzero(fill_index != shown_fill).tolist() if lut is shown_lut else \
             list(range(len(self.nodes)))
-        colours, light = theme.lut_colours(lut)
+        colours, inks = theme.lut_colours(lut)
         entries = fill_index.tolist()
         for j in refill:
             self.nodes[j].setBrush(colours[entries[j]])
@@ -101,11 +101,9 @@ class HiddenLayer:
             self.written[j] = texts[j]
             self._write(j, values[j])
         recolour = sorted(set(refill) | set(rewrite))
-        if recolour:
-            ink, paper = QColor(theme.INK), QColor(theme.PAPER)
-            for j in recolour:
-                if self.values[j].isVisible():
-                    self.values[j].setBrush(ink if light[entries[j]] else paper)
+        for j in recolour:
+            if self.values[j].isVisible():
+                self.values[j].setBrush(inks[entries[j]])     # readable on its fill in every theme
 
     def _write(self, j: int, value: float) -> None:
         """The number in node j: as many decimals as fit, else none at all."""
