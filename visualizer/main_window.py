@@ -240,7 +240,9 @@ class MainWindow(QMainWindow):
             self.show_snapshot(snapshot)
             return
         frame = self.frame_policy.frame(playing=True)
-        if frame.shows("details"):
+        # A phase other than the one the per-phase panels show (playing has just started, say) is shown in every
+        # panel at once: the header must not keep the paused phase while the diagram shows the update.
+        if frame.shows("details") or self.snapshot is None or snapshot.phase != self.snapshot.phase:
             self.show_snapshot(snapshot, frame=frame)
         elif frame.shows("diagram"):
             self.show_snapshot(snapshot, (self.diagram, *self.live_views), frame)
@@ -261,7 +263,7 @@ class MainWindow(QMainWindow):
                 view.show_snapshot(snapshot)
         if snapshot.config != self.config_panel.current:
             self.config_panel.set_config(snapshot.config)
-        if self.status.show_snapshot(snapshot):
+        if self.status.show_snapshot(snapshot, frame.shows("numbers")):
             self.setWindowTitle(f"Backprop Visualizer — {snapshot.dataset_name}")
         playing = "Pause" if snapshot.playing else "Play"
         if self.play_action.text() != playing:     # an icon is read from its file

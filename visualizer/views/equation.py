@@ -150,9 +150,10 @@ class EquationView(QWidget):
         self.shapes_label.setText(record.shapes.replace(", ", ",\u00a0"))
         self.shapes_label.show()
         self.meaning_label.setText(record.meaning)
-        # Iterations are counted from 1 here, as in the status bar once this one completes. While playing this
-        # panel follows once a second, so a number here would trail the status bar's: it says playing instead.
-        where = "Playing" if snapshot.playing else f"Iteration {record.iteration + 1}"
+        # The one iteration number of the window (docs/TESTING.md): the updates applied so far, as the status bar,
+        # the curves and the timeline say. While playing this panel follows once a second, so a number here would
+        # trail theirs: it says playing instead.
+        where = "Playing" if snapshot.playing else f"Iteration {snapshot.iteration}"
         self.position_label.setText(f"{where} · phase {record.index + 1} of {len(network.PHASES)} · "
                                     f"{phase_direction(record.phase, optimizer)} · m = {record.m}")
         self.next_label.setText(f"next: {equation_of(snapshot.next_phase, optimizer)}")

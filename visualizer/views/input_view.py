@@ -192,18 +192,25 @@ class InputView(QWidget):
         self.column.setImage(np.repeat(self.column_values, 4, axis=1), autoLevels=False, levels=(0.0, 1.0),
                              rect=QRectF(0, 0, 1, SIDE * SIDE))
 
-        names = snapshot.class_names
-        label, prediction = names[example.label], names[example.prediction]
+        self.verdict.setText(self._verdict(snapshot))
+        where = "column of the batch" if example.column is not None else "not in this batch"
+        self.caption.setText(f"x = X[:, j]  (784, 1) · j = {example.index} of {example.count} "
+                             f"{example.subset} · pixels / 255 · {where}")
+
+    @staticmethod
+    def _verdict(snapshot: Snapshot) -> str:
+        """The label, and the prediction once the network has computed something (before the first phase of a run
+        there is no prediction to show: the forward pass makes it)."""
+        example, names = snapshot.example, snapshot.class_names
+        label = f"<span style='color:{theme.INK}'>label <b>{names[example.label]}</b></span>"
+        if snapshot.phase is None:
+            return f"{label} · <span style='color:{theme.MUTED}'>no prediction before the forward pass</span>"
         correct = example.label == example.prediction
         colour = theme.CORRECT if correct else theme.WRONG
         mark = "✓" if correct else "✗"
         confidence = 100 * float(example.a2[example.prediction])
-        self.verdict.setText(f"<span style='color:{theme.INK}'>label <b>{label}</b></span> · "
-                             f"<span style='color:{colour}'>predicted <b>{prediction}</b> {mark}</span> "
-                             f"<span style='color:{theme.MUTED}'>({confidence:.0f} %)</span>")
-        where = "column of the batch" if example.column is not None else "not in this batch"
-        self.caption.setText(f"x = X[:, j]  (784, 1) · j = {example.index} of {example.count} "
-                             f"{example.subset} · pixels / 255 · {where}")
+        return (f"{label} · <span style='color:{colour}'>predicted <b>{names[example.prediction]}</b> {mark}</span> "
+                f"<span style='color:{theme.MUTED}'>({confidence:.0f} %)</span>")
 
     # ------------------------------------------------------------ presenter mode
     def set_presenter_mode(self, on: bool) -> None:
