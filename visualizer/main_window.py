@@ -12,7 +12,8 @@ from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup
-from PyQt6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QSplitter, QToolBar, QVBoxLayout, \
+    QWidget
 
 from core import data
 
@@ -81,6 +82,8 @@ class MainWindow(QMainWindow):
             switch_theme=self.switch_theme, fitted=self.fit_centre)
         self.classroom = Classroom(self)
         self._connect()
+        self.dock_manager.panels_menu(self.panels_menu)
+        self.dock_manager.remember_default()
 
     # ------------------------------------------------------------ public parts
     @property
@@ -146,7 +149,6 @@ class MainWindow(QMainWindow):
         # The dev-set evaluation, a tab behind the curves; the worker computes it only while it is visible.
         self.evaluation_dock = add("Evaluation", "evaluationDock", self.evaluation, beside="curvesDock")
         curves.raise_()
-        self._view_docks = self.docks           # the View menu toggles these
         self.bug_lab_dock = add("Bug lab", "bugLabPanel", self.bug_lab, beside="curvesDock", hidden=True)
         self.check_code_dock = add("Check my code", "checkCodePanel", self.check_code, beside="curvesDock",
                                    hidden=True)
@@ -176,8 +178,12 @@ class MainWindow(QMainWindow):
             self.theme_actions.addAction(item)
         results = self.check_code_dock.toggleViewAction()
         results.setText("Check results")
+        # View ▸ Panels: every dock's toggle, the classroom's too (added later): filled as it opens.
+        self.panels_menu = QMenu("Panels", self)
+        self.panels_menu.setObjectName("panelsMenu")
+        self.panels_menu.aboutToShow.connect(lambda: self.dock_manager.panels_menu(self.panels_menu))
         fill_menus(self, self._actions, {"@export": self.export_menu, "@theme": themes, "@checkResults": results,
-                                         "@docks": [dock.toggleViewAction() for dock in self._view_docks]})
+                                         "@docks": self.panels_menu})
         self.toolbar = toolbar(self, "Steps", "stepToolbar", STEP_TOOLBAR, self._actions,
                                {"@speed": [caption("Speed"), self.speed_control]})
         self.tools_toolbar = toolbar(self, "Tools", "toolsToolbar", TOOLS_TOOLBAR, self._actions,
@@ -320,6 +326,12 @@ class MainWindow(QMainWindow):
 
     def leave_presenter_mode(self) -> None:
         self.set_presenter_mode(False)
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset layout: the default layout for the window's size now (presenter mode ends first)."""
+        self.set_presenter_mode(False)
+        self.dock_manager.reset_layout()
+        self.fit_centre()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

@@ -85,6 +85,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                checkable=True),
     ActionSpec("checkCode", "Check my code…", "check-code", (CTRL | Key.Key_K,),
                "Compare your notebook's functions with ours, phase by phase", "check_my_code"),
+    ActionSpec("resetLayout", "Reset layout", "presenter", (),
+               "Every panel back where it starts, sized for this screen", "reset_layout"),
 )
 
 # Menus and toolbars, by the actions' names: None is a separator; "@name" a part the window builds (the export
@@ -94,7 +96,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
                None, "quit")),
     ("&Run", ("stepPhase", "stepIteration", "stepBack", "playPause", "speedUp", "speedDown", "toggleAnimation",
               "reset")),
-    ("&View", ("presenterMode", "@theme", None, "@docks")),
+    ("&View", ("presenterMode", "@theme", None, "@docks", "resetLayout")),
     ("&Lab", ("bugLab", "checkCode", "@checkResults")),
 )
 # The step controls carry their names beside their icons; the rest are icons with tooltips, so 1280 px is enough.

@@ -8,7 +8,7 @@ over the right column at its full height: they need their plots, text and tables
 from __future__ import annotations
 
 from PyQt6.QtCore import QRect, Qt
-from PyQt6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PyQt6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 COMPACT_HEIGHT = 900  # below this window height the matrices move into a tab beside the curves
 Area = Qt.DockWidgetArea
@@ -38,8 +38,11 @@ class DockManager:
         dock = QDockWidget(title, window)
         dock.setObjectName(name)
         dock.setWidget(widget)
+        # Closable: its toggle in View ▸ Panels is enabled (Qt greys it otherwise) and a floating panel can be
+        # closed like any window; View ▸ Reset layout brings every panel back.
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         window.addDockWidget(area, dock)
         if beside is not None:
             window.tabifyDockWidget(self.find(beside), dock)
@@ -93,6 +96,24 @@ class DockManager:
         if config.isVisible() and not window.tabifiedDockWidgets(config):
             height = window.height()
             window.resizeDocks([dock, config], [height * 3 // 4, height // 4], Qt.Orientation.Vertical)
+
+    def panels_menu(self, menu: QMenu) -> None:
+        """Fill menu with every dock's show / hide toggle, as they are now (called each time it opens)."""
+        menu.clear()
+        for dock in self._docks:
+            menu.addAction(dock.toggleViewAction())
+
+    def remember_default(self) -> None:
+        """The layout as built, before any saved one is restored: what reset_layout goes back to."""
+        self._default = self.window.saveState()
+
+    def reset_layout(self) -> None:
+        """The default layout: the panels of a fresh start where they start, the others hidden and, when shown
+        again, floating over the right column as the first time; then sized for the window as it is now."""
+        for dock in self._docks:
+            dock.setProperty("placed", False)
+        self.window.restoreState(self._default)
+        self.fit()
 
     def hide_all(self) -> None:
         for dock in self._docks:
