@@ -1,7 +1,7 @@
 """The equation of the phase just computed, with its live shapes, what it means, and where it sits in the iteration."""
 from __future__ import annotations
 
-from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtCore import QRect, QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -100,6 +100,7 @@ class EquationView(QWidget):
         self.setAccessibleName("Equation of the current phase")
         self.setToolTip("The equation the last step computed, with the real shapes of its arrays")
         self._point_size = float(theme.BASE_POINT_SIZE)
+        self._optimizer = "gd"
 
         self.position_label = self._label("positionLabel", "Which phase of the iteration this is", theme.MUTED)
         self.chips = PhaseChips(self)
@@ -142,6 +143,10 @@ class EquationView(QWidget):
     def show_snapshot(self, snapshot: Snapshot) -> None:
         optimizer = snapshot.config.optimizer
         record = snapshot.record
+        shapes_before = self.shapes_label.text()
+        if optimizer != self._optimizer:
+            self._optimizer = optimizer
+            self.updateGeometry()
         if record is None:
             self._show_nothing_yet(optimizer)
             return
@@ -158,6 +163,8 @@ class EquationView(QWidget):
                                     f"{phase_direction(record.phase, optimizer)} · m = {record.m}")
         self.next_label.setText(f"next: {equation_of(snapshot.next_phase, optimizer)}")
         self.chips.set_current(record.index)
+        if self.shapes_label.text() != shapes_before:
+            self.updateGeometry()
 
     def _show_nothing_yet(self, optimizer: str) -> None:
         self.position_label.setText(f"Nothing computed yet · {len(network.PHASES)} phases per iteration")
@@ -170,13 +177,38 @@ class EquationView(QWidget):
         self.chips.set_current(-1)
 
     def minimumSizeHint(self) -> QSize:
-        """Room for every line (the meaning on two), so a splitter never squeezes the labels over each other."""
-        lines = ((self.position_label, 1), (self.equation_label, 1), (self.shapes_label, 1),
-                 (self.meaning_label, 2), (self.next_label, 0 if self.next_label.isHidden() else 1))
-        height = sum(QFontMetrics(label.font()).lineSpacing() * count for label, count in lines)
+        """Room for every line at the panel's width, so a splitter never squeezes the labels over each other or
+        cuts one: the wrapped ones get the height the longest text of any phase needs there (so the diagram does
+        not jump from phase to phase), the others their line."""
         margins = self.layout().contentsMargins()
+        width = max(200, (self.width() if self.width() > 100 else 640) - margins.left() - margins.right())
+        optimizer = self._optimizer
+        candidates = {
+            self.position_label: [self.position_label.text(),
+                                  f"Iteration 00,000 · phase 11 of 11 · {phase_direction('update', optimizer)} · "
+                                  f"m = 00,000"],
+            self.equation_label: [optimizers.phase_equation(phase, optimizer) for phase in network.PHASES],
+            self.shapes_label: [self.shapes_label.text()],
+            self.meaning_label: [optimizers.phase_meaning(phase, optimizer) for phase in network.PHASES],
+            self.next_label: [self.next_label.text()],
+        }
+        height = 0
+        for label, texts in candidates.items():
+            if label.isHidden():
+                continue
+            metrics = QFontMetrics(label.font())
+            if label.wordWrap():
+                height += max(metrics.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap,
+                                                   text).height() for text in texts)
+            else:
+                height += metrics.lineSpacing()
         height += self.chips.sizeHint().height() + 8 * self.layout().spacing() + margins.top() + margins.bottom()
         return QSize(self.chips.minimumSizeHint().width() + margins.left() + margins.right(), height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()       # the wrapped lines need another height at another width
 
     # ------------------------------------------------------------ presenter mode
     def set_presenter_mode(self, on: bool) -> None:

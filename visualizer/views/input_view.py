@@ -5,8 +5,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QKeySequence
-from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
-                             QWidget)
+from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
+                             QVBoxLayout, QWidget)
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
@@ -104,7 +104,7 @@ class InputView(QWidget):
         self._labels = (subset_label, index_label)
 
         picker = QGridLayout()
-        picker.setHorizontalSpacing(6)
+        picker.setHorizontalSpacing(4)
         picker.setVerticalSpacing(4)
         picker.addWidget(subset_label, 0, 0)
         picker.addWidget(self.subset_box, 0, 1)
@@ -117,7 +117,7 @@ class InputView(QWidget):
         picker.addLayout(buttons, 1, 0, 1, 4)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         layout.addWidget(self.title)
         layout.addWidget(self.verdict)
@@ -138,6 +138,7 @@ class InputView(QWidget):
         button.setToolTip(f"{tip} ({QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)})")
         button.setShortcut(QKeySequence(key))
         button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         return button
 
     # ------------------------------------------------------------ requests
@@ -225,4 +226,9 @@ class InputView(QWidget):
         for widget in (self.subset_box, self.index_box, self.previous_button, self.next_button,
                        self.random_button, *self._labels):
             widget.setFont(theme.font(size))
+        # The style gives a button at least 80 px: three of them held the left column 280 px wide on a 1024 px
+        # screen. Each needs its text and a little room; the index box five digits.
+        for button in (self.previous_button, self.next_button, self.random_button):
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + int(size * 1.6))
+        self.index_box.setMinimumWidth(self.index_box.fontMetrics().horizontalAdvance("00000") + int(size * 3))
         self.column_box.setMaximumWidth(int(size * 2.8))

@@ -160,11 +160,28 @@ class MatrixPanel(QWidget):
             width = 16777215
         if width != self.maximumWidth():
             self.setMaximumWidth(width)
+        self._fit_texts()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_texts()
+
+    def _fit_texts(self) -> None:
+        """The title and scale lines get the height their wrapped text needs at the panel's width (a narrow
+        panel wraps "W1 before (10, 784)" on three lines, and the layout gave it two: "(10, 784)" was cut)."""
+        for label in (self.title, self.scale):
+            width = label.width() if label.width() > 10 else max(40, self.width() - 4)
+            needed = label.heightForWidth(width) if label.text() else 0
+            if needed != label.minimumHeight():
+                label.setMinimumHeight(max(needed, 0))
+                self.updateGeometry()
 
     def minimumSizeHint(self) -> QSize:
-        """Two title lines, the scale line and a strip of image: titles are never clipped."""
-        title = QFontMetrics(self.title.font()).lineSpacing() * 2
-        scale = QFontMetrics(self.scale.font()).lineSpacing()
+        """The title and scale lines as they wrap (at least two title lines) and a strip of image: titles are
+        never clipped."""
+        title = max(QFontMetrics(self.title.font()).lineSpacing() * 2, self.title.minimumHeight())
+        scale = max(QFontMetrics(self.scale.font()).lineSpacing(), self.scale.minimumHeight())
         return QSize(40, title + scale + MIN_IMAGE_HEIGHT + 6)
 
     def set_point_size(self, point_size: float) -> None:
@@ -254,7 +271,8 @@ class MatricesView(QWidget):
             arrays = [token for token in tokens if is_array(token)]
             for panel, token in zip(self.panels[row], arrays):
                 panel.show_array(token, *display_of(token, record.arrays, record.m))
-        self.heading.setText(f"Phase {record.phase} · iteration {record.iteration + 1} · m = {record.m}")
+        # The one iteration number (docs/TESTING.md): the updates applied so far, as the status bar says.
+        self.heading.setText(f"Phase {record.phase} · iteration {snapshot.iteration} · m = {record.m}")
 
     def _arrange(self, layout: tuple[tuple[str, ...], ...], optimizer: str) -> None:
         """Show the panels and operators a phase's layout uses, hide the rest (only when the phase changes)."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QColor, QFontMetrics
 from PyQt6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
@@ -12,7 +13,8 @@ from visualizer.snapshot import Snapshot
 from visualizer.views.curves import nice_limit, style_plot
 
 HEAT_COLUMNS = 64         # examples of the batch shown in the A1 heat map
-COMPACT_HEIGHT = 420      # below this height (at the base type size) the heat map is left out
+COMPACT_HEIGHT = 440      # below this height (at the base type size) the heat map is left out
+HEAT_HEIGHT = 120         # the heat map's plot with its title and axis: its ten rows get 60 px and more
 BAR_GAP = 0.25            # of the three bars per class in A2 − Y = dZ2, each 1/4 of a row high
 
 # One brush per LUT entry, made once: bars are coloured by looking up, not by building brushes per frame.
@@ -153,17 +155,17 @@ class ValuesView(QWidget):
         # Small preferred heights, so the rows share the panel by their stretch (the probabilities the most)
         # instead of each asking for a default-sized plot.
         for plots, height, stretch in (((self.z1_plot, self.a1_plot), 70, 3), ((self.a2_plot, self.dz2_plot), 120, 5),
-                                       ((self.heat_plot,), 60, 2)):
+                                       ((self.heat_plot,), HEAT_HEIGHT, 3)):
             for plot in plots:
                 plot.setMinimumHeight(height)
                 plot.setPreferredHeight(height)
         layout_of.setRowStretchFactor(0, 3)
         layout_of.setRowStretchFactor(1, 5)
-        layout_of.setRowStretchFactor(2, 2)
+        layout_of.setRowStretchFactor(2, 3)
         self._compact: bool | None = None
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setContentsMargins(2, 4, 2, 4)       # the plots need the width more than a margin does
         layout.addWidget(self.graphics, 1)
         self.setAutoFillBackground(True)
         palette = self.palette()
@@ -179,6 +181,15 @@ class ValuesView(QWidget):
         super().resizeEvent(event)
         self._fit_rows()
 
+    def minimumSizeHint(self) -> QSize:
+        """As wide as the plots' titles and axes need (a narrower panel cut the right-hand plots off: the
+        graphics view does not report its scene's minimum by itself)."""
+        hint = super().minimumSizeHint()
+        plots = self.graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        margins = self.layout().contentsMargins()
+        frame = 2 * self.graphics.frameWidth()
+        return QSize(max(hint.width(), int(plots) + margins.left() + margins.right() + frame + 2), hint.height())
+
     def _fit_rows(self) -> None:
         """When the panel is too short for five readable plots, leave out the batch heat map and the Z1 and A1
         plots' axis captions (their titles say what the bars are), which take the bars' height."""
@@ -187,7 +198,7 @@ class ValuesView(QWidget):
             return
         self._compact = compact
         self.heat_plot.setVisible(not compact)
-        self.heat_plot.setMinimumHeight(0 if compact else 60)
+        self.heat_plot.setMinimumHeight(0 if compact else HEAT_HEIGHT)
         self.heat_plot.setMaximumHeight(0 if compact else 1e6)
         for plot in (self.z1_plot, self.a1_plot):
             plot.getAxis("bottom").showLabel(not compact)

@@ -85,7 +85,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                checkable=True),
     ActionSpec("checkCode", "Check my code…", "check-code", (CTRL | Key.Key_K,),
                "Compare your notebook's functions with ours, phase by phase", "check_my_code"),
-    ActionSpec("resetLayout", "Reset layout", "presenter", (),
+    ActionSpec("resetLayout", "Reset layout", "presenter", (CTRL | ALT | Key.Key_R,),
                "Every panel back where it starts, sized for this screen", "reset_layout"),
 )
 
@@ -99,11 +99,11 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&View", ("presenterMode", "@theme", None, "@docks", "resetLayout")),
     ("&Lab", ("bugLab", "checkCode", "@checkResults")),
 )
-# The step controls carry their names beside their icons; the rest are icons with tooltips, so 1280 px is enough.
+# The step controls carry their names beside their icons; the rest are icons with tooltips. Both toolbars fit
+# 1024 px (a projector's width) with no overflow: the rarer actions (weights, the labs) are in the menus only.
 STEP_TOOLBAR = ("stepBack", "stepPhase", "stepIteration", "playPause", "@speed")
 TEXT_BESIDE_ICON = ("stepBack", "stepPhase", "stepIteration", "playPause")
-TOOLS_TOOLBAR = ("reset", "@animation", None, "openDataset", "openWeights", "saveWeights", "exportImage",
-                 "presenterMode", None, "bugLab", "checkCode")
+TOOLS_TOOLBAR = ("reset", "@animation", None, "openDataset", "exportImage", "presenterMode")
 TEXT_ONLY = ("bugLab", "checkCode")     # no icons for these two: their names say what they do
 
 

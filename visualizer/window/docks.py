@@ -11,6 +11,7 @@ from PyQt6.QtCore import QRect, Qt
 from PyQt6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 COMPACT_HEIGHT = 900  # below this window height the matrices move into a tab beside the curves
+CENTRE_WIDTH = 480    # the diagram's column gets at least this much (at 1024 px, a projector's width, 450 and more)
 Area = Qt.DockWidgetArea
 
 
@@ -133,8 +134,11 @@ class DockManager:
         side = max(240, min(400, width // 5))
         input_dock, config_dock, values_dock, curves_dock, matrices_dock = (
             self.find(name) for name in ("inputDock", "configDock", "valuesDock", "curvesDock", "matricesDock"))
-        # The values view sets two plots side by side, so the right column is the wider one.
-        window.resizeDocks([input_dock, values_dock], [side, int(side * 1.35)], Qt.Orientation.Horizontal)
+        # The values view sets two plots side by side, so the right column is the wider one; on a narrow screen it
+        # gives way first, so that the diagram keeps CENTRE_WIDTH.
+        left = max(side, input_dock.minimumSizeHint().width())
+        right = max(values_dock.minimumSizeHint().width(), min(int(side * 1.35), width - left - CENTRE_WIDTH - 16))
+        window.resizeDocks([input_dock, values_dock], [left, right], Qt.Orientation.Horizontal)
         if height < COMPACT_HEIGHT and not window.tabifiedDockWidgets(matrices_dock):
             # A short screen (a 720p projector): the diagram needs the height more than the matrices do,
             # so they share the right column's lower half with the curves, one tab each.
