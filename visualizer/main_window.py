@@ -123,8 +123,9 @@ class MainWindow(QMainWindow):
         splitter.setObjectName("centreSplitter")
         splitter.addWidget(self.equation)
         splitter.addWidget(self.diagram)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 4)
+        # The equation keeps the height it needs (fit_centre); the diagram takes every pixel more or less.
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         self.centre_splitter = splitter
         centre = QWidget()
@@ -208,6 +209,7 @@ class MainWindow(QMainWindow):
         self.speed_control.currentIndexChanged.connect(
             lambda index: bridge.set_speed(self.speed_control.itemData(index)))
         self.animation_control.valueChanged.connect(self.diagram.set_animation_ms)
+        self.equation.heightChanged.connect(self.fit_centre)
         self.diagram.set_animation_ms(self.animation_control.value())
         self.input_view.exampleRequested.connect(bridge.select_example)
         self.divergence_banner.button.clicked.connect(self._go_back)
@@ -346,6 +348,10 @@ class MainWindow(QMainWindow):
         """Share the window between the panels: the diagram gets what the others leave."""
         self.dock_manager.fit()
         self.fit_centre()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.fit_centre)       # once the centre has its new size
 
     def fit_centre(self) -> None:
         """The equation gets the height it needs, the diagram the rest."""

@@ -1,9 +1,9 @@
 """The equation of the phase just computed, with its live shapes, what it means, and where it sits in the iteration."""
 from __future__ import annotations
 
-from PyQt6.QtCore import QRect, QRectF, QSize, Qt
+from PyQt6.QtCore import QRect, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QFontMetrics, QPainter, QPen
-from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QWIDGETSIZE_MAX, QBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core import network, optimizers
 from visualizer import phases, theme
@@ -50,7 +50,9 @@ class PhaseChips(QWidget):
         self.update()
 
     def sizeHint(self) -> QSize:
-        return QSize(11 * 40, int(QFontMetrics(theme.font(self._point_size * CHIP_SCALE)).height() * 1.7))
+        # A little lower on a projector: the height goes to the diagram, the type is large already.
+        tall = 1.4 if self._point_size > theme.BASE_POINT_SIZE else 1.7
+        return QSize(11 * 40, int(QFontMetrics(theme.font(self._point_size * CHIP_SCALE)).height() * tall))
 
     def minimumSizeHint(self) -> QSize:
         return QSize(11 * 24, self.sizeHint().height())
@@ -94,6 +96,8 @@ class PhaseChips(QWidget):
 class EquationView(QWidget):
     """Large-type equation of the current phase, its shapes with the real m, its meaning and the phase chips."""
 
+    heightChanged = pyqtSignal()        # the height its lines need changed (the window's splitter follows)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("equationView")
@@ -101,6 +105,7 @@ class EquationView(QWidget):
         self.setToolTip("The equation the last step computed, with the real shapes of its arrays")
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._optimizer = "gd"
+        self._needed_height = 0
 
         self.position_label = self._label("positionLabel", "Which phase of the iteration this is", theme.MUTED)
         self.chips = PhaseChips(self)
@@ -119,8 +124,13 @@ class EquationView(QWidget):
         layout.addWidget(self.position_label)
         layout.addWidget(self.chips)
         layout.addSpacing(2)
-        layout.addWidget(self.equation_label)
-        layout.addWidget(self.shapes_label)
+        # The equation and its shapes: one under the other, or on one line in presenter mode (the height goes to
+        # the diagram on a projector, and the width is there).
+        self.equation_row = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self.equation_row.setSpacing(2)
+        self.equation_row.addWidget(self.equation_label)
+        self.equation_row.addWidget(self.shapes_label)
+        layout.addLayout(self.equation_row)
         layout.addWidget(self.meaning_label)
         layout.addWidget(self.next_label)
         layout.addStretch(1)
@@ -192,18 +202,58 @@ class EquationView(QWidget):
             self.meaning_label: [optimizers.phase_meaning(phase, optimizer) for phase in network.PHASES],
             self.next_label: [self.next_label.text()],
         }
-        height = 0
-        for label, texts in candidates.items():
+        def needed(label: QLabel, at: int) -> int:
+            """The height label's longest candidate text needs at width at."""
             if label.isHidden():
-                continue
+                return 0
             metrics = QFontMetrics(label.font())
-            if label.wordWrap():
-                height += max(metrics.boundingRect(QRect(0, 0, width, 100_000), Qt.TextFlag.TextWordWrap,
-                                                   text).height() for text in texts)
-            else:
-                height += metrics.lineSpacing()
-        height += self.chips.sizeHint().height() + 8 * self.layout().spacing() + margins.top() + margins.bottom()
+            if not label.wordWrap():
+                return metrics.lineSpacing()
+            return max(metrics.boundingRect(QRect(0, 0, at, 100_000), Qt.TextFlag.TextWordWrap, text).height()
+                       for text in candidates[label])
+
+        if self.equation_row.direction() == QBoxLayout.Direction.LeftToRight:
+            # one line: the equation as wide as the longest (updateGeometry gives it that width), the shapes
+            # beside it in the rest
+            equation = self._equation_width(width)
+            row = max(needed(self.equation_label, equation),
+                      needed(self.shapes_label, max(100, width - equation - self.equation_row.spacing())))
+        else:
+            row = needed(self.equation_label, width) + needed(self.shapes_label, width)
+        height = row + sum(needed(label, width) for label in (self.position_label, self.meaning_label,
+                                                              self.next_label))
+        gaps = sum(1 for label in (self.position_label, self.chips, self.meaning_label, self.next_label)
+                   if not label.isHidden()) + 1
+        height += self.chips.sizeHint().height() + gaps * self.layout().spacing() + 2 + margins.top() \
+            + margins.bottom()
         return QSize(self.chips.minimumSizeHint().width() + margins.left() + margins.right(), height)
+
+    def _equation_width(self, width: int) -> int:
+        """On one line with the shapes: as wide as the longest equation of any phase, at most 3/5 of width."""
+        metrics = QFontMetrics(self.equation_label.font())
+        longest = max(metrics.horizontalAdvance(optimizers.phase_equation(phase, self._optimizer))
+                      for phase in network.PHASES)
+        return min(width * 3 // 5, longest + 8)
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint()
+
+    def updateGeometry(self) -> None:
+        """Say so when the height its lines need changes (the window's splitter gives it that height and the
+        diagram the rest: main_window.fit_centre)."""
+        if self.equation_row.direction() == QBoxLayout.Direction.LeftToRight:
+            margins = self.layout().contentsMargins()
+            width = self._equation_width(max(200, self.width() - margins.left() - margins.right()))
+            if self.equation_label.width() != width or self.equation_label.minimumWidth() != width:
+                self.equation_label.setFixedWidth(width)
+        elif self.equation_label.minimumWidth() or self.equation_label.maximumWidth() < QWIDGETSIZE_MAX:
+            self.equation_label.setMinimumWidth(0)
+            self.equation_label.setMaximumWidth(QWIDGETSIZE_MAX)
+        super().updateGeometry()
+        height = self.minimumSizeHint().height()
+        if height != self._needed_height:
+            self._needed_height = height
+            self.heightChanged.emit()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -215,14 +265,22 @@ class EquationView(QWidget):
         self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
         # On a projector the height goes to the diagram: the chips already show which phase comes next.
         self.next_label.setVisible(not on)
+        self.equation_row.setDirection(QBoxLayout.Direction.LeftToRight if on else QBoxLayout.Direction.TopToBottom)
+        self.equation_row.setSpacing(24 if on else 2)
+        self.shapes_label.setAlignment(Qt.AlignmentFlag.AlignLeft | (Qt.AlignmentFlag.AlignVCenter if on
+                                                                     else Qt.AlignmentFlag.AlignTop))
         self._apply_fonts()
 
     def _apply_fonts(self) -> None:
         size = self._point_size
         self.equation_label.setFont(theme.font(size * EQUATION_SCALE, bold=True))
-        self.shapes_label.setFont(theme.font(size * SHAPES_SCALE))
-        self.meaning_label.setFont(theme.font(size * TEXT_SCALE))
-        self.position_label.setFont(theme.font(size * TEXT_SCALE, bold=True))
+        # (on a projector as large as the rest: beside the equation, on one line more often)
+        self.shapes_label.setFont(theme.font(size * (1.0 if size > theme.BASE_POINT_SIZE else SHAPES_SCALE)))
+        # On a projector a little smaller than the rest, so that every phase's sentence fits one line at 1366 px.
+        self.meaning_label.setFont(theme.font(size * (0.9 if size > theme.BASE_POINT_SIZE else TEXT_SCALE)))
+        # On a projector the position line is a quiet caption over the chips: its height goes to the diagram.
+        self.position_label.setFont(theme.font(size * (0.75 if size > theme.BASE_POINT_SIZE else TEXT_SCALE),
+                                               bold=True))
         self.next_label.setFont(theme.font(size * TEXT_SCALE))
         self.chips.set_point_size(size)
         self.updateGeometry()

@@ -27,6 +27,9 @@ class Footer:
         self.note = canvas.text(font=canvas.font, color=theme.MUTED)
         self.hover = canvas.text(font=canvas.small, color=theme.MUTED)
         self.show_hover(HOVER_HINT)
+        if not layout.footer:           # presenter mode: the header says it all, and no one hovers on a projector
+            for item in (self._box, self.direction, self.equation, self.note, self.hover):
+                item.setVisible(False)
 
     def show(self, direction: str | None, equation: str, note: str, colour: QColor) -> None:
         """direction None: nothing computed yet ("ready", and the next equation)."""
@@ -45,7 +48,7 @@ class Footer:
         place(self.direction, MARGIN + pad_x, y)
         place(self.equation, box.right() + 12, y)
         self.note.setText(note)
-        self.note.setVisible(bool(note))
+        self.note.setVisible(bool(note) and self.layout.footer)
         place(self.note, self.equation.pos().x() + self.equation.boundingRect().width() + 16, y)
 
     def show_hover(self, text: str) -> None:

@@ -55,19 +55,21 @@ class HiddenLayer:
         node_pen = QPen(QColor(theme.INK), 1.0 * canvas.lines)
         self.nodes: list[HiddenNode] = []
         self.values: list[QGraphicsSimpleTextItem] = []
-        bias_side = max(3.0, 0.6 * radius)
+        # On a projector the bias squares are larger and sit half outside the node, so they read from the back.
+        bias_side, bias_at = (max(3.0, 0.75 * radius), 0.95) if canvas.presenter else (max(3.0, 0.6 * radius), 0.8)
         for j, y in enumerate(layout.hidden_y):
             node = HiddenNode(j, hovered, clicked)
             node.setToolTip(f"hidden unit {j}: hover to read its Z1 and A1, click to select it")
             node.setRect(QRectF(x - radius, y - radius, 2 * radius, 2 * radius))
             node.setPen(node_pen)
             self.nodes.append(canvas.add(node, 5))
-            value = canvas.text(font=canvas.small, z=6)
+            value = canvas.text(font=canvas.number, z=6)
             value.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             self.values.append(value)
         # on tiny nodes the bias square would read as noise
-        self.biases = BiasSquares(canvas, [QRectF(x - 0.8 * radius - bias_side / 2, y + 0.8 * radius - bias_side / 2,
-                                                  bias_side, bias_side) for y in layout.hidden_y], radius >= 7)
+        self.biases = BiasSquares(canvas, [QRectF(x - bias_at * radius - bias_side / 2,
+                                                  y + bias_at * radius - bias_side / 2, bias_side, bias_side)
+                                           for y in layout.hidden_y], radius >= 7)
         pill_rows = layout.hidden_y if layout.hidden_pills else ()
         self.pills = Pills(canvas, [QPointF(layout.hidden_pill_x, y) for y in pill_rows], layout.pill_width,
                            layout.pill_height, "dZ1",

@@ -76,6 +76,7 @@ class NetworkDiagram(QWidget):
         self._frame: Frame = EVERYTHING
         self._hover_index: int | None = None
         self._body_height: float | None = None   # chosen from the panel's shape, see _fit_body_to_panel
+        self._w2_span: float | None = None       # … in presenter mode with the edges' run
         self._fitting = False                    # inside _fit_body_to_panel's rebuild
         self._captions_for: tuple | None = None  # what the captions were last written for
         self._drawn_phase: str | None = None
@@ -107,6 +108,8 @@ class NetworkDiagram(QWidget):
         self._fit_body_to_panel()
 
     def set_presenter_mode(self, on: bool) -> None:
+        if bool(on) != self._presenter:
+            self._body_height = self._w2_span = None     # each mode fits the panel its own way
         self._presenter = bool(on)
         if self._snapshot is not None:
             self.pulse.stop()
@@ -182,7 +185,8 @@ class NetworkDiagram(QWidget):
         self._hover_index = None
         canvas = Canvas(self.scene, self._presenter)
         sizes = layouts.measure(canvas.font, canvas.bold, canvas.small, class_names)
-        plan = self.scene_layout = layouts.compute(hidden, sizes, self._body_height, self._presenter)
+        plan = self.scene_layout = layouts.compute(hidden, sizes, self._body_height, self._presenter,
+                                                   self._w2_span if self._presenter else None)
         # Built in this order, which is the order of the items of equal height (z) on screen.
         self.regions = Regions(canvas, plan)
         self.emphasis = Emphasis(canvas, plan)
@@ -200,7 +204,7 @@ class NetworkDiagram(QWidget):
         self.label_ring, self.prediction_ring = self.outputs.label_ring, self.outputs.prediction_ring
         self._captions_for = None
         self._drawn_phase = "none yet"
-        self._body_height = plan.body_height
+        self._body_height, self._w2_span = plan.body_height, plan.w2_span
         self.scene.setSceneRect(QRectF(0, 0, plan.width, plan.height))
         # Every snapshot changes a few items, but the view repaints the rectangle around all of them, which is
         # nearly the whole scene: drawn from per-item pixmaps, the items that did not change cost a blit each.
@@ -214,10 +218,16 @@ class NetworkDiagram(QWidget):
         if self._fitting or not self._built_for or self._snapshot is None or self.width() < 50 \
                 or self.height() < 50:
             return False
-        wanted = self.scene_layout.fitted_body_height(self.width(), self.height())
-        if wanted is None:
-            return False
-        self._body_height = wanted
+        if self.scene_layout.presenter:
+            fitted = self.scene_layout.presenter_fit(self.view.width(), self.view.height())
+            if fitted is None:
+                return False
+            self._body_height, self._w2_span = fitted
+        else:
+            wanted = self.scene_layout.fitted_body_height(self.width(), self.height())
+            if wanted is None:
+                return False
+            self._body_height = wanted
         self._built_for = None
         # Once: the scene's width follows the body height (the input tile grows with it), so on some panel shapes
         # the wanted height would flip between two values for ever.
