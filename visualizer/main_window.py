@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         self.panels_menu.setObjectName("panelsMenu")
         self.panels_menu.aboutToShow.connect(lambda: self.dock_manager.panels_menu(self.panels_menu))
         fill_menus(self, self._actions, {"@export": self.export_menu, "@theme": themes, "@checkResults": results,
-                                         "@docks": self.panels_menu})
+                                         "@docks": self.panels_menu, "@datasets": self.files.datasets_menu()})
         self.toolbar = toolbar(self, "Steps", "stepToolbar", STEP_TOOLBAR, self._actions,
                                {"@speed": [caption("Speed"), self.speed_control]})
         self.tools_toolbar = toolbar(self, "Tools", "toolsToolbar", TOOLS_TOOLBAR, self._actions,
@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         self.timeline.learningRateCancelled.connect(self.config_panel.cancel)
         self.evaluation_dock.visibilityChanged.connect(bridge.set_evaluation)
         self.evaluation.exampleRequested.connect(bridge.select_example)
+        self.config_panel.devSizeRequested.connect(bridge.set_dev_size)     # then resetRequested
         self.config_panel.resetRequested.connect(self._reset)
         self.config_panel.learningRateChanged.connect(self.timeline.request_learning_rate)   # asks at a past one
         self.speed_control.currentIndexChanged.connect(
@@ -271,6 +272,7 @@ class MainWindow(QMainWindow):
                 view.show_snapshot(snapshot)
         if snapshot.config != self.config_panel.current:
             self.config_panel.set_config(snapshot.config)
+        self.config_panel.set_dev_size(snapshot.dev_size)
         if self.status.show_snapshot(snapshot, frame.shows("numbers")):
             self.setWindowTitle(f"Backprop Visualizer — {snapshot.dataset_name}")
         playing = "Pause" if snapshot.playing else "Play"

@@ -92,8 +92,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
 # Menus and toolbars, by the actions' names: None is a separator; "@name" a part the window builds (the export
 # menu, the theme menu, the docks' toggles).
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("&File", ("openDataset", "openWeights", "saveWeights", None, "openSession", "saveSession", None, "@export",
-               None, "quit")),
+    ("&File", ("openDataset", "@datasets", "openWeights", "saveWeights", None, "openSession", "saveSession", None,
+               "@export", None, "quit")),
     ("&Run", ("stepPhase", "stepIteration", "stepBack", "playPause", "speedUp", "speedDown", "toggleAnimation",
               "reset")),
     ("&View", ("presenterMode", "@theme", None, "@docks", "resetLayout")),

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Callable
 from PyQt6.QtCore import QObject, QStandardPaths
 from PyQt6.QtWidgets import QFileDialog, QMainWindow, QMenu, QWidget
 
+from core import data
+
 from visualizer.export import GifExport, render_png, render_svg
 from visualizer.views.check_code import FILE_FILTER as CHECK_FILE_FILTER
 
@@ -107,6 +109,62 @@ class Files(QObject):
 
     def save_session(self) -> None:
         self._save("session", self.bridge.save_session)
+
+    # ------------------------------------------------------------ the built-in datasets
+    def datasets_menu(self) -> QMenu:
+        """File ▸ Datasets: the MNIST sample inside the app, Fashion-MNIST (Debian's copy or a folder chosen here
+        once and remembered; disabled, saying how to get it, where there is none), and a folder of it."""
+        menu = QMenu("Datasets", self.window)
+        menu.setObjectName("datasetsMenu")
+        self.sample_action = menu.addAction("MNIST sample: 5,000 handwritten digits (built in)")
+        self.sample_action.setObjectName("datasetMnistSample")
+        self.sample_action.setToolTip("The 5,000 MNIST digits that come with the app")
+        self.sample_action.triggered.connect(lambda: self._open_spec(data.SAMPLE))
+        self.fashion_action = menu.addAction("Fashion-MNIST: 60,000 clothes")
+        self.fashion_action.setObjectName("datasetFashion")
+        self.fashion_action.triggered.connect(lambda: self._open_spec(self._fashion_spec() or data.FASHION))
+        folder = menu.addAction("Fashion-MNIST from a folder…")
+        folder.setObjectName("datasetFashionFolder")
+        folder.setToolTip("A folder holding Fashion-MNIST's four files, as Zalando Research publishes them "
+                          "(remembered for the next time)")
+        folder.triggered.connect(self.open_fashion_folder)
+        menu.aboutToShow.connect(self.refresh_datasets)
+        self.refresh_datasets()
+        return menu
+
+    def _fashion_spec(self) -> str | None:
+        """The spec that finds Fashion-MNIST here: a folder chosen in the window, else Debian's; None: neither."""
+        remembered = self.settings.folder("fashion") if self.settings is not None else ""
+        if remembered and data.fashion_images(Path(remembered)) is not None:
+            return f"{data.FASHION}={remembered}"
+        return data.FASHION if data.fashion_images(data.FASHION_FOLDER) is not None else None
+
+    def refresh_datasets(self) -> None:
+        """Fashion-MNIST enabled where its files are, else disabled with the reason and how to get it."""
+        found = self._fashion_spec() is not None
+        self.fashion_action.setEnabled(found)
+        self.fashion_action.setText("Fashion-MNIST: 60,000 clothes" if found else
+                                    "Fashion-MNIST: not on this computer")
+        tip = ("Zalando's 60,000 pictures of clothes in ten classes, as MNIST's digits" if found else
+               f"Fashion-MNIST is not in {data.FASHION_FOLDER}: {data.fashion_advice()}")
+        self.fashion_action.setToolTip(tip)
+        self.fashion_action.setStatusTip(tip)
+
+    def open_fashion_folder(self) -> None:
+        start = start_folder(self.settings, "fashion")
+        folder = QFileDialog.getExistingDirectory(self.window, "Fashion-MNIST's folder", start)
+        if not folder:
+            return
+        if data.fashion_images(Path(folder)) is None:
+            self.show_error(f"{folder} holds no {data.FASHION_IMAGES}(.gz); {data.fashion_advice(False)}")
+            return
+        if self.settings is not None:
+            self.settings.remember_folder("fashion", folder)
+        self._open_spec(f"{data.FASHION}={folder}")
+
+    def _open_spec(self, spec: str) -> None:
+        self.cleared()
+        self.bridge.load_data(spec)
 
     def ask_code(self) -> str:
         """A learner's notebook (.ipynb) or .py file for Check my code."""
