@@ -13,6 +13,7 @@ from PyQt6.QtWidgets import (QAbstractItemView, QListView, QListWidget, QListWid
                              QLabel, QVBoxLayout, QWidget)
 
 from visualizer import appearance, theme
+from visualizer.hints import set_text_with_hint
 from visualizer.snapshot import MISTAKES_SHOWN, Evaluation, Snapshot
 
 from .curves import style_plot
@@ -272,11 +273,12 @@ class EvaluationPanel(QWidget):
         names = self._class_names
         shown = evaluation.mistakes.size
         if evaluation.mistake_count == 0:
-            caption = "No mistakes on the dev set."
+            set_text_with_hint(self.gallery_caption, "No mistakes on the dev set.", "")
         else:
-            caption = (f"<b>{evaluation.mistake_count:,} mistakes</b> <span style='color:{theme.MUTED}'>· "
-                       f"most confident first · click one to inspect it</span>")
-        self.gallery_caption.setText(caption)
+            muted = f"<span style='color:{theme.MUTED}'>"
+            set_text_with_hint(self.gallery_caption,
+                               f"<b>{evaluation.mistake_count:,} mistakes</b> {muted}· most confident first</span>",
+                               f"{muted} · click one to inspect it</span>")
         for position, item in enumerate(self.tiles):
             if position >= shown:
                 item.setHidden(True)
