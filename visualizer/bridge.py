@@ -22,6 +22,7 @@ from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from core import checkpoints, data, network, session
 from core.config import ConfigError, TrainingConfig
+from core.dead_units import DeadUnits, dead_message
 from core.options import adopt_weights
 from core.stepper import Diverged, Stepper
 
@@ -74,6 +75,7 @@ class Worker(QObject):
     stepAnswered = pyqtSignal()             # one per step request, taken or not
     failed = pyqtSignal(str)                # one line; the previous state is kept
     diverged = pyqtSignal(str, int)         # message, last good iteration
+    unitsDied = pyqtSignal(str, int)        # message, the last iteration where a hidden unit was alive
     notice = pyqtSignal(str)                # e.g. "Saved weights to …"
     busy = pyqtSignal(str)                  # "loading …" while a slow request runs, "" when done
     speedSet = pyqtSignal(int)              # the speed it plays at now
@@ -98,6 +100,7 @@ class Worker(QObject):
         # (the stepper, the W1 array it was computed from, the evaluation): held, so no id() can be reused
         self._evaluated: tuple[weakref.ref | None, np.ndarray | None, Evaluation | None] = (None, None, None)
         self._evaluated_at = 0.0
+        self.dead_units = DeadUnits()           # every ReLU unit silent, iteration after iteration
 
     # ------------------------------------------------------------ helpers
     def _snapshot(self, message: str | None = None, diverged: bool = False) -> Snapshot:
@@ -129,6 +132,16 @@ class Worker(QObject):
     def _timed_iteration(self) -> None:
         self.pacing.timed(lambda: self.stepper.step_iteration(self._release if self._held is not None else None))
         self._trained = True
+        self._watch_units()
+
+    def _watch_units(self) -> None:
+        """After an update: say so once when the hidden units have all been dead for a few iterations."""
+        stepper = self.stepper
+        if stepper.phase == "update" and "A1" in stepper.arrays and \
+                self.dead_units.observe(stepper.iteration - 1, stepper.arrays["A1"]):
+            alive = self.dead_units.last_alive if self.dead_units.last_alive is not None else stepper.history.earliest
+            self.unitsDied.emit(dead_message(stepper.alpha, self.dead_units.dead_since, alive),
+                                max(alive, stepper.history.earliest))
 
     def _diverged(self, error: Diverged) -> None:
         self._stop_playing()
@@ -167,6 +180,7 @@ class Worker(QObject):
     def _replace_stepper(self, stepper: Stepper) -> None:
         self._stop_playing()
         self.stepper = stepper
+        self.dead_units.forget()
         self.pacing.ms_per_iteration = None
 
     # ------------------------------------------------------------ requests
@@ -183,10 +197,12 @@ class Worker(QObject):
             self._stop_playing()
             if kind == "phase":
                 self.stepper.step_phase()
+                self._watch_units()
             elif kind == "iteration":
                 self._timed_iteration()
             else:
                 self.stepper.step_back_phase()
+                self.dead_units.forget()
             self._emit()
         except Diverged as error:
             self._diverged(error)
@@ -285,6 +301,7 @@ class Worker(QObject):
         except (IndexError, Diverged) as error:
             self._refused(error, was_playing)
             return
+        self.dead_units.forget()
         self._emit()
 
     @pyqtSlot(bool)
@@ -423,6 +440,7 @@ class Bridge(QObject):
     snapshotReady = pyqtSignal(object)
     failed = pyqtSignal(str)
     diverged = pyqtSignal(str, int)
+    unitsDied = pyqtSignal(str, int)        # message, the last iteration where a hidden unit was alive
     notice = pyqtSignal(str)
     busy = pyqtSignal(str)
 
@@ -477,6 +495,7 @@ class Bridge(QObject):
         w.stepAnswered.connect(self._answered)
         w.failed.connect(self.failed)
         w.diverged.connect(self.diverged)
+        w.unitsDied.connect(self.unitsDied)
         w.notice.connect(self.notice)
         w.busy.connect(self.busy)
         w.speedSet.connect(self._speed_set)

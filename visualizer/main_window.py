@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         bridge.snapshotReady.connect(self._received)
         bridge.failed.connect(self.show_error)
         bridge.diverged.connect(self.divergence_banner.show_divergence)
+        bridge.unitsDied.connect(self.divergence_banner.show_divergence)     # the same strip: what, why, go back
         bridge.notice.connect(self.status_notice)
         bridge.busy.connect(self.status.busy)
         bridge.failed.connect(self.timeline.seek_settled)
