@@ -40,6 +40,7 @@ from .window.actions import STEP_TOOLBAR, TOOLS_TOOLBAR, ActionSpec, fill_menus,
 from .window.controls import PlayControls
 from .window.docks import DockManager
 from .window.files import Files
+from .window.helpers import KeyboardHelp, PhasePlayer
 from .window.presenter import PresenterMode
 from .window.status import Banner, DivergenceBanner, StatusView, caption
 
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.snapshot: Snapshot | None = None       # the one on screen
         self.frames_shown = 0                        # snapshots handed to the views (read by the benchmark)
+        self.numbers_hidden = False                  # hideNumbers: the class predicts before the numbers show
         self.frame_policy = FramePolicy()
         self.setWindowTitle("Backprop Visualizer")
         self.setWindowIcon(appearance.svg_icon(assets.asset(assets.ICONS, "app.svg").read_bytes()))
@@ -73,6 +75,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.controls = PlayControls()
         self.speed_control, self.animation_control = self.controls.speed, self.controls.animation
+        self.phase_player = PhasePlayer(self.step_phase, self)
         self._build_actions()
         self.status = StatusView(self.statusBar())
         self.presenter = PresenterMode(
@@ -81,6 +84,7 @@ class MainWindow(QMainWindow):
             large=(self.speed_control,), views=lambda: (*self.views, self.config_panel),
             switch_theme=self.switch_theme, fitted=self.fit_centre)
         self.classroom = Classroom(self)
+        self.keyboard_help = KeyboardHelp(self)
         self._connect()
         self.dock_manager.panels_menu(self.panels_menu)
         self.dock_manager.remember_default()
@@ -104,6 +108,8 @@ class MainWindow(QMainWindow):
         """A view built later (a classroom panel): it takes the mode and the snapshot on screen at once."""
         self._views.append(view)
         view.set_presenter_mode(self.presenter.on)
+        if hasattr(view, "set_numbers_hidden"):
+            view.set_numbers_hidden(self.numbers_hidden)
         if self.snapshot is not None:
             view.show_snapshot(self.snapshot)
 
@@ -184,7 +190,8 @@ class MainWindow(QMainWindow):
         self.panels_menu.setObjectName("panelsMenu")
         self.panels_menu.aboutToShow.connect(lambda: self.dock_manager.panels_menu(self.panels_menu))
         fill_menus(self, self._actions, {"@export": self.export_menu, "@theme": themes, "@checkResults": results,
-                                         "@docks": self.panels_menu, "@datasets": self.files.datasets_menu()})
+                                         "@docks": self.panels_menu, "@datasets": self.files.datasets_menu(),
+                                         "@phasePace": self.phase_player.pace})
         self.toolbar = toolbar(self, "Steps", "stepToolbar", STEP_TOOLBAR, self._actions,
                                {"@speed": [caption("Speed"), self.speed_control]})
         self.tools_toolbar = toolbar(self, "Tools", "toolsToolbar", TOOLS_TOOLBAR, self._actions,
@@ -231,6 +238,23 @@ class MainWindow(QMainWindow):
     def export_window(self) -> None:
         self.files.export(self, "window")
 
+    def show_keyboard_help(self, on: bool) -> None:
+        """F1: every key of the window, over it (any key or a click closes it)."""
+        self.keyboard_help.open(self.presenter.on) if on else self.keyboard_help.hide()
+
+    def set_numbers_hidden(self, hidden: bool) -> None:
+        """Hide the numbers in the diagram and the panels (a class predicts first), or show them again."""
+        self.numbers_hidden = bool(hidden)
+        self.action("hideNumbers").setChecked(self.numbers_hidden)
+        for view in self.views:
+            if hasattr(view, "set_numbers_hidden"):
+                view.set_numbers_hidden(self.numbers_hidden)
+
+    def set_auto_phases(self, on: bool) -> None:
+        """Step one phase at a time at the pace of phasePaceSpin, until switched off (or playing starts)."""
+        self.phase_player.set_on(on)
+        self.action("autoPhases").setChecked(on)
+
     def show_bug_lab(self, on: bool) -> None:
         self.dock_manager.show_floating(self.bug_lab_dock, on)
 
@@ -276,6 +300,8 @@ class MainWindow(QMainWindow):
         self.config_panel.set_dev_size(snapshot.dev_size)
         if self.status.show_snapshot(snapshot, frame.shows("numbers")):
             self.setWindowTitle(f"Backprop Visualizer — {snapshot.dataset_name}")
+        if snapshot.playing and self.phase_player.on:
+            self.set_auto_phases(False)         # playing takes over from the phases one by one
         playing = "Pause" if snapshot.playing else "Play"
         if self.play_action.text() != playing:     # an icon is read from its file
             self.play_action.setText(playing)

@@ -130,6 +130,8 @@ class InputView(QWidget):
         self.setPalette(palette)
         self._apply_fonts()
         self.verdict.setText("No example yet")
+        self.numbers_hidden = False
+        self._snapshot: Snapshot | None = None
 
     def _button(self, text: str, key: str, name: str, tip: str) -> QPushButton:
         button = QPushButton(text, self)
@@ -193,19 +195,28 @@ class InputView(QWidget):
         self.column.setImage(np.repeat(self.column_values, 4, axis=1), autoLevels=False, levels=(0.0, 1.0),
                              rect=QRectF(0, 0, 1, SIDE * SIDE))
 
-        self.verdict.setText(self._verdict(snapshot))
+        self._snapshot = snapshot
+        self.verdict.setText(self._verdict(snapshot, self.numbers_hidden))
         where = "column of the batch" if example.column is not None else "not in this batch"
         self.caption.setText(f"x = X[:, j]  (784, 1) · j = {example.index} of {example.count} "
                              f"{example.subset} · pixels / 255 · {where}")
 
+    def set_numbers_hidden(self, hidden: bool) -> None:
+        """hideNumbers: the prediction and its probability wait (the class predicts them first)."""
+        self.numbers_hidden = hidden
+        if self._snapshot is not None:
+            self.verdict.setText(self._verdict(self._snapshot, hidden))
+
     @staticmethod
-    def _verdict(snapshot: Snapshot) -> str:
+    def _verdict(snapshot: Snapshot, hidden: bool = False) -> str:
         """The label, and the prediction once the network has computed something (before the first phase of a run
-        there is no prediction to show: the forward pass makes it)."""
+        there is no prediction to show: the forward pass makes it) unless the numbers are hidden."""
         example, names = snapshot.example, snapshot.class_names
         label = f"<span style='color:{theme.INK}'>label <b>{names[example.label]}</b></span>"
         if snapshot.phase is None:
             return f"{label} · <span style='color:{theme.MUTED}'>no prediction before the forward pass</span>"
+        if hidden:
+            return f"{label} · <span style='color:{theme.MUTED}'>prediction hidden (N shows it)</span>"
         correct = example.label == example.prediction
         colour = theme.CORRECT if correct else theme.WRONG
         mark = "✓" if correct else "✗"

@@ -88,6 +88,7 @@ class ValuesView(QWidget):
         self._limits: dict[int, tuple[float, float]] = {}     # per plot (id): the y limits it shows
         self._heat_shape: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None     # the last one shown, shown again in a new theme
+        self._numbers_hidden = False
 
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setBackground(theme.PAPER)
@@ -267,6 +268,11 @@ class ValuesView(QWidget):
         """Ticks at the ends and at zero only: short plots stay legible."""
         values = sorted({low, 0.0, high})
         plot.getAxis("left").setTicks([[(value, f"{value:g}") for value in values], []])
+
+    def set_numbers_hidden(self, hidden: bool) -> None:
+        """hideNumbers: the probability written beside the prediction's bar goes (the bars stay)."""
+        self._numbers_hidden = hidden
+        self.probability_text.setVisible(not hidden)
 
     def _show_probabilities(self, a2: np.ndarray, label: int, prediction: int) -> None:
         fill = QColor(theme.SKY)

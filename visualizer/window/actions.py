@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 
 from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
+from PyQt6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget, QWidgetAction
 
 from visualizer import appearance
 
@@ -22,10 +22,15 @@ CTRL, SHIFT, ALT = Mod.ControlModifier, Mod.ShiftModifier, Mod.AltModifier
 
 def full_screen_keys() -> tuple[QKeySequence, ...]:
     """F11, and the platform's own full-screen keys (F11 is "Show Desktop" on macOS)."""
-    keys = [QKeySequence(Key.Key_F11)]
-    for key in QKeySequence.keyBindings(QKeySequence.StandardKey.FullScreen):
-        if key not in keys:
-            keys.append(key)
+    return with_platform_keys(Key.Key_F11, QKeySequence.StandardKey.FullScreen)
+
+
+def with_platform_keys(key: Key, standard: QKeySequence.StandardKey) -> tuple[QKeySequence, ...]:
+    """key, and the platform's own keys for standard that differ from it (the same key twice is ambiguous)."""
+    keys = [QKeySequence(key)]
+    for binding in QKeySequence.keyBindings(standard):
+        if binding not in keys:
+            keys.append(binding)
     return tuple(keys)
 
 
@@ -87,6 +92,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Compare your notebook's functions with ours, phase by phase", "check_my_code"),
     ActionSpec("resetLayout", "Reset layout", "presenter", (CTRL | ALT | Key.Key_R,),
                "Every panel back where it starts, sized for this screen", "reset_layout"),
+    ActionSpec("keyboardHelp", "Keyboard help", "presenter",
+               with_platform_keys(Key.Key_F1, QKeySequence.StandardKey.HelpContents),
+               "Every key of the window, over it", "show_keyboard_help", checkable=True),
+    ActionSpec("hideNumbers", "Hide the numbers", "step-phase", (Key.Key_N,),
+               "Hide the numbers in the diagram and the panels, so that the class predicts before they show",
+               "set_numbers_hidden", checkable=True),
+    ActionSpec("autoPhases", "Play phase by phase", "step-phase", (CTRL | Key.Key_Space,),
+               "Step one phase at a time, at the pace set in Run ▸ Pace, until pressed again", "set_auto_phases",
+               checkable=True),
 )
 
 # Menus and toolbars, by the actions' names: None is a separator; "@name" a part the window builds (the export
@@ -95,8 +109,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ("&File", ("openDataset", "@datasets", "openWeights", "saveWeights", None, "openSession", "saveSession", None,
                "@export", None, "quit")),
     ("&Run", ("stepPhase", "stepIteration", "stepBack", "playPause", "speedUp", "speedDown", "toggleAnimation",
-              "reset")),
-    ("&View", ("presenterMode", "@theme", None, "@docks", "resetLayout")),
+              "reset", None, "autoPhases", "@phasePace")),
+    ("&View", ("presenterMode", "@theme", None, "@docks", "resetLayout", None, "hideNumbers", "keyboardHelp")),
     ("&Lab", ("bugLab", "checkCode", "@checkResults")),
 )
 # The step controls carry their names beside their icons; the rest are icons with tooltips. Both toolbars fit
@@ -140,6 +154,10 @@ def fill_menus(window: QMainWindow, actions: Mapping[str, QAction], parts: Mappi
                 menu.addSeparator()
             elif isinstance(part, QMenu):
                 menu.addMenu(part)
+            elif isinstance(part, QWidget):         # a control in the menu (the phase pace)
+                holder = QWidgetAction(menu)
+                holder.setDefaultWidget(part)
+                menu.addAction(holder)
             else:
                 for item in part if isinstance(part, list) else [part]:
                     menu.addAction(item)

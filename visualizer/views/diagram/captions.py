@@ -40,7 +40,8 @@ class InputTile:
         self._pixels = pixels
         at, below = self.layout.label_at, self.layout.example_at
         set_text(self.label, f"label: {label}", at.x(), at.y(), "center")
-        set_text(self.example, f"{subset} #{index:,} of {count:,}", below.x(), below.y(), "center")
+        where = "drawn on the pad" if subset == "drawn" else f"{subset} #{index:,} of {count:,}"
+        set_text(self.example, where, below.x(), below.y(), "center")
 
 
 class Captions:

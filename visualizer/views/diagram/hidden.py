@@ -7,9 +7,9 @@ from typing import Callable
 
 import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtGui import QColor, QPen
-from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsSceneHoverEvent, QGraphicsSceneMouseEvent, \
-    QGraphicsSimpleTextItem
+from PyQt6.QtGui import QColor, QPainterPath, QPen
+from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsPathItem, QGraphicsSceneHoverEvent, \
+    QGraphicsSceneMouseEvent, QGraphicsSimpleTextItem
 
 from visualizer import formatting, theme
 
@@ -77,6 +77,33 @@ class HiddenLayer:
         self.written: list[str | None] = [None] * layout.hidden
         self.numbers: dict[str, np.ndarray] = {}
         self._fill = (np.full(layout.hidden, -1), None)       # lookup-table entries, the table
+        # The what-if's marks (mark): a cross over a unit switched off, a dashed ring around one changed.
+        self.crosses: list[QGraphicsPathItem] = []
+        self.rings: list[QGraphicsEllipseItem] = []
+        cross_pen = QPen(QColor(theme.WRONG), 3.0 * canvas.lines)
+        ring_pen = QPen(QColor(theme.WRONG), 2.0 * canvas.lines, Qt.PenStyle.DashLine)
+        for y in layout.hidden_y:
+            arm = radius * 0.9
+            path = QPainterPath(QPointF(x - arm, y - arm))
+            path.lineTo(x + arm, y + arm)
+            path.moveTo(x + arm, y - arm)
+            path.lineTo(x - arm, y + arm)
+            cross = canvas.add(QGraphicsPathItem(path), 8, mouse=False)
+            cross.setPen(cross_pen)
+            cross.setVisible(False)
+            ring = canvas.add(QGraphicsEllipseItem(x - radius - 4, y - radius - 4, 2 * radius + 8, 2 * radius + 8),
+                              8, mouse=False)
+            ring.setPen(ring_pen)
+            ring.setVisible(False)
+            self.crosses.append(cross)
+            self.rings.append(ring)
+
+    def mark(self, off: frozenset[int], changed: frozenset[int]) -> None:
+        """The units the what-if switched off (crossed out) and changed (ringed); the others unmarked."""
+        for j, (cross, ring) in enumerate(zip(self.crosses, self.rings)):
+            cross.setVisible(j in off)
+            ring.setVisible(j in changed)
+            cross.setToolTip(f"hidden unit {j} is switched off in the what-if (Hidden unit panel)")
 
     def show(self, a1: np.ndarray, numbers: bool) -> None:
         """Fill the nodes by A1 (signed map if the activation can be negative); numbers False keeps the numbers

@@ -2,16 +2,18 @@
 them, and keeps the scene in the panel's shape."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem, \
     QGraphicsView, QVBoxLayout, QWidget
 
-from core import network
+from core import drawing, network
 from visualizer import formatting, phases, theme
 from visualizer.frames import EVERYTHING, Frame
-from visualizer.snapshot import Snapshot
+from visualizer.snapshot import ExampleView, Snapshot
 
 from . import layout as layouts
 from .animation import PhaseAnimation
@@ -22,6 +24,14 @@ from .hidden import HiddenLayer, HiddenNode
 from .highlight import Emphasis, Regions
 from .outputs import OutputLayer
 from .weights import Edges, Thumbnails
+
+
+def drawn_example(snapshot: Snapshot, column: np.ndarray) -> ExampleView:
+    """A digit drawn on the pad as the example: its forward pass through the snapshot's parameters; it has no
+    label and is in no batch."""
+    z1, a1, z2, a2 = drawing.predict(snapshot.params, column, snapshot.config.activation)
+    return ExampleView("drawn", 0, 1, -1, np.asarray(column, dtype=np.float64), z1, a1, z2, a2, int(np.argmax(a2)),
+                       None)
 
 
 class FittingView(QGraphicsView):
@@ -79,6 +89,11 @@ class NetworkDiagram(QWidget):
         self._w2_span: float | None = None       # … in presenter mode with the edges' run
         self._fitting = False                    # inside _fit_body_to_panel's rebuild
         self._captions_for: tuple | None = None  # what the captions were last written for
+        self.numbers_hidden = False              # hideNumbers: the nodes', probabilities' and pills' numbers
+        self.drawing: np.ndarray | None = None   # a digit drawn on the pad, shown instead of the example
+        self._original: Snapshot | None = None   # the last snapshot the window gave
+        self.units_off: frozenset[int] = frozenset()         # the what-if's units: switched off …
+        self.units_changed: frozenset[int] = frozenset()     # … or with their weights or bias changed
         self._drawn_phase: str | None = None
         # Readable state, the same the items show (tooltips cannot be read in a headless test); the nodes, names
         # and rings are the parts' own, named here too once built.
@@ -92,6 +107,10 @@ class NetworkDiagram(QWidget):
     def show_snapshot(self, snapshot: Snapshot, frame: Frame = EVERYTHING) -> None:
         """Show snapshot; while playing, frame says which slow layers are due (the numbers, the thumbnails, the
         parameters: visualizer/frames.py). The activations follow every snapshot."""
+        if snapshot.example.subset != "drawn":
+            self._original = snapshot           # the window's (a redraw of a drawing shown passes that one)
+        if self.drawing is not None:
+            snapshot = dataclasses.replace(snapshot, example=drawn_example(snapshot, self.drawing))
         hidden = int(snapshot.params["W1"].shape[0])
         key = (hidden, tuple(snapshot.class_names), self._presenter)
         self._snapshot, self._frame = snapshot, frame
@@ -101,6 +120,8 @@ class NetworkDiagram(QWidget):
             if self._fit_body_to_panel():   # the build guessed the body height; now the panel's shape is known
                 return
         self._update(snapshot, frame)
+        if self.numbers_hidden:
+            self._hide_numbers()
         self.pulse.start(snapshot)
 
     def resizeEvent(self, event) -> None:
@@ -114,6 +135,37 @@ class NetworkDiagram(QWidget):
         if self._snapshot is not None:
             self.pulse.stop()
             self.show_snapshot(self._snapshot)
+
+    def show_drawing(self, column: np.ndarray | None) -> None:
+        """Push a (784,) drawing through the network instead of the example (None: the example again)."""
+        self.drawing = None if column is None else np.array(column, dtype=np.float64)
+        if self._snapshot is not None:
+            self.pulse.stop()
+            self.show_snapshot(self._original)
+
+    def mark_units(self, off: frozenset[int], changed: frozenset[int] = frozenset()) -> None:
+        """Mark the hidden units the what-if switched off (a cross) or changed (a dashed ring) on the diagram."""
+        self.units_off, self.units_changed = frozenset(off), frozenset(changed) - frozenset(off)
+        if self._built_for:
+            self.hidden.mark(self.units_off, self.units_changed)
+
+    def set_numbers_hidden(self, hidden: bool) -> None:
+        """Hide the numbers written on the diagram (in the hidden nodes, the probabilities, the gradients' pills)
+        so that a class can predict them; shown again as they are now."""
+        if hidden == self.numbers_hidden:
+            return
+        self.numbers_hidden = hidden
+        if self._snapshot is not None:
+            self.pulse.stop()
+            self._built_for = None      # rebuilt: each number's visibility is decided afresh by the parts
+            self.show_snapshot(self._snapshot)
+
+    def _hide_numbers(self) -> None:
+        if not self._built_for:
+            return
+        for item in (*self.hidden.values, *self.outputs.probabilities, *self.hidden.pills.texts,
+                     *self.outputs.pills.texts):
+            item.setVisible(False)
 
     def set_emphasis(self, parts: frozenset[str]) -> None:
         """Mark these parts of the diagram with a highlighter until the next call (an empty set clears it); a
@@ -200,6 +252,7 @@ class NetworkDiagram(QWidget):
         self.footer = Footer(canvas, plan)
         self.pulse.build(canvas, plan, self.thumbnails, self.edges, self.regions)
         self.hidden_nodes, self.output_nodes = self.hidden.nodes, self.outputs.nodes
+        self.hidden.mark(self.units_off, self.units_changed)
         self.output_name_items = self.outputs.names
         self.label_ring, self.prediction_ring = self.outputs.label_ring, self.outputs.prediction_ring
         self._captions_for = None
@@ -267,7 +320,7 @@ class NetworkDiagram(QWidget):
             name = drawn(parameter)
             return arrays[name] if name != parameter else snapshot.params[parameter]
 
-        label = names[example.label] if 0 <= example.label < len(names) else str(example.label)
+        label = names[example.label] if 0 <= example.label < len(names) else "none"     # a drawing
         self.input.show(example.pixels, label, example.subset, example.index, example.count)
 
         b1 = finite(shown("b1"))[:, 0]
