@@ -12,8 +12,8 @@ from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup
-from PyQt6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QSplitter, QToolBar, QVBoxLayout, \
-    QWidget
+from PyQt6.QtWidgets import QApplication, QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QSplitter, QToolBar, \
+    QVBoxLayout, QWidget
 
 from core import data
 
@@ -40,7 +40,7 @@ from .window.actions import STEP_TOOLBAR, TOOLS_TOOLBAR, ActionSpec, fill_menus,
 from .window.controls import PlayControls
 from .window.docks import DockManager
 from .window.files import Files
-from .window.helpers import KeyboardHelp, PhasePlayer
+from .window.helpers import DropGuard, KeyboardHelp, PhasePlayer, WheelRouter
 from .window.presenter import PresenterMode
 from .window.status import Banner, DivergenceBanner, StatusView, caption
 
@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
             switch_theme=self.switch_theme, fitted=self.fit_centre)
         self.classroom = Classroom(self)
         self.keyboard_help = KeyboardHelp(self)
+        self.wheel_router = WheelRouter(self)
+        QApplication.instance().installEventFilter(self.wheel_router)
         self._connect()
         self.dock_manager.panels_menu(self.panels_menu)
         self.dock_manager.remember_default()
@@ -137,7 +139,8 @@ class MainWindow(QMainWindow):
         centre = QWidget()
         layout = QVBoxLayout(centre)
         layout.setContentsMargins(4, 4, 4, 4)
-        for banner in (self.divergence_banner, self.message_banner, self.gif_banner):
+        self.drop_guard = DropGuard()
+        for banner in (self.divergence_banner, self.message_banner, self.gif_banner, self.drop_guard.bar):
             layout.addWidget(banner)
         layout.addWidget(splitter, 1)
         self.setCentralWidget(centre)
@@ -237,6 +240,14 @@ class MainWindow(QMainWindow):
 
     def export_window(self) -> None:
         self.files.export(self, "window")
+
+    def request_reset(self) -> None:
+        """Ctrl+R: back to iteration 0 with the panel's settings; asks first when that drops many iterations."""
+        self.drop_guard.ask("reset", self.snapshot.latest if self.snapshot else 0, self.config_panel.request_reset)
+
+    def request_quit(self) -> None:
+        """Ctrl+Q: close the window; asks first when that drops many iterations (the close button does not)."""
+        self.drop_guard.ask("quit", self.snapshot.latest if self.snapshot else 0, self.close)
 
     def show_keyboard_help(self, on: bool) -> None:
         """F1: every key of the window, over it (any key or a click closes it)."""
@@ -414,6 +425,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop playing and end the worker thread before the window goes (never leave it running)."""
         self.save_settings()
+        QApplication.instance().removeEventFilter(self.wheel_router)
         self.dock_manager.hide_floating()   # a floating panel is a window of its own: it goes with this one
         self.bug_lab.shutdown()
         self.check_code.shutdown()

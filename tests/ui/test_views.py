@@ -275,17 +275,21 @@ def test_input_view_draws_the_digit_upright_and_its_column(qtbot, make_view, ste
 
 # ------------------------------------------------------------------ values
 
-def test_values_compare_prediction_and_truth_only_in_phase_dz2(qtbot, make_view, stepper):
+def test_values_compare_prediction_and_truth_in_the_backward_phases(qtbot, make_view, stepper):
+    """From dZ2 to db1 (the backward pass carries the error back), each row named by its class."""
     view = make_view(ValuesView)
     seen_dz2 = False
+    backward = ("dZ2", "dW2", "db2", "dZ1", "dW1", "db1")
     for snapshot in phase_snapshots(stepper):
         view.show_snapshot(snapshot)
-        assert view.comparison_shown == (snapshot.phase == "dZ2")
-        assert view.comparison_bars["dZ2"].isVisible() == (snapshot.phase == "dZ2")
+        assert view.comparison_shown == (snapshot.phase in backward)
+        assert view.comparison_bars["dZ2"].isVisible() == (snapshot.phase in backward)
         np.testing.assert_allclose(view.a2_bars.opts["width"], snapshot.example.a2)
         np.testing.assert_allclose(view.z1_bars.opts["height"], snapshot.example.z1)
-        if snapshot.phase != "dZ2":
+        if snapshot.phase not in backward:
             continue
+        names = [text for _, text in view.dz2_plot.getAxis("left")._tickLevels[0]]
+        assert names == list(snapshot.class_names)
         seen_dz2 = True
         example = snapshot.example
         truth = np.eye(10)[example.label]
@@ -293,7 +297,7 @@ def test_values_compare_prediction_and_truth_only_in_phase_dz2(qtbot, make_view,
         np.testing.assert_allclose(shown["Y"], truth)
         np.testing.assert_allclose(shown["A2"], example.a2, atol=1e-5)
         np.testing.assert_allclose(shown["dZ2"], example.a2 - truth, atol=1e-5)
-        np.testing.assert_allclose(shown["dZ2"], snapshot.record.arrays["dZ2"][:, example.column])
+        np.testing.assert_allclose(shown["dZ2"], snapshot.arrays["dZ2"][:, example.column])
     assert seen_dz2
 
 

@@ -50,13 +50,12 @@ def nice_limit(value: float) -> float:
     return next(step * power for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * power >= value * (1 - 1e-9))
 
 
-def legend_title(dev: bool) -> str:
-    """The accuracy plot's legend, written as its title (outside the data): each name after a stroke in the colour
-    and dash of its curve."""
-    parts = [f"<span style='color:{theme.BLUE}'>━━</span> train"]
-    if dev:
-        parts.append(f"<span style='color:{theme.ORANGE}'>╍╍</span> dev")
-    return f"<span style='color:{theme.INK}'>{'&nbsp;&nbsp;&nbsp;'.join(parts)}</span>"
+def legend_title(entries: list[tuple[str, bool, str]], heading: str = "") -> str:
+    """A plot's legend written as its title, outside the data: each name after a stroke in the colour of its
+    curve, dashed or not (entries: colour, dashed, name)."""
+    parts = [f"<span style='color:{colour}'>{'╍╍' if dashed else '━━'}</span> {name}"
+             for colour, dashed, name in entries]
+    return f"<span style='color:{theme.INK}'>{heading}{'&nbsp;&nbsp;&nbsp;'.join(parts)}</span>"
 
 
 ACCURACY_RANGE = (0.0, 100.0)
@@ -251,7 +250,7 @@ class CurvesView(QWidget):
         self.graphics = PlotCanvas(self)
         self.graphics.setBackground(theme.PAPER)
         self.graphics.setAccessibleName("Loss and accuracy plots")
-        self.graphics.setToolTip("Drag to pan, wheel to zoom; the next step shows the whole run again")
+        self.graphics.setToolTip("Drag to pan, Ctrl+wheel to zoom; the next step shows the whole run again")
         self.graphics.ci.setContentsMargins(4, 4, 12, 4)
         self.loss_plot = self.graphics.addPlot(row=0, col=0, enableMenu=False)
         self.accuracy_plot = self.graphics.addPlot(row=1, col=0, enableMenu=False)
@@ -391,7 +390,8 @@ class CurvesView(QWidget):
             return
         self._dev_shown = shown
         self.dev_curve.setVisible(shown)
-        self.legend_text = legend_title(shown)
+        self.legend_text = legend_title([(theme.BLUE, False, "train"), *([(theme.ORANGE, True, "dev")] if shown
+                                                                          else [])])
         self.accuracy_plot.setTitle(self.legend_text, size=f"{self._point_size * 0.9:g}pt")
 
     # ------------------------------------------------------------ presenter mode and theme

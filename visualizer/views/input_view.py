@@ -13,6 +13,7 @@ from visualizer.snapshot import Snapshot
 
 SIDE = 28
 SUBSETS = ("train", "dev")
+STRIP_CAPTION = "x: its 784 pixels"
 
 # Keys of the picker; the window's global keys (arrows, Space, PageUp/PageDown, Ctrl+R/O/S/E/Q, F11) stay free.
 PREVIOUS_KEY = "["
@@ -69,6 +70,8 @@ class InputView(QWidget):
         self.column_box.setRange(xRange=(0, 1), yRange=(0, SIDE * SIDE), padding=0)
         self.column_box.setMaximumWidth(28)
         self.column_box.setMinimumWidth(18)
+        # The strip's caption, written up its side: a striped bar without one read as a barcode.
+        self.strip_caption = self.graphics.addLabel(STRIP_CAPTION, row=0, col=2, angle=-90)
         self.graphics.ci.layout.setColumnStretchFactor(0, 10)
         self.graphics.ci.layout.setColumnStretchFactor(1, 1)
         self.caption = QLabel(self)
@@ -243,3 +246,4 @@ class InputView(QWidget):
             button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + int(size * 1.6))
         self.index_box.setMinimumWidth(self.index_box.fontMetrics().horizontalAdvance("00000") + int(size * 3))
         self.column_box.setMaximumWidth(int(size * 2.8))
+        self.strip_caption.setText(STRIP_CAPTION, size=f"{size * 0.8:g}pt", color=theme.MUTED)

@@ -8,7 +8,7 @@ from PyQt6.QtGui import QColor, QFontMetrics
 from PyQt6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from core import network
-from visualizer import theme
+from visualizer import phases, theme
 from visualizer.snapshot import Snapshot
 from visualizer.views.curves import nice_limit, style_plot
 
@@ -110,7 +110,6 @@ class ValuesView(QWidget):
             plot.setYRange(-0.6, network.OUTPUTS - 0.4, padding=0)
         self.a2_plot.setXRange(0, 1, padding=0.02)
         self.dz2_plot.setXRange(-1, 1, padding=0.04)
-        self.dz2_plot.getAxis("left").setStyle(showValues=False)
         self.heat_plot.getViewBox().invertY(True)
 
         # A thin outline keeps bars near zero visible: the signed map is white there.
@@ -138,7 +137,7 @@ class ValuesView(QWidget):
         }
         for bars in self.comparison_bars.values():
             self.dz2_plot.addItem(bars)
-        self.comparison_placeholder = pg.TextItem("shown in\nphase dZ2", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.comparison_placeholder = pg.TextItem("shown from\ndZ2 to db1", color=theme.MUTED, anchor=(0.5, 0.5))
         self.comparison_placeholder.setPos(0, 4.5)
         self.dz2_plot.addItem(self.comparison_placeholder)
         self.comparison_shown = False
@@ -210,7 +209,8 @@ class ValuesView(QWidget):
         example = snapshot.example
         if snapshot.class_names != self._class_names:
             self._class_names = snapshot.class_names
-            self.a2_plot.getAxis("left").setTicks([list(enumerate(snapshot.class_names))])
+            for plot in (self.a2_plot, self.dz2_plot):     # each row of A2 − Y named too, not only A2's
+                plot.getAxis("left").setTicks([list(enumerate(snapshot.class_names))])
             self._fit_class_axis()
         self._show_hidden(np.nan_to_num(example.z1), np.nan_to_num(example.a1))
         self._show_probabilities(np.nan_to_num(example.a2), example.label, example.prediction)
@@ -221,11 +221,13 @@ class ValuesView(QWidget):
             # A fresh start (or a reset): an A1 from before would belong to another network.
             self.heat_image.clear()
             self.heat_placeholder.setVisible(True)
-        if snapshot.phase == "dZ2" and record is not None:
+        # From dZ2 to db1 the error A2 − Y is what the backward pass carries back: it stays on screen.
+        arrays = snapshot.arrays
+        if snapshot.phase is not None and phases.direction(snapshot.phase) == "backward" and "dZ2" in arrays:
             column = example.column
             if column is not None and example.subset == "train":
-                A2, Y = record.arrays["A2"][:, column], record.arrays["Y"][:, column]
-                dZ2 = record.arrays["dZ2"][:, column]
+                A2, Y = arrays["A2"][:, column], arrays["Y"][:, column]
+                dZ2 = arrays["dZ2"][:, column]
             else:   # the example is not in this batch: the same subtraction for it alone
                 A2, Y = example.a2, one_hot_column(example.label)
                 dZ2 = A2 - Y
@@ -253,7 +255,8 @@ class ValuesView(QWidget):
                 plot.setXRange(-0.6, hidden - 0.4, padding=0)
 
     def _fit_class_axis(self) -> None:
-        fit_class_axis(self.a2_plot, self._class_names, self._point_size)
+        for plot in (self.a2_plot, self.dz2_plot):
+            fit_class_axis(plot, self._class_names, self._point_size)
 
     def _set_limits(self, plot: pg.PlotItem, low: float, high: float) -> None:
         """The y range and its ticks, set only when they change (new ticks make pyqtgraph lay out and paint the

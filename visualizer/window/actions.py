@@ -59,7 +59,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "step_back"),
     ActionSpec("playPause", "Play", "play", (Key.Key_Space,), "Play or pause training", "bridge.toggle_play"),
     ActionSpec("reset", "Reset", "reset", (CTRL | Key.Key_R,),
-               "Restart from iteration 0 with the settings in the configuration panel", "config_panel.request_reset"),
+               "Restart from iteration 0 with the settings in the configuration panel", "request_reset"),
     ActionSpec("openDataset", "Open dataset…", "open-dataset", (CTRL | Key.Key_O,),
                "Train on a CSV, IDX or .npz file", "files.open_dataset"),
     ActionSpec("openWeights", "Open weights…", "open-weights", (CTRL | SHIFT | Key.Key_O,),
@@ -78,7 +78,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Full screen, large type, only the diagram and the equation", "set_presenter_mode", checkable=True),
     ActionSpec("leavePresenterMode", "Leave presenter mode", "presenter", (Key.Key_Escape,),
                "Back to the normal layout", "leave_presenter_mode", enabled=False),
-    ActionSpec("quit", "Quit", "quit", (CTRL | Key.Key_Q,), "Close the window", "close"),
+    ActionSpec("quit", "Quit", "quit", (CTRL | Key.Key_Q,), "Close the window", "request_quit"),
     # The two toolbar controls take focus only on a click (so the arrow keys keep stepping); these keys reach
     # them from the keyboard.
     ActionSpec("speedUp", "Play faster", "play", (Key.Key_Plus, Key.Key_Equal), "Play faster", "controls.faster"),

@@ -1,5 +1,6 @@
-"""Classroom helpers of the window: the keyboard help drawn over it (F1), and playing one phase at a time at a pace
-a class can follow (the teacher talks, the network steps).
+"""Classroom helpers of the window: the keyboard help drawn over it (F1), playing one phase at a time at a pace a
+class can follow (the teacher talks, the network steps), an inline question before Ctrl+R or Ctrl+Q throws a run
+away, and the mouse wheel that scrolls panels rather than zooming plots.
 
 The help lists the keys of the window's actions as they are (the actions' table, the classroom's and the lesson's
 added later, and the example picker's keys): nothing is written twice, so a key changed in the table shows here.
@@ -10,9 +11,11 @@ from html import escape
 
 from PyQt6.QtCore import QEvent, QObject, Qt, QTimer
 from PyQt6.QtGui import QKeySequence, QPainter
-from PyQt6.QtWidgets import QAbstractButton, QDoubleSpinBox, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QApplication, QDoubleSpinBox, QGraphicsView,
+                             QLabel, QMainWindow, QVBoxLayout, QWidget)
 
 from visualizer import theme
+from visualizer.views.confirm_bar import ConfirmBar
 
 CLICKER = (QKeySequence(Qt.Key.Key_PageDown), QKeySequence(Qt.Key.Key_PageUp))     # what a presentation remote sends
 
@@ -115,3 +118,63 @@ class PhasePlayer(QObject):
     def set_on(self, on: bool) -> None:
         self.timer.start() if on else self.timer.stop()
 
+
+
+DROP_WITHOUT_ASKING = 10    # Ctrl+R or Ctrl+Q drop more iterations than this only after an inline question
+
+
+class DropGuard:
+    """Asks in a strip over the diagram (dropConfirmBar) before Ctrl+R or Ctrl+Q throws away more than a few
+    iterations; the same key pressed again, or Apply, goes ahead."""
+
+    def __init__(self) -> None:
+        self.bar = ConfirmBar("dropConfirm", "Confirm throwing the run away",
+                              ("Go ahead: the iterations are dropped",) * 2, ("Keep the run",) * 2)
+        self.bar.apply.clicked.connect(self._apply)
+        self.bar.cancel.clicked.connect(self.cancel)
+        self._pending: tuple[str, object] | None = None
+
+    def ask(self, what: str, iterations: int, go) -> None:
+        """Run go() at once when iterations are few, or when the same question is already asked (a second press);
+        else ask. what: "reset" or "quit"."""
+        if iterations <= DROP_WITHOUT_ASKING or (self._pending is not None and self._pending[0] == what):
+            self.cancel()
+            go()
+            return
+        self._pending = (what, go)
+        key = "Ctrl+R" if what == "reset" else "Ctrl+Q"
+        deed = "Restarting from iteration 0" if what == "reset" else "Quitting"
+        self.bar.apply.setText("Reset" if what == "reset" else "Quit")
+        self.bar.ask(f"{deed} throws away the {iterations:,} iterations of this run (Ctrl+Shift+S saves it as a "
+                     f"session first) — press {key} again or {self.bar.apply.text()} / Cancel")
+
+    def _apply(self) -> None:
+        if self._pending is not None:
+            go = self._pending[1]
+            self.cancel()
+            go()
+
+    def cancel(self) -> None:
+        self._pending = None
+        self.bar.hide()
+
+
+class WheelRouter(QObject):
+    """The mouse wheel scrolls the panel under it, not the plot it happens to be over; Ctrl+wheel zooms the plot.
+
+    pyqtgraph's plots take every wheel turn to zoom: over a panel that scrolls (the race, the bug lab), the panel
+    could not be scrolled, and a plot zoomed by accident stayed squashed. Installed on the application while the
+    window lives (closeEvent removes it)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.Wheel or event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            return False
+        view = watched.parent() if isinstance(watched, QWidget) else None
+        if not isinstance(view, QGraphicsView) or watched is not view.viewport():
+            return False
+        area = view.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            QApplication.sendEvent(area.verticalScrollBar(), event)
+        return True             # never a zoom without Ctrl
