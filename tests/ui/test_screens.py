@@ -2,6 +2,9 @@
 on a 1024×768 projector, and the evaluation, matrices and values panels readable at 1366×768 and 1920×1080."""
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF
@@ -24,11 +27,27 @@ def clipped_labels(window) -> list[str]:
             if label.heightForWidth(label.width()) > label.height() + 1:
                 cut.append(f"{label.objectName() or label.text()[:40]}: wrapped, needs "
                            f"{label.heightForWidth(label.width())} px, has {label.height()}")
+            # a word that never breaks (a shape written with no-break spaces) wider than the label is cut too
+            plain = re.sub(r"<br\s*/?>", "\n", label.text())
+            plain = html.unescape(re.sub(r"<[^>]+>", "", plain))
+            # (split at the spaces a line may break at: str.split() would split at no-break spaces too)
+            widest = max((label.fontMetrics().horizontalAdvance(word) for word in re.split(r"[ \n\t]+", plain)),
+                         default=0)
+            if widest > label.contentsRect().width() + 1:
+                cut.append(f"{label.objectName() or label.text()[:40]}: a word needs {widest} px, has "
+                           f"{label.contentsRect().width()}")
         else:
             hint = label.sizeHint()
             if hint.width() > label.width() + 1 or hint.height() > label.height() + 1:
                 cut.append(f"{label.objectName() or label.text()[:40]}: needs {hint.width()}×{hint.height()}, "
                            f"has {label.width()}×{label.height()}")
+    shown = [label for label in window.findChildren(QLabel)
+             if label.isVisible() and not label.visibleRegion().isEmpty() and label.text()]
+    for k, label in enumerate(shown):     # two labels of one panel over each other (squeezed by the layout)
+        for other in shown[k + 1:]:
+            if other.parentWidget() is label.parentWidget() and label.geometry().intersects(other.geometry()):
+                cut.append(f"{label.objectName() or label.text()[:40]} overlaps "
+                           f"{other.objectName() or other.text()[:40]}")
     return cut
 
 
