@@ -25,6 +25,7 @@ REFIT = 0.08               # the body height follows the panel's shape when it i
 # Presenter mode draws the scene at this scale (pixels per scene unit) where the panel allows: its captions then come
 # out at about 13 pt and the nodes' numbers at 19 pt, and the body takes the panel's height, the W2 edges its width.
 PRESENTER_SCALE = 0.75
+MAX_W2_SPAN = 4 * W2_SPAN  # beyond this the edges are all but horizontal: a wide panel makes everything larger
 EXAMPLE_CAPTION = "train #00,000 of 00,000"      # the widest caption under the input tile
 WIDEST_NUMBER = "−0.0e−00"                        # the widest number formatting.short writes
 TAGS = ("◀ label", "◀ prediction ✗ wrong", "◀ label = prediction ✓")
@@ -118,11 +119,15 @@ class Layout:
         height, the edges the width), or at the scale the panel's width allows; None when this layout is within
         REFIT of them."""
         rest = self.width - self.w2_span             # everything but the edges' run (it hardly depends on the body)
-        scale = max(PRESENTER_SCALE, panel_width / (rest + self.body_range[1] * 2))
+        beside, (lowest, highest) = self.height_beside_body, self.body_range
+        scale = PRESENTER_SCALE
+        if panel_height / scale - beside > highest:  # a tall panel: the body at its tallest fills it, larger
+            scale = panel_height / (highest + beside)
         span = panel_width / scale - rest
-        if span < W2_SPAN:                           # too narrow: the edges keep their least run, the scale grows
-            scale, span = panel_width / (rest + W2_SPAN), W2_SPAN
-        body = float(np.clip(panel_height / scale - self.height_beside_body, *self.body_range))
+        if not W2_SPAN <= span <= MAX_W2_SPAN:       # the edges' run within reason; the scale follows the width
+            span = float(np.clip(span, W2_SPAN, MAX_W2_SPAN))
+            scale = panel_width / (rest + span)
+        body = float(np.clip(panel_height / scale - beside, lowest, highest))
         # (closer than REFIT: presenter mode is set up once per lesson, and every pixel counts on a projector)
         if abs(body - self.body_height) <= REFIT / 4 * self.body_height and \
                 abs(span - self.w2_span) <= REFIT / 4 * self.w2_span:
