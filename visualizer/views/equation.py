@@ -160,7 +160,9 @@ class EquationView(QWidget):
         if record is None:
             self._show_nothing_yet(optimizer)
             return
-        self.equation_label.setText(record.equation)
+        if self.equation_label.text() != record.equation:
+            self.equation_label.setText(record.equation)
+            self.updateGeometry()       # on one line with the shapes (presenter mode) its width follows it
         # Non-breaking spaces inside each shape, so a line only breaks between operands.
         self.shapes_label.setText(record.shapes.replace(", ", ",\u00a0"))
         self.shapes_label.show()
@@ -216,6 +218,7 @@ class EquationView(QWidget):
             # one line: the equation as wide as the longest (updateGeometry gives it that width), the shapes
             # beside it in the rest
             equation = self._equation_width(width)
+            candidates[self.equation_label] = [self.equation_label.text()]     # its width is its own
             row = max(needed(self.equation_label, equation),
                       needed(self.shapes_label, max(100, width - equation - self.equation_row.spacing())))
         else:
@@ -229,11 +232,10 @@ class EquationView(QWidget):
         return QSize(self.chips.minimumSizeHint().width() + margins.left() + margins.right(), height)
 
     def _equation_width(self, width: int) -> int:
-        """On one line with the shapes: as wide as the longest equation of any phase, at most 3/5 of width."""
+        """On one line with the shapes: as wide as the equation, at most 3/5 of width (the shapes get the rest:
+        the update's long list of shapes stays on one line beside its short equation)."""
         metrics = QFontMetrics(self.equation_label.font())
-        longest = max(metrics.horizontalAdvance(optimizers.phase_equation(phase, self._optimizer))
-                      for phase in network.PHASES)
-        return min(width * 3 // 5, longest + 8)
+        return min(width * 3 // 5, metrics.horizontalAdvance(self.equation_label.text()) + 8)
 
     def sizeHint(self) -> QSize:
         return self.minimumSizeHint()

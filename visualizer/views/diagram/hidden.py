@@ -141,7 +141,8 @@ class HiddenLayer:
         for candidate in formatting.shorter(value):
             text.setText(candidate)
             rect = text.boundingRect()
-            fits = rect.width() <= 2 * radius - 3 and rect.height() <= 2 * radius
+            # (never wider than the node; on a projector a number may reach its ring, as "0.2" in a 40 px node)
+            fits = rect.width() <= 2 * radius - (1 if self.canvas.presenter else 3) and rect.height() <= 2 * radius
             if fits:
                 break
         text.setVisible(fits)
