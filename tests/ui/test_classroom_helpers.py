@@ -111,3 +111,12 @@ def test_a_unit_switched_off_in_the_what_if_is_crossed_out_on_the_diagram(qtbot,
     window.set_presenter_mode(False)
     panel.findChild(QPushButton, "undoWhatIf").click()
     assert not any(cross.isVisible() for cross in window.diagram.hidden.crosses)
+
+
+def test_shift_space_plays_phase_by_phase(qtbot, make_window):
+    """(Ctrl+Space is an input method's key on many Linux desktops: the variant of Space that plays is Shift.)"""
+    window = make_window()
+    qtbot.keyClick(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert window.phase_player.on
+    qtbot.keyClick(window, Qt.Key.Key_Space, Qt.KeyboardModifier.ShiftModifier)
+    assert not window.phase_player.on and not window.snapshot.playing

@@ -98,7 +98,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("hideNumbers", "Hide the numbers", "step-phase", (Key.Key_N,),
                "Hide the numbers in the diagram and the panels, so that the class predicts before they show",
                "set_numbers_hidden", checkable=True),
-    ActionSpec("autoPhases", "Play phase by phase", "step-phase", (CTRL | Key.Key_Space,),
+    ActionSpec("autoPhases", "Play phase by phase", "step-phase", (SHIFT | Key.Key_Space,),
                "Step one phase at a time, at the pace set in Run ▸ Pace, until pressed again", "set_auto_phases",
                checkable=True),
 )
