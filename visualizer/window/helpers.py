@@ -59,8 +59,13 @@ class KeyboardHelp(QWidget):
         self.rows = key_table(self.window_)
         size = theme.PRESENTER_POINT_SIZE if presenter else theme.BASE_POINT_SIZE + 2
         self.text.setFont(theme.font(size))
-        cells = "".join(f"<tr><td align='right' style='padding: 2px 18px'><b>{escape(keys)}</b></td>"
-                        f"<td style='padding: 2px 18px'>{escape(what)}</td></tr>" for keys, what in self.rows)
+        # Two columns of keys side by side: one would run off a 768-pixel screen.
+        half = (len(self.rows) + 1) // 2
+        pairs = [(self.rows[k], self.rows[k + half] if k + half < len(self.rows) else ("", ""))
+                 for k in range(half)]
+        cells = "".join("<tr>" + "".join(f"<td align='right' style='padding: 2px 12px'><b>{escape(keys)}</b></td>"
+                                         f"<td style='padding: 2px 28px 2px 12px'>{escape(what)}</td>"
+                                         for keys, what in pair) + "</tr>" for pair in pairs)
         self.text.setText(f"<p style='font-size: {size * 1.3:g}pt'><b>Keys</b></p>"
                           f"<table style='color: {theme.INK}'>{cells}</table>"
                           f"<p style='color: {theme.MUTED}'>Any key or a click closes this</p>")
