@@ -113,7 +113,7 @@ def create_main_window(argv: Sequence[str]):
     from core.stepper import Stepper
 
     from . import appearance
-    from .bridge import Bridge, DataOptions, load_split
+    from .bridge import Bridge, DataOptions, dev_note, load_split
     from .main_window import MainWindow
     from .settings import Settings
 
@@ -147,6 +147,8 @@ def create_main_window(argv: Sequence[str]):
         window.restore_settings(layout=args.size is None)
     if startup_message:
         window.show_error(startup_message)
+    if dev_note(split, options):
+        window.status_notice(dev_note(split, options), 15000)     # a small file: a smaller dev set, and why
     window.start_presenter = args.presenter
     window.screenshot_request = (args.screenshot, args.steps)
     _delete_at_exit(window)

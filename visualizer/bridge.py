@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -23,12 +23,15 @@ from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 
 from core import checkpoints, data, network, session
 from core.config import ConfigError, TrainingConfig
+from core.dead_units import DeadUnits, dead_message
 from core.options import adopt_weights
 from core.stepper import Diverged, Stepper
 
 from .pacing import SNAPSHOT_INTERVAL, Pacing
 from .questions import with_question
 from .snapshot import Evaluation, ExampleSelection, Snapshot, evaluate, make_snapshot
+# The datasets' part, once in this module: imported from here by the app, the tests and the benches.
+from .splits import DataOptions, dev_note, load_split, session_options, session_split_loader
 from .views.config_panel import MAX_HIDDEN
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 0)   # iterations per second; 0 = as fast as possible
@@ -36,38 +39,6 @@ RELEASE_PHASE = "dW1"           # at full speed a frame's snapshot is sent as th
 MAX_PENDING_STEPS = 4           # step presses beyond this many unanswered ones are refused, not queued
 __all__ = ["Bridge", "DataOptions", "MAX_PENDING_STEPS", "RELEASE_PHASE", "SNAPSHOT_INTERVAL", "SPEEDS", "SharedFlags",
            "Worker", "load_split"]
-
-
-@dataclass(frozen=True)
-class DataOptions:
-    """How a dataset is split into train and dev: the command line's --dev-size, --no-shuffle and --seed."""
-    dev_size: int = 1000
-    shuffle: bool = True
-    seed: int = 0
-
-
-def load_split(spec: str, options: DataOptions, dtype: str) -> data.Split:
-    """Read a dataset spec and split it as the notebook does; raises DataError with a one-line message."""
-    return data.split(data.load(spec), dev_size=options.dev_size, shuffle=options.shuffle, seed=options.seed,
-                      dtype=dtype)
-
-
-def session_split_loader(spec: str, extra: Mapping[str, Any], config: TrainingConfig) -> data.Split:
-    """The split a session was trained on: its dataset spec, split with the options saved in its extra settings."""
-    return load_split(spec, session_options(extra), config.dtype)
-
-
-def session_options(extra: Mapping[str, Any]) -> DataOptions:
-    """The DataOptions saved with a session; raises DataError when they are not usable."""
-    saved = extra.get("data_options", {})
-    try:
-        options = DataOptions(**saved)
-    except TypeError as error:
-        raise data.DataError(f"the saved split options {saved!r} are not usable ({error})") from None
-    if not (type(options.dev_size) is int and options.dev_size >= 0 and type(options.shuffle) is bool
-            and type(options.seed) is int):
-        raise data.DataError(f"the saved split options {saved!r} are not usable")
-    return options
 
 
 def one_line(error: BaseException) -> str:
@@ -106,6 +77,7 @@ class Worker(QObject):
     stepAnswered = pyqtSignal()             # one per step request, taken or not
     failed = pyqtSignal(str)                # one line; the previous state is kept
     diverged = pyqtSignal(str, int)         # message, last good iteration
+    unitsDied = pyqtSignal(str, int)        # message, the last iteration where a hidden unit was alive
     notice = pyqtSignal(str)                # e.g. "Saved weights to …"
     busy = pyqtSignal(str)                  # "loading …" while a slow request runs, "" when done
     speedSet = pyqtSignal(int)              # the speed it plays at now
@@ -130,6 +102,7 @@ class Worker(QObject):
         # (the stepper, the W1 array it was computed from, the evaluation): held, so no id() can be reused
         self._evaluated: tuple[weakref.ref | None, np.ndarray | None, Evaluation | None] = (None, None, None)
         self._evaluated_at = 0.0
+        self.dead_units = DeadUnits()           # every ReLU unit silent, iteration after iteration
 
     # ------------------------------------------------------------ helpers
     def _snapshot(self, message: str | None = None, diverged: bool = False) -> Snapshot:
@@ -163,6 +136,16 @@ class Worker(QObject):
     def _timed_iteration(self) -> None:
         self.pacing.timed(lambda: self.stepper.step_iteration(self._release if self._held is not None else None))
         self._trained = True
+        self._watch_units()
+
+    def _watch_units(self) -> None:
+        """After an update: say so once when the hidden units have all been dead for a few iterations."""
+        stepper = self.stepper
+        if stepper.phase == "update" and "A1" in stepper.arrays and \
+                self.dead_units.observe(stepper.iteration - 1, stepper.arrays["A1"]):
+            alive = self.dead_units.last_alive if self.dead_units.last_alive is not None else stepper.history.earliest
+            self.unitsDied.emit(dead_message(stepper.alpha, self.dead_units.dead_since, alive),
+                                max(alive, stepper.history.earliest))
 
     def _diverged(self, error: Diverged) -> None:
         self._stop_playing()
@@ -201,6 +184,7 @@ class Worker(QObject):
     def _replace_stepper(self, stepper: Stepper) -> None:
         self._stop_playing()
         self.stepper = stepper
+        self.dead_units.forget()
         self.pacing.ms_per_iteration = None
 
     # ------------------------------------------------------------ requests
@@ -218,10 +202,12 @@ class Worker(QObject):
             self._stop_playing()
             if kind in ("phase", "predict"):
                 self.stepper.step_phase()
+                self._watch_units()
             elif kind == "iteration":
                 self._timed_iteration()
             else:
                 self.stepper.step_back_phase()
+                self.dead_units.forget()
             self._emit(asked=kind == "predict")
         except Diverged as error:
             self._diverged(error)
@@ -320,6 +306,7 @@ class Worker(QObject):
         except (IndexError, Diverged) as error:
             self._refused(error, was_playing)
             return
+        self.dead_units.forget()
         self._emit()
 
     @pyqtSlot(bool)
@@ -351,7 +338,27 @@ class Worker(QObject):
         self._replace_stepper(stepper)
         self.selection = ExampleSelection()
         self._emit()
-        self.notice.emit(f"Loaded {split.name}: {split.train_size:,} training and {split.dev_size:,} dev examples")
+        note = dev_note(split, self.options)
+        self.notice.emit(note or f"Loaded {split.name}: {split.train_size:,} training and {split.dev_size:,} dev "
+                                 f"examples")
+
+    @pyqtSlot(int)
+    def set_dev_size(self, dev_size: int) -> None:
+        """Split the dataset again with another dev set (from iteration 0, as a new dataset would)."""
+        options = replace(self.options, dev_size=max(0, int(dev_size)))
+        was_playing = self.playing
+        self._stop_playing()
+        try:
+            split = load_split(self.stepper.split.name, options, self.stepper.config.dtype)
+            stepper = Stepper(split, self.stepper.config)
+        except (data.DataError, OSError, ValueError) as error:
+            self._refused(error, was_playing)
+            return
+        self.options = options
+        self._replace_stepper(stepper)
+        self._emit()
+        self.notice.emit(dev_note(split, options) or f"{split.dev_size:,} dev and {split.train_size:,} training "
+                                                     f"examples")
 
     @pyqtSlot(str)
     def load_weights(self, path: str) -> None:
@@ -439,6 +446,7 @@ class Bridge(QObject):
     snapshotReady = pyqtSignal(object)
     failed = pyqtSignal(str)
     diverged = pyqtSignal(str, int)
+    unitsDied = pyqtSignal(str, int)        # message, the last iteration where a hidden unit was alive
     notice = pyqtSignal(str)
     busy = pyqtSignal(str)
 
@@ -458,6 +466,7 @@ class Bridge(QObject):
     _save_session = pyqtSignal(str, object)
     _load_session = pyqtSignal(str)
     _shutdown = pyqtSignal()
+    _dev_size = pyqtSignal(int)
 
     def __init__(self, stepper: Stepper, options: DataOptions = DataOptions(), parent: QObject | None = None,
                  pacing: Pacing | None = None):
@@ -487,10 +496,12 @@ class Bridge(QObject):
                               (self._shutdown, w.shutdown), (self._evaluation, w.set_evaluation),
                               (self._save_session, w.save_session), (self._load_session, w.load_session)):
             request.connect(slot)
+        self._dev_size.connect(w.set_dev_size)
         w.snapshotReady.connect(self._received)
         w.stepAnswered.connect(self._answered)
         w.failed.connect(self.failed)
         w.diverged.connect(self.diverged)
+        w.unitsDied.connect(self.unitsDied)
         w.notice.connect(self.notice)
         w.busy.connect(self.busy)
         w.speedSet.connect(self._speed_set)
@@ -567,6 +578,11 @@ class Bridge(QObject):
     def load_weights(self, path: str) -> None:
         self.playing = False
         self._load_weights.emit(path)
+
+    def set_dev_size(self, dev_size: int) -> None:
+        """The same dataset split again with a dev set of dev_size (a smaller one if the file is small)."""
+        self.playing = False
+        self._dev_size.emit(int(dev_size))
 
     def save_weights(self, path: str) -> None:
         self._save_weights.emit(path)

@@ -143,12 +143,17 @@ class Classroom:
     def _make_neuron(self) -> NeuronPanel:
         panel = NeuronPanel()
         panel.failed.connect(self.window.show_error)
+        panel.editsChanged.connect(self.window.diagram.mark_units)     # a switched-off unit, crossed out there
         self.neuron_dock.setWidget(panel)
         return panel
 
     def _make_draw_pad(self) -> DrawPad:
         pad = DrawPad()
         self.draw_dock.setWidget(pad)
+        # "Show in the network": the main diagram takes the drawing as it changes, until pressed again.
+        diagram = self.window.diagram
+        pad.shownInNetwork.connect(lambda on: diagram.show_drawing(pad.column if on else None))
+        pad.drawingChanged.connect(lambda column: pad.send_button.isChecked() and diagram.show_drawing(column))
         clear = pad.clear_action          # Ctrl+Backspace, from anywhere in the window once there is a pad
         clear.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.window.addAction(clear)

@@ -17,7 +17,7 @@ import numpy as np
 from PyQt6.QtCore import QEvent, QObject, QPointF, QRect
 from PyQt6.QtWidgets import QDockWidget
 
-from core.explain import ExplainError, Explanation, explain
+from core.explain import Explanation, explain
 
 from .jobs import Job
 from .questions import arrays_for_example, arrays_of, context_of

@@ -12,7 +12,8 @@ from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup
-from PyQt6.QtWidgets import QDockWidget, QFrame, QHBoxLayout, QMainWindow, QScrollArea, QSplitter, QToolBar, \
+from PyQt6.QtWidgets import QApplication, QDockWidget, QFrame, QHBoxLayout, QMainWindow, QMenu, QScrollArea, \
+    QSplitter, QToolBar, \
     QVBoxLayout, QWidget
 
 from core import data
@@ -42,6 +43,7 @@ from .window.actions import STEP_TOOLBAR, TOOLS_TOOLBAR, ActionSpec, fill_menus,
 from .window.controls import PlayControls
 from .window.docks import DockManager
 from .window.files import Files
+from .window.helpers import DropGuard, KeyboardHelp, PhasePlayer, WheelRouter
 from .window.presenter import PresenterMode
 from .window.side_column import SideColumn
 from .window.status import Banner, DivergenceBanner, StatusView, caption
@@ -60,6 +62,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.snapshot: Snapshot | None = None       # the one on screen
         self.frames_shown = 0                        # snapshots handed to the views (read by the benchmark)
+        self.numbers_hidden = False                  # hideNumbers: the class predicts before the numbers show
         self.frame_policy = FramePolicy()
         self.setWindowTitle("Backprop Visualizer")
         self.setWindowIcon(appearance.svg_icon(assets.asset(assets.ICONS, "app.svg").read_bytes()))
@@ -78,6 +81,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.controls = PlayControls()
         self.speed_control, self.animation_control = self.controls.speed, self.controls.animation
+        self.phase_player = PhasePlayer(self.step_phase, self)
         self._build_actions()
         self.status = StatusView(self.statusBar())
         self.presenter = PresenterMode(
@@ -89,7 +93,12 @@ class MainWindow(QMainWindow):
         self.predictions = Predictions(self)
         self.explainer = Explainer(self)
         self.classroom.lesson_control.connect_predictions(self.predictions)
+        self.keyboard_help = KeyboardHelp(self)
+        self.wheel_router = WheelRouter(self)
+        QApplication.instance().installEventFilter(self.wheel_router)
         self._connect()
+        self.dock_manager.panels_menu(self.panels_menu)
+        self.dock_manager.remember_default()
 
     # ------------------------------------------------------------ public parts
     @property
@@ -110,6 +119,8 @@ class MainWindow(QMainWindow):
         """A view built later (a classroom panel): it takes the mode and the snapshot on screen at once."""
         self._views.append(view)
         view.set_presenter_mode(self.presenter.on)
+        if hasattr(view, "set_numbers_hidden"):
+            view.set_numbers_hidden(self.numbers_hidden)
         if self.snapshot is not None:
             view.show_snapshot(self.snapshot)
 
@@ -138,14 +149,16 @@ class MainWindow(QMainWindow):
         self.centre_side = SideColumn()
         row.addWidget(self.centre_side)
         splitter.addWidget(diagram_row)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 4)
+        # The equation keeps the height it needs (fit_centre); the diagram takes every pixel more or less.
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         self.centre_splitter = splitter
         centre = QWidget()
         layout = QVBoxLayout(centre)
         layout.setContentsMargins(4, 4, 4, 4)
-        for banner in (self.divergence_banner, self.message_banner, self.gif_banner):
+        self.drop_guard = DropGuard()
+        for banner in (self.divergence_banner, self.message_banner, self.gif_banner, self.drop_guard.bar):
             layout.addWidget(banner)
         self.centre_strips = QVBoxLayout()
         layout.addLayout(self.centre_strips)
@@ -178,7 +191,6 @@ class MainWindow(QMainWindow):
         # The dev-set evaluation, a tab behind the curves; the worker computes it only while it is visible.
         self.evaluation_dock = add("Evaluation", "evaluationDock", self.evaluation, beside="curvesDock")
         curves.raise_()
-        self._view_docks = self.docks           # the View menu toggles these
         self.bug_lab_dock = add("Bug lab", "bugLabPanel", self.bug_lab, beside="curvesDock", hidden=True)
         self.check_code_dock = add("Check my code", "checkCodePanel", self.check_code, beside="curvesDock",
                                    hidden=True)
@@ -208,8 +220,13 @@ class MainWindow(QMainWindow):
             self.theme_actions.addAction(item)
         results = self.check_code_dock.toggleViewAction()
         results.setText("Check results")
+        # View ▸ Panels: every dock's toggle, the classroom's too (added later): filled as it opens.
+        self.panels_menu = QMenu("Panels", self)
+        self.panels_menu.setObjectName("panelsMenu")
+        self.panels_menu.aboutToShow.connect(lambda: self.dock_manager.panels_menu(self.panels_menu))
         fill_menus(self, self._actions, {"@export": self.export_menu, "@theme": themes, "@checkResults": results,
-                                         "@docks": [dock.toggleViewAction() for dock in self._view_docks]})
+                                         "@docks": self.panels_menu, "@datasets": self.files.datasets_menu(),
+                                         "@phasePace": self.phase_player.pace})
         self.toolbar = toolbar(self, "Steps", "stepToolbar", STEP_TOOLBAR, self._actions,
                                {"@speed": [caption("Speed"), self.speed_control]})
         self.tools_toolbar = toolbar(self, "Tools", "toolsToolbar", TOOLS_TOOLBAR, self._actions,
@@ -221,6 +238,7 @@ class MainWindow(QMainWindow):
         bridge.snapshotReady.connect(self._received)
         bridge.failed.connect(self.show_error)
         bridge.diverged.connect(self.divergence_banner.show_divergence)
+        bridge.unitsDied.connect(self.divergence_banner.show_divergence)     # the same strip: what, why, go back
         bridge.notice.connect(self.status_notice)
         bridge.busy.connect(self.status.busy)
         bridge.failed.connect(self.timeline.seek_settled)
@@ -229,11 +247,13 @@ class MainWindow(QMainWindow):
         self.timeline.learningRateCancelled.connect(self.config_panel.cancel)
         self.evaluation_dock.visibilityChanged.connect(bridge.set_evaluation)
         self.evaluation.exampleRequested.connect(bridge.select_example)
+        self.config_panel.devSizeRequested.connect(bridge.set_dev_size)     # then resetRequested
         self.config_panel.resetRequested.connect(self._reset)
         self.config_panel.learningRateChanged.connect(self.timeline.request_learning_rate)   # asks at a past one
         self.speed_control.currentIndexChanged.connect(
             lambda index: bridge.set_speed(self.speed_control.itemData(index)))
         self.animation_control.valueChanged.connect(self.diagram.set_animation_ms)
+        self.equation.heightChanged.connect(self.fit_centre)
         self.diagram.set_animation_ms(self.animation_control.value())
         self.input_view.exampleRequested.connect(bridge.select_example)
         self.divergence_banner.button.clicked.connect(self._go_back)
@@ -271,6 +291,31 @@ class MainWindow(QMainWindow):
     def export_window(self) -> None:
         self.files.export(self, "window")
 
+    def request_reset(self) -> None:
+        """Ctrl+R: back to iteration 0 with the panel's settings; asks first when that drops many iterations."""
+        self.drop_guard.ask("reset", self.snapshot.latest if self.snapshot else 0, self.config_panel.request_reset)
+
+    def request_quit(self) -> None:
+        """Ctrl+Q: close the window; asks first when that drops many iterations (the close button does not)."""
+        self.drop_guard.ask("quit", self.snapshot.latest if self.snapshot else 0, self.close)
+
+    def show_keyboard_help(self, on: bool) -> None:
+        """F1: every key of the window, over it (any key or a click closes it)."""
+        self.keyboard_help.open(self.presenter.on) if on else self.keyboard_help.hide()
+
+    def set_numbers_hidden(self, hidden: bool) -> None:
+        """Hide the numbers in the diagram and the panels (a class predicts first), or show them again."""
+        self.numbers_hidden = bool(hidden)
+        self.action("hideNumbers").setChecked(self.numbers_hidden)
+        for view in self.views:
+            if hasattr(view, "set_numbers_hidden"):
+                view.set_numbers_hidden(self.numbers_hidden)
+
+    def set_auto_phases(self, on: bool) -> None:
+        """Step one phase at a time at the pace of phasePaceSpin, until switched off (or playing starts)."""
+        self.phase_player.set_on(on)
+        self.action("autoPhases").setChecked(on)
+
     def show_bug_lab(self, on: bool) -> None:
         self.dock_manager.show_floating(self.bug_lab_dock, on)
 
@@ -293,7 +338,9 @@ class MainWindow(QMainWindow):
             self.show_snapshot(snapshot)
             return
         frame = self.frame_policy.frame(playing=True)
-        if frame.shows("details"):
+        # A phase other than the one the per-phase panels show (playing has just started, say) is shown in every
+        # panel at once: the header must not keep the paused phase while the diagram shows the update.
+        if frame.shows("details") or self.snapshot is None or snapshot.phase != self.snapshot.phase:
             self.show_snapshot(snapshot, frame=frame)
         elif frame.shows("diagram"):
             self.show_snapshot(snapshot, (self.diagram, *self.live_views), frame)
@@ -314,8 +361,11 @@ class MainWindow(QMainWindow):
                 view.show_snapshot(snapshot)
         if snapshot.config != self.config_panel.current:
             self.config_panel.set_config(snapshot.config)
-        if self.status.show_snapshot(snapshot):
+        self.config_panel.set_dev_size(snapshot.dev_size)
+        if self.status.show_snapshot(snapshot, frame.shows("numbers")):
             self.setWindowTitle(f"Backprop Visualizer — {snapshot.dataset_name}")
+        if snapshot.playing and self.phase_player.on:
+            self.set_auto_phases(False)         # playing takes over from the phases one by one
         playing = "Pause" if snapshot.playing else "Play"
         if self.play_action.text() != playing:     # an icon is read from its file
             self.play_action.setText(playing)
@@ -372,6 +422,12 @@ class MainWindow(QMainWindow):
     def leave_presenter_mode(self) -> None:
         self.set_presenter_mode(False)
 
+    def reset_layout(self) -> None:
+        """View ▸ Reset layout: the default layout for the window's size now (presenter mode ends first)."""
+        self.set_presenter_mode(False)
+        self.dock_manager.reset_layout()
+        self.fit_centre()
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not getattr(self, "_laid_out", False):
@@ -385,6 +441,10 @@ class MainWindow(QMainWindow):
         """Share the window between the panels: the diagram gets what the others leave."""
         self.dock_manager.fit()
         self.fit_centre()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.fit_centre)       # once the centre has its new size
 
     def fit_centre(self) -> None:
         """The equation gets the height it needs, the diagram the rest."""
@@ -418,6 +478,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop playing and end the worker thread before the window goes (never leave it running)."""
         self.save_settings()
+        QApplication.instance().removeEventFilter(self.wheel_router)
         self.dock_manager.hide_floating()   # a floating panel is a window of its own: it goes with this one
         self.bug_lab.shutdown()
         self.check_code.shutdown()

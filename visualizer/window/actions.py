@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 
 from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget
+from PyQt6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget, QWidgetAction
 
 from visualizer import appearance
 
@@ -22,10 +22,15 @@ CTRL, SHIFT, ALT = Mod.ControlModifier, Mod.ShiftModifier, Mod.AltModifier
 
 def full_screen_keys() -> tuple[QKeySequence, ...]:
     """F11, and the platform's own full-screen keys (F11 is "Show Desktop" on macOS)."""
-    keys = [QKeySequence(Key.Key_F11)]
-    for key in QKeySequence.keyBindings(QKeySequence.StandardKey.FullScreen):
-        if key not in keys:
-            keys.append(key)
+    return with_platform_keys(Key.Key_F11, QKeySequence.StandardKey.FullScreen)
+
+
+def with_platform_keys(key: Key, standard: QKeySequence.StandardKey) -> tuple[QKeySequence, ...]:
+    """key, and the platform's own keys for standard that differ from it (the same key twice is ambiguous)."""
+    keys = [QKeySequence(key)]
+    for binding in QKeySequence.keyBindings(standard):
+        if binding not in keys:
+            keys.append(binding)
     return tuple(keys)
 
 
@@ -58,7 +63,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "The lesson's previous step when it is open, else the previous phase", "clicker_previous"),
     ActionSpec("playPause", "Play", "play", (Key.Key_Space,), "Play or pause training", "bridge.toggle_play"),
     ActionSpec("reset", "Reset", "reset", (CTRL | Key.Key_R,),
-               "Restart from iteration 0 with the settings in the configuration panel", "config_panel.request_reset"),
+               "Restart from iteration 0 with the settings in the configuration panel", "request_reset"),
     ActionSpec("openDataset", "Open dataset…", "open-dataset", (CTRL | Key.Key_O,),
                "Train on a CSV, IDX or .npz file", "files.open_dataset"),
     ActionSpec("openWeights", "Open weights…", "open-weights", (CTRL | SHIFT | Key.Key_O,),
@@ -77,7 +82,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Full screen, large type, only the diagram and the equation", "set_presenter_mode", checkable=True),
     ActionSpec("leavePresenterMode", "Leave presenter mode", "presenter", (Key.Key_Escape,),
                "Back to the normal layout", "leave_presenter_mode", enabled=False),
-    ActionSpec("quit", "Quit", "quit", (CTRL | Key.Key_Q,), "Close the window", "close"),
+    ActionSpec("quit", "Quit", "quit", (CTRL | Key.Key_Q,), "Close the window", "request_quit"),
     # The two toolbar controls take focus only on a click (so the arrow keys keep stepping); these keys reach
     # them from the keyboard.
     ActionSpec("speedUp", "Play faster", "play", (Key.Key_Plus, Key.Key_Equal), "Play faster", "controls.faster"),
@@ -89,23 +94,34 @@ ACTIONS: tuple[ActionSpec, ...] = (
                checkable=True),
     ActionSpec("checkCode", "Check my code…", "check-code", (CTRL | Key.Key_K,),
                "Compare your notebook's functions with ours, phase by phase", "check_my_code"),
+    ActionSpec("resetLayout", "Reset layout", "presenter", (CTRL | ALT | Key.Key_R,),
+               "Every panel back where it starts, sized for this screen", "reset_layout"),
+    ActionSpec("keyboardHelp", "Keyboard help", "presenter",
+               with_platform_keys(Key.Key_F1, QKeySequence.StandardKey.HelpContents),
+               "Every key of the window, over it", "show_keyboard_help", checkable=True),
+    ActionSpec("hideNumbers", "Hide the numbers", "step-phase", (Key.Key_N,),
+               "Hide the numbers in the diagram and the panels, so that the class predicts before they show",
+               "set_numbers_hidden", checkable=True),
+    ActionSpec("autoPhases", "Play phase by phase", "step-phase", (SHIFT | Key.Key_Space,),
+               "Step one phase at a time, at the pace set in Run ▸ Pace, until pressed again", "set_auto_phases",
+               checkable=True),
 )
 
 # Menus and toolbars, by the actions' names: None is a separator; "@name" a part the window builds (the export
 # menu, the theme menu, the docks' toggles).
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("&File", ("openDataset", "openWeights", "saveWeights", None, "openSession", "saveSession", None, "@export",
-               None, "quit")),
+    ("&File", ("openDataset", "@datasets", "openWeights", "saveWeights", None, "openSession", "saveSession", None,
+               "@export", None, "quit")),
     ("&Run", ("stepPhase", "stepIteration", "stepBack", "playPause", "speedUp", "speedDown", "toggleAnimation",
-              "reset")),
-    ("&View", ("presenterMode", "@theme", None, "@docks")),
+              "reset", None, "autoPhases", "@phasePace")),
+    ("&View", ("presenterMode", "@theme", None, "@docks", "resetLayout", None, "hideNumbers", "keyboardHelp")),
     ("&Lab", ("bugLab", "checkCode", "@checkResults")),
 )
-# The step controls carry their names beside their icons; the rest are icons with tooltips, so 1280 px is enough.
+# The step controls carry their names beside their icons; the rest are icons with tooltips. Both toolbars fit
+# 1024 px (a projector's width) with no overflow: the rarer actions (weights, the labs) are in the menus only.
 STEP_TOOLBAR = ("stepBack", "stepPhase", "stepIteration", "playPause", "@speed")
 TEXT_BESIDE_ICON = ("stepBack", "stepPhase", "stepIteration", "playPause")
-TOOLS_TOOLBAR = ("reset", "@animation", None, "openDataset", "openWeights", "saveWeights", "exportImage",
-                 "presenterMode", None, "bugLab", "checkCode")
+TOOLS_TOOLBAR = ("reset", "@animation", None, "openDataset", "exportImage", "presenterMode")
 TEXT_ONLY = ("bugLab", "checkCode")     # no icons for these two: their names say what they do
 
 
@@ -142,6 +158,10 @@ def fill_menus(window: QMainWindow, actions: Mapping[str, QAction], parts: Mappi
                 menu.addSeparator()
             elif isinstance(part, QMenu):
                 menu.addMenu(part)
+            elif isinstance(part, QWidget):         # a control in the menu (the phase pace)
+                holder = QWidgetAction(menu)
+                holder.setDefaultWidget(part)
+                menu.addAction(holder)
             else:
                 for item in part if isinstance(part, list) else [part]:
                     menu.addAction(item)
