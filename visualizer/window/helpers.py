@@ -17,6 +17,11 @@ from PyQt6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QApplication,
 from visualizer import theme
 from visualizer.views.confirm_bar import ConfirmBar
 
+def html(text: str) -> str:
+    """text for rich text: <, > and & escaped; quotes stay (a label shows "lesson's", not "lesson&#x27;s")."""
+    return escape(text, quote=False)
+
+
 CLICKER = (QKeySequence(Qt.Key.Key_PageDown), QKeySequence(Qt.Key.Key_PageUp))     # what a presentation remote sends
 
 
@@ -63,8 +68,8 @@ class KeyboardHelp(QWidget):
         half = (len(self.rows) + 1) // 2
         pairs = [(self.rows[k], self.rows[k + half] if k + half < len(self.rows) else ("", ""))
                  for k in range(half)]
-        cells = "".join("<tr>" + "".join(f"<td align='right' style='padding: 2px 12px'><b>{escape(keys)}</b></td>"
-                                         f"<td style='padding: 2px 28px 2px 12px'>{escape(what)}</td>"
+        cells = "".join("<tr>" + "".join(f"<td align='right' style='padding: 2px 12px'><b>{html(keys)}</b></td>"
+                                         f"<td style='padding: 2px 28px 2px 12px'>{html(what)}</td>"
                                          for keys, what in pair) + "</tr>" for pair in pairs)
         self.text.setText(f"<p style='font-size: {size * 1.3:g}pt'><b>Keys</b></p>"
                           f"<table style='color: {theme.INK}'>{cells}</table>"
