@@ -113,7 +113,8 @@ def create_main_window(argv: Sequence[str]):
     from core.stepper import Stepper
 
     from . import appearance
-    from .bridge import Bridge, DataOptions, dev_note, load_split
+    from .bridge import Bridge
+    from .splits import DataOptions, dev_note, load_split
     from .main_window import MainWindow
     from .settings import Settings
 

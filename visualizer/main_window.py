@@ -329,7 +329,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ snapshots
     def _received(self, snapshot: Snapshot) -> None:
         """Show a snapshot as it comes. While playing it is a frame, sent by the worker at the display rate and
-        at a moment its training does not need the interpreter (bridge.RELEASE_PHASE); a step, a pause or a
+        at a moment its training does not need the interpreter (worker.RELEASE_PHASE); a step, a pause or a
         reset answers one key press and shows in every panel. In predict mode a phase with a question waits for
         its answer (visualizer/prediction.py)."""
         if self.predictions.hold(snapshot):
