@@ -11,14 +11,12 @@ from html import escape
 from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtGui import QAction, QActionGroup
-from PyQt6.QtWidgets import QApplication, QDockWidget, QFrame, QHBoxLayout, QMainWindow, QMenu, QScrollArea, \
-    QSplitter, QToolBar, \
-    QVBoxLayout, QWidget
+from PyQt6.QtGui import QAction
+from PyQt6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from core import data
 
-from . import appearance, assets
+from . import appearance
 from .bridge import Bridge
 from .export import GifExport
 from .classroom import Classroom
@@ -38,19 +36,16 @@ from .views.input_view import InputView
 from .views.matrices import MatricesView
 from .views.timeline import Timeline
 from .views.values import ValuesView
-from .window.actions import STEP_TOOLBAR, TOOLS_TOOLBAR, ActionSpec, fill_menus, make_action, make_actions, \
-    theme_menu, toolbar
+from .window.actions import ActionSpec, build_menus, make_action, make_actions
 from .window.controls import PlayControls
-from .window.docks import DockManager
+from .window.docks import DockManager, add_panels
 from .window.files import Files
-from .window.helpers import DropGuard, KeyboardHelp, PhasePlayer, WheelRouter
+from .window.centre import Centre
+from .window.helpers import KeyboardHelp, PhasePlayer, WheelRouter
 from .window.presenter import PresenterMode
-from .window.side_column import SideColumn
-from .window.status import Banner, DivergenceBanner, StatusView, caption
+from .window.status import StatusView
 
 Area = Qt.DockWidgetArea
-SIDE_COLUMN = 0.36          # of the window's width, for the strips beside the diagram (presenter mode)
-QWIDGETSIZE_MAX = 16777215
 
 
 class MainWindow(QMainWindow):
@@ -64,8 +59,7 @@ class MainWindow(QMainWindow):
         self.frames_shown = 0                        # snapshots handed to the views (read by the benchmark)
         self.numbers_hidden = False                  # hideNumbers: the class predicts before the numbers show
         self.frame_policy = FramePolicy()
-        self.setWindowTitle("Backprop Visualizer")
-        self.setWindowIcon(appearance.svg_icon(assets.asset(assets.ICONS, "app.svg").read_bytes()))
+        self.setWindowTitle("Backprop Visualizer")       # the application's icon is every window's (app.py)
 
         self.diagram, self.equation, self.input_view = NetworkDiagram(), EquationView(), InputView()
         self.values, self.matrices, self.curves = ValuesView(), MatricesView(), CurvesView()
@@ -76,9 +70,15 @@ class MainWindow(QMainWindow):
         # While playing, these follow every frame; the others when the frame policy says (frames.py).
         self.live_views = (self.curves, self.timeline)
 
-        self._build_centre()
+        self.centre = Centre(self.equation, self.diagram)
+        self.setCentralWidget(self.centre)
+        # The banners and the strip that asks before a run is thrown away, for the parts that show messages.
+        self.divergence_banner, self.message_banner = self.centre.divergence_banner, self.centre.message_banner
+        self.gif_banner, self.drop_guard = self.centre.gif_banner, self.centre.drop_guard
         self.dock_manager = DockManager(self)
-        self._build_docks()
+        docks = add_panels(self, self.dock_manager)
+        self.evaluation_dock, self.bug_lab_dock, self.check_code_dock = docks.evaluation, docks.bug_lab, docks.check
+        self.timeline_toolbar = docks.timeline
         self.controls = PlayControls()
         self.speed_control, self.animation_control = self.controls.speed, self.controls.animation
         self.phase_player = PhasePlayer(self.step_phase, self)
@@ -132,75 +132,9 @@ class MainWindow(QMainWindow):
         return self._actions[name]
 
     # ------------------------------------------------------------ layout
-    def _build_centre(self) -> None:
-        self.divergence_banner = DivergenceBanner()
-        self.message_banner = Banner("messageBanner", "notice")
-        self.gif_banner = Banner("gifBanner", "notice")
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setObjectName("centreSplitter")
-        splitter.addWidget(self.equation)
-        # Presenter mode's strips (predict mode's question, the lesson's caption) go beside the diagram, under
-        # the equation; in the window, over the equation: visualizer/prediction.py and lesson_control.py place
-        # them with place_strip.
-        diagram_row = QWidget()
-        row = QHBoxLayout(diagram_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.diagram, 1)
-        self.centre_side = SideColumn()
-        row.addWidget(self.centre_side)
-        splitter.addWidget(diagram_row)
-        # The equation keeps the height it needs (fit_centre); the diagram takes every pixel more or less.
-        splitter.setStretchFactor(0, 0)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        self.centre_splitter = splitter
-        centre = QWidget()
-        layout = QVBoxLayout(centre)
-        layout.setContentsMargins(4, 4, 4, 4)
-        self.drop_guard = DropGuard()
-        for banner in (self.divergence_banner, self.message_banner, self.gif_banner, self.drop_guard.bar):
-            layout.addWidget(banner)
-        self.centre_strips = QVBoxLayout()
-        layout.addLayout(self.centre_strips)
-        layout.addWidget(splitter, 1)
-        self.setCentralWidget(centre)
-
     def place_strip(self, widget: QWidget, beside: bool, top: bool = False) -> None:
-        """A strip of the centre: over the diagram, or (beside) in a column at its right, SIDE_COLUMN of the
-        window's width (the diagram and the equation keep the rest), at the column's top or bottom."""
-        self.centre_strips.removeWidget(widget)
-        self.centre_side.remove(widget)
-        if beside:
-            self.centre_side.add(widget, int(self.width() * SIDE_COLUMN), top)
-        else:
-            self.centre_strips.addWidget(widget)
-            widget.setMinimumWidth(0)
-            widget.setMaximumWidth(QWIDGETSIZE_MAX)
-
-    def _build_docks(self) -> None:
-        add = self.dock_manager.add
-        config_scroll = QScrollArea()
-        config_scroll.setWidgetResizable(True)
-        config_scroll.setWidget(self.config_panel)
-        config_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        add("Input", "inputDock", self.input_view, Area.LeftDockWidgetArea)
-        add("Configuration", "configDock", config_scroll, Area.LeftDockWidgetArea)
-        add("Values", "valuesDock", self.values)
-        curves = add("Curves", "curvesDock", self.curves)
-        add("Matrices", "matricesDock", self.matrices, Area.BottomDockWidgetArea)
-        # The dev-set evaluation, a tab behind the curves; the worker computes it only while it is visible.
-        self.evaluation_dock = add("Evaluation", "evaluationDock", self.evaluation, beside="curvesDock")
-        curves.raise_()
-        self.bug_lab_dock = add("Bug lab", "bugLabPanel", self.bug_lab, beside="curvesDock", hidden=True)
-        self.check_code_dock = add("Check my code", "checkCodePanel", self.check_code, beside="curvesDock",
-                                   hidden=True)
-        # The timeline: a thin bar above the status bar, the slider over the iterations kept.
-        bar = QToolBar("Timeline")
-        bar.setObjectName("timelineToolbar")
-        bar.setMovable(False)
-        bar.addWidget(self.timeline)
-        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
-        self.timeline_toolbar = bar
+        """Predict mode's question, the lesson's caption: over the diagram, or (presenter mode) beside it."""
+        self.centre.place_strip(widget, beside, top)
 
     def _build_actions(self) -> None:
         self.files = Files(self, self.bridge, self.settings, lambda: self.snapshot, self.show_error,
@@ -209,28 +143,7 @@ class MainWindow(QMainWindow):
         self.presenter_action, self.leave_presenter_action = self.action("presenterMode"), \
             self.action("leavePresenterMode")
         self.play_action = self.action("playPause")
-        panels = (("window", self), ("diagram", self.diagram), ("equation", self.equation),
-                  ("input", self.input_view), ("values", self.values), ("matrices", self.matrices),
-                  ("curves", self.curves))
-        self.export_menu = self.files.export_menu(panels, self._show_everywhere, lambda: self.presenter.on)
-        self.action("exportImage").setMenu(self.export_menu)
-        themes, theme_items = theme_menu(self, appearance.current_theme(), self.switch_theme)
-        self.theme_actions = QActionGroup(self)
-        for item in theme_items:
-            self.theme_actions.addAction(item)
-        results = self.check_code_dock.toggleViewAction()
-        results.setText("Check results")
-        # View ▸ Panels: every dock's toggle, the classroom's too (added later): filled as it opens.
-        self.panels_menu = QMenu("Panels", self)
-        self.panels_menu.setObjectName("panelsMenu")
-        self.panels_menu.aboutToShow.connect(lambda: self.dock_manager.panels_menu(self.panels_menu))
-        fill_menus(self, self._actions, {"@export": self.export_menu, "@theme": themes, "@checkResults": results,
-                                         "@docks": self.panels_menu, "@datasets": self.files.datasets_menu(),
-                                         "@phasePace": self.phase_player.pace})
-        self.toolbar = toolbar(self, "Steps", "stepToolbar", STEP_TOOLBAR, self._actions,
-                               {"@speed": [caption("Speed"), self.speed_control]})
-        self.tools_toolbar = toolbar(self, "Tools", "toolsToolbar", TOOLS_TOOLBAR, self._actions,
-                                     {"@animation": [caption("Animation"), self.animation_control]})
+        build_menus(self)
         self.bug_lab_dock.toggleViewAction().toggled.connect(self.action("bugLab").setChecked)
 
     def _connect(self) -> None:
@@ -447,10 +360,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.fit_centre)       # once the centre has its new size
 
     def fit_centre(self) -> None:
-        """The equation gets the height it needs, the diagram the rest."""
-        centre = self.centre_splitter.height() or self.height() // 2
-        equation = self.equation.minimumSizeHint().height()
-        self.centre_splitter.setSizes([equation, max(100, centre - equation)])
+        self.centre.fit()
 
     # ------------------------------------------------------------ settings and closing
     def restore_settings(self, layout: bool = True) -> None:

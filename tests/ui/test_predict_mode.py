@@ -125,11 +125,11 @@ def test_in_presenter_mode_the_question_is_large_and_beside_the_diagram(qtbot, w
         panel = window.findChild(QWidget, "predictionPanel")
         question = window.findChild(QLabel, "predictionQuestion")
         assert question.font().pointSizeF() >= 2 * normal
-        assert panel in window.centre_side.widgets and panel.isVisible()
+        assert panel in window.centre.side.widgets and panel.isVisible()
         assert window.findChild(QPushButton, "predictionOptionA").text() == "A"
     finally:
         window.set_presenter_mode(False)
-    assert window.centre_strips.indexOf(window.findChild(QWidget, "predictionPanel")) >= 0
+    assert window.centre.strips.indexOf(window.findChild(QWidget, "predictionPanel")) >= 0
 
 
 def test_predict_mode_is_in_the_run_menu_and_the_step_toolbar(window):

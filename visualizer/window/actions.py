@@ -11,10 +11,11 @@ from operator import attrgetter
 from typing import Callable, Mapping
 
 from PyQt6.QtCore import QSize, Qt
-from PyQt6.QtGui import QAction, QKeySequence
+from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import QMainWindow, QMenu, QToolBar, QWidget, QWidgetAction
 
 from visualizer import appearance
+from visualizer.window.status import caption
 
 Key, Mod = Qt.Key, Qt.KeyboardModifier
 CTRL, SHIFT, ALT = Mod.ControlModifier, Mod.ShiftModifier, Mod.AltModifier
@@ -206,3 +207,29 @@ def theme_menu(parent: QWidget, current: str, switch: Callable[[str], None]) -> 
         item.triggered.connect(lambda checked=False, n=name: switch(n))
         items.append(item)
     return menu, items
+
+
+def build_menus(window) -> None:
+    """The window's menus and its two toolbars, from the actions' table (window._actions made already)."""
+    panels = (("window", window), ("diagram", window.diagram), ("equation", window.equation),
+              ("input", window.input_view), ("values", window.values), ("matrices", window.matrices),
+              ("curves", window.curves))
+    window.export_menu = window.files.export_menu(panels, window._show_everywhere, lambda: window.presenter.on)
+    window.action("exportImage").setMenu(window.export_menu)
+    themes, theme_items = theme_menu(window, appearance.current_theme(), window.switch_theme)
+    window.theme_actions = QActionGroup(window)
+    for item in theme_items:
+        window.theme_actions.addAction(item)
+    results = window.check_code_dock.toggleViewAction()
+    results.setText("Check results")
+    # View ▸ Panels: every dock's toggle, the classroom's too (added later): filled as it opens.
+    window.panels_menu = QMenu("Panels", window)
+    window.panels_menu.setObjectName("panelsMenu")
+    window.panels_menu.aboutToShow.connect(lambda: window.dock_manager.panels_menu(window.panels_menu))
+    fill_menus(window, window._actions, {"@export": window.export_menu, "@theme": themes, "@checkResults": results,
+                                         "@docks": window.panels_menu, "@datasets": window.files.datasets_menu(),
+                                         "@phasePace": window.phase_player.pace})
+    window.toolbar = toolbar(window, "Steps", "stepToolbar", STEP_TOOLBAR, window._actions,
+                             {"@speed": [caption("Speed"), window.speed_control]})
+    window.tools_toolbar = toolbar(window, "Tools", "toolsToolbar", TOOLS_TOOLBAR, window._actions,
+                                   {"@animation": [caption("Animation"), window.animation_control]})

@@ -7,8 +7,10 @@ over the right column at its full height: they need their plots, text and tables
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PyQt6.QtCore import QRect, Qt
-from PyQt6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
+from PyQt6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QToolBar, QWidget
 
 COMPACT_HEIGHT = 900  # below this window height the matrices move into a tab beside the curves
 CENTRE_WIDTH = 480    # the diagram's column gets at least this much (at 1024 px, a projector's width, 450 and more)
@@ -149,3 +151,38 @@ class DockManager:
             window.resizeDocks([matrices_dock], [max(140, height // 5)], Qt.Orientation.Vertical)
         window.resizeDocks([input_dock, config_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
         window.resizeDocks([values_dock, curves_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
+
+
+@dataclass(frozen=True)
+class Panels:
+    """The docks the window itself needs to reach (the others are found by name in the DockManager)."""
+    evaluation: QDockWidget
+    bug_lab: QDockWidget
+    check: QDockWidget
+    timeline: QToolBar
+
+
+def add_panels(window: QMainWindow, docks: DockManager) -> Panels:
+    """The window's panels in their docks, as a first start shows them: input and configuration at the left,
+    values and curves at the right (the evaluation, the bug lab and Check my code as tabs behind the curves),
+    the matrices below, and the timeline as a thin bar above the status bar."""
+    config_scroll = QScrollArea()
+    config_scroll.setWidgetResizable(True)
+    config_scroll.setWidget(window.config_panel)
+    config_scroll.setFrameShape(QFrame.Shape.NoFrame)
+    docks.add("Input", "inputDock", window.input_view, Area.LeftDockWidgetArea)
+    docks.add("Configuration", "configDock", config_scroll, Area.LeftDockWidgetArea)
+    docks.add("Values", "valuesDock", window.values)
+    curves = docks.add("Curves", "curvesDock", window.curves)
+    docks.add("Matrices", "matricesDock", window.matrices, Area.BottomDockWidgetArea)
+    # The dev-set evaluation; the worker computes it only while it is visible.
+    evaluation = docks.add("Evaluation", "evaluationDock", window.evaluation, beside="curvesDock")
+    curves.raise_()
+    bug_lab = docks.add("Bug lab", "bugLabPanel", window.bug_lab, beside="curvesDock", hidden=True)
+    check = docks.add("Check my code", "checkCodePanel", window.check_code, beside="curvesDock", hidden=True)
+    bar = QToolBar("Timeline")
+    bar.setObjectName("timelineToolbar")
+    bar.setMovable(False)
+    bar.addWidget(window.timeline)
+    window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+    return Panels(evaluation, bug_lab, check, bar)
