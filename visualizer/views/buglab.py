@@ -15,8 +15,8 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QColor
-from PyQt6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                             QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (QAbstractButton, QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
+                             QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from core import network
 from core.buglab import BUGS, BugShapeError, Curves, Stopped, gradient_check, train_side_by_side
@@ -188,6 +188,10 @@ class BugLabView(QWidget):
         self.table.setVerticalHeaderLabels(list(PARAMETERS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setCornerButtonEnabled(False)
+        corner = self.table.findChild(QAbstractButton)    # named by Qt only from 6.11
+        corner.setAccessibleName("Table corner")
+        corner.setToolTip("The table only reports: there is nothing to select")
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

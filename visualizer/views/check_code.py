@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QFileSystemWatcher, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QFontDatabase
-from PyQt6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit,
+from PyQt6.QtWidgets import (QAbstractButton, QAbstractItemView, QHeaderView, QLabel, QPlainTextEdit,
                              QTableWidget, QTableWidgetItem, QToolButton, QVBoxLayout, QWidget)
 
 from core import check
@@ -163,6 +163,10 @@ class CheckCodeView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setCornerButtonEnabled(False)         # one row at a time: there is no "select all"
+        corner = self.table.findChild(QAbstractButton)    # named by Qt only from 6.11
+        corner.setAccessibleName("Table corner")
+        corner.setToolTip("One row at a time: click a row to see its arrays")
         self.table.setWordWrap(False)       # one line per phase; the whole text is in the tooltip and below
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
