@@ -14,9 +14,10 @@ without the interpreter, so the UI does its Python work for the frame while the 
 from __future__ import annotations
 
 import math
+import sys
+import traceback
 import weakref
-from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from dataclasses import asdict, replace
 
 import numpy as np
 from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
@@ -24,63 +25,20 @@ from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal, pyqtSlot
 from core import checkpoints, data, network, session
 from core.config import ConfigError, TrainingConfig
 from core.options import adopt_weights
-from core.stepper import Diverged, Stepper
+from core.stepper import Bookmark, Diverged, Stepper
 
+from .failures import Refused, divergence_message, failure_message, guarded, last_good_iteration, one_line
 from .pacing import SNAPSHOT_INTERVAL, Pacing
 from .snapshot import Evaluation, ExampleSelection, Snapshot, evaluate, make_snapshot
+from .splits import DataOptions, load_split, session_options, session_split_loader
 from .views.config_panel import MAX_HIDDEN
 
 SPEEDS: tuple[int, ...] = (1, 2, 5, 10, 20, 50, 100, 0)   # iterations per second; 0 = as fast as possible
 RELEASE_PHASE = "dW1"           # at full speed a frame's snapshot is sent as this phase starts (see the docstring)
 MAX_PENDING_STEPS = 4           # step presses beyond this many unanswered ones are refused, not queued
-__all__ = ["Bridge", "DataOptions", "MAX_PENDING_STEPS", "RELEASE_PHASE", "SNAPSHOT_INTERVAL", "SPEEDS", "SharedFlags",
-           "Worker", "load_split"]
-
-
-@dataclass(frozen=True)
-class DataOptions:
-    """How a dataset is split into train and dev: the command line's --dev-size, --no-shuffle and --seed."""
-    dev_size: int = 1000
-    shuffle: bool = True
-    seed: int = 0
-
-
-def load_split(spec: str, options: DataOptions, dtype: str) -> data.Split:
-    """Read a dataset spec and split it as the notebook does; raises DataError with a one-line message."""
-    return data.split(data.load(spec), dev_size=options.dev_size, shuffle=options.shuffle, seed=options.seed,
-                      dtype=dtype)
-
-
-def session_split_loader(spec: str, extra: Mapping[str, Any], config: TrainingConfig) -> data.Split:
-    """The split a session was trained on: its dataset spec, split with the options saved in its extra settings."""
-    return load_split(spec, session_options(extra), config.dtype)
-
-
-def session_options(extra: Mapping[str, Any]) -> DataOptions:
-    """The DataOptions saved with a session; raises DataError when they are not usable."""
-    saved = extra.get("data_options", {})
-    try:
-        options = DataOptions(**saved)
-    except TypeError as error:
-        raise data.DataError(f"the saved split options {saved!r} are not usable ({error})") from None
-    if not (type(options.dev_size) is int and options.dev_size >= 0 and type(options.shuffle) is bool
-            and type(options.seed) is int):
-        raise data.DataError(f"the saved split options {saved!r} are not usable")
-    return options
-
-
-def one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def last_good_iteration(error: Diverged, earliest: int) -> int:
-    """Where a lower learning rate can still help (Diverged.last_good_iteration), within the rewindable history."""
-    return max(earliest, error.last_good_iteration)
-
-
-def divergence_message(error: Diverged, good: int) -> str:
-    return (f"Training {error.summary}. Lower the learning rate in the configuration panel and press Ctrl+R to "
-            f"start again, or go back to iteration {good} and continue with a smaller one.")
+LAST_ITERATION = session.LARGEST_ITERATION     # the timeline is a 32-bit slider: no run goes past this iteration
+__all__ = ["Bridge", "DataOptions", "LAST_ITERATION", "MAX_PENDING_STEPS", "RELEASE_PHASE", "Refused",
+           "SNAPSHOT_INTERVAL", "SPEEDS", "SharedFlags", "Worker", "load_split"]
 
 
 class SharedFlags:
@@ -129,6 +87,9 @@ class Worker(QObject):
         # (the stepper, the W1 array it was computed from, the evaluation): held, so no id() can be reused
         self._evaluated: tuple[weakref.ref | None, np.ndarray | None, Evaluation | None] = (None, None, None)
         self._evaluated_at = 0.0
+        self._last_made: Snapshot | None = None     # shown again, paused, if a failure leaves no other to show
+        # The stepper and its bookmark when the request or iteration in progress began: where a failure returns
+        self._position: tuple[Stepper, Bookmark] | None = None
 
     # ------------------------------------------------------------ helpers
     def _snapshot(self, message: str | None = None, diverged: bool = False) -> Snapshot:
@@ -136,8 +97,9 @@ class Worker(QObject):
         self._held, self._trained = None, False
         self.pacing.frame_made()
         self.flags.frame_taken = False
-        return make_snapshot(self.stepper, self.selection, self.pacing.ms_per_iteration, self.playing, message,
-                             diverged, self._evaluation())
+        self._last_made = make_snapshot(self.stepper, self.selection, self.pacing.ms_per_iteration, self.playing,
+                                        message, diverged, self._evaluation())
+        return self._last_made
 
     def _emit(self, message: str | None = None, diverged: bool = False) -> None:
         self.snapshotReady.emit(self._snapshot(message, diverged))
@@ -158,8 +120,38 @@ class Worker(QObject):
             self.snapshotReady.emit(snapshot)
 
     def _timed_iteration(self) -> None:
+        self._check_room()
+        self.note_position()
         self.pacing.timed(lambda: self.stepper.step_iteration(self._release if self._held is not None else None))
         self._trained = True
+
+    def note_position(self) -> None:
+        """Where a request, or an iteration of play, begins: recover() returns there if it fails."""
+        self._position = (self.stepper, self.stepper.bookmark())
+
+    def _check_room(self) -> None:
+        """The next update would take the run past what the timeline can show: refuse it."""
+        if self.stepper.iteration >= LAST_ITERATION:
+            raise Refused(f"Iteration {LAST_ITERATION:,} is the last one the timeline can hold: the run stops here "
+                          "(step back, or reset to start again).")
+
+    def recover(self, error: Exception, what: str) -> None:
+        """What a guarded slot raised: stop playing, put the run back where the request (or the iteration in
+        progress) began, show it paused, and say what failed in one line. The traceback still goes to stderr,
+        for a bug report."""
+        if not isinstance(error, Refused) and sys.stderr is not None:
+            traceback.print_exception(error, file=sys.stderr)
+        self._stop_playing()
+        self.busy.emit("")
+        stepper, bookmark = self._position or (None, None)
+        try:
+            if stepper is self.stepper:
+                stepper.restore(bookmark)
+            self._emit()
+        except Exception:                   # noqa: BLE001 — the failure lasts: show the last snapshot made, paused
+            if self._last_made is not None:
+                self.snapshotReady.emit(replace(self._last_made, playing=False))
+        self.failed.emit(failure_message(error, what))
 
     def _diverged(self, error: Diverged) -> None:
         self._stop_playing()
@@ -202,10 +194,12 @@ class Worker(QObject):
 
     # ------------------------------------------------------------ requests
     @pyqtSlot()
+    @guarded("Starting")
     def start(self) -> None:
         self._emit()
 
     @pyqtSlot(str)
+    @guarded("Stepping")
     def step(self, kind: str) -> None:
         """kind is "phase", "iteration" or "back"; a step while playing pauses first."""
         try:
@@ -213,6 +207,8 @@ class Worker(QObject):
                 return
             self._stop_playing()
             if kind == "phase":
+                if self.stepper.next_phase == "update":
+                    self._check_room()
                 self.stepper.step_phase()
             elif kind == "iteration":
                 self._timed_iteration()
@@ -225,10 +221,12 @@ class Worker(QObject):
             self.stepAnswered.emit()
 
     @pyqtSlot()
+    @guarded("Playing")
     def play(self) -> None:
         self.play_until(-1)
 
     @pyqtSlot(int)
+    @guarded("Playing")
     def play_until(self, target: int) -> None:
         """Play; a target ≥ 0 stops exactly at that iteration."""
         if self.flags.stopping:
@@ -245,12 +243,14 @@ class Worker(QObject):
         self._emit()
 
     @pyqtSlot()
+    @guarded("Pausing")
     def pause(self) -> None:
         if self.playing:
             self._stop_playing()
             self._emit()
 
     @pyqtSlot(int)
+    @guarded("Changing the speed")
     def set_speed(self, iterations_per_second: int) -> None:
         self.pacing.speed = max(0, iterations_per_second)
         self.speedSet.emit(self.pacing.speed)
@@ -258,6 +258,7 @@ class Worker(QObject):
             self.play_until(self.target if self.target is not None else -1)
 
     @pyqtSlot()
+    @guarded("Playing")
     def _play_chunk(self) -> None:
         if not self.playing or self.flags.stopping:
             self._timer.stop()
@@ -286,6 +287,7 @@ class Worker(QObject):
         return self.flags.frame_taken and self._trained and self.pacing.frame_due()
 
     @pyqtSlot(object)
+    @guarded("Reset")
     def reset(self, config: TrainingConfig) -> None:
         """Back to iteration 0 with a (possibly new) configuration, on the same data."""
         try:
@@ -297,6 +299,7 @@ class Worker(QObject):
         self._emit()
 
     @pyqtSlot(float)
+    @guarded("Changing the learning rate")
     def set_learning_rate(self, alpha: float) -> None:
         try:
             self.stepper.set_alpha(alpha)
@@ -306,6 +309,7 @@ class Worker(QObject):
         self._emit()
 
     @pyqtSlot(int)
+    @guarded("Going to an iteration")
     def seek(self, iteration: int) -> None:
         if self.flags.newest_seek is not None and iteration != self.flags.newest_seek:
             return      # a newer position is queued behind this one (the timeline is being dragged)
@@ -319,6 +323,7 @@ class Worker(QObject):
         self._emit()
 
     @pyqtSlot(bool)
+    @guarded("The evaluation")
     def set_evaluation(self, on: bool) -> None:
         """Evaluate the dev set for every snapshot (at most every EVALUATION_INTERVAL while playing), or stop."""
         self.evaluating = on
@@ -326,11 +331,13 @@ class Worker(QObject):
             self._emit()
 
     @pyqtSlot(str, int)
+    @guarded("Choosing an example")
     def select_example(self, subset: str, index: int) -> None:
         self.selection = ExampleSelection(subset, index)
         self._emit()
 
     @pyqtSlot(str)
+    @guarded("Opening the dataset")
     def load_data(self, spec: str) -> None:
         """A new dataset, trained from iteration 0 with the current configuration; on error nothing changes."""
         was_playing = self.playing
@@ -350,6 +357,7 @@ class Worker(QObject):
         self.notice.emit(f"Loaded {split.name}: {split.train_size:,} training and {split.dev_size:,} dev examples")
 
     @pyqtSlot(str)
+    @guarded("Opening the weights")
     def load_weights(self, path: str) -> None:
         """Start from a weights file. A file with another hidden width is adopted: the run restarts with its H."""
         was_playing = self.playing
@@ -368,6 +376,7 @@ class Worker(QObject):
         self.notice.emit(f"Loaded weights from {path} (hidden width {config.hidden}, {config.activation})")
 
     @pyqtSlot(str)
+    @guarded("Saving the weights")
     def save_weights(self, path: str) -> None:
         stepper = self.stepper
         meta = {**stepper.config.as_dict(), "alpha": stepper.alpha, "iteration": stepper.iteration,
@@ -380,6 +389,7 @@ class Worker(QObject):
         self.notice.emit(f"Saved the weights of iteration {stepper.iteration} to {path}")
 
     @pyqtSlot(str)
+    @guarded("Saving the session")
     def save_session(self, path: str) -> None:
         """The whole run to one file: states, curves, schedule, position, dataset and split options."""
         stepper = self.stepper
@@ -394,6 +404,7 @@ class Worker(QObject):
                          f"(it can step back to iteration {meta['rewindable_from']})")
 
     @pyqtSlot(str)
+    @guarded("Opening the session")
     def load_session(self, path: str) -> None:
         """Continue a saved run where it stopped, on its own data; on error nothing changes."""
         was_playing = self.playing

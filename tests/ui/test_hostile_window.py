@@ -1,0 +1,269 @@
+"""The window under hostile conditions (issue 17): whatever the core or a background job raises is one line in the
+banner with the run paused where it was; exports leave no half file; wide and crafted files are refused end to end.
+
+Failures are made by monkeypatching the core in the test (a Stepper method, a reader, a save), so each kind of
+request meets an exception its slot does not expect.
+"""
+from __future__ import annotations
+
+from html import unescape
+
+import numpy as np
+import pytest
+from PyQt6.QtGui import QAction
+from PyQt6.QtWidgets import QApplication, QFileDialog, QLabel, QPushButton
+
+import core.data
+import core.session
+import core.training
+from core import checkpoints
+from core.stepper import Stepper
+from visualizer import bridge as bridge_module
+from visualizer import snapshot as snapshot_module
+
+from .conftest import write_kaggle_csv
+
+TIMEOUT = 20_000
+
+
+def action(window, name: str) -> QAction:
+    return window.findChild(QAction, name)
+
+
+def banner_text(window) -> str:
+    """The banner's message as the user reads it (the label holds escaped rich text)."""
+    return unescape(window.findChild(QLabel, "messageBannerText").text())
+
+
+def wait_for_banner(qtbot, window) -> str:
+    qtbot.waitUntil(window.message_banner.isVisible, timeout=TIMEOUT)
+    return banner_text(window)
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("boom from the core")
+
+
+def answer_open(monkeypatch, path) -> None:
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
+
+
+def answer_save(monkeypatch, path) -> None:
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+
+
+# ------------------------------------------------------------------ each kind of request meets a defect
+
+def step_phase(window, monkeypatch, tmp_path):
+    monkeypatch.setattr(Stepper, "step_phase", boom)
+    action(window, "stepPhase").trigger()
+
+
+def step_back(window, monkeypatch, tmp_path):
+    monkeypatch.setattr(Stepper, "step_back_phase", boom)
+    action(window, "stepBack").trigger()
+
+
+def seek(window, monkeypatch, tmp_path):
+    monkeypatch.setattr(Stepper, "seek", boom)
+    window.timeline.slider.setValue(0)          # the timeline sends the seek, as a drag would
+
+
+def reset(window, monkeypatch, tmp_path):
+    monkeypatch.setattr(bridge_module, "Stepper", boom)
+    window.findChild(QPushButton, "resetButton").click()
+
+
+def learning_rate(window, monkeypatch, tmp_path):
+    monkeypatch.setattr(Stepper, "set_alpha", boom)
+    window.bridge.set_learning_rate(0.05)
+
+
+def select_example(window, monkeypatch, tmp_path):
+    # Every snapshot fails from now on: the window keeps the one it has, paused, and says so.
+    monkeypatch.setattr(snapshot_module, "example_view", boom)
+    window.bridge.select_example("train", 5)
+
+
+def evaluation(window, monkeypatch, tmp_path):
+    monkeypatch.setattr(bridge_module, "evaluate", boom)
+    window.bridge.set_evaluation(True)
+
+
+def open_dataset(window, monkeypatch, tmp_path):
+    def exhausted(*args, **kwargs):
+        raise MemoryError()
+    monkeypatch.setattr(core.data, "load", exhausted)
+    answer_open(monkeypatch, write_kaggle_csv(tmp_path / "other.csv", rows=120))
+    action(window, "openDataset").trigger()
+
+
+def open_weights(window, monkeypatch, tmp_path):
+    def too_deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+    monkeypatch.setattr(bridge_module, "adopt_weights", too_deep)
+    answer_open(monkeypatch, tmp_path / "weights.npz")
+    action(window, "openWeights").trigger()
+
+
+def save_weights(window, monkeypatch, tmp_path):
+    monkeypatch.setattr(checkpoints, "save_weights", boom)
+    answer_save(monkeypatch, tmp_path / "weights.npz")
+    action(window, "saveWeights").trigger()
+
+
+def save_session(window, monkeypatch, tmp_path):
+    monkeypatch.setattr(core.session, "save_session", boom)
+    answer_save(monkeypatch, tmp_path / "session.npz")
+    action(window, "saveSession").trigger()
+
+
+def open_session(window, monkeypatch, tmp_path):
+    def wrong_type(*args, **kwargs):
+        raise TypeError("'<' not supported between instances of 'str' and 'int'")
+    monkeypatch.setattr(core.session, "load_session", wrong_type)
+    answer_open(monkeypatch, tmp_path / "session.npz")
+    action(window, "openSession").trigger()
+
+
+REQUESTS = {
+    "step a phase": (step_phase, "Stepping failed (RuntimeError: boom from the core)"),
+    "step back": (step_back, "Stepping failed (RuntimeError: boom from the core)"),
+    "seek": (seek, "Going to an iteration failed (RuntimeError: boom from the core)"),
+    "reset": (reset, "Reset failed (RuntimeError: boom from the core)"),
+    "learning rate": (learning_rate, "Changing the learning rate failed (RuntimeError: boom from the core)"),
+    "select an example": (select_example, "Choosing an example failed (RuntimeError: boom from the core)"),
+    "evaluation": (evaluation, "The evaluation failed (RuntimeError: boom from the core)"),
+    "open a dataset": (open_dataset, "Opening the dataset failed (MemoryError)"),
+    "open weights": (open_weights, "Opening the weights failed (RecursionError: maximum recursion depth exceeded)"),
+    "save weights": (save_weights, "Saving the weights failed (RuntimeError: boom from the core)"),
+    "save a session": (save_session, "Saving the session failed (RuntimeError: boom from the core)"),
+    "open a session": (open_session, "Opening the session failed (TypeError: '<' not supported between"),
+}
+
+
+@pytest.mark.parametrize("request_kind", REQUESTS)
+def test_a_defect_in_any_request_is_one_line_in_the_banner_and_the_run_is_kept(request_kind, qtbot, window,
+                                                                                  monkeypatch, tmp_path, capsys):
+    action(window, "stepIteration").trigger()
+    action(window, "stepIteration").trigger()
+    action(window, "stepPhase").trigger()
+    qtbot.waitUntil(lambda: (window.snapshot.iteration, window.snapshot.phases_done) == (2, 1), timeout=TIMEOUT)
+    before = window.snapshot
+    labels = {name: window.findChild(QLabel, name).text() for name in ("iterationLabel", "phaseLabel",
+                                                                        "datasetLabel", "lossLabel")}
+    make_it_fail, expected = REQUESTS[request_kind]
+    make_it_fail(window, monkeypatch, tmp_path)
+    text = wait_for_banner(qtbot, window)
+    assert expected in text and "the run is kept as it was, paused" in text, text
+    assert "\n" not in text and "<br" not in text and len(text) < 400
+    qtbot.waitUntil(lambda: window.bridge.pending_steps == 0, timeout=TIMEOUT)
+    assert action(window, "playPause").text() == "Play" and not window.snapshot.playing
+    assert window.statusBar().currentMessage() == ""            # no "loading …" left behind
+    after = window.snapshot
+    assert (after.iteration, after.phases_done, after.phase, after.dataset_name, after.config) == \
+        (before.iteration, before.phases_done, before.phase, before.dataset_name, before.config)
+    for name in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_array_equal(after.params[name], before.params[name])
+    assert {name: window.findChild(QLabel, name).text() for name in labels} == labels
+    assert "Traceback" in capsys.readouterr().err           # and stderr keeps the details, for a bug report
+
+
+def test_a_defect_half_way_through_an_iteration_leaves_no_half_iteration(qtbot, window, monkeypatch):
+    """The iteration is undone to where it began, exactly: the next one computes what a fresh run computes."""
+    broken = [True]
+    original = core.training.phase_array
+
+    def fails_at_dz1(phase, *args, **kwargs):
+        if broken[0] and phase == "dZ1":
+            raise FloatingPointError("underflow in a kernel")
+        return original(phase, *args, **kwargs)
+    monkeypatch.setattr(core.training, "phase_array", fails_at_dz1)
+    action(window, "stepIteration").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "Stepping failed (FloatingPointError: underflow in a kernel)" in text
+    assert (window.snapshot.iteration, window.snapshot.phases_done, window.snapshot.phase) == (0, 0, None)
+    assert window.findChild(QLabel, "phaseLabel").text() == "—"
+    broken[0] = False
+    action(window, "stepIteration").trigger()
+    qtbot.waitUntil(lambda: window.snapshot.iteration == 1, timeout=TIMEOUT)
+    fresh = Stepper(window.snapshot.split, window.snapshot.config)
+    fresh.step_iteration()
+    for name in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_array_equal(window.snapshot.params[name], fresh.params[name])
+
+
+def test_a_defect_while_playing_pauses_at_the_last_whole_iteration(qtbot, window, monkeypatch):
+    original = core.training.phase_array
+
+    def fails_in_iteration_three(phase, arrays, activation, iteration, *args, **kwargs):
+        if iteration >= 3 and phase == "dW2":
+            raise RuntimeError("boom while playing")
+        return original(phase, arrays, activation, iteration, *args, **kwargs)
+    monkeypatch.setattr(core.training, "phase_array", fails_in_iteration_three)
+    action(window, "playPause").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "Playing failed (RuntimeError: boom while playing)" in text
+    qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=TIMEOUT)
+    assert action(window, "playPause").text() == "Play"
+    assert (window.snapshot.iteration, window.snapshot.phases_done) == (3, 0)
+    assert window.findChild(QLabel, "iterationLabel").text() == "3"
+
+
+# ------------------------------------------------------------------ a defect in a background job
+
+def test_a_defect_in_the_bug_lab_is_named_in_the_banner(qtbot, window, monkeypatch):
+    from visualizer.views import buglab
+
+    monkeypatch.setattr(buglab, "run_lab", boom)
+    action(window, "bugLab").trigger()
+    window.findChild(QPushButton, "bugRun").click()
+    assert "the bug lab failed: boom from the core" in wait_for_banner(qtbot, window)
+    qtbot.waitUntil(lambda: not window.bug_lab.running, timeout=TIMEOUT)
+    assert window.findChild(QPushButton, "bugRun").isEnabled()
+
+
+def test_a_defect_in_the_race_is_named_in_the_banner(qtbot, window, monkeypatch):
+    from visualizer.views import race
+
+    monkeypatch.setattr(race, "Race", boom)
+    action(window, "raceMode").trigger()
+    window.findChild(QPushButton, "raceStart").click()
+    assert "the optimizer race failed: boom from the core" in wait_for_banner(qtbot, window)
+    qtbot.waitUntil(lambda: not window.classroom.race.running, timeout=TIMEOUT)
+
+
+def test_a_defect_in_the_what_ifs_measurements_is_named_in_the_banner(qtbot, window, monkeypatch):
+    from core import whatif
+
+    monkeypatch.setattr(whatif, "outcome", boom)
+    action(window, "stepIteration").trigger()
+    qtbot.waitUntil(lambda: window.snapshot.iteration == 1, timeout=TIMEOUT)
+    window.classroom.show_unit(0)
+    window.findChild(QPushButton, "switchOff").click()
+    assert "the what-if's measurements failed: boom from the core" in wait_for_banner(qtbot, window)
+
+
+def test_a_defect_in_the_gif_export_is_named_in_the_banner_and_leaves_no_file(qtbot, window, monkeypatch, tmp_path):
+    from visualizer import export
+
+    monkeypatch.setattr(export, "diagram_snapshots", boom)
+    answer_save(monkeypatch, tmp_path / "diagram.gif")
+    action(window, "exportGif").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "diagram.gif" in text and "boom from the core" in text
+    qtbot.waitUntil(lambda: not window.gif_export.running, timeout=TIMEOUT)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_defect_in_the_code_check_is_named_in_the_banner(qtbot, window, monkeypatch, tmp_path):
+    from visualizer.views import check_code
+
+    monkeypatch.setattr(check_code.CheckWork, "__call__", boom)
+    learner = tmp_path / "mine.py"
+    learner.write_text("def forward_prop(W1, b1, W2, b2, X):\n    pass\n")
+    answer_open(monkeypatch, learner)
+    action(window, "checkCode").trigger()
+    assert "boom from the core" in wait_for_banner(qtbot, window)
+    qtbot.waitUntil(lambda: not window.check_code.running, timeout=TIMEOUT)
+    QApplication.processEvents()
