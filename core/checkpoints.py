@@ -20,7 +20,7 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, BinaryIO, Mapping
 
 import numpy as np
 
@@ -70,18 +70,12 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     """np.savez to path atomically: the old file stays whole until the new one is complete."""
     path = Path(path)
     target = check_destination(path, sum(np.asarray(array).nbytes for array in arrays.values()))
-    _remove_stale_temporaries(target)
+    remove_stale_temporaries(target)
     # The temporary file's name ends in .npz so np.savez, given a name, would not add a second suffix;
     # it is written through an open file anyway, and lives in the same folder so os.replace is atomic.
+    file, temporary = open_temporary(path, target, TEMPORARY_SUFFIX)
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                                 suffix=TEMPORARY_SUFFIX)
-    except OSError as error:
-        raise CheckpointError(f"{path}: cannot write in the folder {target.parent} ({reason(error)})") from None
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            if fcntl is not None:
-                fcntl.flock(file.fileno(), fcntl.LOCK_EX)   # held while writing: another save sees it is not stale
+        with file:
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
@@ -169,16 +163,34 @@ def _size(count: int) -> str:
     return f"{count / 2**20:,.1f} MiB" if count < 2**30 else f"{count / 2**30:,.2f} GiB"
 
 
-def _remove_stale_temporaries(target: Path) -> None:
-    """Delete the temporaries of saves to the same name that were killed half-way (.NAME.*.tmp.npz): regular files
-    of ours, older than STALE_SECONDS and not locked by a save in progress."""
+def open_temporary(path: str | os.PathLike, target: Path, suffix: str) -> tuple[BinaryIO, str]:
+    """A new file beside target (the file a save to path writes), named .NAME.XXXXXXXX<suffix> and locked while it
+    is open, so that remove_stale_temporaries leaves it alone; CheckpointError if the folder refuses it."""
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    except OSError as error:
+        raise CheckpointError(f"{path}: cannot write in the folder {target.parent} ({reason(error)})") from None
+    file = os.fdopen(descriptor, "wb")
+    try:
+        if fcntl is not None:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+    except OSError as error:
+        file.close()
+        os.unlink(temporary)
+        raise CheckpointError(f"{path}: cannot write in the folder {target.parent} ({reason(error)})") from None
+    return file, temporary
+
+
+def remove_stale_temporaries(target: Path, suffix: str = TEMPORARY_SUFFIX) -> None:
+    """Delete the temporaries of saves (or exports) to the same name that were killed half-way (.NAME.*<suffix>):
+    regular files of ours, older than STALE_SECONDS and not locked by a save in progress."""
     prefix = f".{target.name}."
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
         return
     for entry in entries:
-        if not (entry.name.startswith(prefix) and entry.name.endswith(TEMPORARY_SUFFIX)):
+        if not (entry.name.startswith(prefix) and entry.name.endswith(suffix)):
             continue
         try:
             status = entry.stat(follow_symlinks=False)

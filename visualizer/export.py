@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -19,7 +18,8 @@ from PyQt6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PyQt6.QtSvg import QSvgGenerator
 from PyQt6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
 
-from core.checkpoints import publish
+from core.checkpoints import CheckpointError, check_destination, open_temporary, publish, remove_stale_temporaries
+from core.reading import reason
 from core.history import History
 from core.stepper import Diverged, Stepper
 
@@ -38,24 +38,35 @@ COPY_HISTORY_BYTES = 4 * 2**20   # the copy never rewinds; a little history is a
 
 
 # ---------------------------------------------------------------- still pictures
-def _write_atomically(path: str | os.PathLike, data: bytes) -> bool:
-    """Write data to a temporary file beside path, then move it into place: never a half-written file."""
-    target = Path(path)
+def check_picture_destination(path: str | os.PathLike, size: QSize, frames: int = 0) -> Path:
+    """Raise CheckpointError now, before any painting, if a picture of this size could not be written at path: a
+    folder or a device there, no such folder, no permission, too little space for a still picture (frames 0: at
+    most 4 bytes a pixel) or an animation of that many frames (at most a byte a pixel each, the GIF's colour
+    indices before compression). Returns the file that will be written."""
+    pixels = size.width() * size.height()
+    return check_destination(path, frames * pixels if frames else 4 * pixels)
+
+
+def _write_atomically(path: str | os.PathLike, data: bytes) -> None:
+    """Write data to a temporary file beside path, then move it into place: never a half-written file, and no
+    temporary left behind (nor any that an export killed half-way left: they are removed first). CheckpointError
+    names the file and what is wrong."""
+    target = check_destination(path, len(data))
+    remove_stale_temporaries(target, GifWriter.PART)
+    file, temporary = open_temporary(path, target, GifWriter.PART)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError:
-        return False
-    try:
-        with os.fdopen(handle, "wb") as file:
+        with file:
             file.write(data)
         publish(temporary, target)
-        return True
-    except OSError:
+    except BaseException as error:
         try:
             os.remove(temporary)
         except OSError:
             pass
-        return False
+        if isinstance(error, OSError):
+            raise CheckpointError(f"{path}: could not be written ({reason(error)}); any earlier file there is "
+                                  "unchanged") from None
+        raise
 
 
 def render_image(widget: QWidget) -> QImage:
@@ -70,12 +81,33 @@ def render_image(widget: QWidget) -> QImage:
 
 
 def render_png(widget: QWidget, path: str | os.PathLike) -> bool:
-    """Write widget as a PNG of exactly its size in pixels; False if it could not be written."""
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not render_image(widget).save(buffer, "PNG"):
+    """Write widget as a PNG of exactly its size in pixels; False if it could not be written (write_picture
+    says why)."""
+    return _written(write_picture, widget, path, "png")
+
+
+def write_picture(widget: QWidget, path: str | os.PathLike, kind: str = "png", title: str | None = None,
+                  description: str | None = None) -> None:
+    """Write widget as a PNG or an SVG ("png", "svg"); CheckpointError names the file and what is wrong. A
+    destination that cannot be written is refused before the widget is painted."""
+    check_picture_destination(path, widget.size())
+    if kind == "svg":
+        data = _svg_data(widget, title, description)
+    else:
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        data = bytes(buffer.data()) if render_image(widget).save(buffer, "PNG") else None
+    if data is None:
+        raise CheckpointError(f"{path}: the {kind.upper()} image could not be made")
+    _write_atomically(path, data)
+
+
+def _written(write, *args, **kwargs) -> bool:
+    try:
+        write(*args, **kwargs)
+    except CheckpointError:
         return False
-    return _write_atomically(path, bytes(buffer.data()))
+    return True
 
 
 def _uncached(widget: QWidget) -> list[tuple[QGraphicsItem | QGraphicsView, object]]:
@@ -104,7 +136,11 @@ def _restore(changed: list[tuple[QGraphicsItem | QGraphicsView, object]]) -> Non
 def render_svg(widget: QWidget, path: str | os.PathLike, title: str | None = None,
                description: str | None = None) -> bool:
     """Write widget as an SVG of its size: lines, shapes and text as vector elements, images (digits, heat maps)
-    embedded as PNG; False if it could not be written."""
+    embedded as PNG; False if it could not be written (write_picture says why)."""
+    return _written(write_picture, widget, path, "svg", title, description)
+
+
+def _svg_data(widget: QWidget, title: str | None, description: str | None) -> bytes | None:
     size = widget.size()
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -119,7 +155,7 @@ def render_svg(widget: QWidget, path: str | os.PathLike, title: str | None = Non
     generator.setDescription(description or "Exported from Backprop Visualizer")
     painter = QPainter()
     if not painter.begin(generator):
-        return False
+        return None
     changed = _uncached(widget)
     try:
         # A white page, as the PNG has: some SVG viewers show no background as black or as a checkerboard.
@@ -128,7 +164,7 @@ def render_svg(widget: QWidget, path: str | os.PathLike, title: str | None = Non
     finally:
         painter.end()
         _restore(changed)
-    return _write_atomically(path, _portable(bytes(buffer.data())))
+    return _portable(bytes(buffer.data()))
 
 
 def _portable(svg: bytes) -> bytes:

@@ -267,3 +267,154 @@ def test_a_defect_in_the_code_check_is_named_in_the_banner(qtbot, window, monkey
     assert "boom from the core" in wait_for_banner(qtbot, window)
     qtbot.waitUntil(lambda: not window.check_code.running, timeout=TIMEOUT)
     QApplication.processEvents()
+
+
+# ------------------------------------------------------------------ exports: no half files, refusals said first
+
+def disk_with(free: int):
+    import shutil
+    return lambda folder: shutil._ntuple_diskusage(1 << 30, (1 << 30) - free, free)
+
+
+class FullDisk:
+    """A file that takes `room` bytes and then fails as a full disk does."""
+
+    def __init__(self, file, room: int):
+        self.file, self.room = file, room
+
+    def write(self, data) -> int:
+        if len(data) > self.room:
+            raise OSError(28, "No space left on device")
+        self.room -= len(data)
+        return self.file.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.file, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.file.close()
+
+
+def full_disk_after(monkeypatch, module, room: int) -> None:
+    """module's open_temporary hands out files that run out of room after `room` bytes."""
+    original = module.open_temporary
+
+    def opened(*args, **kwargs):
+        file, temporary = original(*args, **kwargs)
+        return FullDisk(file, room), temporary
+    monkeypatch.setattr(module, "open_temporary", opened)
+
+
+def never_painted(monkeypatch) -> None:
+    from visualizer.window import files
+
+    def painted(*args, **kwargs):
+        raise AssertionError("the picture was painted although its destination is refused")
+    monkeypatch.setattr(files, "write_picture", painted)
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_a_picture_onto_a_folder_is_refused_in_the_banner_before_any_work(kind, qtbot, window, monkeypatch,
+                                                                           tmp_path):
+    folder = tmp_path / f"slides.{kind}"
+    folder.mkdir()
+    never_painted(monkeypatch)
+    answer_save(monkeypatch, folder)
+    action(window, "exportDiagramSvg" if kind == "svg" else "exportDiagram").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert f"slides.{kind}: is a folder; give a file name such as" in text
+    assert [p.name for p in tmp_path.iterdir()] == [f"slides.{kind}"] and list(folder.iterdir()) == []
+
+
+def test_a_picture_for_a_disk_without_room_is_refused_before_any_work(qtbot, window, monkeypatch, tmp_path):
+    monkeypatch.setattr(checkpoints.shutil, "disk_usage", disk_with(100_000))
+    never_painted(monkeypatch)
+    answer_save(monkeypatch, tmp_path / "diagram.png")
+    action(window, "exportDiagram").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "diagram.png: the disk holding" in text and "98 KiB free" in text
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_picture_that_fills_the_disk_half_way_leaves_the_earlier_file_and_no_temporary(qtbot, window,
+                                                                                        monkeypatch, tmp_path):
+    from visualizer import export
+
+    target = tmp_path / "diagram.png"
+    target.write_bytes(b"the earlier picture")
+    full_disk_after(monkeypatch, export, room=1000)
+    answer_save(monkeypatch, target)
+    action(window, "exportDiagram").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "diagram.png: could not be written (no space left on device)" in text and "unchanged" in text
+    assert target.read_bytes() == b"the earlier picture"
+    assert [p.name for p in tmp_path.iterdir()] == ["diagram.png"]
+
+
+def test_an_animation_onto_a_folder_is_refused_in_the_banner_before_any_training(qtbot, window, monkeypatch,
+                                                                                 tmp_path):
+    folder = tmp_path / "diagram.gif"
+    folder.mkdir()
+    answer_save(monkeypatch, folder)
+    action(window, "exportGif").trigger()
+    assert "diagram.gif: is a folder; give a file name such as" in wait_for_banner(qtbot, window)
+    assert window.gif_export is None                       # no copy trained, no frame painted
+    assert [p.name for p in tmp_path.iterdir()] == ["diagram.gif"] and list(folder.iterdir()) == []
+
+
+def test_an_animation_that_fills_the_disk_says_so_and_leaves_no_part_file(qtbot, window, monkeypatch, tmp_path):
+    from visualizer import gif
+
+    full_disk_after(monkeypatch, gif, room=20_000)
+    answer_save(monkeypatch, tmp_path / "diagram.gif")
+    action(window, "exportGif").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "diagram.gif: the animation could not be written" in text and "No space left on device" in text
+    qtbot.waitUntil(lambda: not window.gif_export.running, timeout=TIMEOUT)
+    assert list(tmp_path.iterdir()) == []
+    assert not window.gif_banner.isVisible()
+
+
+def test_an_animation_whose_destination_becomes_a_folder_leaves_no_part_file(tmp_path):
+    from core.checkpoints import CheckpointError
+    from visualizer.gif import GifWriter
+
+    path = tmp_path / "diagram.gif"
+    writer = GifWriter(path, (8, 6))
+    writer.add_frame(np.zeros((6, 8, 3), np.uint8))
+    path.mkdir()                            # the export's folder changed under it
+    with pytest.raises(OSError, match="is a folder"):
+        writer.close()
+    assert [p.name for p in tmp_path.iterdir()] == ["diagram.gif"]
+    with pytest.raises(CheckpointError, match="is a folder"):
+        GifWriter(path, (8, 6))
+    assert [p.name for p in tmp_path.iterdir()] == ["diagram.gif"]
+
+
+@pytest.mark.parametrize("name, export_action", [("diagram.png", "exportDiagram"), ("diagram.gif", "exportGif")])
+def test_an_export_removes_the_part_files_killed_exports_left_and_keeps_live_ones(name, export_action, qtbot,
+                                                                                   window, monkeypatch, tmp_path):
+    import os
+    import time
+
+    fcntl = pytest.importorskip("fcntl")
+    old = time.time() - 3600
+    stale, fresh, locked = (tmp_path / f".{name}.{tag}.part" for tag in ("stale0000", "fresh000", "locked00"))
+    other = tmp_path / ".other.png.stale000.part"
+    for temporary in (stale, fresh, locked, other):
+        temporary.write_bytes(b"half a picture")
+    for temporary in (stale, locked, other):
+        os.utime(temporary, (old, old))
+    answer_save(monkeypatch, tmp_path / name)
+    with open(locked, "rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)           # an export in progress in another window
+        action(window, export_action).trigger()
+        if name.endswith(".gif"):
+            qtbot.waitUntil(lambda: window.gif_export is not None and not window.gif_export.running,
+                            timeout=120_000)
+        qtbot.waitUntil(lambda: (tmp_path / name).exists(), timeout=TIMEOUT)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([name, fresh.name, locked.name, other.name])

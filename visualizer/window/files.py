@@ -10,10 +10,11 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PyQt6.QtCore import QObject, QStandardPaths
+from PyQt6.QtCore import QObject, QSize, QStandardPaths
 from PyQt6.QtWidgets import QFileDialog, QMainWindow, QMenu, QWidget
 
-from visualizer.export import GifExport, render_png, render_svg
+from core.checkpoints import CheckpointError
+from visualizer.export import DEFAULT_SIZE, GifExport, check_picture_destination, frame_count, write_picture
 from visualizer.views.check_code import FILE_FILTER as CHECK_FILE_FILTER
 
 if TYPE_CHECKING:
@@ -140,11 +141,14 @@ class Files(QObject):
         path = self.ask_save("image", f"Export {name} as {label}", f"{name}.{kind}", pattern)
         if not path:
             return
-        self.before_export()
-        if (render_svg if kind == "svg" else render_png)(widget, path):
-            self.notice(f"Saved {path}", 8000)
-        else:
-            self.show_error(f"{path}: could not be written as {'an SVG' if kind == 'svg' else 'a PNG'} image")
+        try:
+            check_picture_destination(path, widget.size())      # a refused destination is said before any work
+            self.before_export()
+            write_picture(widget, path, kind)
+        except CheckpointError as error:
+            self.show_error(str(error))
+            return
+        self.notice(f"Saved {path}", 8000)
 
     def export_gif(self, iterations: int, every: int) -> None:
         """The diagram over the next iterations, trained on a copy in a job; the strip shows progress and Cancel."""
@@ -156,6 +160,11 @@ class Files(QObject):
         path = self.ask_save("image", "Export diagram animation", f"diagram-{self._iteration()}.gif",
                              "GIF animations (*.gif)")
         if not path or snapshot is None:
+            return
+        try:
+            check_picture_destination(path, QSize(*DEFAULT_SIZE), frame_count(iterations, every))
+        except CheckpointError as error:
+            self.show_error(str(error))
             return
         export = GifExport(snapshot, path, iterations=iterations, every=every, presenter=self.presenting(),
                            parent=self)
