@@ -418,3 +418,172 @@ def test_an_export_removes_the_part_files_killed_exports_left_and_keeps_live_one
         qtbot.waitUntil(lambda: (tmp_path / name).exists(), timeout=TIMEOUT)
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == sorted([name, fresh.name, locked.name, other.name])
+
+
+# ------------------------------------------------------------------ wide and crafted files, end to end
+
+def wide_weights(path, hidden: int):
+    rng = np.random.default_rng(0)
+    np.savez(path, W1=rng.normal(0, 0.01, (hidden, 784)).astype(np.float32), b1=np.zeros((hidden, 1), np.float32),
+             W2=rng.normal(0, 0.1, (10, hidden)).astype(np.float32), b2=np.zeros((10, 1), np.float32))
+    return path
+
+
+def session_file(path, csv, config=None):
+    """A session of a fresh run on the window's test data, saved as the window saves one."""
+    from dataclasses import asdict
+
+    from core.config import TrainingConfig
+    from visualizer.splits import DataOptions, load_split
+
+    options = DataOptions(dev_size=50)
+    stepper = Stepper(load_split(str(csv), options, "float32"), config or TrainingConfig())
+    core.session.save_session(path, stepper, str(csv), {"data_options": asdict(options)})
+    return path
+
+
+def session_at_iteration(tmp_path, csv, iteration: int):
+    """A session whose run starts, and stands, at `iteration`: crafted from a real one, as an attacker would."""
+    import json
+
+    with np.load(session_file(tmp_path / "base.npz", csv), allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(str(arrays.pop("meta")))
+    meta["history"].update(start=iteration, latest=iteration, keyframes=[iteration], recent=[iteration])
+    meta.update(iteration=iteration, rewindable_from=iteration)
+    arrays = {name.replace("state_0_", f"state_{iteration}_"): value for name, value in arrays.items()}
+    arrays["alpha_iterations"] = np.array([iteration], np.int64)
+    path = tmp_path / f"at-{iteration}.npz"
+    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+    return path
+
+
+def assert_run_kept(window, before) -> None:
+    after = window.snapshot
+    assert (after.iteration, after.phases_done, after.config, after.dataset_name) == \
+        (before.iteration, before.phases_done, before.config, before.dataset_name)
+    assert window.findChild(QLabel, "iterationLabel").text() == str(before.iteration)
+    assert window.timeline.slider.maximum() == before.latest
+
+
+@pytest.mark.parametrize("hidden", [129, 4096])
+def test_weights_wider_than_the_window_are_refused_with_a_message(hidden, qtbot, window, monkeypatch, tmp_path):
+    before = window.snapshot
+    answer_open(monkeypatch, wide_weights(tmp_path / f"wide-{hidden}.npz", hidden))
+    action(window, "openWeights").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert f"wide-{hidden}.npz: has {hidden:,} hidden units; at most 128 can be used here" in text
+    assert_run_kept(window, before)
+
+
+def test_a_session_wider_than_the_window_is_refused_with_a_message(qtbot, window, monkeypatch, tmp_path, small_csv):
+    from core.config import TrainingConfig
+
+    before = window.snapshot
+    answer_open(monkeypatch, session_file(tmp_path / "wide.npz", small_csv, TrainingConfig(hidden=129)))
+    action(window, "openSession").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "wide.npz: its network has 129 hidden units; at most 128 can be used here" in text
+    assert_run_kept(window, before)
+
+
+def test_wide_weights_on_the_command_line_are_one_line_and_exit_code_2(in_child, tmp_path):
+    path = wide_weights(tmp_path / "wide.npz", 129)
+    result = in_child(f"import sys; from visualizer.__main__ import main; "
+                      f"sys.exit(main(['--init', {str(path)!r}, '--size', '800x600']))", timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"backprop-visualizer: error: {path}: has 129 hidden units; at most 128 can be used here"]
+
+
+def test_a_session_past_the_timelines_32_bits_never_reaches_it(qtbot, window, monkeypatch, tmp_path, small_csv):
+    before = window.snapshot
+    answer_open(monkeypatch, session_at_iteration(tmp_path, small_csv, 2**31))
+    action(window, "openSession").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "at-2147483648.npz" in text and "2,147,483,647" in text
+    assert_run_kept(window, before)
+
+
+def test_a_session_at_the_timelines_last_iteration_opens_and_stops_there(qtbot, window, monkeypatch, tmp_path,
+                                                                         small_csv):
+    last = 2**31 - 1
+    answer_open(monkeypatch, session_at_iteration(tmp_path, small_csv, last))
+    action(window, "openSession").trigger()
+    qtbot.waitUntil(lambda: window.snapshot.iteration == last, timeout=TIMEOUT)
+    assert window.findChild(QLabel, "iterationLabel").text() == str(last)
+    assert window.timeline.slider.maximum() == last and window.timeline.slider.value() == last
+    for step in ("stepIteration", "playPause"):
+        window.message_banner.hide()
+        action(window, step).trigger()
+        text = wait_for_banner(qtbot, window)
+        assert "Iteration 2,147,483,647 is the last one the timeline can hold" in text
+        qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=TIMEOUT)
+        assert action(window, "playPause").text() == "Play"
+        assert window.snapshot.iteration == last and window.findChild(QLabel, "iterationLabel").text() == str(last)
+    action(window, "stepPhase").trigger()                   # the phases of the iteration can still be shown
+    qtbot.waitUntil(lambda: window.snapshot.phase == "Z1", timeout=TIMEOUT)
+
+
+FIFO_START = """
+import sys
+from PyQt6.QtCore import QEventLoop, QTimer
+from PyQt6.QtWidgets import QLabel
+from visualizer import create_main_window
+from visualizer.settings import Settings
+
+fifo, session = sys.argv[1:3]
+window = create_main_window(["--dev-size", "50", "--size", "800x600"])
+print("title:", window.windowTitle())
+print("banner:", window.findChild(QLabel, "messageBannerText").text())
+print("remembered:", Settings().dataset)
+messages = []
+loop = QEventLoop()
+
+def failed(text):
+    messages.append(text)
+    if len(messages) == 3:
+        loop.quit()
+
+window.bridge.failed.connect(failed)
+window.bridge.load_data(fifo)
+window.bridge.load_weights(fifo)
+window.bridge.load_session(session)
+QTimer.singleShot(60_000, loop.quit)
+loop.exec()
+for message in messages:
+    print("failed:", message)
+window.close()
+print("worker running after close:", window.bridge.thread.isRunning())
+"""
+
+
+def test_a_remembered_fifo_never_blocks_a_start_and_is_forgotten(in_child, tmp_path, small_csv):
+    """Issue 17: a remembered last dataset that is a FIFO hung every start before any window appeared. Run in a
+    child process with a time limit: a regression fails the test instead of hanging the suite."""
+    import dataclasses
+    import os
+
+    from core.config import TrainingConfig
+    from visualizer.settings import Settings
+    from visualizer.splits import DataOptions, load_split
+
+    fifo = tmp_path / "digits.csv"
+    os.mkfifo(fifo)
+    settings = Settings()
+    settings.dataset = str(fifo)
+    settings.sync()
+    session = tmp_path / "names-a-fifo.npz"
+    stepper = Stepper(load_split(str(small_csv), DataOptions(dev_size=50), "float32"), TrainingConfig())
+    core.session.save_session(session, stepper, str(fifo), {"data_options": dataclasses.asdict(DataOptions(50))})
+    result = in_child(FIFO_START.replace("sys.argv[1:3]", repr([str(fifo), str(session)])), timeout=90)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "title: Backprop Visualizer — mnist-sample" in out
+    banner = unescape(out.split("banner: ", 1)[1].splitlines()[0])
+    assert "could not be opened, so this is mnist-sample (it is forgotten)" in banner
+    assert f"{fifo}: is a named pipe (FIFO), not a file" in banner
+    assert "remembered: None" in out
+    failures = [line for line in out.splitlines() if line.startswith("failed:")]
+    assert len(failures) == 3 and all("named pipe (FIFO)" in line and str(fifo) in line for line in failures), out
+    assert "worker running after close: False" in out
