@@ -66,10 +66,11 @@ def weights_nbytes(hidden: int, dtype: str | np.dtype) -> int:
     return count * np.dtype(dtype).itemsize + 4 * 1024
 
 
-def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    """np.savez to path atomically: the old file stays whole until the new one is complete."""
+def write_npz(path: Path, arrays: Mapping[str, np.ndarray], suggested: str = "weights.npz") -> None:
+    """np.savez to path atomically: the old file stays whole until the new one is complete. suggested: a file
+    name to offer if path is a folder."""
     path = Path(path)
-    target = check_destination(path, sum(np.asarray(array).nbytes for array in arrays.values()))
+    target = check_destination(path, sum(np.asarray(array).nbytes for array in arrays.values()), suggested)
     remove_stale_temporaries(target)
     # The temporary file's name ends in .npz so np.savez, given a name, would not add a second suffix;
     # it is written through an open file anyway, and lives in the same folder so os.replace is atomic.
@@ -111,11 +112,12 @@ def not_finite(name: str, value: np.ndarray) -> str | None:
     return f"{name} has {bad} NaN or infinite {'entry' if bad == 1 else 'entries'} of {value.size}" if bad else None
 
 
-def check_destination(path: str | os.PathLike, expected_bytes: int = 0) -> Path:
+def check_destination(path: str | os.PathLike, expected_bytes: int = 0, suggested: str = "weights.npz") -> Path:
     """Raise CheckpointError now if a file of about expected_bytes could not be saved at path (say, before a long
-    training run); return the file that will be written: path, or the target of the symlink at path."""
+    training run); return the file that will be written: path, or the target of the symlink at path. suggested:
+    the file name the message offers when path is a folder."""
     path = Path(path)
-    target, problem = _destination(path)
+    target, problem = _destination(path, suggested)
     if problem:
         raise CheckpointError(f"{path}: {problem}")
     folder = target.parent
@@ -133,7 +135,7 @@ def check_destination(path: str | os.PathLike, expected_bytes: int = 0) -> Path:
     return target
 
 
-def _destination(path: Path) -> tuple[Path, str | None]:
+def _destination(path: Path, suggested: str = "weights.npz") -> tuple[Path, str | None]:
     """(the file a save to path writes, what forbids it or None): a symlink leads to its target."""
     try:
         status = os.stat(path)
@@ -145,7 +147,7 @@ def _destination(path: Path) -> tuple[Path, str | None]:
     if status is None:
         return target, None
     if stat.S_ISDIR(status.st_mode):
-        return target, f"is a folder; give a file name such as {path / 'weights.npz'}"
+        return target, f"is a folder; give a file name such as {path / suggested}"
     if not stat.S_ISREG(status.st_mode):
         return target, f"is {kind_of(status.st_mode)}, not a file; saving would replace it, so nothing is saved"
     if status.st_nlink > 1:

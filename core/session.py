@@ -92,7 +92,7 @@ def save_session(path: str | os.PathLike, stepper: Stepper, dataset_spec: str,
         arrays[META_KEY] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"{path}: the settings cannot be stored as JSON ({error})") from None
-    write_npz(path, arrays)
+    write_npz(path, arrays, "session.npz")
     return meta
 
 

@@ -38,20 +38,22 @@ COPY_HISTORY_BYTES = 4 * 2**20   # the copy never rewinds; a little history is a
 
 
 # ---------------------------------------------------------------- still pictures
-def check_picture_destination(path: str | os.PathLike, size: QSize, frames: int = 0) -> Path:
+def check_picture_destination(path: str | os.PathLike, size: QSize, frames: int = 0,
+                              suggested: str = "picture.png") -> Path:
     """Raise CheckpointError now, before any painting, if a picture of this size could not be written at path: a
     folder or a device there, no such folder, no permission, too little space for a still picture (frames 0: at
     most 4 bytes a pixel) or an animation of that many frames (at most a byte a pixel each, the GIF's colour
-    indices before compression). Returns the file that will be written."""
+    indices before compression). Returns the file that will be written; suggested: the file name offered when
+    path is a folder."""
     pixels = size.width() * size.height()
-    return check_destination(path, frames * pixels if frames else 4 * pixels)
+    return check_destination(path, frames * pixels if frames else 4 * pixels, suggested)
 
 
-def _write_atomically(path: str | os.PathLike, data: bytes) -> None:
+def _write_atomically(path: str | os.PathLike, data: bytes, suggested: str) -> None:
     """Write data to a temporary file beside path, then move it into place: never a half-written file, and no
     temporary left behind (nor any that an export killed half-way left: they are removed first). CheckpointError
     names the file and what is wrong."""
-    target = check_destination(path, len(data))
+    target = check_destination(path, len(data), suggested)
     remove_stale_temporaries(target, GifWriter.PART)
     file, temporary = open_temporary(path, target, GifWriter.PART)
     try:
@@ -90,7 +92,8 @@ def write_picture(widget: QWidget, path: str | os.PathLike, kind: str = "png", t
                   description: str | None = None) -> None:
     """Write widget as a PNG or an SVG ("png", "svg"); CheckpointError names the file and what is wrong. A
     destination that cannot be written is refused before the widget is painted."""
-    check_picture_destination(path, widget.size())
+    suggested = f"picture.{kind}"
+    check_picture_destination(path, widget.size(), suggested=suggested)
     if kind == "svg":
         data = _svg_data(widget, title, description)
     else:
@@ -99,7 +102,7 @@ def write_picture(widget: QWidget, path: str | os.PathLike, kind: str = "png", t
         data = bytes(buffer.data()) if render_image(widget).save(buffer, "PNG") else None
     if data is None:
         raise CheckpointError(f"{path}: the {kind.upper()} image could not be made")
-    _write_atomically(path, data)
+    _write_atomically(path, data, suggested)
 
 
 def _written(write, *args, **kwargs) -> bool:

@@ -247,7 +247,7 @@ class GifWriter:
         self.size = (int(width), int(height))
         self.frames = 0
         self._previous: np.ndarray | None = None    # the last frame given, to find what changed
-        self._target = check_destination(self.path)
+        self._target = check_destination(self.path, suggested="animation.gif")
         remove_stale_temporaries(self._target, self.PART)      # what exports killed half-way left
         self._file, self._temporary = open_temporary(self.path, self._target, self.PART)
         # Header, logical screen (no global colour table: every frame brings its own), NETSCAPE2.0 loop.

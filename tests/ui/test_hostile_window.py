@@ -325,7 +325,7 @@ def test_a_picture_onto_a_folder_is_refused_in_the_banner_before_any_work(kind, 
     answer_save(monkeypatch, folder)
     action(window, "exportDiagramSvg" if kind == "svg" else "exportDiagram").trigger()
     text = wait_for_banner(qtbot, window)
-    assert f"slides.{kind}: is a folder; give a file name such as" in text
+    assert f"slides.{kind}: is a folder; give a file name such as {folder / ('diagram.' + kind)}" in text
     assert [p.name for p in tmp_path.iterdir()] == [f"slides.{kind}"] and list(folder.iterdir()) == []
 
 
@@ -360,7 +360,8 @@ def test_an_animation_onto_a_folder_is_refused_in_the_banner_before_any_training
     folder.mkdir()
     answer_save(monkeypatch, folder)
     action(window, "exportGif").trigger()
-    assert "diagram.gif: is a folder; give a file name such as" in wait_for_banner(qtbot, window)
+    assert f"diagram.gif: is a folder; give a file name such as {folder / 'diagram-0.gif'}" in \
+        wait_for_banner(qtbot, window)
     assert window.gif_export is None                       # no copy trained, no frame painted
     assert [p.name for p in tmp_path.iterdir()] == ["diagram.gif"] and list(folder.iterdir()) == []
 
@@ -389,7 +390,7 @@ def test_an_animation_whose_destination_becomes_a_folder_leaves_no_part_file(tmp
     with pytest.raises(OSError, match="is a folder"):
         writer.close()
     assert [p.name for p in tmp_path.iterdir()] == ["diagram.gif"]
-    with pytest.raises(CheckpointError, match="is a folder"):
+    with pytest.raises(CheckpointError, match="is a folder; give a file name such as .*animation.gif"):
         GifWriter(path, (8, 6))
     assert [p.name for p in tmp_path.iterdir()] == ["diagram.gif"]
 

@@ -142,7 +142,8 @@ class Files(QObject):
         if not path:
             return
         try:
-            check_picture_destination(path, widget.size())      # a refused destination is said before any work
+            # A refused destination is said before any work.
+            check_picture_destination(path, widget.size(), suggested=f"{name}.{kind}")
             self.before_export()
             write_picture(widget, path, kind)
         except CheckpointError as error:
@@ -162,7 +163,8 @@ class Files(QObject):
         if not path or snapshot is None:
             return
         try:
-            check_picture_destination(path, QSize(*DEFAULT_SIZE), frame_count(iterations, every))
+            check_picture_destination(path, QSize(*DEFAULT_SIZE), frame_count(iterations, every),
+                                      f"diagram-{self._iteration()}.gif")
         except CheckpointError as error:
             self.show_error(str(error))
             return
