@@ -443,20 +443,27 @@ def session_file(path, csv, config=None):
     return path
 
 
-def session_at_iteration(tmp_path, csv, iteration: int):
-    """A session whose run starts, and stands, at `iteration`: crafted from a real one, as an attacker would."""
+def crafted_session(path, csv, change):
+    """A real session whose meta and arrays change(meta, arrays) rewrites, as an attacker would."""
     import json
 
-    with np.load(session_file(tmp_path / "base.npz", csv), allow_pickle=False) as archive:
+    with np.load(session_file(path.with_name("base.npz"), csv), allow_pickle=False) as archive:
         arrays = {name: archive[name] for name in archive.files}
     meta = json.loads(str(arrays.pop("meta")))
-    meta["history"].update(start=iteration, latest=iteration, keyframes=[iteration], recent=[iteration])
-    meta.update(iteration=iteration, rewindable_from=iteration)
-    arrays = {name.replace("state_0_", f"state_{iteration}_"): value for name, value in arrays.items()}
-    arrays["alpha_iterations"] = np.array([iteration], np.int64)
-    path = tmp_path / f"at-{iteration}.npz"
+    arrays = change(meta, arrays)
     np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
     return path
+
+
+def session_at_iteration(tmp_path, csv, iteration: int):
+    """A session whose run starts, and stands, at `iteration`."""
+    def change(meta, arrays):
+        meta["history"].update(start=iteration, latest=iteration, keyframes=[iteration], recent=[iteration])
+        meta.update(iteration=iteration, rewindable_from=iteration)
+        arrays = {name.replace("state_0_", f"state_{iteration}_"): value for name, value in arrays.items()}
+        arrays["alpha_iterations"] = np.array([iteration], np.int64)
+        return arrays
+    return crafted_session(tmp_path / f"at-{iteration}.npz", csv, change)
 
 
 def assert_run_kept(window, before) -> None:
@@ -524,6 +531,27 @@ def test_a_session_at_the_timelines_last_iteration_opens_and_stops_there(qtbot, 
         assert window.snapshot.iteration == last and window.findChild(QLabel, "iterationLabel").text() == str(last)
     action(window, "stepPhase").trigger()                   # the phases of the iteration can still be shown
     qtbot.waitUntil(lambda: window.snapshot.phase == "Z1", timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("field, value, named", [("hidden", True, "hidden"), ("seed", "abc", "seed"),
+                                                 ("seed", 1.5, "seed"), ("batch_size", 10**30, "batch size"),
+                                                 ("alpha", -1, "learning rate")])
+def test_a_session_with_a_crafted_setting_names_the_field_and_the_panel_keeps_its_values(field, value, named, qtbot,
+                                                                                       window, monkeypatch,
+                                                                                       tmp_path, small_csv):
+    """Issue 17: "hidden": true, "seed": "abc" or 1.5, "batch_size": 10**30 made the configuration panel raise and
+    show stale values."""
+    def change(meta, arrays):
+        meta["config"][field] = value
+        return arrays
+    before = window.snapshot
+    panel = window.config_panel.current
+    answer_open(monkeypatch, crafted_session(tmp_path / "crafted.npz", small_csv, change))
+    action(window, "openSession").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "crafted.npz: the saved configuration is not usable" in text and named in text, text
+    assert_run_kept(window, before)
+    assert window.config_panel.current == panel
 
 
 FIFO_START = """
