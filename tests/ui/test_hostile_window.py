@@ -329,14 +329,22 @@ def test_a_picture_onto_a_folder_is_refused_in_the_banner_before_any_work(kind, 
     assert [p.name for p in tmp_path.iterdir()] == [f"slides.{kind}"] and list(folder.iterdir()) == []
 
 
-def test_a_picture_for_a_disk_without_room_is_refused_before_any_work(qtbot, window, monkeypatch, tmp_path):
+def test_a_picture_for_a_disk_without_room_is_refused_and_nothing_written(qtbot, window, monkeypatch, tmp_path):
     monkeypatch.setattr(checkpoints.shutil, "disk_usage", disk_with(100_000))
-    never_painted(monkeypatch)
     answer_save(monkeypatch, tmp_path / "diagram.png")
     action(window, "exportDiagram").trigger()
     text = wait_for_banner(qtbot, window)
     assert "diagram.png: the disk holding" in text and "98 KiB free" in text
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_animation_for_a_disk_without_room_is_refused_before_any_training(qtbot, window, monkeypatch, tmp_path):
+    monkeypatch.setattr(checkpoints.shutil, "disk_usage", disk_with(3 * 2**20))
+    answer_save(monkeypatch, tmp_path / "diagram.gif")
+    action(window, "exportGif").trigger()
+    text = wait_for_banner(qtbot, window)
+    assert "diagram.gif: the disk holding" in text and "3.0 MiB free; about 6.0 MiB are needed" in text
+    assert window.gif_export is None and list(tmp_path.iterdir()) == []
 
 
 def test_a_picture_that_fills_the_disk_half_way_leaves_the_earlier_file_and_no_temporary(qtbot, window,
