@@ -187,6 +187,15 @@ def soak_for(window, minutes: float, probe: LatenessProbe) -> dict:
     return {"samples": samples, "seconds": time.perf_counter() - started}
 
 
+def print_leaks_and_lateness(window, probe: LatenessProbe, at_start: dict, at_end: dict) -> None:
+    for name in at_start:
+        print(f"{name}: {at_start[name]} at the start, {at_end[name]} at the end")
+    print(f"UI thread: {probe.ticks:,} timer ticks every {PROBE_INTERVAL_MS} ms, lateness median "
+          f"{probe.percentile(0.5) * 1000:.0f} ms, 99th percentile {probe.percentile(0.99) * 1000:.0f} ms, largest "
+          f"{probe.worst * 1000:.0f} ms at iteration {probe.worst_at:,} (bound {MOST_LATENESS_MS:.0f} ms); "
+          f"{window.frames_shown:,} frames shown; longest garbage collection {probe.longest_collection * 1000:.0f} ms")
+
+
 def report_minutes(window, args, probe: LatenessProbe, at_start: dict, run: dict) -> bool:
     samples, seconds = run["samples"], run["seconds"]
     warm = min(samples, key=lambda s: abs(s[0] - WARM_UP_SECONDS))     # the sample nearest the first minute
@@ -207,12 +216,7 @@ def report_minutes(window, args, probe: LatenessProbe, at_start: dict, run: dict
           f"{budget_mb:.0f} MiB" + (f", 95 % full from {full[0] / 60:.1f} min)" if full else ", not yet full)"))
     print(f"growth beyond the history: {beyond[-1]:+.1f} MB at the end, most {max(beyond):+.1f} MB "
           f"(bound {MOST_GROWTH_MB:.0f} MB)")
-    for name in at_start:
-        print(f"{name}: {at_start[name]} at the start, {at_end[name]} at the end")
-    print(f"UI thread: {probe.ticks:,} timer ticks every {PROBE_INTERVAL_MS} ms, lateness median "
-          f"{probe.percentile(0.5) * 1000:.0f} ms, 99th percentile {probe.percentile(0.99) * 1000:.0f} ms, largest "
-          f"{probe.worst * 1000:.0f} ms at iteration {probe.worst_at:,} (bound {MOST_LATENESS_MS:.0f} ms); "
-          f"{window.frames_shown:,} frames shown; longest garbage collection {probe.longest_collection * 1000:.0f} ms")
+    print_leaks_and_lateness(window, probe, at_start, at_end)
     ok = (max(beyond) < MOST_GROWTH_MB and max(s[2] for s in samples) <= budget_mb and not leaks
           and probe.worst * 1000 < MOST_LATENESS_MS)
     print("soak: PASS" if ok else f"soak: FAIL{' (leaks: ' + str(leaks) + ')' if leaks else ''}")
@@ -263,12 +267,7 @@ def main() -> int:
           f"({args.iterations / seconds:.0f} iterations/s)")
     print(f"memory: {memory_warm:.1f} MB after {WARM_UP:,} iterations, {memory_end:.1f} MB at the end: "
           f"growth {growth:+.1f} MB (bound {MOST_GROWTH_MB:.0f} MB); rewindable iterations {rewindable}")
-    for name in at_start:
-        print(f"{name}: {at_start[name]} at the start, {at_end[name]} at the end")
-    print(f"UI thread: {probe.ticks:,} timer ticks every {PROBE_INTERVAL_MS} ms, lateness median "
-          f"{probe.percentile(0.5) * 1000:.0f} ms, 99th percentile {probe.percentile(0.99) * 1000:.0f} ms, largest "
-          f"{probe.worst * 1000:.0f} ms at iteration {probe.worst_at:,} (bound {MOST_LATENESS_MS:.0f} ms); "
-          f"{window.frames_shown:,} frames shown; longest garbage collection {probe.longest_collection * 1000:.0f} ms")
+    print_leaks_and_lateness(window, probe, at_start, at_end)
     ok = growth < MOST_GROWTH_MB and not leaks and probe.worst * 1000 < MOST_LATENESS_MS
     print("soak: PASS" if ok else f"soak: FAIL{' (leaks: ' + str(leaks) + ')' if leaks else ''}")
     return 0 if ok else 1
