@@ -26,12 +26,15 @@ from typing import Callable
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))       # the notebook's own code: tests/fixtures/notebook.py
 
 from core import data  # noqa: E402
 from core.config import TrainingConfig  # noqa: E402
 from core.fast import FastTrainer, compile_kernels, numba_available, use_threads  # noqa: E402
 from core.stepper import Stepper  # noqa: E402
+from fixtures import notebook  # noqa: E402
 
 # (engine, against, at least this many times as fast)
 BARS = (("Stepper", "notebook (NumPy float64)", 2.5), ("FastTrainer", "notebook (NumPy float64)", 4.0),
@@ -39,43 +42,18 @@ BARS = (("Stepper", "notebook (NumPy float64)", 2.5), ("FastTrainer", "notebook 
 
 
 def notebook_engine(X: np.ndarray, Y: np.ndarray, seed: int) -> Callable[[], None]:
-    """The notebook's iteration, verbatim: float64, one_hot rebuilt each time, np.sum over all of dZ."""
+    """The notebook's iteration, verbatim (tests/fixtures/notebook.py): float64, one_hot rebuilt each time, np.sum
+    over all of dZ, its global m set to the columns of X."""
+    notebook.m = X.shape[1]
     rng = np.random.default_rng(seed)
-    params = {"W1": rng.random((10, 784)) - 0.5, "b1": rng.random((10, 1)) - 0.5,
-              "W2": rng.random((10, 10)) - 0.5, "b2": rng.random((10, 1)) - 0.5}
-    m = X.shape[1]
-
-    def ReLU(Z):
-        return np.maximum(Z, 0)
-
-    def softmax(Z):
-        return np.exp(Z) / sum(np.exp(Z))
-
-    def one_hot(Y):
-        one_hot_Y = np.zeros((Y.size, Y.max() + 1))
-        one_hot_Y[np.arange(Y.size), Y] = 1
-        return one_hot_Y.T
-
-    def ReLU_deriv(Z):
-        return Z > 0
+    params = [rng.random((10, 784)) - 0.5, rng.random((10, 1)) - 0.5, rng.random((10, 10)) - 0.5,
+              rng.random((10, 1)) - 0.5]
 
     def iteration() -> None:
-        W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
-        Z1 = W1.dot(X) + b1
-        A1 = ReLU(Z1)
-        Z2 = W2.dot(A1) + b2
-        A2 = softmax(Z2)
-        one_hot_Y = one_hot(Y)
-        dZ2 = A2 - one_hot_Y
-        dW2 = 1 / m * dZ2.dot(A1.T)
-        db2 = 1 / m * np.sum(dZ2)
-        dZ1 = W2.T.dot(dZ2) * ReLU_deriv(Z1)
-        dW1 = 1 / m * dZ1.dot(X.T)
-        db1 = 1 / m * np.sum(dZ1)
-        params["W1"] = W1 - 0.1 * dW1
-        params["b1"] = b1 - 0.1 * db1
-        params["W2"] = W2 - 0.1 * dW2
-        params["b2"] = b2 - 0.1 * db2
+        W1, b1, W2, b2 = params
+        Z1, A1, Z2, A2 = notebook.forward_prop(W1, b1, W2, b2, X)
+        dW1, db1, dW2, db2 = notebook.backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y)
+        params[:] = notebook.update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, 0.1)
 
     return iteration
 

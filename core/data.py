@@ -2,6 +2,7 @@
 the file formats users bring are in core/dataset_files.py)."""
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
 import os
 import shutil
@@ -118,6 +119,13 @@ FASHION_FOLDER = Path("/usr/share/datasets/fashion-mnist")     # Debian's datase
 FASHION_IMAGES = "train-images-idx3-ubyte"                      # as Zalando names it, with or without .gz
 NO_SUCH_FILE = "no such file; --data takes mnist-sample, fashion-mnist, or the path of a CSV, IDX or .npz file"
 FOLDER_HINT = "; give a file inside it (a CSV, an IDX images file or an .npz)"
+# Fashion-MNIST is recognised by its labels, whatever the file is called (its IDX files are named as MNIST's):
+# the SHA-256 of the label bytes (0–9, one per image, in the files' order) of its 60,000 training and 10,000 test
+# images. A file of MNIST digits never has these labels in this order.
+FASHION_LABELS_SHA256 = frozenset({
+    "657fbd221bfc9f4198cc14b5619cc33ec57c58dd0e47af4d99d6650759e869a7",     # train-labels-idx1-ubyte
+    "3d0e6c6ea990b53b6f8f500a41cac93881d981b315f84578b7d915342ade01e9",     # t10k-labels-idx1-ubyte
+})
 
 
 def load(spec: str) -> Dataset:
@@ -140,12 +148,32 @@ def load(spec: str) -> Dataset:
         raise DataError(f"{spec}: cannot be read ({error})") from None
     if kind == "npz":
         pixels, labels, dev_pixels, dev_labels = read_keras_npz(path, spec)
-        return Dataset(spec, pixels, labels, dev_pixels=dev_pixels, dev_labels=dev_labels)
+        return Dataset(spec, pixels, labels, class_names=class_names_of(labels), dev_pixels=dev_pixels,
+                       dev_labels=dev_labels)
     if kind == "idx":
         pixels, labels = read_idx(path, spec)
     else:
         pixels, labels = read_csv(path, spec)
-    return Dataset(spec, pixels, labels)
+    return Dataset(spec, pixels, labels, class_names=class_names_of(labels))
+
+
+def is_fashion(labels: np.ndarray) -> bool:
+    """True for Fashion-MNIST's training or test labels, in its order (FASHION_LABELS_SHA256)."""
+    if labels.size not in (10_000, 60_000):
+        return False
+    digest = hashlib.sha256(np.ascontiguousarray(labels, dtype=np.uint8).tobytes()).hexdigest()
+    return digest in FASHION_LABELS_SHA256
+
+
+def class_names_of(labels: np.ndarray) -> tuple[str, ...]:
+    """Fashion-MNIST's clothes for its own labels, else the digits."""
+    return FASHION_NAMES if is_fashion(labels) else DIGIT_NAMES
+
+
+def fitting_dev_size(requested: int, examples: int) -> int:
+    """The dev set a file of `examples` rows can give: the size requested, or a fifth of the file when the
+    request would leave no training examples (a 64-row CSV and the default 1,000, say)."""
+    return requested if requested < examples else examples // 5
 
 
 def lasting_spec(spec: str) -> str:
@@ -202,12 +230,17 @@ def _load_fashion_mnist(folder: str | None) -> Dataset:
     Debian's. The first name that exists is read, so that one that is not a file is refused as such."""
     where = Path(folder) if folder else FASHION_FOLDER
     name = f"{FASHION}={folder}" if folder else FASHION
-    images = next((where / (FASHION_IMAGES + ending) for ending in (".gz", "")
-                   if os.path.lexists(where / (FASHION_IMAGES + ending))), None)
+    images = fashion_images(where)
     if images is None:
         raise DataError(f"{name}: {where} holds no {FASHION_IMAGES}(.gz); {fashion_advice(folder is None)}")
     pixels, labels = read_idx(images, str(images))
     return Dataset(name, pixels, labels, class_names=FASHION_NAMES)
+
+
+def fashion_images(folder: Path) -> Path | None:
+    """Fashion-MNIST's training images file in folder (raw or .gz), or None."""
+    return next((folder / (FASHION_IMAGES + ending) for ending in (".gz", "")
+                 if os.path.lexists(folder / (FASHION_IMAGES + ending))), None)
 
 
 def fashion_advice(debian_folder: bool = True) -> str:

@@ -153,6 +153,14 @@ def load_session(path: str | os.PathLike, split_loader: SplitLoader, largest_hid
     return stepper, meta
 
 
+def read_extra(path: str | os.PathLike) -> dict[str, Any]:
+    """The extra settings saved with a session (the caller's, as save_session was given them), without reading
+    its arrays; CheckpointError when path is not a session file."""
+    path = Path(path)
+    with open_archive(path, "session file", SESSION_MEMBERS) as archive:
+        return _read_meta(path, archive)["extra"]
+
+
 def _read_meta(path: Path, archive: NpzArchive) -> dict[str, Any]:
     if META_KEY not in archive.names:
         hint = " (it looks like a weights file: use Open weights)" if "W1" in archive.names else ""

@@ -20,7 +20,7 @@ def test_the_first_playing_frame_after_a_step_draws_only_the_live_panels():
     clock.now += 0.01
     frame = policy.frame(playing=True)
     assert frame.playing and frame.due == frozenset()
-    assert not frame.shows("diagram") and not frame.shows("details") and not frame.shows("curves.readout")
+    assert not frame.shows("diagram") and not frame.shows("details") and not frame.shows("numbers")
 
 
 def test_each_layer_is_due_once_per_interval_while_playing():

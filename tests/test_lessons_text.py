@@ -44,7 +44,7 @@ def test_each_step_is_valid_short_and_has_a_question_with_an_answer(lesson):
 
 def test_the_story_runs_in_the_order_of_the_computation():
     phases = [lesson.phase for lesson in LESSONS_LOADED if lesson.phase is not None]
-    assert phases == [*network.PHASES, "loop", "predict"]
+    assert phases == [*network.PHASES, "loop", "predict", "mistake"]
     assert LESSONS_LOADED[0].phase is None and "255" in LESSONS_LOADED[0].body
 
 
@@ -82,8 +82,34 @@ def test_placeholders_read_the_snapshot(tiny_split):
     ("<!-- phase: Z9; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\na", "unknown phase"),
     ("<!-- phase: Z1; parts: input bias -->\n# T\nb\n## Check yourself\nq?\n### Answer\na", "not parts"),
     ("<!-- phase: Z1; parts: input -->\n# T\nbody only", "Check yourself"),
-    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\n", "Check yourself"),
+    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\n", "line 6: the answer .* empty"),
+    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\n\n### Answer\na", "line 4: the question"),
+    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\na\n## Predict\nWhich?\nA) 1\n"
+     "B) 2\nC) 3\nD) 4", "line 8: .* 'Answer: A'"),
+    ("<!-- phase: Z1; parts: input -->\n# T\nb\n## Check yourself\nq?\n### Answer\na\n## Predict\nWhich?\nA) 1\n"
+     "C) 2\n", "line 11: options must be A"),
 ])
 def test_a_malformed_lesson_is_refused_with_what_is_wrong(text, problem):
     with pytest.raises(LessonError, match=problem):
         parse_lesson(text, "99-broken")
+
+
+def test_the_examples_in_docs_lessons_md_are_valid_lesson_files():
+    """docs/LESSONS.md's step file and setup files parse as written, with what the page says they hold."""
+    from pathlib import Path
+
+    from visualizer.lesson_format import parse_setup
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "LESSONS.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(markdown|text)\n(.*?)```", doc, flags=re.DOTALL)
+    steps = [text for kind, text in blocks if kind == "markdown"]
+    setups = [text for kind, text in blocks if kind == "text"]
+    assert len(steps) == 2 and len(setups) == 2
+    switching, first = (parse_lesson(text, name) for text, name in zip(steps, ("02-a1", "01-z1")))
+    assert switching.phase == "A1" and switching.prediction.answer == 1 and switching.prediction.why
+    assert first.phase == "Z1" and first.prediction is None
+    full, small = (parse_setup(text) for text in setups)
+    assert full.dataset == "mnist-sample" and full.config["seed"] == 7 and full.iterations == 50
+    assert full.predict is True and full.hidden == ("matricesDock", "evaluationDock")
+    assert full.locked == ("configuration", "files")
+    assert small.config == {"seed": 3} and small.predict is True and small.hidden == ("matricesDock",)

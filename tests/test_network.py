@@ -8,6 +8,7 @@ import pytest
 
 from core import network, optimizers
 from core.network import ACTIVATIONS, PARAMETERS, PHASES, ShapeError
+from fixtures import notebook
 
 HIDDEN = 7
 M = 12
@@ -71,46 +72,11 @@ def test_forward_returns_the_same_arrays_as_the_phases():
 
 # ---------------------------------------------------------------- the classic notebook, verbatim
 
-def ReLU(Z):
-    return np.maximum(Z, 0)
-
-
-def softmax(Z):
-    A = np.exp(Z) / sum(np.exp(Z))
-    return A
-
-
-def forward_prop(W1, b1, W2, b2, X):
-    Z1 = W1.dot(X) + b1
-    A1 = ReLU(Z1)
-    Z2 = W2.dot(A1) + b2
-    A2 = softmax(Z2)
-    return Z1, A1, Z2, A2
-
-
-def ReLU_deriv(Z):
-    return Z > 0
-
-
-def one_hot(Y):
-    one_hot_Y = np.zeros((Y.size, Y.max() + 1))
-    one_hot_Y[np.arange(Y.size), Y] = 1
-    one_hot_Y = one_hot_Y.T
-    return one_hot_Y
-
-
-m = M  # the notebook's global m (there: all rows of the file, including the dev rows)
-
-
-def backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y):
-    one_hot_Y = one_hot(Y)
-    dZ2 = A2 - one_hot_Y
-    dW2 = 1 / m * dZ2.dot(A1.T)
-    db2 = 1 / m * np.sum(dZ2)
-    dZ1 = W2.T.dot(dZ2) * ReLU_deriv(Z1)
-    dW1 = 1 / m * dZ1.dot(X.T)
-    db1 = 1 / m * np.sum(dZ1)
-    return dW1, db1, dW2, db2
+def notebook_functions(monkeypatch):
+    """The notebook's forward_prop and backward_prop (tests/fixtures/notebook.py), with its global m set as the
+    notebook's top level sets it (there: all rows of the file, dev rows included; here the M columns of X)."""
+    monkeypatch.setattr(notebook, "m", M)
+    return notebook.forward_prop, notebook.backward_prop
 
 
 def notebook_problem():
@@ -119,7 +85,8 @@ def notebook_problem():
     return params, X, labels, network.one_hot(labels, np.float64)
 
 
-def test_forward_pass_and_weight_gradients_equal_the_notebook():
+def test_forward_pass_and_weight_gradients_equal_the_notebook(monkeypatch):
+    forward_prop, backward_prop = notebook_functions(monkeypatch)
     params, X, labels, Y = notebook_problem()
     W1, b1, W2, b2 = (params[name] for name in PARAMETERS)
     Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
@@ -129,9 +96,10 @@ def test_forward_pass_and_weight_gradients_equal_the_notebook():
         np.testing.assert_allclose(ours[name], value, rtol=0, atol=1e-12, err_msg=name)
 
 
-def test_bias_gradients_are_per_row_unlike_the_notebooks_np_sum_without_axis():
+def test_bias_gradients_are_per_row_unlike_the_notebooks_np_sum_without_axis(monkeypatch):
     """The notebook's np.sum(dZ2) adds all rows into one number, which is always ≈ 0 (each column of A2 − Y
     sums to 0), so its b2 never learns; ours gives each output bias its own row sum."""
+    forward_prop, backward_prop = notebook_functions(monkeypatch)
     params, X, labels, Y = notebook_problem()
     W1, b1, W2, b2 = (params[name] for name in PARAMETERS)
     Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)

@@ -426,3 +426,19 @@ def test_a_long_run_whose_curves_were_thinned_reopens_with_the_same_curves_and_g
     assert_same_state(run, reopened)
     assert_same_curves(run, reopened)
     assert list(run.history.keyframes) == list(reopened.history.keyframes)
+def test_the_extra_settings_read_without_the_arrays_and_a_lesson_travels_as_text(tmp_path, tiny_split):
+    from core.session import read_extra
+
+    stepper = Stepper(tiny_split, TrainingConfig(hidden=4))
+    stepper.run(2)
+    lesson = {"lesson": {"name": "mine", "files": {"01-z1.md": "<!-- phase: Z1; parts: input -->\n# Ünïcode\n"},
+                         "step": 1}}
+    path = tmp_path / "lesson.npz"
+    save_session(path, stepper, "tiny", lesson)
+    assert read_extra(path) == lesson
+    with np.load(path, allow_pickle=False) as archive:           # text in the JSON meta, not a pickled object
+        assert all(archive[name].dtype != object for name in archive.files)
+    weights = tmp_path / "weights.npz"
+    save_weights(weights, stepper.params, {})
+    with pytest.raises(CheckpointError, match="not a session file"):
+        read_extra(weights)

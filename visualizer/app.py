@@ -113,7 +113,8 @@ def create_main_window(argv: Sequence[str]):
     from core.stepper import Stepper
 
     from . import appearance
-    from .bridge import Bridge, DataOptions, load_split
+    from .bridge import Bridge
+    from .splits import DataOptions, dev_note, load_split
     from .failures import one_line
     from .main_window import MainWindow
     from .settings import Settings
@@ -151,6 +152,8 @@ def create_main_window(argv: Sequence[str]):
         window.restore_settings(layout=args.size is None)
     if startup_message:
         window.show_error(startup_message)
+    if dev_note(split, options):
+        window.status_notice(dev_note(split, options), 15000)     # a small file: a smaller dev set, and why
     window.start_presenter = args.presenter
     window.screenshot_request = (args.screenshot, args.steps)
     _delete_at_exit(window)

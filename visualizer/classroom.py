@@ -12,10 +12,10 @@ from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QDockWidget, QMenuBar, QWidget
 
 from .bridge import Bridge
-from .views import lesson as lesson_files
+from .lesson_control import LessonControl
 from .views.diagram import NetworkDiagram
 from .views.draw_pad import DrawPad
-from .views.lesson import LessonError, LessonPanel, load_lessons
+from .views.lesson import LessonPanel
 from .views.neuron import NeuronPanel
 from .views.race import RacePanel
 from .window.actions import ActionSpec
@@ -33,6 +33,7 @@ class Host(Protocol):
     def add_action(self, spec: ActionSpec, slot: Callable) -> QAction: ...
     def add_view(self, view: QWidget) -> None: ...
     def show_error(self, text: str) -> None: ...
+    def place_strip(self, widget: QWidget, beside: bool) -> None: ...
     def menuBar(self) -> QMenuBar: ...
     def addAction(self, action: QAction) -> None: ...
 
@@ -66,32 +67,21 @@ class Classroom:
 
     # ------------------------------------------------------------ the guided lesson
     def _build_lesson(self) -> None:
-        window = self.window
-        spec = ActionSpec("guidedLesson", "Guided lesson", "lesson", (Mod.ControlModifier | Key.Key_L,),
-                          "The story of the network step by step, computing what each step explains",
-                          "", checkable=True)
-        try:
-            lessons = load_lessons(lesson_files.LESSONS)
-        except LessonError as error:
-            # A teacher may edit the lesson files: a broken one says which and what, and the rest of the
-            # window works as ever.
-            self.lesson = None
-            problem = f"The guided lesson is off: {error}"
-            broken = ActionSpec(spec.name, spec.text, spec.icon, spec.keys, problem, "")
-            self.menu.addAction(window.add_action(broken, lambda: window.show_error(problem)))
-            window.show_error(problem)
-            return
-        self.lesson = LessonPanel(lessons=lessons)
-        self.lesson_dock = self._dock("Lesson", "lessonPanel", self.lesson, "inputDock")
-        self.lesson_action = self._toggle(spec, self.lesson_dock)
-        # A request the bridge refuses gets no answer: the lesson must not wait for one.
-        self.lesson.stepRequested.connect(lambda kind: window.bridge.step(kind) or self.lesson.stop())
-        self.lesson.emphasisRequested.connect(window.diagram.set_emphasis)
-        for action in (self.lesson.previous_action, self.lesson.next_action):
-            window.addAction(action)
-            self.menu.addAction(action)
-        self.menu.addSeparator()
-        window.add_view(self.lesson)
+        """The lesson's dock, keys, files and presenter caption: visualizer/lesson_control.py."""
+        self.lesson_control = LessonControl(self)
+
+    @property
+    def lesson(self) -> LessonPanel | None:
+        """The lesson's panel; None when the built-in lesson's files are broken and no other lesson is open."""
+        return self.lesson_control.panel
+
+    @property
+    def lesson_dock(self) -> QDockWidget:
+        return self.lesson_control.dock
+
+    @property
+    def lesson_action(self) -> QAction:
+        return self.lesson_control.action
 
     # ------------------------------------------------------------ the other panels, built when first shown
     # A window that is never asked for them does not pay for them (a quarter of a second at start together).
@@ -153,12 +143,17 @@ class Classroom:
     def _make_neuron(self) -> NeuronPanel:
         panel = NeuronPanel()
         panel.failed.connect(self.window.show_error)
+        panel.editsChanged.connect(self.window.diagram.mark_units)     # a switched-off unit, crossed out there
         self.neuron_dock.setWidget(panel)
         return panel
 
     def _make_draw_pad(self) -> DrawPad:
         pad = DrawPad()
         self.draw_dock.setWidget(pad)
+        # "Show in the network": the main diagram takes the drawing as it changes, until pressed again.
+        diagram = self.window.diagram
+        pad.shownInNetwork.connect(lambda on: diagram.show_drawing(pad.column if on else None))
+        pad.drawingChanged.connect(lambda column: pad.send_button.isChecked() and diagram.show_drawing(column))
         clear = pad.clear_action          # Ctrl+Backspace, from anywhere in the window once there is a pad
         clear.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         self.window.addAction(clear)
@@ -174,6 +169,7 @@ class Classroom:
     # ------------------------------------------------------------ closing
     def shutdown(self) -> None:
         """Stop every job a classroom panel started (the window calls this when it closes)."""
+        self.lesson_control.shutdown()
         for name in ("race", "neuron"):
             if name in self._built:
                 self._built[name].shutdown()

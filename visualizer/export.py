@@ -25,10 +25,13 @@ from core.stepper import Diverged, Stepper
 
 from . import theme
 from .gif import GifWriter
+from .hints import hints_hidden
 from .jobs import Cancelled, Job, JobContext
 from .snapshot import ExampleSelection, Snapshot, make_snapshot
 from .views.diagram import NetworkDiagram
 
+PNG_SCALES = (1, 2, 3)          # pixels per screen pixel an exported PNG may have (Export ▸ PNG size)
+DEFAULT_PNG_SCALE = 2           # a slide wants more pixels than the screen shows
 MAX_ITERATIONS = 1000
 DEFAULT_ITERATIONS = 50
 DEFAULT_SIZE = (800, 500)
@@ -71,35 +74,43 @@ def _write_atomically(path: str | os.PathLike, data: bytes, suggested: str) -> N
         raise
 
 
-def render_image(widget: QWidget) -> QImage:
-    """The widget painted into a QImage of exactly its size in pixels (device pixel ratio 1, also on HiDPI)."""
-    image = QImage(widget.size(), QImage.Format.Format_RGB32)
-    image.setDevicePixelRatio(1.0)
+def render_image(widget: QWidget, scale: float = 1.0) -> QImage:
+    """The widget painted into a QImage of its size in pixels times scale (a device pixel ratio of scale, also on
+    HiDPI: text and lines are drawn at that resolution, not enlarged), without its on-screen hints."""
+    image = QImage(widget.size() * scale, QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(scale)
     image.fill(Qt.GlobalColor.white)
+    # Item caches are pixmaps at the screen's resolution: drawn afresh, the shapes and text are sharp at any scale.
+    changed = _uncached(widget) if scale != 1 else []
     painter = QPainter(image)
-    widget.render(painter)
-    painter.end()
+    try:
+        with hints_hidden(widget):
+            widget.render(painter)
+    finally:
+        painter.end()
+        _restore(changed)
+    image.setDevicePixelRatio(1.0)      # its pixels are the picture's: a viewer shows them one for one
     return image
 
 
-def render_png(widget: QWidget, path: str | os.PathLike) -> bool:
-    """Write widget as a PNG of exactly its size in pixels; False if it could not be written (write_picture
+def render_png(widget: QWidget, path: str | os.PathLike, scale: float = 1.0) -> bool:
+    """Write widget as a PNG of its size in pixels times scale; False if it could not be written (write_picture
     says why)."""
-    return _written(write_picture, widget, path, "png")
+    return _written(write_picture, widget, path, "png", scale=scale)
 
 
 def write_picture(widget: QWidget, path: str | os.PathLike, kind: str = "png", title: str | None = None,
-                  description: str | None = None) -> None:
-    """Write widget as a PNG or an SVG ("png", "svg"); CheckpointError names the file and what is wrong. A
-    destination that cannot be written is refused before the widget is painted."""
+                  description: str | None = None, scale: float = 1.0) -> None:
+    """Write widget as a PNG (its size in pixels times scale) or an SVG ("png", "svg"); CheckpointError names the
+    file and what is wrong. A destination that cannot be written is refused before the widget is painted."""
     suggested = f"picture.{kind}"
-    check_picture_destination(path, widget.size(), suggested=suggested)
+    check_picture_destination(path, widget.size() * (scale if kind == "png" else 1), suggested=suggested)
     if kind == "svg":
         data = _svg_data(widget, title, description)
     else:
         buffer = QBuffer()
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        data = bytes(buffer.data()) if render_image(widget).save(buffer, "PNG") else None
+        data = bytes(buffer.data()) if render_image(widget, scale).save(buffer, "PNG") else None
     if data is None:
         raise CheckpointError(f"{path}: the {kind.upper()} image could not be made")
     _write_atomically(path, data, suggested)
@@ -163,7 +174,8 @@ def _svg_data(widget: QWidget, title: str | None, description: str | None) -> by
     try:
         # A white page, as the PNG has: some SVG viewers show no background as black or as a checkerboard.
         painter.fillRect(QRect(QPoint(0, 0), size), QColor(theme.PAPER))
-        widget.render(painter)
+        with hints_hidden(widget):
+            widget.render(painter)
     finally:
         painter.end()
         _restore(changed)
@@ -193,6 +205,15 @@ def resumed_copy(snapshot: Snapshot) -> Stepper:
     copy.state = state
     copy.history = History(state, alpha, budget_bytes=COPY_HISTORY_BYTES)
     return copy
+
+
+def started_copy(snapshot: Snapshot) -> Stepper:
+    """A new Stepper at iteration 0 of the snapshot's run: its split and first parameters, with the configuration
+    (and learning rate) it has now. Raises ValueError when the run has let its first parameters go."""
+    if snapshot.initial_params is None:
+        raise ValueError("the run's first parameters were let go (a long run): reset to start again from them")
+    return Stepper(snapshot.split, snapshot.config.with_changes(alpha=snapshot.alpha),
+                   params=snapshot.initial_params, history_budget_bytes=COPY_HISTORY_BYTES)
 
 
 def frame_count(iterations: int, every: int) -> int:
@@ -324,8 +345,9 @@ class GifExport(QObject):
 
     def __init__(self, snapshot: Snapshot, path: str | os.PathLike, iterations: int = DEFAULT_ITERATIONS,
                  every: int = 1, size: tuple[int, int] = DEFAULT_SIZE, delay_ms: int = DEFAULT_DELAY_MS,
-                 presenter: bool = False, parent: QObject | None = None):
-        """snapshot: the moment to resume from, with its example selected."""
+                 presenter: bool = False, from_start: bool = False, parent: QObject | None = None):
+        """snapshot: the moment to resume from, with its example selected; from_start: its run from iteration 0
+        instead (its first parameters, the settings it has now)."""
         super().__init__(parent)
         if not 1 <= iterations <= MAX_ITERATIONS:
             raise ValueError(f"the animation covers 1 to {MAX_ITERATIONS} iterations, not {iterations}")
@@ -335,7 +357,7 @@ class GifExport(QObject):
         self.iterations, self.every, self.delay_ms = iterations, every, delay_ms
         self.selection = ExampleSelection(snapshot.example.subset, snapshot.example.index)
         self.total = frame_count(iterations, every)
-        self.copy = resumed_copy(snapshot)
+        self.copy = started_copy(snapshot) if from_start else resumed_copy(snapshot)
         self.start_iteration = self.copy.iteration
         self.frames = DiagramFrames(size, presenter)
         self._released = False

@@ -7,27 +7,23 @@ from html import escape
 
 import numpy as np
 
-from core.numbers import MINUS, minus, short_number as short     # one way to write a value, shared with the core
+from core.numbers import minus, short_number as short     # one way to write a value, shared with the core
 
 
 def shorter(value: float) -> Iterator[str]:
-    """short(value), then the same value with one decimal fewer at a time, never rounded to 0, and below 1
-    without its leading zero (a node too small for 20.1 still says 20, for 0.031 .03; hovering shows every
-    digit)."""
+    """short(value), then the same value with one decimal fewer at a time, never rounded to 0 (a node too small
+    for 20.1 still says 20, for 0.031 0.03; hovering shows every digit). The leading zero stays: ".03" is misread
+    from the back of a room."""
     full = short(value)
     yield full
     if "e" in full or "." not in full:
         return
     shown = len(full) - full.index(".") - 1         # the decimals full has
-    for decimals in range(shown, -1, -1):
+    for decimals in range(shown - 1, -1, -1):
         text = f"{value:.{decimals}f}"
         if float(text) == 0:
             return
-        text = minus(text)
-        if decimals < shown:
-            yield text
-        if abs(value) < 1 and text.lstrip(MINUS).startswith("0."):
-            yield text.replace("0.", ".", 1)
+        yield minus(text)
 
 
 def significant(value: float, digits: int = 3) -> str:

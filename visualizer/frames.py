@@ -24,7 +24,9 @@ INTERVALS: Mapping[str, float] = {
     "diagram.numbers": 0.25,        # the numbers on the nodes, and the tooltips (read only when hovered)
     "diagram.thumbnails": 0.25,     # ten 28×28 pictures of W1: one iteration's change is too small to see
     "diagram.parameters": 0.1,      # the W2 edges and the bias squares (the activations follow every frame)
-    "curves.readout": 0.25,         # the curves' line of numbers
+    # The numbers that count the run: the status bar's, the timeline's and the curves' readout, on the same
+    # frames, so they never disagree on screen (docs/TESTING.md, "One iteration number").
+    "numbers": 0.25,
 }
 # The optimizer race draws its two small diagrams four times a second while it runs.
 RACE_INTERVALS: Mapping[str, float] = {

@@ -11,15 +11,17 @@ from html import escape
 from typing import Callable
 
 from PyQt6.QtCore import Qt, QTimer
-from PyQt6.QtGui import QAction, QActionGroup
-from PyQt6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PyQt6.QtGui import QAction
+from PyQt6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 from core import data
 
-from . import appearance, assets
+from . import appearance
 from .bridge import Bridge
 from .export import GifExport
 from .classroom import Classroom
+from .explaining import Explainer
+from .prediction import Predictions
 from .frames import Frame, FramePolicy
 from .settings import Settings
 from .snapshot import Snapshot
@@ -34,13 +36,14 @@ from .views.input_view import InputView
 from .views.matrices import MatricesView
 from .views.timeline import Timeline
 from .views.values import ValuesView
-from .window.actions import STEP_TOOLBAR, TOOLS_TOOLBAR, ActionSpec, fill_menus, make_action, make_actions, \
-    theme_menu, toolbar
+from .window.actions import ActionSpec, build_menus, make_action, make_actions
 from .window.controls import PlayControls
-from .window.docks import DockManager
+from .window.docks import DockManager, add_panels
 from .window.files import Files
+from .window.centre import Centre
+from .window.helpers import KeyboardHelp, PhasePlayer, WheelRouter
 from .window.presenter import PresenterMode
-from .window.status import Banner, DivergenceBanner, StatusView, caption
+from .window.status import StatusView
 
 Area = Qt.DockWidgetArea
 
@@ -54,9 +57,9 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.snapshot: Snapshot | None = None       # the one on screen
         self.frames_shown = 0                        # snapshots handed to the views (read by the benchmark)
+        self.numbers_hidden = False                  # hideNumbers: the class predicts before the numbers show
         self.frame_policy = FramePolicy()
-        self.setWindowTitle("Backprop Visualizer")
-        self.setWindowIcon(appearance.svg_icon(assets.asset(assets.ICONS, "app.svg").read_bytes()))
+        self.setWindowTitle("Backprop Visualizer")       # the application's icon is every window's (app.py)
 
         self.diagram, self.equation, self.input_view = NetworkDiagram(), EquationView(), InputView()
         self.values, self.matrices, self.curves = ValuesView(), MatricesView(), CurvesView()
@@ -67,11 +70,18 @@ class MainWindow(QMainWindow):
         # While playing, these follow every frame; the others when the frame policy says (frames.py).
         self.live_views = (self.curves, self.timeline)
 
-        self._build_centre()
+        self.centre = Centre(self.equation, self.diagram)
+        self.setCentralWidget(self.centre)
+        # The banners and the strip that asks before a run is thrown away, for the parts that show messages.
+        self.divergence_banner, self.message_banner = self.centre.divergence_banner, self.centre.message_banner
+        self.gif_banner, self.drop_guard = self.centre.gif_banner, self.centre.drop_guard
         self.dock_manager = DockManager(self)
-        self._build_docks()
+        docks = add_panels(self, self.dock_manager)
+        self.evaluation_dock, self.bug_lab_dock, self.check_code_dock = docks.evaluation, docks.bug_lab, docks.check
+        self.timeline_toolbar = docks.timeline
         self.controls = PlayControls()
         self.speed_control, self.animation_control = self.controls.speed, self.controls.animation
+        self.phase_player = PhasePlayer(self.step_phase, self)
         self._build_actions()
         self.status = StatusView(self.statusBar())
         self.presenter = PresenterMode(
@@ -80,7 +90,15 @@ class MainWindow(QMainWindow):
             large=(self.speed_control,), views=lambda: (*self.views, self.config_panel),
             switch_theme=self.switch_theme, fitted=self.fit_centre)
         self.classroom = Classroom(self)
+        self.predictions = Predictions(self)
+        self.explainer = Explainer(self)
+        self.classroom.lesson_control.connect_predictions(self.predictions)
+        self.keyboard_help = KeyboardHelp(self)
+        self.wheel_router = WheelRouter(self)
+        QApplication.instance().installEventFilter(self.wheel_router)
         self._connect()
+        self.dock_manager.panels_menu(self.panels_menu)
+        self.dock_manager.remember_default()
 
     # ------------------------------------------------------------ public parts
     @property
@@ -101,6 +119,8 @@ class MainWindow(QMainWindow):
         """A view built later (a classroom panel): it takes the mode and the snapshot on screen at once."""
         self._views.append(view)
         view.set_presenter_mode(self.presenter.on)
+        if hasattr(view, "set_numbers_hidden"):
+            view.set_numbers_hidden(self.numbers_hidden)
         if self.snapshot is not None:
             view.show_snapshot(self.snapshot)
 
@@ -112,51 +132,9 @@ class MainWindow(QMainWindow):
         return self._actions[name]
 
     # ------------------------------------------------------------ layout
-    def _build_centre(self) -> None:
-        self.divergence_banner = DivergenceBanner()
-        self.message_banner = Banner("messageBanner", "notice")
-        self.gif_banner = Banner("gifBanner", "notice")
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setObjectName("centreSplitter")
-        splitter.addWidget(self.equation)
-        splitter.addWidget(self.diagram)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 4)
-        splitter.setChildrenCollapsible(False)
-        self.centre_splitter = splitter
-        centre = QWidget()
-        layout = QVBoxLayout(centre)
-        layout.setContentsMargins(4, 4, 4, 4)
-        for banner in (self.divergence_banner, self.message_banner, self.gif_banner):
-            layout.addWidget(banner)
-        layout.addWidget(splitter, 1)
-        self.setCentralWidget(centre)
-
-    def _build_docks(self) -> None:
-        add = self.dock_manager.add
-        config_scroll = QScrollArea()
-        config_scroll.setWidgetResizable(True)
-        config_scroll.setWidget(self.config_panel)
-        config_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        add("Input", "inputDock", self.input_view, Area.LeftDockWidgetArea)
-        add("Configuration", "configDock", config_scroll, Area.LeftDockWidgetArea)
-        add("Values", "valuesDock", self.values)
-        curves = add("Curves", "curvesDock", self.curves)
-        add("Matrices", "matricesDock", self.matrices, Area.BottomDockWidgetArea)
-        # The dev-set evaluation, a tab behind the curves; the worker computes it only while it is visible.
-        self.evaluation_dock = add("Evaluation", "evaluationDock", self.evaluation, beside="curvesDock")
-        curves.raise_()
-        self._view_docks = self.docks           # the View menu toggles these
-        self.bug_lab_dock = add("Bug lab", "bugLabPanel", self.bug_lab, beside="curvesDock", hidden=True)
-        self.check_code_dock = add("Check my code", "checkCodePanel", self.check_code, beside="curvesDock",
-                                   hidden=True)
-        # The timeline: a thin bar above the status bar, the slider over the iterations kept.
-        bar = QToolBar("Timeline")
-        bar.setObjectName("timelineToolbar")
-        bar.setMovable(False)
-        bar.addWidget(self.timeline)
-        self.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
-        self.timeline_toolbar = bar
+    def place_strip(self, widget: QWidget, beside: bool, top: bool = False) -> None:
+        """Predict mode's question, the lesson's caption: over the diagram, or (presenter mode) beside it."""
+        self.centre.place_strip(widget, beside, top)
 
     def _build_actions(self) -> None:
         self.files = Files(self, self.bridge, self.settings, lambda: self.snapshot, self.show_error,
@@ -165,23 +143,7 @@ class MainWindow(QMainWindow):
         self.presenter_action, self.leave_presenter_action = self.action("presenterMode"), \
             self.action("leavePresenterMode")
         self.play_action = self.action("playPause")
-        panels = (("window", self), ("diagram", self.diagram), ("equation", self.equation),
-                  ("input", self.input_view), ("values", self.values), ("matrices", self.matrices),
-                  ("curves", self.curves))
-        self.export_menu = self.files.export_menu(panels, self._show_everywhere, lambda: self.presenter.on)
-        self.action("exportImage").setMenu(self.export_menu)
-        themes, theme_items = theme_menu(self, appearance.current_theme(), self.switch_theme)
-        self.theme_actions = QActionGroup(self)
-        for item in theme_items:
-            self.theme_actions.addAction(item)
-        results = self.check_code_dock.toggleViewAction()
-        results.setText("Check results")
-        fill_menus(self, self._actions, {"@export": self.export_menu, "@theme": themes, "@checkResults": results,
-                                         "@docks": [dock.toggleViewAction() for dock in self._view_docks]})
-        self.toolbar = toolbar(self, "Steps", "stepToolbar", STEP_TOOLBAR, self._actions,
-                               {"@speed": [caption("Speed"), self.speed_control]})
-        self.tools_toolbar = toolbar(self, "Tools", "toolsToolbar", TOOLS_TOOLBAR, self._actions,
-                                     {"@animation": [caption("Animation"), self.animation_control]})
+        build_menus(self)
         self.bug_lab_dock.toggleViewAction().toggled.connect(self.action("bugLab").setChecked)
 
     def _connect(self) -> None:
@@ -189,6 +151,7 @@ class MainWindow(QMainWindow):
         bridge.snapshotReady.connect(self._received)
         bridge.failed.connect(self.show_error)
         bridge.diverged.connect(self.divergence_banner.show_divergence)
+        bridge.unitsDied.connect(self.divergence_banner.show_divergence)     # the same strip: what, why, go back
         bridge.notice.connect(self.status_notice)
         bridge.busy.connect(self.status.busy)
         bridge.failed.connect(self.timeline.seek_settled)
@@ -197,11 +160,13 @@ class MainWindow(QMainWindow):
         self.timeline.learningRateCancelled.connect(self.config_panel.cancel)
         self.evaluation_dock.visibilityChanged.connect(bridge.set_evaluation)
         self.evaluation.exampleRequested.connect(bridge.select_example)
+        self.config_panel.devSizeRequested.connect(bridge.set_dev_size)     # then resetRequested
         self.config_panel.resetRequested.connect(self._reset)
         self.config_panel.learningRateChanged.connect(self.timeline.request_learning_rate)   # asks at a past one
         self.speed_control.currentIndexChanged.connect(
             lambda index: bridge.set_speed(self.speed_control.itemData(index)))
         self.animation_control.valueChanged.connect(self.diagram.set_animation_ms)
+        self.equation.heightChanged.connect(self.fit_centre)
         self.diagram.set_animation_ms(self.animation_control.value())
         self.input_view.exampleRequested.connect(bridge.select_example)
         self.divergence_banner.button.clicked.connect(self._go_back)
@@ -210,7 +175,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ the actions' slots
     def step_phase(self) -> None:
-        self.bridge.step("phase")
+        """The next phase; in predict mode a question about it comes first (→ again shows it unanswered)."""
+        if not self.predictions.reveal():
+            self.bridge.step("predict" if self.predictions.on else "phase")
+
+    def clicker_next(self) -> None:
+        """PageDown, a presentation clicker's "next": show a phase held for its question, else the lesson's next
+        step when the lesson is open, else the next phase."""
+        if not self.predictions.reveal() and not self.classroom.lesson_control.next():
+            self.step_phase()
+
+    def clicker_previous(self) -> None:
+        """PageUp: the lesson's previous step when it is open, else the previous phase."""
+        if not self.classroom.lesson_control.previous():
+            self.step_back()
+
+    def explain(self, name: str, index: tuple[int, ...]) -> None:
+        """Open the explanation of one number of the iteration on screen (worked out in the background; it shows
+        in explainPanel, and window.explainer.explanation is it)."""
+        self.explainer.explain(name, index)
 
     def step_iteration(self) -> None:
         self.bridge.step("iteration")
@@ -220,6 +203,31 @@ class MainWindow(QMainWindow):
 
     def export_window(self) -> None:
         self.files.export(self, "window")
+
+    def request_reset(self) -> None:
+        """Ctrl+R: back to iteration 0 with the panel's settings; asks first when that drops many iterations."""
+        self.drop_guard.ask("reset", self.snapshot.latest if self.snapshot else 0, self.config_panel.request_reset)
+
+    def request_quit(self) -> None:
+        """Ctrl+Q: close the window; asks first when that drops many iterations (the close button does not)."""
+        self.drop_guard.ask("quit", self.snapshot.latest if self.snapshot else 0, self.close)
+
+    def show_keyboard_help(self, on: bool) -> None:
+        """F1: every key of the window, over it (any key or a click closes it)."""
+        self.keyboard_help.open(self.presenter.on) if on else self.keyboard_help.hide()
+
+    def set_numbers_hidden(self, hidden: bool) -> None:
+        """Hide the numbers in the diagram and the panels (a class predicts first), or show them again."""
+        self.numbers_hidden = bool(hidden)
+        self.action("hideNumbers").setChecked(self.numbers_hidden)
+        for view in self.views:
+            if hasattr(view, "set_numbers_hidden"):
+                view.set_numbers_hidden(self.numbers_hidden)
+
+    def set_auto_phases(self, on: bool) -> None:
+        """Step one phase at a time at the pace of phasePaceSpin, until switched off (or playing starts)."""
+        self.phase_player.set_on(on)
+        self.action("autoPhases").setChecked(on)
 
     def show_bug_lab(self, on: bool) -> None:
         self.dock_manager.show_floating(self.bug_lab_dock, on)
@@ -234,13 +242,18 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ snapshots
     def _received(self, snapshot: Snapshot) -> None:
         """Show a snapshot as it comes. While playing it is a frame, sent by the worker at the display rate and
-        at a moment its training does not need the interpreter (bridge.RELEASE_PHASE); a step, a pause or a
-        reset answers one key press and shows in every panel."""
+        at a moment its training does not need the interpreter (worker.RELEASE_PHASE); a step, a pause or a
+        reset answers one key press and shows in every panel. In predict mode a phase with a question waits for
+        its answer (visualizer/prediction.py)."""
+        if self.predictions.hold(snapshot):
+            return
         if not snapshot.playing:
             self.show_snapshot(snapshot)
             return
         frame = self.frame_policy.frame(playing=True)
-        if frame.shows("details"):
+        # A phase other than the one the per-phase panels show (playing has just started, say) is shown in every
+        # panel at once: the header must not keep the paused phase while the diagram shows the update.
+        if frame.shows("details") or self.snapshot is None or snapshot.phase != self.snapshot.phase:
             self.show_snapshot(snapshot, frame=frame)
         elif frame.shows("diagram"):
             self.show_snapshot(snapshot, (self.diagram, *self.live_views), frame)
@@ -261,8 +274,11 @@ class MainWindow(QMainWindow):
                 view.show_snapshot(snapshot)
         if snapshot.config != self.config_panel.current:
             self.config_panel.set_config(snapshot.config)
-        if self.status.show_snapshot(snapshot):
+        self.config_panel.set_dev_size(snapshot.dev_size)
+        if self.status.show_snapshot(snapshot, frame.shows("numbers")):
             self.setWindowTitle(f"Backprop Visualizer — {snapshot.dataset_name}")
+        if snapshot.playing and self.phase_player.on:
+            self.set_auto_phases(False)         # playing takes over from the phases one by one
         playing = "Pause" if snapshot.playing else "Play"
         if self.play_action.text() != playing:     # an icon is read from its file
             self.play_action.setText(playing)
@@ -319,6 +335,12 @@ class MainWindow(QMainWindow):
     def leave_presenter_mode(self) -> None:
         self.set_presenter_mode(False)
 
+    def reset_layout(self) -> None:
+        """View ▸ Reset layout: the default layout for the window's size now (presenter mode ends first)."""
+        self.set_presenter_mode(False)
+        self.dock_manager.reset_layout()
+        self.fit_centre()
+
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not getattr(self, "_laid_out", False):
@@ -333,11 +355,12 @@ class MainWindow(QMainWindow):
         self.dock_manager.fit()
         self.fit_centre()
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.fit_centre)       # once the centre has its new size
+
     def fit_centre(self) -> None:
-        """The equation gets the height it needs, the diagram the rest."""
-        centre = self.centre_splitter.height() or self.height() // 2
-        equation = self.equation.minimumSizeHint().height()
-        self.centre_splitter.setSizes([equation, max(100, centre - equation)])
+        self.centre.fit()
 
     # ------------------------------------------------------------ settings and closing
     def restore_settings(self, layout: bool = True) -> None:
@@ -365,10 +388,12 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop playing and end the worker thread before the window goes (never leave it running)."""
         self.save_settings()
+        QApplication.instance().removeEventFilter(self.wheel_router)
         self.dock_manager.hide_floating()   # a floating panel is a window of its own: it goes with this one
         self.bug_lab.shutdown()
         self.check_code.shutdown()
         self.classroom.shutdown()
+        self.explainer.shutdown()
         self.files.shutdown()
         self.bridge.shutdown()
         super().closeEvent(event)

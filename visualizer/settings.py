@@ -22,7 +22,7 @@ ORGANIZATION = "Backprop Visualizer"
 APPLICATION = "backprop-visualizer"
 ENVIRONMENT_VARIABLE = "BACKPROP_VISUALIZER_SETTINGS"
 # Bump when the docks or toolbars change, so an old saved layout is ignored instead of misplacing new ones.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 DEFAULT_SPEED_INDEX = len(SPEEDS) - 1   # "max"
 DEFAULT_ANIMATION_MS = 250
@@ -30,7 +30,7 @@ LONGEST_ANIMATION_MS = 2000
 DEFAULT_THEME = "light"
 THEME_NAME = re.compile(r"[a-z0-9_-]{1,40}")
 
-GEOMETRY, STATE, SIZE = "window/geometry", "window/state", "window/size"
+GEOMETRY, STATE, SIZE, SCREEN = "window/geometry", "window/state", "window/size", "window/screen"
 DATASET = "files/dataset"
 FOLDER = "files/{kind}Folder"   # the folder of each kind of file ("weights", "session", "dataset", "code", "image")
 SPEED_INDEX, ANIMATION_MS, THEME, PRESENTER = "view/speedIndex", "view/animationMs", "view/theme", "view/presenter"
@@ -56,12 +56,16 @@ class Settings:
         self.store.setValue(GEOMETRY, window.saveGeometry())
         self.store.setValue(STATE, window.saveState(LAYOUT_VERSION))
         self.store.setValue(SIZE, f"{window.width()}x{window.height()}")
+        self.store.setValue(SCREEN, _screen_size(window))
 
     def restore_window(self, window: QMainWindow) -> bool:
-        """Put the window and its docks back as saved, if that layout fits the screen now (a laptop that was on
-        a large monitor keeps its default layout instead of a window larger than the screen). True if restored."""
+        """Put the window and its docks back as saved, if that layout was saved on a screen of the size the window
+        is on now and fits it (a laptop that was on a large monitor, or on a projector, keeps the default layout
+        for its own screen). True if restored."""
         geometry, state = self.store.value(GEOMETRY), self.store.value(STATE)
         if not isinstance(geometry, QByteArray) or not isinstance(state, QByteArray) or geometry.isEmpty():
+            return False
+        if self.store.value(SCREEN) != _screen_size(window):
             return False
         size = _size(self.store.value(SIZE))
         if size is None or not _fits_a_screen(*size):
@@ -190,6 +194,13 @@ def _size(value: Any) -> tuple[int, int] | None:
     if isinstance(value, str) and (match := re.fullmatch(r"(\d{1,6})x(\d{1,6})", value)):
         return int(match[1]), int(match[2])
     return None
+
+
+def _screen_size(window: QMainWindow) -> str:
+    """"1366x768": the size of the screen the window is on (the primary one before it is shown)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    size = screen.geometry().size() if screen is not None else None
+    return f"{size.width()}x{size.height()}" if size is not None else ""
 
 
 def _fits_a_screen(width: int, height: int) -> bool:

@@ -17,6 +17,7 @@ from core import network
 from core.config import TrainingConfig
 from core.data import Split
 from core.history import TrainingState
+from core.predict import Question
 from core.stepper import PhaseRecord, Stepper
 
 CURVE_POINTS = 2000  # curves are downsampled to at most this many points per snapshot (and the last one)
@@ -103,6 +104,12 @@ class Snapshot:
     split: Split | None = None
     state: TrainingState | None = None
     initial_params: Mapping[str, np.ndarray] | None = None
+    # At the update: the state it started from (its optimizer memory explains the rule; None when the history no
+    # longer holds it) and the α it used. Predict mode: the question about the phase this snapshot reveals,
+    # made by the worker (visualizer/questions.py); the window holds the snapshot back until it is answered.
+    update_state: TrainingState | None = None
+    update_alpha: float | None = None
+    question: Question | None = None
 
 
 def _downsample(length: int) -> np.ndarray:
@@ -182,6 +189,11 @@ def make_snapshot(stepper: Stepper, selection: ExampleSelection, ms_per_iteratio
                   evaluation: Evaluation | None = None) -> Snapshot:
     """Copy out of the stepper everything the views show."""
     history = stepper.history
+    record = stepper.record
+    updated = record is not None and record.phase == "update"
+    # The state the update started from, if the history still holds it (a look-up, never a recomputation).
+    update_state = (history.recent.get(record.iteration, history.keyframes.get(record.iteration)) if updated
+                    else None)
     curves = history.curves
     points = _downsample(curves.length)
     latest_metrics = curves.at(stepper.iteration - 1 - history.start) if stepper.iteration > history.start else None
@@ -214,4 +226,6 @@ def make_snapshot(stepper: Stepper, selection: ExampleSelection, ms_per_iteratio
         split=stepper.split,
         state=stepper.state,
         initial_params=stepper.initial_params,
+        update_state=update_state,
+        update_alpha=history.alpha_at(record.iteration) if updated else None,
     )

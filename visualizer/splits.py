@@ -1,5 +1,5 @@
-"""Which examples a run trains on: a dataset spec split into train and dev by the command line's options, and
-the options a session saved with it."""
+"""The datasets a run trains on, as the window loads them: the split options (the command line's --dev-size,
+--no-shuffle, --seed), the split of a dataset spec with a dev set the file can give, and a session's split."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,9 +18,21 @@ class DataOptions:
 
 
 def load_split(spec: str, options: DataOptions, dtype: str) -> data.Split:
-    """Read a dataset spec and split it as the notebook does; raises DataError with a one-line message."""
-    return data.split(data.load(spec), dev_size=options.dev_size, shuffle=options.shuffle, seed=options.seed,
-                      dtype=dtype)
+    """Read a dataset spec and split it as the notebook does; raises DataError with a one-line message. A file
+    too small for the dev set asked for gets a smaller one (data.fitting_dev_size; dev_note says so)."""
+    dataset = data.load(spec)
+    dev_size = options.dev_size if dataset.dev_pixels is not None else \
+        data.fitting_dev_size(options.dev_size, dataset.labels.size)
+    return data.split(dataset, dev_size=dev_size, shuffle=options.shuffle, seed=options.seed, dtype=dtype)
+
+
+def dev_note(split: data.Split, options: DataOptions) -> str:
+    """"" or what the status bar says when the dev set is smaller than asked because the file is small."""
+    if split.dev_size >= options.dev_size or split.dev_source != "held out from the training file":
+        return ""
+    rows = split.train_size + split.dev_size
+    return (f"{split.name} has {rows:,} examples, too few for a dev set of {options.dev_size:,}: "
+            f"the dev set is {split.dev_size:,} (a fifth of them)")
 
 
 def session_split_loader(spec: str, extra: Mapping[str, Any], config: TrainingConfig) -> data.Split:

@@ -105,9 +105,16 @@ def contrast_ratio(first: str | QColor, second: str | QColor) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+TEXT_CONTRAST = 4.5      # WCAG AA for text: every number written on a fill reaches it
+
+
 def ink_on(fill: str | QColor) -> QColor:
-    """INK or PAPER, whichever reads better on fill: dark text on a light fill in every theme."""
-    return QColor(max((INK, PAPER), key=lambda text: contrast_ratio(text, fill)))
+    """The text colour for fill: INK or PAPER, whichever reads better (dark text on a light fill in every theme),
+    or black or white where neither reaches TEXT_CONTRAST (a mid-tone fill: the middle of viridis, say)."""
+    best = max((INK, PAPER), key=lambda text: contrast_ratio(text, fill))
+    if contrast_ratio(best, fill) < TEXT_CONTRAST:
+        best = max(("#000000", "#ffffff"), key=lambda text: contrast_ratio(text, fill))
+    return QColor(best)
 
 
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
@@ -159,29 +166,24 @@ def qcolors(rgb: np.ndarray) -> list[QColor]:
     return [QColor(int(r), int(g), int(b)) for r, g, b in rgb]
 
 
-def light(rgb: np.ndarray) -> np.ndarray:
-    """Which (r, g, b) rows are light fills, to be written on in ink rather than paper (relative luminance)."""
-    return rgb.astype(np.float64) @ np.array([0.2126, 0.7152, 0.0722]) > 140
-
-
 def inks_on(rgb: np.ndarray) -> list[QColor]:
-    """INK on light fills, PAPER on dark ones, per (r, g, b) row."""
-    ink, paper = QColor(INK), QColor(PAPER)
-    return [ink if is_light else paper for is_light in light(rgb)]
+    """ink_on for each (r, g, b) row."""
+    return [ink_on(colour) for colour in qcolors(rgb)]
 
 
-_LUT_COLOURS: dict[int, tuple[np.ndarray, list[QColor], list[bool]]] = {}
+_LUT_COLOURS: dict[int, tuple[np.ndarray, str, list[QColor], list[QColor]]] = {}
 
 
-def lut_colours(lut: np.ndarray) -> tuple[list[QColor], list[bool]]:
-    """A lookup table's 256 colours as QColors, and whether each is light (ink on it, not paper): made once per
-    table (a theme switch makes a new signed table), so a frame picks colours instead of building them."""
+def lut_colours(lut: np.ndarray) -> tuple[list[QColor], list[QColor]]:
+    """A lookup table's 256 colours as QColors, and the text colour on each (ink_on): made once per table and
+    theme (a theme switch makes a new signed table and new inks), so a frame picks colours instead of making
+    them."""
     cached = _LUT_COLOURS.get(id(lut))
-    if cached is None or cached[0] is not lut:
+    if cached is None or cached[0] is not lut or cached[1] != NAME:
         rgb = lut[:, :3]
-        cached = (lut, qcolors(rgb), light(rgb).tolist())
+        cached = (lut, NAME, qcolors(rgb), inks_on(rgb))
         _LUT_COLOURS[id(lut)] = cached
-    return cached[1], cached[2]
+    return cached[2], cached[3]
 
 
 def rgb_pixmap(rgb: np.ndarray) -> QPixmap:

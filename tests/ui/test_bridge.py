@@ -8,7 +8,9 @@ from PyQt6.QtCore import Qt
 from core.config import TrainingConfig
 from core.network import PHASES
 from core.stepper import Stepper
-from visualizer.bridge import MAX_PENDING_STEPS, RELEASE_PHASE, SNAPSHOT_INTERVAL, Bridge
+from visualizer.bridge import MAX_PENDING_STEPS, Bridge
+from visualizer.pacing import SNAPSHOT_INTERVAL
+from visualizer.worker import RELEASE_PHASE
 from visualizer.pacing import Pacing
 from fake_clock import FakeClock
 

@@ -85,6 +85,11 @@ def test_the_published_notebook_is_checked_and_its_bugs_shown(qtbot, monkeypatch
     assert np.isfinite(expected).all() and np.isfinite(yours).all()
     low, high = view.images[0].getLevels()
     assert low == -high > -np.inf and high == pytest.approx(np.abs(expected).max())
+    # Their scalar is a sum of round-off: a white cell on white paper read as an empty chart. It is drawn
+    # framed, with its number (short_number writes round-off as 0).
+    assert [text.textItem.toPlainText() for text in view.cell_texts[1]] == ["0"]
+    assert view.images[1].border is not None and view.cell_texts[1][0].isVisible()
+    assert view.cell_texts[0] == [] or len(view.cell_texts[0]) == 10
 
 
 def test_a_transposed_gradient_is_shown_in_both_shapes(qtbot, monkeypatch, window, tmp_path):

@@ -13,6 +13,7 @@ from core import network
 from core.config import TrainingConfig
 from core.stepper import Stepper
 from visualizer import theme
+from visualizer.lesson_drive import LOOP_ACCURACY, LOOP_LIMIT, find_example
 from visualizer.snapshot import ExampleSelection, make_snapshot
 from visualizer.views.lesson import LOOP_ITERATIONS, PREDICT_PHASE, LessonPanel
 
@@ -31,7 +32,46 @@ class FakeBridge(QObject):
         self.waiting: list[str] = []
         self.in_flight = 0
         self.most_in_flight = 0
+        self.selection = ExampleSelection("train", 2)
+        self.playing_until: int | None = None
         panel.stepRequested.connect(self.step)
+        panel.playRequested.connect(self.play)
+        panel.pauseRequested.connect(self.pause)
+        panel.exampleWanted.connect(self.find)
+        panel.exampleRequested.connect(self.select)
+
+    def play(self, until: int) -> None:
+        """As the worker plays: an iteration and a snapshot (playing) at a time, until the target or a pause."""
+        self.requests.append("play")
+        self.in_flight += 1
+        self.playing_until = until
+        QTimer.singleShot(0, self._play_one)
+
+    def _play_one(self) -> None:
+        if self.playing_until is None or self.stepper.iteration >= self.playing_until:
+            self.playing_until = None
+            self.in_flight -= 1
+            self.send()
+            return
+        self.stepper.step_iteration()
+        self.send(playing=True)
+        QTimer.singleShot(0, self._play_one)
+
+    def pause(self) -> None:
+        self.requests.append("pause")
+        if self.playing_until is not None:
+            self.playing_until = self.stepper.iteration        # the next chunk stops and says so
+
+    def find(self, kind: str) -> None:
+        """As the window's job does, a moment later."""
+        self.requests.append(f"find {kind}")
+        found = find_example(self.stepper.split, self.stepper.params, self.stepper.config.activation, kind)
+        QTimer.singleShot(0, lambda: self.panel.example_found(*(found or (None,))))
+
+    def select(self, subset: str, index: int) -> None:
+        self.requests.append("select")
+        self.selection = ExampleSelection(subset, index)
+        QTimer.singleShot(0, self.send)
 
     def step(self, kind: str) -> None:
         self.requests.append(kind)
@@ -53,7 +93,7 @@ class FakeBridge(QObject):
         self.send(**changes)
 
     def send(self, **changes) -> None:
-        self.panel.show_snapshot(replace(make_snapshot(self.stepper, ExampleSelection("train", 2)), **changes))
+        self.panel.show_snapshot(replace(make_snapshot(self.stepper, self.selection), **changes))
 
 
 @pytest.fixture
@@ -93,10 +133,19 @@ def test_next_through_the_whole_lesson_computes_each_phase_it_explains(qtbot, pa
             assert stepper.phase == lesson.phase, lesson.name
             assert panel.snapshot.phase == lesson.phase
         elif lesson.phase == "loop":
-            assert stepper.iteration == before + LOOP_ITERATIONS and stepper.phases_done == 0
-            assert stepper.history.curves.length >= LOOP_ITERATIONS     # the curves have points to move
-        elif lesson.phase == "predict":
+            # Played (so the curves move) at least LOOP_ITERATIONS, and on until the network reads digits.
+            assert before + LOOP_ITERATIONS <= stepper.iteration <= before + LOOP_LIMIT
+            assert stepper.phases_done == 0 and "play" in bridge.requests
+            assert stepper.history.curves.dev_accuracy[-1] >= LOOP_ACCURACY or stepper.iteration == before + LOOP_LIMIT
+        elif lesson.phase in ("predict", "mistake"):
             assert stepper.phase == PREDICT_PHASE
+            example = panel.snapshot.example
+            assert example.subset == "dev"
+            right = example.prediction == example.label
+            if lesson.phase == "predict":
+                assert right
+            else:       # one it gets wrong, unless it gets every dev example right
+                assert not right or find_example(stepper.split, stepper.params, "relu", "wrong") is None
         assert panel.progress_label.text() == f"Step {index + 1} of {len(panel.lessons)}"
     assert bridge.most_in_flight == 1
     assert not panel.next_button.isEnabled() and not panel.next_action.isEnabled()
@@ -233,7 +282,16 @@ def test_with_the_real_bridge_the_lesson_reaches_each_phase_and_comes_back(qtbot
         pending.append(bridge.pending_steps)
         if not bridge.step(kind):
             panel.stop()
+
+    def find(kind: str) -> None:
+        snapshot = bridge.latest
+        found = find_example(snapshot.split, snapshot.params, snapshot.config.activation, kind)
+        panel.example_found(*(found or (None,)))
     panel.stepRequested.connect(send)
+    panel.playRequested.connect(bridge.play)
+    panel.pauseRequested.connect(bridge.pause)
+    panel.exampleWanted.connect(find)
+    panel.exampleRequested.connect(bridge.select_example)
     bridge.snapshotReady.connect(panel.show_snapshot)
     try:
         qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=WAIT_MS)
@@ -244,8 +302,9 @@ def test_with_the_real_bridge_the_lesson_reaches_each_phase_and_comes_back(qtbot
                 qtbot.waitUntil(lambda: not panel.driving, timeout=WAIT_MS)
             expected = {"loop": "update", "predict": PREDICT_PHASE}.get(panel.lesson.phase, panel.lesson.phase)
             assert bridge.latest.phase == expected
-        # One iteration up to the update, the loop's ten, then back from prediction into the last of them.
-        assert bridge.latest.iteration == 1 + LOOP_ITERATIONS - 1
+        # One iteration up to the update, the loop's LOOP_ITERATIONS or more, then back from prediction into the
+        # last of them.
+        assert bridge.latest.iteration >= 1 + LOOP_ITERATIONS - 1
         # The worker sends the snapshot just before its "answered": at most that one is still counted.
         assert pending and max(pending) <= 1
     finally:

@@ -242,6 +242,7 @@ def test_numbers_that_change_at_every_frame_do_not_lay_the_window_out_again(qtbo
         stepper.step_iteration()
         frames.append(make_snapshot(stepper, ExampleSelection("train", 3), playing=True))
     window.frame_policy.clock = lambda: 0.0
+    window.frame_policy.intervals["numbers"] = 0.0    # the numbers follow every frame, as fast as they can
     window.frame_policy.frame(playing=False)        # the slow layers were drawn "now", and time stands still
 
     class Counter(QObject):

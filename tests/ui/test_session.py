@@ -8,7 +8,8 @@ import pytest
 
 from core.config import TrainingConfig
 from core.stepper import Stepper
-from visualizer.bridge import Bridge, DataOptions, load_split
+from visualizer.bridge import Bridge
+from visualizer.splits import DataOptions, load_split
 
 TIMEOUT = 10_000
 OPTIONS = DataOptions(dev_size=50, seed=4)

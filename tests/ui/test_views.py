@@ -1,6 +1,8 @@
 """The five panels: input example, values, matrices, equation, curves — driven by real snapshots of a Stepper."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -176,7 +178,8 @@ def test_equation_shows_the_phase_its_live_shapes_and_meaning(qtbot, make_view, 
             assert plain(shapes.text()) == "(10, 200)·(200, 784) → (10, 784)"
             assert "backward" in view.position_label.text()
             assert view.next_label.text() == "next: db1 = 1/m · Σⱼ dZ1"
-        assert view.position_label.text().startswith(f"Iteration {snapshot.record.iteration + 1} · ")
+        # The one iteration number (docs/TESTING.md): the updates applied so far, as in the status bar.
+        assert view.position_label.text().startswith(f"Iteration {snapshot.iteration} · ")
     # While playing (this panel then follows once a second) it names no iteration that would trail the status bar.
     playing = make_snapshot(stepper, ExampleSelection(), playing=True)
     view.show_snapshot(playing)
@@ -272,17 +275,21 @@ def test_input_view_draws_the_digit_upright_and_its_column(qtbot, make_view, ste
 
 # ------------------------------------------------------------------ values
 
-def test_values_compare_prediction_and_truth_only_in_phase_dz2(qtbot, make_view, stepper):
+def test_values_compare_prediction_and_truth_in_the_backward_phases(qtbot, make_view, stepper):
+    """From dZ2 to db1 (the backward pass carries the error back), each row named by its class."""
     view = make_view(ValuesView)
     seen_dz2 = False
+    backward = ("dZ2", "dW2", "db2", "dZ1", "dW1", "db1")
     for snapshot in phase_snapshots(stepper):
         view.show_snapshot(snapshot)
-        assert view.comparison_shown == (snapshot.phase == "dZ2")
-        assert view.comparison_bars["dZ2"].isVisible() == (snapshot.phase == "dZ2")
+        assert view.comparison_shown == (snapshot.phase in backward)
+        assert view.comparison_bars["dZ2"].isVisible() == (snapshot.phase in backward)
         np.testing.assert_allclose(view.a2_bars.opts["width"], snapshot.example.a2)
         np.testing.assert_allclose(view.z1_bars.opts["height"], snapshot.example.z1)
-        if snapshot.phase != "dZ2":
+        if snapshot.phase not in backward:
             continue
+        names = [text for _, text in view.dz2_plot.getAxis("left")._tickLevels[0]]
+        assert names == list(snapshot.class_names)
         seen_dz2 = True
         example = snapshot.example
         truth = np.eye(10)[example.label]
@@ -290,7 +297,7 @@ def test_values_compare_prediction_and_truth_only_in_phase_dz2(qtbot, make_view,
         np.testing.assert_allclose(shown["Y"], truth)
         np.testing.assert_allclose(shown["A2"], example.a2, atol=1e-5)
         np.testing.assert_allclose(shown["dZ2"], example.a2 - truth, atol=1e-5)
-        np.testing.assert_allclose(shown["dZ2"], snapshot.record.arrays["dZ2"][:, example.column])
+        np.testing.assert_allclose(shown["dZ2"], snapshot.arrays["dZ2"][:, example.column])
     assert seen_dz2
 
 
@@ -311,6 +318,10 @@ def test_values_heat_map_shows_the_first_64_examples_of_a1(qtbot, make_view, ste
 
 # ------------------------------------------------------------------ curves
 
+def legend(view: CurvesView) -> list[str]:
+    return re.sub("<[^>]+>", "", view.legend_text).replace("&nbsp;", " ").split()
+
+
 def test_curves_have_one_point_per_iteration_and_a_marker_at_the_current_one(qtbot, make_view, stepper, tiny_split):
     view = make_view(CurvesView)
     stepper.run(5)
@@ -321,7 +332,7 @@ def test_curves_have_one_point_per_iteration_and_a_marker_at_the_current_one(qtb
     np.testing.assert_allclose(loss, snapshot.curves.loss)
     assert len(view.train_curve.getData()[0]) == 5 and len(view.dev_curve.getData()[0]) == 5
     assert view.dev_curve.isVisible()
-    assert [label.text for _, label in view.legend.items] == ["train", "dev"]
+    assert legend(view) == ["━━", "train", "╍╍", "dev"]      # the title is the legend, outside the data
     assert all(marker.value() == 5 for marker in view.markers)
     assert f"loss {snapshot.loss:.3f}" in plain(view.readout.text())
 
@@ -329,7 +340,7 @@ def test_curves_have_one_point_per_iteration_and_a_marker_at_the_current_one(qtb
     no_dev.run(3)
     view.show_snapshot(make_snapshot(no_dev, ExampleSelection()))
     assert not view.dev_curve.isVisible()
-    assert [label.text for _, label in view.legend.items] == ["train"]
+    assert legend(view) == ["━━", "train"]
     dev_x, _ = view.dev_curve.getData()     # the NaNs of a missing dev set never reach pyqtgraph
     assert dev_x is None or len(dev_x) == 0
     assert all(marker.value() == 3 for marker in view.markers)

@@ -313,23 +313,24 @@ def test_open_weights_adopts_the_file_and_a_broken_file_changes_nothing(qtbot, w
     assert window.snapshot.config.hidden == 7
 
 
-def test_export_writes_a_png_of_the_window_at_its_size(qtbot, window, monkeypatch, tmp_path):
+def test_export_writes_a_png_of_the_window_at_twice_its_size(qtbot, window, monkeypatch, tmp_path):
     target = tmp_path / "window.png"
     answer_file_dialog(monkeypatch, "getSaveFileName", target)
     press(qtbot, window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert target.stat().st_size > 10_000
     image = QImage(str(target))
-    assert (image.width(), image.height()) == (window.width(), window.height())
+    # twice the window's pixels by default, for slides (Export ▸ PNG size: tests/ui/test_slides.py)
+    assert (image.width(), image.height()) == (2 * window.width(), 2 * window.height())
     # Not a blank page: the export has many colours.
     assert len({image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}) > 20
 
 
-def test_export_of_one_panel_is_its_size(qtbot, window, monkeypatch, tmp_path):
+def test_export_of_one_panel_is_twice_its_size(qtbot, window, monkeypatch, tmp_path):
     target = tmp_path / "diagram.png"
     answer_file_dialog(monkeypatch, "getSaveFileName", target)
     window.findChild(QAction, "exportDiagram").trigger()
     image = QImage(str(target))
-    assert (image.width(), image.height()) == (window.diagram.width(), window.diagram.height())
+    assert (image.width(), image.height()) == (2 * window.diagram.width(), 2 * window.diagram.height())
 
 
 def test_export_of_a_panel_as_svg_is_a_vector_drawing_of_its_size(qtbot, window, monkeypatch, tmp_path):

@@ -28,7 +28,7 @@ from visualizer import formatting, theme
 from visualizer.jobs import Job
 from visualizer.snapshot import Snapshot
 from visualizer.views.confirm_bar import scrolling
-from visualizer.views.curves import style_plot
+from visualizer.views.curves import legend_title, style_plot
 
 DEFAULT_ITERATIONS = 100
 MAX_ITERATIONS = 1000
@@ -166,7 +166,8 @@ class BugLabView(QWidget):
             plot.setLabel("bottom", "iteration")
             plot.showGrid(x=True, y=True, alpha=0.15)
         self.accuracy_plot.setYRange(0, 100, padding=0.04)
-        self.legend = self.loss_plot.addLegend(offset=(-8, 8), labelTextColor=theme.INK, brush=self._legend_brush())
+        # The loss plot's title is the legend (_style): over the data it hid the buggy run's "stopped" line.
+        self.legend_text = ""
         self.correct_loss = self.loss_plot.plot(name="correct")
         self.buggy_loss = self.loss_plot.plot(name="with the bug")
         self.correct_accuracy = self.accuracy_plot.plot()
@@ -245,16 +246,12 @@ class BugLabView(QWidget):
     def _colour_heading(label: QLabel) -> None:
         label.setStyleSheet(f"color: {theme.INK}; margin-top: 6px;")
 
-    @staticmethod
-    def _legend_brush():
-        """The plot's paper, a little transparent, so a curve under the legend still shows."""
-        paper = QColor(theme.PAPER)
-        paper.setAlpha(220)
-        return pg.mkBrush(paper)
-
     def _style(self) -> None:
         size, width = self._point_size, self._line_width
-        for plot, title in ((self.loss_plot, "loss"), (self.accuracy_plot, "dev accuracy")):
+        buggy = getattr(self, "_buggy_shown", False)
+        self.legend_text = legend_title([(theme.CORRECT, False, "correct"),
+                                         *([(theme.WRONG, True, "with the bug")] if buggy else [])], "loss&nbsp;&nbsp;")
+        for plot, title in ((self.loss_plot, self.legend_text), (self.accuracy_plot, "dev accuracy")):
             style_plot(plot, size, title)
         self.correct_loss.setPen(pg.mkPen(theme.CORRECT, width=width))
         self.correct_accuracy.setPen(pg.mkPen(theme.CORRECT, width=width))
@@ -283,7 +280,6 @@ class BugLabView(QWidget):
     def set_theme(self) -> None:
         """Recolour the heading, curves and legend, and show the last result again in the new colours."""
         self._colour_heading(self.check_heading)
-        self.legend.setBrush(self._legend_brush())
         self._style()
         if self.result is not None:
             self._show_curves(self.result)
@@ -376,7 +372,8 @@ class BugLabView(QWidget):
         self._set_curve(self.correct_accuracy, self._accuracy(correct))
         self._set_curve(self.buggy_loss, buggy.loss if buggy else [], positive=True)
         self._set_curve(self.buggy_accuracy, self._accuracy(buggy) if buggy else [])
-        self.legend.setVisible(buggy is not None)
+        self._buggy_shown = buggy is not None
+        self._style()                       # the legend names the buggy run only when there is one
         title = "dev accuracy" if correct.dev_accuracy else "train accuracy"
         style_plot(self.accuracy_plot, self._point_size, title)
         self.accuracy_plot.setLabel("left", f"{title} (%)", **{"font-size": f"{self._point_size:g}pt",

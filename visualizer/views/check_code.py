@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPlainTextE
 
 from core import check
 from core.check import CheckCancelled, CheckError, CheckReport, CheckRun, Finding
+from core.numbers import short_number
 
 from visualizer import theme
 from visualizer.jobs import Job
@@ -39,7 +40,7 @@ VERDICTS = {
     "differs": ("✗", "differs", "WRONG"),
     "shape": ("✗", "shape", "WRONG"),
     "raised": ("!", "raised", "WRONG"),
-    "timeout": ("⏱", "too slow", "WRONG"),
+    "timeout": ("◷", "too slow", "WRONG"),
     "missing": ("?", "missing", "WRONG"),
     "signature": ("✗", "signature", "WRONG"),
     "skipped": ("—", "not run", "MUTED"),
@@ -56,6 +57,9 @@ def shared_reference() -> check.Reference:
         if _reference is None:
             _reference = check.make_reference()
         return _reference
+
+
+SMALL_ARRAY = 16        # an array of at most this many values has its numbers written on its heat map
 
 
 def shape_text(shape: tuple[int, ...] | None) -> str:
@@ -187,6 +191,9 @@ class CheckCodeView(QWidget):
             self.plots.append(plot)
             self.images.append(image)
         self.scales = [self.graphics.addLabel("", row=1, col=column) for column in range(2)]
+        # A tiny array (a scalar db2, a bias) also has its numbers written in its cells: a sum of round-off is a
+        # white cell on white paper, which read as an empty chart.
+        self.cell_texts: list[list[pg.TextItem]] = [[], []]
 
         self.report_toggle, self.report_text = self._fold(
             "checkReportToggle", "checkReport", "The whole report, as python -m core check prints it")
@@ -486,4 +493,21 @@ class CheckCodeView(QWidget):
             if high != tops[index]:
                 scale_text += f" · colours ±{high:.3g}"
             scale.setText(scale_text, size=f"{size * 0.9:g}pt", color=theme.MUTED)
+            image.setBorder(pg.mkPen(theme.MUTED, width=1))
+            self._write_cells(index, values)
         self.graphics.show()
+
+    def _write_cells(self, index: int, values: np.ndarray) -> None:
+        """The numbers of an array of at most SMALL_ARRAY values, in their cells; none for a larger one."""
+        plot, texts = self.plots[index], self.cell_texts[index]
+        for text in texts:
+            plot.removeItem(text)
+        texts.clear()
+        if values.size > SMALL_ARRAY:
+            return
+        for (row, column), value in np.ndenumerate(values):
+            text = pg.TextItem(short_number(value), color=theme.INK, anchor=(0.5, 0.5))
+            text.setFont(theme.font(self._point_size * (1.4 if values.size == 1 else 1.0), bold=True))
+            text.setPos(column + 0.5, row + 0.5)
+            plot.addItem(text)
+            texts.append(text)

@@ -62,6 +62,7 @@ class ConfigPanel(QWidget):
 
     learningRateChanged = pyqtSignal(float)     # apply from the next iteration
     resetRequested = pyqtSignal(object)         # TrainingConfig: restart from iteration 0 with it
+    devSizeRequested = pyqtSignal(int)          # split the data again with this dev set (before resetRequested)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -84,13 +85,19 @@ class ConfigPanel(QWidget):
         self.seed = _described(QSpinBox(), "seedSpin", "Seed: of the initial weights and the batch order")
         self.seed.setRange(0, 2**31 - 1)
         self.dtype = self._combo("dtypeCombo", "Precision of the arithmetic", DTYPES)
+        self.dev_size = _described(QSpinBox(), "devSizeSpin",
+                                   "Dev set: examples held out of training to measure the network on (a small "
+                                   "file gets a smaller one); changing it restarts from iteration 0")
+        self.dev_size.setRange(0, 1_000_000)
+        self.dev_size.setSingleStep(100)
+        self.current_dev_size = self.dev_size.value()
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for label, widget in (("Hidden width H", self.hidden), ("Activation g", self.activation),
                               ("Initialisation", self.init), ("Optimizer", self.optimizer),
                               ("Learning rate α", self.learning_rate), ("Batch size", self.batch_size),
-                              ("Seed", self.seed), ("Precision", self.dtype)):
+                              ("Seed", self.seed), ("Precision", self.dtype), ("Dev set", self.dev_size)):
             form.addRow(label, widget)
 
         self.apply_button = _described(QPushButton("Apply"), "applyButton",
@@ -152,6 +159,12 @@ class ConfigPanel(QWidget):
             self.learning_rate.setValue(config.alpha)
             self.learning_rate.blockSignals(False)
 
+    def set_dev_size(self, dev_size: int) -> None:
+        """Show the running dev set's size (the field keeps an edit in progress while it does not change)."""
+        if dev_size != self.current_dev_size:
+            self.current_dev_size = dev_size
+            self.dev_size.setValue(dev_size)
+
     def set_presenter_mode(self, on: bool) -> None:
         self.setFont(theme.font(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE))
 
@@ -182,25 +195,33 @@ class ConfigPanel(QWidget):
         self.message.hide()
         if config.alpha != self.current.alpha:
             self.learningRateChanged.emit(config.alpha)
-        changed = self.changed_fields(config)
+        changed = [LABELS[field] for field in self.changed_fields(config)]
+        if self.dev_size.value() != self.current_dev_size:
+            changed.append("the dev set")
         if not changed:
             self.confirm_bar.hide()
             return
         self._proposed = config
-        names = ", ".join(LABELS[field] for field in changed)
+        names = ", ".join(changed)
         self.confirm_bar.ask(f"Changing {names} restarts training from iteration 0 — Apply / Cancel")
 
     def _confirmed(self) -> None:
         if self._proposed is not None:
             self.confirm_bar.hide()
+            self._request_dev_size()
             self.resetRequested.emit(self._proposed)
             self._proposed = None
+
+    def _request_dev_size(self) -> None:
+        if self.dev_size.value() != self.current_dev_size:
+            self.devSizeRequested.emit(self.dev_size.value())
 
     def cancel(self) -> None:
         """Put the running configuration back in the fields."""
         self.confirm_bar.hide()
         self._proposed = None
         self._show(self.current)
+        self.dev_size.setValue(self.current_dev_size)
 
     def request_reset(self) -> None:
         """Restart from iteration 0 with the configuration shown, at once (what Ctrl+R does)."""
@@ -212,6 +233,7 @@ class ConfigPanel(QWidget):
         self.confirm_bar.hide()
         self._proposed = None
         self.message.hide()
+        self._request_dev_size()
         self.resetRequested.emit(config)
 
     def _show_message(self, text: str) -> None:

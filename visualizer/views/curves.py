@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QLineF, QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PyQt6.QtCore import QLineF, QRect, QRectF, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QFontMetrics, QPainter, QPainterPath, QPen
 from PyQt6.QtWidgets import (QFrame, QGraphicsItem, QGraphicsLineItem, QGraphicsPathItem, QGraphicsView, QLabel,
-                             QVBoxLayout, QWidget)
+                             QSizePolicy, QSpacerItem, QVBoxLayout, QWidget)
 
 from visualizer import theme
 from visualizer.frames import EVERYTHING, Frame
@@ -48,6 +48,14 @@ def nice_limit(value: float) -> float:
         return 1.0
     power = 10.0 ** math.floor(math.log10(value))
     return next(step * power for step in (1.0, 2.0, 2.5, 5.0, 10.0) if step * power >= value * (1 - 1e-9))
+
+
+def legend_title(entries: list[tuple[str, bool, str]], heading: str = "") -> str:
+    """A plot's legend written as its title, outside the data: each name after a stroke in the colour of its
+    curve, dashed or not (entries: colour, dashed, name)."""
+    parts = [f"<span style='color:{colour}'>{'╍╍' if dashed else '━━'}</span> {name}"
+             for colour, dashed, name in entries]
+    return f"<span style='color:{theme.INK}'>{heading}{'&nbsp;&nbsp;&nbsp;'.join(parts)}</span>"
 
 
 ACCURACY_RANGE = (0.0, 100.0)
@@ -242,7 +250,7 @@ class CurvesView(QWidget):
         self.graphics = PlotCanvas(self)
         self.graphics.setBackground(theme.PAPER)
         self.graphics.setAccessibleName("Loss and accuracy plots")
-        self.graphics.setToolTip("Drag to pan, wheel to zoom; the next step shows the whole run again")
+        self.graphics.setToolTip("Drag to pan, Ctrl+wheel to zoom; the next step shows the whole run again")
         self.graphics.ci.setContentsMargins(4, 4, 12, 4)
         self.loss_plot = self.graphics.addPlot(row=0, col=0, enableMenu=False)
         self.accuracy_plot = self.graphics.addPlot(row=1, col=0, enableMenu=False)
@@ -271,11 +279,8 @@ class CurvesView(QWidget):
         self.loss_plot.addItem(self.loss_curve, ignoreBounds=True)
         self.accuracy_plot.addItem(self.train_curve, ignoreBounds=True)
         self.accuracy_plot.addItem(self.dev_curve, ignoreBounds=True)
-        # Top left: accuracy starts low on the left and climbs to the right, so that corner stays empty.
-        self.legend = pg.LegendItem(offset=(8, 8))     # coloured in _apply_style
-        # Under the curves, so repainted with them at every frame: from a pixmap, not from its Python paint.
-        self.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self.legend.setParentItem(self.accuracy_plot.getViewBox())
+        # The accuracy plot's title is its legend (legend_title): a box over the data hid the rise at the start.
+        self.legend_text = ""
         self.markers = [Marker(), Marker()]
         for plot, marker in zip((self.loss_plot, self.accuracy_plot), self.markers):
             plot.addItem(marker, ignoreBounds=True)
@@ -285,8 +290,11 @@ class CurvesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.setSpacing(4)
-        layout.addWidget(self.readout)
+        # The readout sits over room the layout keeps for it, outside the layout: see _fit_readout.
+        self._readout_room = QSpacerItem(0, 0, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        layout.addItem(self._readout_room)
         layout.addWidget(self.graphics, 1)
+        self._readout_width = -1
         self._dev_shown: bool | None = None
         self._playing = False
         self._apply_style()
@@ -299,7 +307,7 @@ class CurvesView(QWidget):
     # ------------------------------------------------------------ rendering
     def show_snapshot(self, snapshot: Snapshot, frame: Frame = EVERYTHING) -> None:
         """Show snapshot; while playing, the readout's numbers follow only the frames that say it is due
-        ("curves.readout": numbers faster than that cannot be read)."""
+        ("numbers": numbers faster than that cannot be read; the status bar and the timeline follow the same)."""
         curves = snapshot.curves
         x = curves.iterations.astype(float)
         loss_x, loss = finite_points(x, curves.loss)
@@ -323,7 +331,7 @@ class CurvesView(QWidget):
                 low, high = float(loss.min()), float(loss.max())
                 self.loss_plot.setYRange(low, high) if high > low else \
                     self.loss_plot.setYRange(low - 0.5, high + 0.5, padding=0)
-        if frame.shows("curves.readout"):
+        if frame.shows("numbers"):
             self.readout.setText(self._readout_text(snapshot))
 
     def _follow_while_playing(self, right: float, loss: np.ndarray) -> None:
@@ -342,6 +350,30 @@ class CurvesView(QWidget):
             if starting or low < bottom or high > top:
                 self.loss_plot.setYRange(low, high + 0.1 * span, padding=0)
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_readout()
+
+    def _fit_readout(self) -> None:
+        """The readout's size fixed to the panel's width and the height its longest text needs there: its number
+        changes at every frame while playing, and a label whose size may change has the whole window laid out
+        again at each setText (see confirm_bar.steady_text). It is placed by hand over room the layout keeps, so
+        that its fixed width never holds the panel wider than the dock."""
+        margins = self.layout().contentsMargins()
+        width = max(50, self.width() - margins.left() - margins.right())
+        if width == self._readout_width and self.readout.font() == getattr(self, "_readout_font", None):
+            return
+        self._readout_width, self._readout_font = width, self.readout.font()
+        longest = "Iteration 00,000 · loss 00.000 · train 100.0 % · dev 100.0 %".replace(" ", "\u00a0")
+        longest = longest.replace("\u00a0·\u00a0", " · ")
+        metrics = QFontMetrics(self.readout.font())
+        height = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, longest).height()
+        self.readout.setFixedSize(width, height)
+        self.readout.move(margins.left(), margins.top())
+        if self._readout_room.sizeHint().height() != height:
+            self._readout_room.changeSize(0, height, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+            self.layout().invalidate()
+
     def _readout_text(self, snapshot: Snapshot) -> str:
         if snapshot.loss is None:
             return f"Iteration {snapshot.iteration} · no iteration completed yet"
@@ -358,12 +390,9 @@ class CurvesView(QWidget):
             return
         self._dev_shown = shown
         self.dev_curve.setVisible(shown)
-        self.legend.clear()
-        self.legend.addItem(self.train_curve, "train")
-        if shown:
-            self.legend.addItem(self.dev_curve, "dev")
-        for sample, _ in self.legend.items:
-            sample.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.legend_text = legend_title([(theme.BLUE, False, "train"), *([(theme.ORANGE, True, "dev")] if shown
+                                                                          else [])])
+        self.accuracy_plot.setTitle(self.legend_text, size=f"{self._point_size * 0.9:g}pt")
 
     # ------------------------------------------------------------ presenter mode and theme
     def set_presenter_mode(self, on: bool) -> None:
@@ -379,6 +408,8 @@ class CurvesView(QWidget):
     def _apply_style(self) -> None:
         size, width = self._point_size, self._line_width
         self.readout.setFont(theme.font(size, bold=True))
+        self._readout_width = -1
+        self._fit_readout()
         style_plot(self.loss_plot, size)
         style_plot(self.accuracy_plot, size)
         for axis in (self.loss_plot.getAxis("left"), self.accuracy_plot.getAxis("left")):
@@ -388,9 +419,5 @@ class CurvesView(QWidget):
         self.dev_curve.setPen(pg.mkPen(theme.ORANGE, width=width, style=Qt.PenStyle.DashLine))
         for marker in self.markers:
             marker.setPen(pg.mkPen(QColor(theme.INK), width=max(1.0, width / 2), style=Qt.PenStyle.DotLine))
-        self.legend.setBrush(pg.mkBrush(theme.with_alpha(theme.PAPER, 220)))
-        self.legend.setPen(pg.mkPen(theme.MUTED))
-        self.legend.setLabelTextColor(theme.INK)
-        self.legend.setLabelTextSize(f"{size * 0.9:g}pt")
-        self._dev_shown = None     # rebuild the legend so its labels take the new size
+        self._dev_shown = None     # the legend again, in the new size and colours
         self._show_dev(self.dev_curve.isVisible())

@@ -169,6 +169,7 @@ class DrawPad(QWidget):
     """A canvas to draw a digit on, the 28 × 28 input it becomes, and the current network's A1 and softmax for it."""
 
     drawingChanged = pyqtSignal(object)   # the (784,) column the network sees, values in [0, 1]
+    shownInNetwork = pyqtSignal(bool)     # sendDrawing: the main diagram shows the drawing (or the example again)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -208,6 +209,13 @@ class DrawPad(QWidget):
         self.clear_action.setToolTip(f"Clear the drawing on the Draw a digit pad ({CLEAR_SHORTCUT})")
         self.clear_action.triggered.connect(self.clear)
         self.addAction(self.clear_action)
+        self.send_button = QPushButton("Show in the network", self)
+        described(self.send_button, "sendDrawing", "Show the drawing in the network",
+                  "The main diagram shows the drawing going through the network, as it does an example "
+                  "(press again for the example)")
+        self.send_button.setCheckable(True)
+        self.send_button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.send_button.toggled.connect(self.shownInNetwork)
 
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setBackground(theme.PAPER)
@@ -248,6 +256,7 @@ class DrawPad(QWidget):
         info.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
         info.addWidget(self.prediction_label)
         info.addStretch(1)
+        info.addWidget(self.send_button)
         info.addWidget(self.clear_button)
         # The canvas with what the network sees beside it; the bars to their right (wide panel) or below (tall).
         self.top = QHBoxLayout()

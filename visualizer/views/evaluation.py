@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QIcon, QImage, QPixmap
+from PyQt6.QtGui import QColor, QFontMetrics, QIcon, QImage, QPixmap
 from PyQt6.QtWidgets import (QAbstractItemView, QListView, QListWidget, QListWidgetItem, QSplitter, QStackedWidget,
                              QLabel, QVBoxLayout, QWidget)
 
 from visualizer import appearance, theme
+from visualizer.hints import set_text_with_hint
 from visualizer.snapshot import MISTAKES_SHOWN, Evaluation, Snapshot
 
 from .curves import style_plot
@@ -96,6 +97,10 @@ class EvaluationPanel(QWidget):
         self.plot.getViewBox().invertY(True)
         self.plot.setLabel("left", "true class")
         self.plot.setLabel("bottom", "predicted class")
+        # Square cells, each count written as large as its cell allows (_fit_counts): in a wide, low panel the
+        # numbers of one row overlapped the next.
+        self.plot.getViewBox().setAspectLocked(True)
+        self.plot.getViewBox().sigResized.connect(self._fit_counts)
         self.matrix = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.matrix)
         self.diagonal = pg.PlotDataItem()
@@ -108,6 +113,7 @@ class EvaluationPanel(QWidget):
         self.gallery_caption.setToolTip(f"Misclassified dev examples, the {MISTAKES_SHOWN} most confident "
                                         f"mistakes first; each tile: true class → predicted class (its probability)")
         self.gallery_caption.setTextFormat(Qt.TextFormat.RichText)
+        self.gallery_caption.setWordWrap(True)      # unwrapped it held the right column 408 px wide
         self.gallery = QListWidget(self)
         self.gallery.setObjectName("mistakeGallery")
         self.gallery.setAccessibleName("Misclassified dev examples")
@@ -145,7 +151,7 @@ class EvaluationPanel(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.graphics.setMinimumHeight(110)
         self.gallery.setMinimumHeight(SIDE * TILE_SCALE + 16)
-        self.splitter.setSizes([560, 440])     # proportions: the matrix a little more than half
+        self.splitter.setSizes([620, 380])     # proportions: the matrix more than half
 
         self.message = QLabel(self)
         self.message.setObjectName("evaluationMessage")
@@ -169,6 +175,16 @@ class EvaluationPanel(QWidget):
         self.setPalette(palette)
         self._apply_fonts()
         self._say("Dev-set evaluation", "Waiting for the first evaluation …")
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # A wide, low panel (a tab under the values at 1366×768) puts the gallery beside the matrix: stacked, the
+        # matrix's cells were too low for their numbers.
+        wide = event.size().width() > 1.25 * event.size().height()
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if orientation != self.splitter.orientation():
+            self.splitter.setOrientation(orientation)
+            self.splitter.setSizes([620, 380])
 
     # ------------------------------------------------------------ rendering
     def show_snapshot(self, snapshot: Snapshot) -> None:
@@ -257,11 +273,12 @@ class EvaluationPanel(QWidget):
         names = self._class_names
         shown = evaluation.mistakes.size
         if evaluation.mistake_count == 0:
-            caption = "No mistakes on the dev set."
+            set_text_with_hint(self.gallery_caption, "No mistakes on the dev set.", "")
         else:
-            caption = (f"<b>{evaluation.mistake_count:,} mistakes</b> <span style='color:{theme.MUTED}'>· "
-                       f"most confident first · click one to inspect it</span>")
-        self.gallery_caption.setText(caption)
+            muted = f"<span style='color:{theme.MUTED}'>"
+            set_text_with_hint(self.gallery_caption,
+                               f"<b>{evaluation.mistake_count:,} mistakes</b> {muted}· most confident first</span>",
+                               f"{muted} · click one to inspect it</span>")
         for position, item in enumerate(self.tiles):
             if position >= shown:
                 item.setHidden(True)
@@ -309,10 +326,24 @@ class EvaluationPanel(QWidget):
             label.setFont(theme.font(size * 0.95))
         self.gallery.setFont(theme.font(size * 0.9))
         style_plot(self.plot, size)
-        count_font = theme.font(size * 0.85)
-        for text in self._counts:
-            text.setFont(count_font)
+        self._fit_counts()
         self._fit_tiles()
+
+    def _fit_counts(self) -> None:
+        """The counts in a font that fits a cell (at most the panel's small type), or none where a cell is too
+        small to hold a readable number: the colours still say it."""
+        if not self._classes:
+            return
+        box = self.plot.getViewBox()
+        cell = min(box.width(), box.height()) / self._classes
+        font = theme.font(self._point_size * 0.85)
+        pixels = min(QFontMetrics(font).height() / 1.2, 0.42 * cell)
+        readable = pixels >= 7
+        if readable:
+            font.setPixelSize(max(7, int(pixels)))
+        for text in self._counts:
+            text.setFont(font)
+            text.setVisible(readable)
 
     def _fit_tiles(self) -> None:
         """Every tile as wide as the longest caption (two lines under the image)."""

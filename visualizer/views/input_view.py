@@ -5,14 +5,15 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QKeySequence
-from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout,
-                             QWidget)
+from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
+                             QVBoxLayout, QWidget)
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
 
 SIDE = 28
 SUBSETS = ("train", "dev")
+STRIP_CAPTION = "x: its 784 pixels"
 
 # Keys of the picker; the window's global keys (arrows, Space, PageUp/PageDown, Ctrl+R/O/S/E/Q, F11) stay free.
 PREVIOUS_KEY = "["
@@ -69,6 +70,8 @@ class InputView(QWidget):
         self.column_box.setRange(xRange=(0, 1), yRange=(0, SIDE * SIDE), padding=0)
         self.column_box.setMaximumWidth(28)
         self.column_box.setMinimumWidth(18)
+        # The strip's caption, written up its side: a striped bar without one read as a barcode.
+        self.strip_caption = self.graphics.addLabel(STRIP_CAPTION, row=0, col=2, angle=-90)
         self.graphics.ci.layout.setColumnStretchFactor(0, 10)
         self.graphics.ci.layout.setColumnStretchFactor(1, 1)
         self.caption = QLabel(self)
@@ -104,7 +107,7 @@ class InputView(QWidget):
         self._labels = (subset_label, index_label)
 
         picker = QGridLayout()
-        picker.setHorizontalSpacing(6)
+        picker.setHorizontalSpacing(4)
         picker.setVerticalSpacing(4)
         picker.addWidget(subset_label, 0, 0)
         picker.addWidget(self.subset_box, 0, 1)
@@ -117,7 +120,7 @@ class InputView(QWidget):
         picker.addLayout(buttons, 1, 0, 1, 4)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(6)
         layout.addWidget(self.title)
         layout.addWidget(self.verdict)
@@ -130,6 +133,8 @@ class InputView(QWidget):
         self.setPalette(palette)
         self._apply_fonts()
         self.verdict.setText("No example yet")
+        self.numbers_hidden = False
+        self._snapshot: Snapshot | None = None
 
     def _button(self, text: str, key: str, name: str, tip: str) -> QPushButton:
         button = QPushButton(text, self)
@@ -138,6 +143,7 @@ class InputView(QWidget):
         button.setToolTip(f"{tip} ({QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)})")
         button.setShortcut(QKeySequence(key))
         button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         return button
 
     # ------------------------------------------------------------ requests
@@ -192,18 +198,34 @@ class InputView(QWidget):
         self.column.setImage(np.repeat(self.column_values, 4, axis=1), autoLevels=False, levels=(0.0, 1.0),
                              rect=QRectF(0, 0, 1, SIDE * SIDE))
 
-        names = snapshot.class_names
-        label, prediction = names[example.label], names[example.prediction]
+        self._snapshot = snapshot
+        self.verdict.setText(self._verdict(snapshot, self.numbers_hidden))
+        where = "column of the batch" if example.column is not None else "not in this batch"
+        self.caption.setText(f"x = X[:, j]  (784, 1) · j = {example.index} of {example.count} "
+                             f"{example.subset} · pixels / 255 · {where}")
+
+    def set_numbers_hidden(self, hidden: bool) -> None:
+        """hideNumbers: the prediction and its probability wait (the class predicts them first)."""
+        self.numbers_hidden = hidden
+        if self._snapshot is not None:
+            self.verdict.setText(self._verdict(self._snapshot, hidden))
+
+    @staticmethod
+    def _verdict(snapshot: Snapshot, hidden: bool = False) -> str:
+        """The label, and the prediction once the network has computed something (before the first phase of a run
+        there is no prediction to show: the forward pass makes it) unless the numbers are hidden."""
+        example, names = snapshot.example, snapshot.class_names
+        label = f"<span style='color:{theme.INK}'>label <b>{names[example.label]}</b></span>"
+        if snapshot.phase is None:
+            return f"{label} · <span style='color:{theme.MUTED}'>no prediction before the forward pass</span>"
+        if hidden:
+            return f"{label} · <span style='color:{theme.MUTED}'>prediction hidden (N shows it)</span>"
         correct = example.label == example.prediction
         colour = theme.CORRECT if correct else theme.WRONG
         mark = "✓" if correct else "✗"
         confidence = 100 * float(example.a2[example.prediction])
-        self.verdict.setText(f"<span style='color:{theme.INK}'>label <b>{label}</b></span> · "
-                             f"<span style='color:{colour}'>predicted <b>{prediction}</b> {mark}</span> "
-                             f"<span style='color:{theme.MUTED}'>({confidence:.0f} %)</span>")
-        where = "column of the batch" if example.column is not None else "not in this batch"
-        self.caption.setText(f"x = X[:, j]  (784, 1) · j = {example.index} of {example.count} "
-                             f"{example.subset} · pixels / 255 · {where}")
+        return (f"{label} · <span style='color:{colour}'>predicted <b>{names[example.prediction]}</b> {mark}</span> "
+                f"<span style='color:{theme.MUTED}'>({confidence:.0f} %)</span>")
 
     # ------------------------------------------------------------ presenter mode
     def set_presenter_mode(self, on: bool) -> None:
@@ -218,4 +240,10 @@ class InputView(QWidget):
         for widget in (self.subset_box, self.index_box, self.previous_button, self.next_button,
                        self.random_button, *self._labels):
             widget.setFont(theme.font(size))
+        # The style gives a button at least 80 px: three of them held the left column 280 px wide on a 1024 px
+        # screen. Each needs its text and a little room; the index box five digits.
+        for button in (self.previous_button, self.next_button, self.random_button):
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + int(size * 1.6))
+        self.index_box.setMinimumWidth(self.index_box.fontMetrics().horizontalAdvance("00000") + int(size * 3))
         self.column_box.setMaximumWidth(int(size * 2.8))
+        self.strip_caption.setText(STRIP_CAPTION, size=f"{size * 0.8:g}pt", color=theme.MUTED)

@@ -1,37 +1,32 @@
 """The guided lesson: the story of the network in short steps, each one highlighting its part of the diagram
-and driving the real computation to the phase it talks about.
+and driving the real computation to the phase it talks about; when the network is stepped by hand, the lesson
+follows to the step that teaches where it is (or says plainly that it has left the lesson).
 
-The texts are Markdown files in visualizer/assets/lessons/, one per step, sorted by name. Each begins with one line
-
-    <!-- phase: Z1; parts: input W1 b1 hidden -->
-
-(phase: "none", one of core.network.PHASES, "loop" or "predict"; parts: the diagram parts it talks about),
-then "# Title", the body, and a "## Check yourself" question followed by "### Answer". Placeholders such as
-{m} and {H} are filled in from the snapshot shown, so the shapes in the text are the real ones.
+A lesson is a folder of Markdown step files (visualizer/lesson_format.py, docs/LESSONS.md): the built-in one is
+visualizer/assets/lessons/, a teacher's own is opened with File ▸ Open lesson…. Placeholders such as {m} and {H}
+are filled in from the snapshot shown, so the shapes in the text are the real ones. How a step drives the network
+is visualizer/lesson_drive.py.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtGui import QAction, QColor, QKeySequence
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from core import network
-from visualizer import assets, phases, theme
+from visualizer import assets, theme
+from visualizer.lesson_drive import (LOOP_ITERATIONS, PREDICT_PHASE, Driver, Request, arrived_text,  # noqa: F401
+                                     phase_position, position, teaches)
+from visualizer.lesson_format import (PARTS, PHASES, PLACEHOLDER, Lesson, LessonError, LessonSet,  # noqa: F401
+                                      Setup,
+                                      load_folder, load_lessons as load_lessons_from, parse_lesson, stem)
 from visualizer.snapshot import Snapshot
 
-if TYPE_CHECKING:
-    from importlib.abc import Traversable
-
 LESSONS = assets.asset(assets.LESSONS)    # the built-in lesson: a folder, read through importlib.resources
-PARTS: frozenset[str] = phases.DIAGRAM_PARTS
-PHASES: tuple[str | None, ...] = (None, *network.PHASES, "loop", "predict")
-LOOP_ITERATIONS = 10        # the gradient-descent step runs this many iterations, enough for the curves to move
-PREDICT_PHASE = "A2"        # prediction is the forward pass: the lesson shows it by computing up to A2
+BUILT_IN = "Guided lesson"
 
 # Type sizes relative to the view's point size: a projector needs body text larger than the window's labels.
 TITLE_SCALE = 1.35
@@ -41,79 +36,31 @@ SMALL_SCALE = 1.0
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
 # What a placeholder reads before the first snapshot: the symbol itself, as on a blackboard.
 SYMBOLS = {"m": "m", "H": "H", "train_size": "all the", "alpha": "α", "g": "g",
-           "parameters": "784·H + H + 10·H + 10", "label": "?", "prediction": "?", "confidence": "?", "loop_iterations": str(LOOP_ITERATIONS)}
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
-FRONT_MATTER = re.compile(r"<!--\s*phase:\s*(?P<phase>[\w-]+)\s*;\s*parts:\s*(?P<parts>[^>]*?)\s*-->")
-CHECK_HEADING = "## Check yourself"
-ANSWER_HEADING = "### Answer"
+           "parameters": "784·H + H + 10·H + 10", "label": "?", "prediction": "?", "confidence": "?",
+           "loop_iterations": str(LOOP_ITERATIONS), "subset": "dev", "index": "?"}
 
 
-class LessonError(ValueError):
-    """A lesson file that does not follow the format; the message names the file and what is wrong."""
+def load_lessons(folder=None) -> tuple[Lesson, ...]:
+    """Every step of the lesson in folder (the built-in one by default), in the order of their file names."""
+    return load_lessons_from(LESSONS if folder is None else folder)
+
+
+def built_in_lesson() -> LessonSet:
+    """The lesson that ships with the window; LessonError if one of its files was edited into a broken one."""
+    found = load_folder(LESSONS)
+    return LessonSet(BUILT_IN, found.lessons, found.setup, found.files, found.folder)
 
 
 @dataclass(frozen=True)
-class Lesson:
-    name: str                   # the file's stem, e.g. "03-z1"
+class Caption:
+    """The step on screen as presenter mode projects it."""
+    progress: str
     title: str
-    phase: str | None           # None, one of network.PHASES, "loop" or "predict"
-    parts: frozenset[str]       # the diagram parts it talks about
-    body: str                   # Markdown, with placeholders
+    short: str
     question: str
     answer: str
-
-    @property
-    def placeholders(self) -> frozenset[str]:
-        return frozenset(PLACEHOLDER.findall(self.title + self.body + self.question + self.answer))
-
-
-def parse_lesson(text: str, name: str) -> Lesson:
-    """One lesson from the text of its Markdown file; raises LessonError with what is wrong."""
-    lines = text.strip().splitlines()
-    header = FRONT_MATTER.fullmatch(lines[0].strip()) if lines else None
-    if header is None:
-        raise LessonError(f"{name}: the first line must be <!-- phase: …; parts: … -->")
-    phase = None if header["phase"] == "none" else header["phase"]
-    if phase not in PHASES:
-        raise LessonError(f"{name}: unknown phase {header['phase']!r}: use none, "
-                          f"{', '.join(network.PHASES)}, loop or predict")
-    parts = frozenset(header["parts"].split())
-    if not parts or not parts <= PARTS:
-        raise LessonError(f"{name}: parts {sorted(parts - PARTS) or '(none)'} are not parts of the diagram "
-                          f"({', '.join(sorted(PARTS))})")
-    rest = "\n".join(lines[1:]).strip()
-    if not rest.startswith("# "):
-        raise LessonError(f"{name}: the second line must be the title, '# …'")
-    title, _, rest = rest.partition("\n")
-    body, check, rest = rest.partition(CHECK_HEADING)
-    question, answered, answer = rest.partition(ANSWER_HEADING)
-    if not check or not answered or not question.strip() or not answer.strip():
-        raise LessonError(f"{name}: needs a '{CHECK_HEADING}' question followed by an '{ANSWER_HEADING}'")
-    return Lesson(name, title[2:].strip(), phase, parts, body.strip(), question.strip(), answer.strip())
-
-
-def load_lessons(folder: Path | Traversable = LESSONS) -> tuple[Lesson, ...]:
-    """Every lesson in folder, in the order of their file names."""
-    paths = sorted((path for path in folder.iterdir() if path.name.endswith(".md")), key=lambda path: path.name)
-    if not paths:
-        raise LessonError(f"{folder}: no lesson files (*.md)")
-    lessons = []
-    for path in paths:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise LessonError(f"{path}: cannot be read as UTF-8 text ({error})") from None
-        try:
-            lessons.append(parse_lesson(text, stem(path)))
-        except LessonError as error:
-            # parse_lesson names the lesson; a teacher editing the files needs the whole path.
-            raise LessonError(str(error).replace(stem(path), str(path), 1)) from None
-    return tuple(lessons)
-
-
-def stem(path: Path | Traversable) -> str:
-    """The file's name without its ending (a Traversable inside a zip has no .stem)."""
-    return path.name.rsplit(".", 1)[0]
+    answer_shown: bool
+    status: str
 
 
 def batch_size(snapshot: Snapshot) -> int:
@@ -146,6 +93,8 @@ def placeholder_values(snapshot: Snapshot | None, names: Iterable[str]) -> dict[
         "prediction": lambda: class_name(example.prediction),
         "confidence": lambda: f"{float(example.a2[example.prediction]):.2f}",
         "loop_iterations": lambda: str(LOOP_ITERATIONS),
+        "subset": lambda: example.subset,
+        "index": lambda: str(example.index),
     }
     return {name: readers[name]() if name in readers else SYMBOLS.get(name, name) for name in names}
 
@@ -155,44 +104,38 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), text)
 
 
-def position(snapshot: Snapshot) -> int:
-    """Phases computed since the start: the update of iteration i ends at (i + 1)·11, with phases_done back at 0."""
-    return snapshot.iteration * len(network.PHASES) + snapshot.phases_done
-
-
-def phase_position(phase: str, here: int, forward: bool) -> int:
-    """The position right after phase is computed that lies nearest to here (ties go the way the lesson moves)."""
-    count = len(network.PHASES)
-    offset = network.PHASES.index(phase) + 1         # a position just after phase is i·11 + offset, i ≥ 0
-    below = here - (here - offset) % count
-    candidates = [p for p in (below, below + count) if p >= offset]
-    return min(candidates, key=lambda p: (abs(p - here), p < here if forward else p > here))
-
-
 class LessonPanel(QWidget):
     """The guided lesson: one step's text, its question, Previous / Next; each step drives the network to its phase."""
 
     emphasisRequested = pyqtSignal(object)   # frozenset of diagram parts the step talks about (empty: none)
-    stepRequested = pyqtSignal(str)          # "phase", "back" or "iteration", one per snapshot received
+    stepRequested = pyqtSignal(str)          # "phase", "predict", "back" or "iteration", one per snapshot received
+    playRequested = pyqtSignal(int)          # play until this iteration (the loop step)
+    pauseRequested = pyqtSignal()
+    exampleWanted = pyqtSignal(str)          # "right" or "wrong": find a dev example the network gets so
+    exampleRequested = pyqtSignal(str, int)  # select this example (subset, index)
+    changed = pyqtSignal()                   # the step, its text, its answer or its status changed (the caption)
 
-    def __init__(self, parent: QWidget | None = None, lessons: tuple[Lesson, ...] | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, lessons: LessonSet | tuple[Lesson, ...] | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lessonView")
         self.setAccessibleName("Guided lesson")
         self.setToolTip("The story of the network, one step at a time; each step computes what it explains")
-        self.lessons = lessons if lessons is not None else load_lessons()
+        if lessons is None:
+            lessons = built_in_lesson()
+        elif not isinstance(lessons, LessonSet):
+            lessons = LessonSet(BUILT_IN, tuple(lessons), Setup(), {})
+        self.lesson_set: LessonSet = lessons
+        self.lessons = lessons.lessons
         self.index = 0
         self.snapshot: Snapshot | None = None
+        self.projected = False          # presenter mode projects the lesson (its dock hidden): it still points
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._filled_with: tuple | None = None    # the placeholder values the text on screen was filled with
-        # Driving the computation: where the step wants the network, and the position when the one request in
-        # flight was sent (None: no request in flight).
-        self._goal: tuple[str, int] | None = None  # ("position", p) or ("iteration", i)
-        self._goal_pending = False                 # a step was chosen before any snapshot arrived
-        self._forward = True
-        self._asked_at: int | None = None
+        self.driver = Driver()
+        self._waiting: str | None = None    # the lesson's run is being set up (visualizer/lesson_control.py)
 
         self.progress_label = self._label("lessonProgress", "Which step of the lesson this is", theme.MUTED)
+        self.progress_label.setWordWrap(False)      # "Step 14 of 16" between the buttons, on one line
         self.title_label = self._label("lessonTitle", "The title of this step", theme.INK)
         self.text = QTextBrowser(self)
         self.text.setObjectName("lessonText")
@@ -214,11 +157,16 @@ class LessonPanel(QWidget):
         self.answer_button.toggled.connect(self._show_answer)
         self.answer_label = self._label("checkAnswer", "The answer", theme.INK, self.check_box)
         self.answer_label.hide()
+        # The heading shares its line with the button, and the step's number with Previous / Next: every line
+        # they do not take is a line of the body (at 1366×768 the body shows twelve).
         check_layout = QVBoxLayout(self.check_box)
-        check_layout.setContentsMargins(10, 6, 10, 8)
-        check_layout.addWidget(self.check_heading)
+        check_layout.setContentsMargins(10, 4, 10, 6)
+        check_layout.setSpacing(2)
+        heading = QHBoxLayout()
+        heading.addWidget(self.check_heading, 1)
+        heading.addWidget(self.answer_button)
+        check_layout.addLayout(heading)
         check_layout.addWidget(self.question_label)
-        check_layout.addWidget(self.answer_button, 0, Qt.AlignmentFlag.AlignLeft)
         check_layout.addWidget(self.answer_label)
 
         self.status_label = self._label("lessonStatus", "What the lesson is computing", theme.MUTED)
@@ -235,12 +183,11 @@ class LessonPanel(QWidget):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.previous_button)
-        buttons.addStretch(1)
+        buttons.addWidget(self.progress_label, 1, Qt.AlignmentFlag.AlignCenter)
         buttons.addWidget(self.next_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(4)
-        layout.addWidget(self.progress_label)
         layout.addWidget(self.title_label)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.check_box)
@@ -287,8 +234,12 @@ class LessonPanel(QWidget):
         fresh = snapshot is not self.snapshot
         self.snapshot = snapshot
         self._fill_text()
-        if fresh:
+        if not fresh or self._waiting:
+            return
+        if self.driver.driving:
             self._drive(snapshot)
+        else:
+            self._follow(snapshot)
 
     def set_theme(self) -> None:
         """Colour the panel with theme.py's current colours (the window calls this after a theme switch)."""
@@ -342,22 +293,60 @@ class LessonPanel(QWidget):
         index = max(0, min(index, len(self.lessons) - 1))
         if index == self.index:
             return
-        self._forward = index > self.index
+        forward = index > self.index
         self.index = index
         self._show_step()
-        self._goal, self._goal_pending = None, self.lesson.phase is not None
+        self.driver.choose(self.lesson.phase, forward)
         # With a request in flight, its answer starts the new drive: never two requests at once.
-        if self.snapshot is not None and self._asked_at is None:
+        if self.snapshot is not None and not self.driver.waiting:
             self._drive(self.snapshot)
+
+    def set_lessons(self, lessons: LessonSet, step: int = 0, drive: bool = True) -> None:
+        """Another lesson (a teacher's own, or the built-in one again), at step (its first by default); drive:
+        the step drives the network to its phase, else (a lesson opened with its own run) it only follows it."""
+        self.driver.stop()
+        self.lesson_set, self.lessons = lessons, lessons.lessons
+        self.index = max(0, min(step, len(self.lessons) - 1))
+        self._show_step()
+        if drive:
+            self.driver.choose(self.lesson.phase, True)
+        if self.snapshot is not None:
+            (self._drive if drive else self._follow)(self.snapshot)
+
+    def set_waiting(self, text: str | None) -> None:
+        """While the lesson's run is being set up (text says so), the lesson neither drives nor follows."""
+        self._waiting = text
+        self.driver.stop()
+        if text:
+            self.set_status(text)
 
     @property
     def driving(self) -> bool:
         """True while the step on screen is still moving the network to its phase."""
-        return self._goal is not None or self._goal_pending or self._asked_at is not None
+        return self.driver.driving
 
     def stop(self) -> None:
         """Stop driving the computation (the window calls this if it could not send a request)."""
-        self._goal, self._goal_pending, self._asked_at = None, False, None
+        self.driver.stop()
+
+    def set_asks(self, on: bool) -> None:
+        """Predict mode: the phase a step teaches is asked about before it is shown."""
+        self.driver.asks = bool(on)
+
+    def set_projected(self, on: bool) -> None:
+        """Presenter mode projects the lesson as a caption: its parts stay emphasised while its dock is hidden."""
+        self.projected = bool(on)
+        self.emphasisRequested.emit(self.parts if self.projected or self.isVisible() else frozenset())
+
+    def example_found(self, subset: str | None, index: int = 0, why: str = "") -> None:
+        """The example a predict step asked for (subset None: none; why says so)."""
+        requests = self.driver.found(subset, index)
+        if why:
+            self.set_status(why)
+        if requests:
+            self._send(requests)
+        elif self.snapshot is not None and self.driver.driving and not self.driver.waiting:
+            self._drive(self.snapshot)
 
     def _show_step(self) -> None:
         lesson = self.lesson
@@ -370,8 +359,9 @@ class LessonPanel(QWidget):
         self.status_label.setText("")
         self._filled_with = None
         self._fill_text()
-        if self.isVisible():
+        if self.isVisible() or self.projected:
             self.emphasisRequested.emit(lesson.parts)
+        self.changed.emit()
 
     def _fill_text(self) -> None:
         lesson = self.lesson
@@ -385,11 +375,21 @@ class LessonPanel(QWidget):
         self.text.setMarkdown(fill(lesson.body, values))
         self.question_label.setText(fill(lesson.question, values))
         self.answer_label.setText(fill(lesson.answer, values))
+        self.changed.emit()
+
+    def caption(self) -> Caption:
+        """The step on screen as presenter mode projects it: title, the body in short, the question."""
+        lesson = self.lesson
+        values = placeholder_values(self.snapshot, sorted(lesson.placeholders))
+        return Caption(self.progress_label.text(), self.title_label.text(), fill(lesson.short, values),
+                       self.question_label.text(), self.answer_label.text(), self.answer_button.isChecked(),
+                       self.status_label.text())
 
     def _show_answer(self, on: bool) -> None:
         self.answer_label.setVisible(on)
         self.answer_button.setText("Hide answer" if on else "Show answer")
         self.answer_button.setToolTip("Hide the answer again" if on else "Reveal the answer to the question")
+        self.changed.emit()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -397,57 +397,49 @@ class LessonPanel(QWidget):
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
-        self.emphasisRequested.emit(frozenset())     # a lesson out of sight highlights nothing
+        if not self.projected:
+            self.emphasisRequested.emit(frozenset())     # a lesson out of sight highlights nothing
 
     # ------------------------------------------------------------ driving the computation
-    def _set_goal(self, snapshot: Snapshot) -> None:
-        phase, here = self.lesson.phase, position(snapshot)
-        if phase == "loop" and self._forward:
-            self._goal = ("iteration", snapshot.iteration + LOOP_ITERATIONS)
-        elif phase is not None:
-            # Going back into the loop step means going back to where the loop ended: after an update.
-            target = {"loop": "update", "predict": PREDICT_PHASE}.get(phase, phase)
-            self._goal = ("position", phase_position(target, here, self._forward))
-
-    def _request(self, snapshot: Snapshot) -> str | None:
-        """The next request towards the goal, None once there."""
-        kind, target = self._goal
-        if kind == "iteration":
-            done = snapshot.iteration >= target and snapshot.phases_done == 0
-            return None if done else "iteration"
-        here = position(snapshot)
-        return None if here == target else "phase" if here < target else "back"
+    def set_status(self, text: str) -> None:
+        if text != self.status_label.text():
+            self.status_label.setText(text)
+            self.changed.emit()
 
     def _drive(self, snapshot: Snapshot) -> None:
-        if self._asked_at is not None:
-            # This snapshot answers the request in flight: if nothing moved, going on would ask forever.
-            stuck = position(snapshot) == self._asked_at
-            self._asked_at = None
-            if stuck and self._goal is not None:
-                self._goal = None
-                self.status_label.setText("The network cannot go further this way (the start of the history).")
-                return
-        if self._goal_pending:
-            self._goal_pending = False
-            self._set_goal(snapshot)
-        if self._goal is None:
-            return
-        if snapshot.playing or snapshot.diverged:
-            self._goal = None          # the user took over, or the run broke: the lesson stops stepping
-            self.status_label.setText("Stopped: the network is playing or the run diverged.")
-            return
-        request = self._request(snapshot)
-        if request is None:
-            self._goal = None
-            self.status_label.setText(self._arrived_text(snapshot))
-            return
-        self.status_label.setText("Computing…")
-        self._asked_at = position(snapshot)
-        self.stepRequested.emit(request)
+        requests, status = self.driver.on_snapshot(snapshot)
+        if status is not None:
+            self.set_status(status)
+        self._send(requests)
 
-    def _arrived_text(self, snapshot: Snapshot) -> str:
-        phase = snapshot.phase
-        if phase is None:
-            return "Nothing computed yet."
-        iteration = snapshot.iteration - 1 if phase == "update" else snapshot.iteration
-        return f"Computed: {phase} of iteration {iteration + 1}."
+    def _send(self, requests: list[Request]) -> None:
+        for request in requests:
+            if request.kind == "play":
+                self.playRequested.emit(int(request.value))
+            elif request.kind == "pause":
+                self.pauseRequested.emit()
+            elif request.kind == "find":
+                self.exampleWanted.emit(str(request.value))
+            elif request.kind == "select":
+                self.exampleRequested.emit(*request.value)
+            else:
+                self.stepRequested.emit(request.kind)
+
+    def _follow(self, snapshot: Snapshot) -> None:
+        """The network was moved by hand (→, ←, the timeline, a reset): go to the step that teaches where it is,
+        the nearest one, or say plainly that it has left the lesson. While it plays, the lesson waits."""
+        if snapshot.playing:
+            self.set_status("The network is playing: the lesson follows it when it stops.")
+            return
+        if teaches(self.lesson.phase, snapshot.phase):
+            return
+        steps = [i for i, lesson in enumerate(self.lessons) if teaches(lesson.phase, snapshot.phase)]
+        if steps:
+            self.index = min(steps, key=lambda i: (abs(i - self.index), i))
+            self._show_step()
+            self.set_status(f"Following the network: {arrived_text(snapshot)[len('Computed: '):]}"
+                             if snapshot.phase else "Following the network: nothing computed yet.")
+        elif snapshot.phase is not None:
+            iteration = snapshot.iteration - (snapshot.phase == "update") + 1
+            self.set_status(f"The network has left the lesson: it is at {snapshot.phase} of iteration {iteration}, "
+                             f"which no step of this lesson teaches. Next or Previous brings it back.")

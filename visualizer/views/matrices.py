@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtCore import QRect, QSize, Qt
 from PyQt6.QtGui import QColor, QFontMetrics
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -22,6 +22,8 @@ PANELS_PER_ROW = 4
 ROWS = 2
 MIN_IMAGE_HEIGHT = 24
 NARROW = 2              # arrays at most this many columns wide (biases) get a narrow panel
+TITLE_SCALE, SCALE_SCALE = 0.95, 0.8    # a panel's title and scale line, in the view's type
+SMALLEST_POINT_SIZE = 7.0               # a title shrinks to fit its panel down to this, then its shape breaks
 
 # Each phase is laid out as its equation reads: visualizer.phases.LOOKS[phase].matrices.
 NON_NEGATIVE = {"A2", "Y"}     # A1 too when the activation keeps it ≥ 0 (checked on the values)
@@ -40,10 +42,15 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "(" + f",{NBSP}".join(str(n) for n in shape) + ")"
 
 
+def tiles_across(count: int) -> int:
+    """How many 28×28 tiles a mosaic of count rows has side by side."""
+    return min(count, 5 if count <= 10 else 8)
+
+
 def tile_rows(rows: np.ndarray) -> tuple[np.ndarray, int]:
     """Rows of length 784 as a mosaic of 28×28 tiles with a one-pixel gap of zeros; returns it and the tile count."""
     count = min(rows.shape[0], TILES)
-    across = min(count, 5 if count <= 10 else 8)
+    across = tiles_across(count)
     down = math.ceil(count / across)
     mosaic = np.zeros((down * (SIDE + 1) - 1, across * (SIDE + 1) - 1), dtype=np.float32)
     for position in range(count):
@@ -118,6 +125,8 @@ class MatrixPanel(QWidget):
         layout.addWidget(self.scale)
         layout.addWidget(self.view, 1)
         self._shape: tuple[int, ...] | None = None
+        self._point_size = float(theme.BASE_POINT_SIZE)
+        self.scale_texts = ("", "")
         self.token = ""
         self.description = ""
         self.narrow = False
@@ -137,7 +146,8 @@ class MatrixPanel(QWidget):
         self.image.setLookupTable(lut)
         self.image.setImage(image, autoLevels=False, levels=levels)
         self.title.setText(title)      # a narrow one wraps between words, never inside the shape
-        self.scale.setText(f"{part} · {scale}" if part else scale)
+        self.scale_texts = (f"{part} · {scale}" if part else scale, scale)     # in full, and the range alone
+        self.scale.setText(self.scale_texts[0])
         self.description = f"{title} — {part}" if part else title
         self.setToolTip(f"{self.description}; colour scale {scale}")
         self.setAccessibleName(self.description)
@@ -160,16 +170,64 @@ class MatrixPanel(QWidget):
             width = 16777215
         if width != self.maximumWidth():
             self.setMaximumWidth(width)
+        self._fit_texts()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_texts()
+
+    def _fit_texts(self) -> None:
+        """The title and scale lines get the height their wrapped text needs at the panel's width (a narrow
+        panel wraps "W1 before (10, 784)" on three lines, and the layout gave it two: "(10, 784)" was cut), in a
+        smaller type where a shape, which never breaks, is wider than the panel."""
+        for label, scale in ((self.title, TITLE_SCALE), (self.scale, SCALE_SCALE)):
+            width = label.width() if label.width() > 10 else max(40, self.width() - 4)
+            font = theme.font(self._point_size * scale, bold=label is self.title)
+            widest = max((QFontMetrics(font).horizontalAdvance(word) for word in label.text().split(" ")),
+                         default=0)
+            if widest > width - 2:
+                font.setPointSizeF(max(SMALLEST_POINT_SIZE, font.pointSizeF() * (width - 2) / widest))
+                if QFontMetrics(font).horizontalAdvance(max(label.text().split(" "), key=len)) > width - 2:
+                    label.setText(label.text().replace(NBSP, " "))     # too narrow even so: "(10," / "784)"
+            if font != label.font():
+                label.setFont(font)
+            if label is self.scale:
+                self._fit_scale(width)
+            # (the font's own measure: a label's heightForWidth lags a text or font just set)
+            needed = self._height_of(label, label.text(), width) if label.text() else 0
+            if needed != label.minimumHeight():
+                label.setMinimumHeight(max(needed, 0))
+                self.updateGeometry()
+
+    def _fit_scale(self, width: int) -> None:
+        """Where the panel is too short for the title, the whole scale line and a strip of image (a narrow
+        column at 1366×768), the scale line says its range alone, or nothing (the tooltip has it all)."""
+        if not self.height() or not self.title.text():
+            return
+        room = self.height() - self.title.heightForWidth(width) - MIN_IMAGE_HEIGHT - 8
+        fitting = [text for text in self.scale_texts if text and self._height_of(self.scale, text, width) <= room]
+        text = fitting[0] if fitting else ""
+        if text != self.scale.text():
+            self.scale.setText(text)
+        self.scale.setVisible(bool(text))
+
+    @staticmethod
+    def _height_of(label: QLabel, text: str, width: int) -> int:
+        return QFontMetrics(label.font()).boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap,
+                                                       text).height()
 
     def minimumSizeHint(self) -> QSize:
-        """Two title lines, the scale line and a strip of image: titles are never clipped."""
-        title = QFontMetrics(self.title.font()).lineSpacing() * 2
-        scale = QFontMetrics(self.scale.font()).lineSpacing()
+        """The title and scale lines as they wrap (at least two title lines) and a strip of image: titles are
+        never clipped."""
+        title = max(QFontMetrics(self.title.font()).lineSpacing() * 2, self.title.minimumHeight())
+        scale = max(QFontMetrics(self.scale.font()).lineSpacing(), self.scale.minimumHeight())
         return QSize(40, title + scale + MIN_IMAGE_HEIGHT + 6)
 
     def set_point_size(self, point_size: float) -> None:
-        self.title.setFont(theme.font(point_size * 0.95, bold=True))
-        self.scale.setFont(theme.font(point_size * 0.8))
+        self._point_size = point_size
+        self.title.setFont(theme.font(point_size * TITLE_SCALE, bold=True))
+        self.scale.setFont(theme.font(point_size * SCALE_SCALE))
+        self._fit_texts()
 
 
 class MatricesView(QWidget):
@@ -254,7 +312,8 @@ class MatricesView(QWidget):
             arrays = [token for token in tokens if is_array(token)]
             for panel, token in zip(self.panels[row], arrays):
                 panel.show_array(token, *display_of(token, record.arrays, record.m))
-        self.heading.setText(f"Phase {record.phase} · iteration {record.iteration + 1} · m = {record.m}")
+        # The one iteration number (docs/TESTING.md): the updates applied so far, as the status bar says.
+        self.heading.setText(f"Phase {record.phase} · iteration {snapshot.iteration} · m = {record.m}")
 
     def _arrange(self, layout: tuple[tuple[str, ...], ...], optimizer: str) -> None:
         """Show the panels and operators a phase's layout uses, hide the rest (only when the phase changes)."""

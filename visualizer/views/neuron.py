@@ -40,6 +40,7 @@ class NeuronPanel(QWidget):
     """The selected hidden unit: its incoming weights, its values for the example, and what-if edits."""
 
     failed = pyqtSignal(str)        # a one-line message for the window's banner (a measurement that broke)
+    editsChanged = pyqtSignal(object, object)   # the units switched off, the units otherwise changed (frozensets)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -332,8 +333,12 @@ class NeuronPanel(QWidget):
         self._refresh()
 
     def _show_controls(self) -> None:
-        """The controls show the selected unit's edit (none: as trained)."""
+        """The controls show the selected unit's edit (none: as trained); the main diagram marks the units."""
         self.controls.show_edit(self.edits.get(self.unit, Edit()), bool(self.edits))
+        marked = (frozenset(unit for unit, edit in self.edits.items() if edit.off), frozenset(self.edits))
+        if marked != getattr(self, "_marked", None):
+            self._marked = marked
+            self.editsChanged.emit(*marked)
 
     def _controls_changed(self, change: Edit) -> None:
         if self.snapshot is not None:

@@ -11,6 +11,7 @@ from PyQt6.QtWidgets import (QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle,
                              QStyleOptionSlider, QVBoxLayout, QWidget)
 
 from visualizer import theme
+from visualizer.frames import EVERYTHING, Frame
 from visualizer.snapshot import Snapshot
 
 from .confirm_bar import ConfirmBar, described, steady_text, unsteady
@@ -42,6 +43,7 @@ class Timeline(QWidget):
     seekRequested = pyqtSignal(int)             # go to the start of this iteration, as it was
     learningRateConfirmed = pyqtSignal(float)   # apply α from the iteration shown (drops any later history)
     learningRateCancelled = pyqtSignal()        # put the running α back in the configuration panel
+    TAKES_FRAME = True      # its label's number follows the frames that count ("numbers", visualizer/frames.py)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -158,7 +160,7 @@ class Timeline(QWidget):
         self.learningRateCancelled.emit()
 
     # ------------------------------------------------------------ rendering
-    def show_snapshot(self, snapshot: Snapshot) -> None:
+    def show_snapshot(self, snapshot: Snapshot, frame: Frame = EVERYTHING) -> None:
         earliest, latest, iteration = snapshot.earliest, snapshot.latest, snapshot.iteration
         self._iteration, self._latest = iteration, latest
         if self._wanted is None and self._sent is not None and (iteration == self._sent or snapshot.playing):
@@ -169,7 +171,7 @@ class Timeline(QWidget):
         if not dragging:
             self.slider.setValue(iteration)
         self.slider.blockSignals(False)
-        if not dragging:
+        if not dragging and frame.shows("numbers"):
             self._show_position(iteration, earliest, latest)
         if self._proposed_alpha is not None:
             self._describe_proposal()

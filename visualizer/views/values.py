@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QColor, QFontMetrics
 from PyQt6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from core import network
-from visualizer import theme
+from visualizer import phases, theme
 from visualizer.snapshot import Snapshot
 from visualizer.views.curves import nice_limit, style_plot
 
 HEAT_COLUMNS = 64         # examples of the batch shown in the A1 heat map
-COMPACT_HEIGHT = 420      # below this height (at the base type size) the heat map is left out
+COMPACT_HEIGHT = 440      # below this height (at the base type size) the heat map is left out
+HEAT_HEIGHT = 120         # the heat map's plot with its title and axis: its ten rows get 60 px and more
 BAR_GAP = 0.25            # of the three bars per class in A2 − Y = dZ2, each 1/4 of a row high
 
 # One brush per LUT entry, made once: bars are coloured by looking up, not by building brushes per frame.
@@ -86,6 +88,7 @@ class ValuesView(QWidget):
         self._limits: dict[int, tuple[float, float]] = {}     # per plot (id): the y limits it shows
         self._heat_shape: tuple[int, int] | None = None
         self._snapshot: Snapshot | None = None     # the last one shown, shown again in a new theme
+        self._numbers_hidden = False
 
         self.graphics = pg.GraphicsLayoutWidget(self)
         self.graphics.setBackground(theme.PAPER)
@@ -107,7 +110,6 @@ class ValuesView(QWidget):
             plot.setYRange(-0.6, network.OUTPUTS - 0.4, padding=0)
         self.a2_plot.setXRange(0, 1, padding=0.02)
         self.dz2_plot.setXRange(-1, 1, padding=0.04)
-        self.dz2_plot.getAxis("left").setStyle(showValues=False)
         self.heat_plot.getViewBox().invertY(True)
 
         # A thin outline keeps bars near zero visible: the signed map is white there.
@@ -135,7 +137,7 @@ class ValuesView(QWidget):
         }
         for bars in self.comparison_bars.values():
             self.dz2_plot.addItem(bars)
-        self.comparison_placeholder = pg.TextItem("shown in\nphase dZ2", color=theme.MUTED, anchor=(0.5, 0.5))
+        self.comparison_placeholder = pg.TextItem("shown from\ndZ2 to db1", color=theme.MUTED, anchor=(0.5, 0.5))
         self.comparison_placeholder.setPos(0, 4.5)
         self.dz2_plot.addItem(self.comparison_placeholder)
         self.comparison_shown = False
@@ -153,17 +155,17 @@ class ValuesView(QWidget):
         # Small preferred heights, so the rows share the panel by their stretch (the probabilities the most)
         # instead of each asking for a default-sized plot.
         for plots, height, stretch in (((self.z1_plot, self.a1_plot), 70, 3), ((self.a2_plot, self.dz2_plot), 120, 5),
-                                       ((self.heat_plot,), 60, 2)):
+                                       ((self.heat_plot,), HEAT_HEIGHT, 3)):
             for plot in plots:
                 plot.setMinimumHeight(height)
                 plot.setPreferredHeight(height)
         layout_of.setRowStretchFactor(0, 3)
         layout_of.setRowStretchFactor(1, 5)
-        layout_of.setRowStretchFactor(2, 2)
+        layout_of.setRowStretchFactor(2, 3)
         self._compact: bool | None = None
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setContentsMargins(2, 4, 2, 4)       # the plots need the width more than a margin does
         layout.addWidget(self.graphics, 1)
         self.setAutoFillBackground(True)
         palette = self.palette()
@@ -179,6 +181,15 @@ class ValuesView(QWidget):
         super().resizeEvent(event)
         self._fit_rows()
 
+    def minimumSizeHint(self) -> QSize:
+        """As wide as the plots' titles and axes need (a narrower panel cut the right-hand plots off: the
+        graphics view does not report its scene's minimum by itself)."""
+        hint = super().minimumSizeHint()
+        plots = self.graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).width()
+        margins = self.layout().contentsMargins()
+        frame = 2 * self.graphics.frameWidth()
+        return QSize(max(hint.width(), int(plots) + margins.left() + margins.right() + frame + 2), hint.height())
+
     def _fit_rows(self) -> None:
         """When the panel is too short for five readable plots, leave out the batch heat map and the Z1 and A1
         plots' axis captions (their titles say what the bars are), which take the bars' height."""
@@ -187,7 +198,7 @@ class ValuesView(QWidget):
             return
         self._compact = compact
         self.heat_plot.setVisible(not compact)
-        self.heat_plot.setMinimumHeight(0 if compact else 60)
+        self.heat_plot.setMinimumHeight(0 if compact else HEAT_HEIGHT)
         self.heat_plot.setMaximumHeight(0 if compact else 1e6)
         for plot in (self.z1_plot, self.a1_plot):
             plot.getAxis("bottom").showLabel(not compact)
@@ -198,22 +209,24 @@ class ValuesView(QWidget):
         example = snapshot.example
         if snapshot.class_names != self._class_names:
             self._class_names = snapshot.class_names
-            self.a2_plot.getAxis("left").setTicks([list(enumerate(snapshot.class_names))])
+            for plot in (self.a2_plot, self.dz2_plot):     # each row of A2 − Y named too, not only A2's
+                plot.getAxis("left").setTicks([list(enumerate(snapshot.class_names))])
             self._fit_class_axis()
         self._show_hidden(np.nan_to_num(example.z1), np.nan_to_num(example.a1))
         self._show_probabilities(np.nan_to_num(example.a2), example.label, example.prediction)
-        record = snapshot.record
         if "A1" in snapshot.arrays:
             self._show_heat(snapshot.arrays["A1"])
         elif snapshot.iteration == 0 and snapshot.phases_done == 0:
             # A fresh start (or a reset): an A1 from before would belong to another network.
             self.heat_image.clear()
             self.heat_placeholder.setVisible(True)
-        if snapshot.phase == "dZ2" and record is not None:
+        # From dZ2 to db1 the error A2 − Y is what the backward pass carries back: it stays on screen.
+        arrays = snapshot.arrays
+        if snapshot.phase is not None and phases.direction(snapshot.phase) == "backward" and "dZ2" in arrays:
             column = example.column
             if column is not None and example.subset == "train":
-                A2, Y = record.arrays["A2"][:, column], record.arrays["Y"][:, column]
-                dZ2 = record.arrays["dZ2"][:, column]
+                A2, Y = arrays["A2"][:, column], arrays["Y"][:, column]
+                dZ2 = arrays["dZ2"][:, column]
             else:   # the example is not in this batch: the same subtraction for it alone
                 A2, Y = example.a2, one_hot_column(example.label)
                 dZ2 = A2 - Y
@@ -241,7 +254,8 @@ class ValuesView(QWidget):
                 plot.setXRange(-0.6, hidden - 0.4, padding=0)
 
     def _fit_class_axis(self) -> None:
-        fit_class_axis(self.a2_plot, self._class_names, self._point_size)
+        for plot in (self.a2_plot, self.dz2_plot):
+            fit_class_axis(plot, self._class_names, self._point_size)
 
     def _set_limits(self, plot: pg.PlotItem, low: float, high: float) -> None:
         """The y range and its ticks, set only when they change (new ticks make pyqtgraph lay out and paint the
@@ -256,6 +270,11 @@ class ValuesView(QWidget):
         """Ticks at the ends and at zero only: short plots stay legible."""
         values = sorted({low, 0.0, high})
         plot.getAxis("left").setTicks([[(value, f"{value:g}") for value in values], []])
+
+    def set_numbers_hidden(self, hidden: bool) -> None:
+        """hideNumbers: the probability written beside the prediction's bar goes (the bars stay)."""
+        self._numbers_hidden = hidden
+        self.probability_text.setVisible(not hidden)
 
     def _show_probabilities(self, a2: np.ndarray, label: int, prediction: int) -> None:
         fill = QColor(theme.SKY)

@@ -7,10 +7,13 @@ over the right column at its full height: they need their plots, text and tables
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PyQt6.QtCore import QRect, Qt
-from PyQt6.QtWidgets import QDockWidget, QMainWindow, QWidget
+from PyQt6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QToolBar, QWidget
 
 COMPACT_HEIGHT = 900  # below this window height the matrices move into a tab beside the curves
+CENTRE_WIDTH = 480    # the diagram's column gets at least this much (at 1024 px, a projector's width, 450 and more)
 Area = Qt.DockWidgetArea
 
 
@@ -38,8 +41,11 @@ class DockManager:
         dock = QDockWidget(title, window)
         dock.setObjectName(name)
         dock.setWidget(widget)
+        # Closable: its toggle in View ▸ Panels is enabled (Qt greys it otherwise) and a floating panel can be
+        # closed like any window; View ▸ Reset layout brings every panel back.
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
         window.addDockWidget(area, dock)
         if beside is not None:
             window.tabifyDockWidget(self.find(beside), dock)
@@ -94,6 +100,24 @@ class DockManager:
             height = window.height()
             window.resizeDocks([dock, config], [height * 3 // 4, height // 4], Qt.Orientation.Vertical)
 
+    def panels_menu(self, menu: QMenu) -> None:
+        """Fill menu with every dock's show / hide toggle, as they are now (called each time it opens)."""
+        menu.clear()
+        for dock in self._docks:
+            menu.addAction(dock.toggleViewAction())
+
+    def remember_default(self) -> None:
+        """The layout as built, before any saved one is restored: what reset_layout goes back to."""
+        self._default = self.window.saveState()
+
+    def reset_layout(self) -> None:
+        """The default layout: the panels of a fresh start where they start, the others hidden and, when shown
+        again, floating over the right column as the first time; then sized for the window as it is now."""
+        for dock in self._docks:
+            dock.setProperty("placed", False)
+        self.window.restoreState(self._default)
+        self.fit()
+
     def hide_all(self) -> None:
         for dock in self._docks:
             dock.hide()
@@ -112,8 +136,11 @@ class DockManager:
         side = max(240, min(400, width // 5))
         input_dock, config_dock, values_dock, curves_dock, matrices_dock = (
             self.find(name) for name in ("inputDock", "configDock", "valuesDock", "curvesDock", "matricesDock"))
-        # The values view sets two plots side by side, so the right column is the wider one.
-        window.resizeDocks([input_dock, values_dock], [side, int(side * 1.35)], Qt.Orientation.Horizontal)
+        # The values view sets two plots side by side, so the right column is the wider one; on a narrow screen it
+        # gives way first, so that the diagram keeps CENTRE_WIDTH.
+        left = max(side, input_dock.minimumSizeHint().width())
+        right = max(values_dock.minimumSizeHint().width(), min(int(side * 1.35), width - left - CENTRE_WIDTH - 16))
+        window.resizeDocks([input_dock, values_dock], [left, right], Qt.Orientation.Horizontal)
         if height < COMPACT_HEIGHT and not window.tabifiedDockWidgets(matrices_dock):
             # A short screen (a 720p projector): the diagram needs the height more than the matrices do,
             # so they share the right column's lower half with the curves, one tab each.
@@ -124,3 +151,38 @@ class DockManager:
             window.resizeDocks([matrices_dock], [max(140, height // 5)], Qt.Orientation.Vertical)
         window.resizeDocks([input_dock, config_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
         window.resizeDocks([values_dock, curves_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
+
+
+@dataclass(frozen=True)
+class Panels:
+    """The docks the window itself needs to reach (the others are found by name in the DockManager)."""
+    evaluation: QDockWidget
+    bug_lab: QDockWidget
+    check: QDockWidget
+    timeline: QToolBar
+
+
+def add_panels(window: QMainWindow, docks: DockManager) -> Panels:
+    """The window's panels in their docks, as a first start shows them: input and configuration at the left,
+    values and curves at the right (the evaluation, the bug lab and Check my code as tabs behind the curves),
+    the matrices below, and the timeline as a thin bar above the status bar."""
+    config_scroll = QScrollArea()
+    config_scroll.setWidgetResizable(True)
+    config_scroll.setWidget(window.config_panel)
+    config_scroll.setFrameShape(QFrame.Shape.NoFrame)
+    docks.add("Input", "inputDock", window.input_view, Area.LeftDockWidgetArea)
+    docks.add("Configuration", "configDock", config_scroll, Area.LeftDockWidgetArea)
+    docks.add("Values", "valuesDock", window.values)
+    curves = docks.add("Curves", "curvesDock", window.curves)
+    docks.add("Matrices", "matricesDock", window.matrices, Area.BottomDockWidgetArea)
+    # The dev-set evaluation; the worker computes it only while it is visible.
+    evaluation = docks.add("Evaluation", "evaluationDock", window.evaluation, beside="curvesDock")
+    curves.raise_()
+    bug_lab = docks.add("Bug lab", "bugLabPanel", window.bug_lab, beside="curvesDock", hidden=True)
+    check = docks.add("Check my code", "checkCodePanel", window.check_code, beside="curvesDock", hidden=True)
+    bar = QToolBar("Timeline")
+    bar.setObjectName("timelineToolbar")
+    bar.setMovable(False)
+    bar.addWidget(window.timeline)
+    window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, bar)
+    return Panels(evaluation, bug_lab, check, bar)

@@ -13,8 +13,11 @@ from typing import TYPE_CHECKING, Callable
 from PyQt6.QtCore import QObject, QSize, QStandardPaths
 from PyQt6.QtWidgets import QFileDialog, QMainWindow, QMenu, QWidget
 
+from core import data
 from core.checkpoints import CheckpointError
-from visualizer.export import DEFAULT_SIZE, GifExport, check_picture_destination, frame_count, write_picture
+
+from visualizer.export import DEFAULT_PNG_SCALE, DEFAULT_SIZE, PNG_SCALES, GifExport, check_picture_destination, \
+    frame_count, write_picture
 from visualizer.views.check_code import FILE_FILTER as CHECK_FILE_FILTER
 
 if TYPE_CHECKING:
@@ -25,7 +28,11 @@ if TYPE_CHECKING:
     from .status import Banner
 
 DATASETS = "Datasets (*.csv *.csv.gz *.npz *-ubyte *-ubyte.gz);;All files (*)"
-GIFS = (("the next 50 iterations", "exportGif", 50, 1), ("the next 500 iterations, every 10th", "exportGifLong", 500, 10))
+# (what, name, iterations, every n-th, from iteration 0)
+GIFS = (("the next 50 iterations", "exportGif", 50, 1, False),
+        ("the next 500 iterations, every 10th", "exportGifLong", 500, 10, False),
+        ("iterations 0–50", "exportGifFromStart", 50, 1, True),
+        ("iterations 0–500, every 10th", "exportGifFromStartLong", 500, 10, True))
 Location = QStandardPaths.StandardLocation
 
 
@@ -56,6 +63,7 @@ class Files(QObject):
         self.gif_strip = gif_strip
         gif_strip.button.clicked.connect(self.cancel_gif)
         self.gif_export: GifExport | None = None
+        self.png_scale = DEFAULT_PNG_SCALE
 
     # ------------------------------------------------------------ dialogs
     def ask_open(self, kind: str, title: str, patterns: str) -> str:
@@ -109,6 +117,62 @@ class Files(QObject):
     def save_session(self) -> None:
         self._save("session", self.bridge.save_session)
 
+    # ------------------------------------------------------------ the built-in datasets
+    def datasets_menu(self) -> QMenu:
+        """File ▸ Datasets: the MNIST sample inside the app, Fashion-MNIST (Debian's copy or a folder chosen here
+        once and remembered; disabled, saying how to get it, where there is none), and a folder of it."""
+        menu = QMenu("Datasets", self.window)
+        menu.setObjectName("datasetsMenu")
+        self.sample_action = menu.addAction("MNIST sample: 5,000 handwritten digits (built in)")
+        self.sample_action.setObjectName("datasetMnistSample")
+        self.sample_action.setToolTip("The 5,000 MNIST digits that come with the app")
+        self.sample_action.triggered.connect(lambda: self._open_spec(data.SAMPLE))
+        self.fashion_action = menu.addAction("Fashion-MNIST: 60,000 clothes")
+        self.fashion_action.setObjectName("datasetFashion")
+        self.fashion_action.triggered.connect(lambda: self._open_spec(self._fashion_spec() or data.FASHION))
+        folder = menu.addAction("Fashion-MNIST from a folder…")
+        folder.setObjectName("datasetFashionFolder")
+        folder.setToolTip("A folder holding Fashion-MNIST's four files, as Zalando Research publishes them "
+                          "(remembered for the next time)")
+        folder.triggered.connect(self.open_fashion_folder)
+        menu.aboutToShow.connect(self.refresh_datasets)
+        self.refresh_datasets()
+        return menu
+
+    def _fashion_spec(self) -> str | None:
+        """The spec that finds Fashion-MNIST here: a folder chosen in the window, else Debian's; None: neither."""
+        remembered = self.settings.folder("fashion") if self.settings is not None else ""
+        if remembered and data.fashion_images(Path(remembered)) is not None:
+            return f"{data.FASHION}={remembered}"
+        return data.FASHION if data.fashion_images(data.FASHION_FOLDER) is not None else None
+
+    def refresh_datasets(self) -> None:
+        """Fashion-MNIST enabled where its files are, else disabled with the reason and how to get it."""
+        found = self._fashion_spec() is not None
+        self.fashion_action.setEnabled(found)
+        self.fashion_action.setText("Fashion-MNIST: 60,000 clothes" if found else
+                                    "Fashion-MNIST: not on this computer")
+        tip = ("Zalando's 60,000 pictures of clothes in ten classes, as MNIST's digits" if found else
+               f"Fashion-MNIST is not in {data.FASHION_FOLDER}: {data.fashion_advice()}")
+        self.fashion_action.setToolTip(tip)
+        self.fashion_action.setStatusTip(tip)
+
+    def open_fashion_folder(self) -> None:
+        start = start_folder(self.settings, "fashion")
+        folder = QFileDialog.getExistingDirectory(self.window, "Fashion-MNIST's folder", start)
+        if not folder:
+            return
+        if data.fashion_images(Path(folder)) is None:
+            self.show_error(f"{folder} holds no {data.FASHION_IMAGES}(.gz); {data.fashion_advice(False)}")
+            return
+        if self.settings is not None:
+            self.settings.remember_folder("fashion", folder)
+        self._open_spec(f"{data.FASHION}={folder}")
+
+    def _open_spec(self, spec: str) -> None:
+        self.cleared()
+        self.bridge.load_data(spec)
+
     def ask_code(self) -> str:
         """A learner's notebook (.ipynb) or .py file for Check my code."""
         return self.ask_open("code", "Check my code", CHECK_FILE_FILTER)
@@ -128,12 +192,30 @@ class Files(QObject):
                 item.setToolTip(f"Save the {name} as a{'n SVG (vector) drawing' if kind == 'svg' else ' PNG image'}")
                 item.triggered.connect(lambda checked=False, w=widget, n=name, k=kind: self.export(w, n, k))
             menu.addSeparator()
-        for label, name, iterations, every in GIFS:
+        for label, name, iterations, every, from_start in GIFS:
             item = menu.addAction(f"Export diagram animation (GIF) of {label}…")
             item.setObjectName(name)
-            item.setToolTip(f"An animated GIF of the diagram over {label}, trained on a copy (the run is untouched)")
-            item.triggered.connect(lambda checked=False, n=iterations, e=every: self.export_gif(n, e))
+            item.setToolTip(f"An animated GIF of the diagram over {label}, trained on a copy (the run is untouched)"
+                            + (", from the run's first weights with the settings it has now" if from_start else ""))
+            item.triggered.connect(lambda checked=False, n=iterations, e=every, s=from_start: self.export_gif(n, e, s))
+        menu.addSeparator()
+        sizes = menu.addMenu("PNG size")
+        sizes.setObjectName("exportScaleMenu")
+        for scale in PNG_SCALES:
+            item = sizes.addAction(f"{scale}× the screen's pixels" + (" (for slides)" if scale == 2 else ""))
+            item.setObjectName(f"exportScale{scale}")
+            item.setCheckable(True)
+            item.setChecked(scale == self.png_scale)
+            item.setToolTip(f"PNG images with {scale}× as many pixels across as the panel has on screen")
+            item.triggered.connect(lambda checked=False, s=scale: self.set_png_scale(s))
+        self.scale_actions = sizes.actions()
         return menu
+
+    def set_png_scale(self, scale: int) -> None:
+        """The PNG exports' size: scale × the panel's pixels across (1, 2 or 3)."""
+        self.png_scale = scale
+        for item in self.scale_actions:
+            item.setChecked(item.objectName() == f"exportScale{scale}")
 
     def export(self, widget: QWidget, name: str, kind: str = "png") -> None:
         """A PNG or SVG of one panel or the whole window."""
@@ -141,35 +223,41 @@ class Files(QObject):
         path = self.ask_save("image", f"Export {name} as {label}", f"{name}.{kind}", pattern)
         if not path:
             return
+        scale = self.png_scale if kind == "png" else 1
         try:
             # A refused destination is said before any work.
-            check_picture_destination(path, widget.size(), suggested=f"{name}.{kind}")
+            check_picture_destination(path, widget.size() * scale, suggested=f"{name}.{kind}")
             self.before_export()
-            write_picture(widget, path, kind)
+            write_picture(widget, path, kind, scale=scale)
         except CheckpointError as error:
             self.show_error(str(error))
             return
         self.notice(f"Saved {path}", 8000)
 
-    def export_gif(self, iterations: int, every: int) -> None:
-        """The diagram over the next iterations, trained on a copy in a job; the strip shows progress and Cancel."""
+    def export_gif(self, iterations: int, every: int, from_start: bool = False) -> None:
+        """The diagram over the next iterations (from_start: the first ones, from the run's first weights), trained
+        on a copy in a job; the strip shows progress and Cancel."""
         strip = self.gif_strip
         if self.gif_export is not None and self.gif_export.running:
             self.notice("An animation is being written already; cancel it first", 8000)
             return
         snapshot = self.snapshot()
-        path = self.ask_save("image", "Export diagram animation", f"diagram-{self._iteration()}.gif",
-                             "GIF animations (*.gif)")
+        if from_start and snapshot is not None and snapshot.initial_params is None:
+            self.show_error("The run's first weights were let go to keep its history small: press Ctrl+R to start "
+                            "again, then export the animation from iteration 0")
+            return
+        start = 0 if from_start else self._iteration()
+        path = self.ask_save("image", "Export diagram animation", f"diagram-{start}.gif", "GIF animations (*.gif)")
         if not path or snapshot is None:
             return
         try:
             check_picture_destination(path, QSize(*DEFAULT_SIZE), frame_count(iterations, every),
-                                      f"diagram-{self._iteration()}.gif")
+                                      f"diagram-{start}.gif")
         except CheckpointError as error:
             self.show_error(str(error))
             return
         export = GifExport(snapshot, path, iterations=iterations, every=every, presenter=self.presenting(),
-                           parent=self)
+                           from_start=from_start, parent=self)
         if self.gif_export is not None:
             self.gif_export.deleteLater()       # ended: each animation is an export of its own
         self.gif_export = export

@@ -39,7 +39,7 @@ class PresenterMode:
             self.docks.hide_all()
             for bar in self.hidden:
                 bar.hide()          # the diagram needs the height more on a projector
-            self.steps.setIconSize(QSize(40, 40))
+            self.steps.setIconSize(QSize(32, 32))
             self.steps.setFont(theme.font(theme.PRESENTER_POINT_SIZE, bold=True))
             for widget in self.large:
                 widget.setFont(theme.font(theme.PRESENTER_POINT_SIZE))

@@ -105,9 +105,19 @@ class StatusView:
         self.bar.addPermanentWidget(label)
         return label
 
-    def show_snapshot(self, s: Snapshot) -> bool:
+    def show_snapshot(self, s: Snapshot, numbers: bool = True) -> bool:
         """Show the snapshot's numbers (their labels only grow while playing: no layout per frame); True when the
-        dataset changed."""
+        dataset changed. numbers False (a playing frame the frame policy does not count in) keeps the numbers
+        shown, so that they change together with the timeline's and the curves'."""
+        if numbers:
+            self._show_numbers(s)
+        dataset = f"{s.dataset_name} · {s.train_size:,} train · {s.dev_size:,} dev"
+        if self.dataset.text() == dataset:      # the same at every frame while playing
+            return False
+        self.dataset.setText(dataset)
+        return True
+
+    def _show_numbers(self, s: Snapshot) -> None:
         steady_text(self.iteration, str(s.iteration))
         steady_text(self.phase, s.phase or "—")
         steady_text(self.loss, "loss —" if s.loss is None else f"loss {s.loss:.4f}")
@@ -118,11 +128,6 @@ class StatusView:
         steady_text(self.learning_rate, f"α = {s.alpha:g}")
         steady_text(self.timing, "— ms/iteration" if s.ms_per_iteration is None
                     else f"{s.ms_per_iteration:.1f} ms/iteration")
-        dataset = f"{s.dataset_name} · {s.train_size:,} train · {s.dev_size:,} dev"
-        if self.dataset.text() == dataset:      # the same at every frame while playing
-            return False
-        self.dataset.setText(dataset)
-        return True
 
     def busy(self, text: str) -> None:
         """"loading …" while a slow request runs, "" when it is done."""

@@ -39,10 +39,17 @@ class Canvas:
     """The scene the parts draw into, with the fonts of the current mode and the pen scale (1.7 presenting)."""
 
     def __init__(self, scene: QGraphicsScene, presenter: bool) -> None:
-        size = theme.PRESENTER_POINT_SIZE if presenter else theme.BASE_POINT_SIZE
+        # On a projector the scene is drawn at about three quarters of its size (layout.PRESENTER_SCALE: it fits a
+        # 1366×768 screen under the header that way): its captions come out at about 13 pt, the numbers in the
+        # nodes, larger than the captions, at 18 pt and more, the nodes 40 px across. Elsewhere the numbers are
+        # small.
+        size = theme.PRESENTER_POINT_SIZE * 0.85 if presenter else theme.BASE_POINT_SIZE
         self.scene = scene
         self.font, self.bold, self.small = theme.font(size), theme.font(size, bold=True), theme.font(size * 0.8)
+        # (regular, not bold: "0.2" then fits a 40-pixel node at 18 pt)
+        self.number = theme.font(theme.PRESENTER_POINT_SIZE * 1.25) if presenter else self.small
         self.lines = 1.7 if presenter else 1.0
+        self.presenter = presenter
 
     def add(self, item: Item, z: float, mouse: bool = True) -> Item:
         item.setZValue(z)

@@ -13,6 +13,8 @@ from visualizer.phases import PhaseLook
 from .canvas import Canvas, set_text
 from .layout import MARGIN, Layout
 
+GAP = 10.0          # between a part's two captions on one line (presenter mode)
+
 
 class InputTile:
     """The example's 28×28 pixels, its label and which example it is. Public state: `picture`, `label`,
@@ -38,7 +40,8 @@ class InputTile:
         self._pixels = pixels
         at, below = self.layout.label_at, self.layout.example_at
         set_text(self.label, f"label: {label}", at.x(), at.y(), "center")
-        set_text(self.example, f"{subset} #{index:,} of {count:,}", below.x(), below.y(), "center")
+        where = "drawn on the pad" if subset == "drawn" else f"{subset} #{index:,} of {count:,}"
+        set_text(self.example, where, below.x(), below.y(), "center")
 
 
 class Captions:
@@ -70,8 +73,7 @@ class Captions:
         # The update's colour is the lit regions' own; a caption in it would be hard to read.
         text_colour = QColor(theme.INK) if look is not None and look.direction == "update" else colour
         for row, caption_row in enumerate(self.layout.caption_rows):
-            right_edge = MARGIN - 12
-            for part, (left, right) in caption_row.spans.items():
+            for part in caption_row.spans:
                 key = f"{part}{row % 2}"
                 item = self.items[key]
                 item.setText(texts[key])
@@ -79,11 +81,22 @@ class Captions:
                 if item.font() != wanted:
                     item.setFont(wanted)
                 item.setBrush(text_colour if lit.get(key) else QColor(theme.INK if row % 2 == 0 else theme.MUTED))
-                width = item.boundingRect().width()
+        rows = self.layout.caption_rows
+        # Each row's captions centred on their parts and pushed apart so that none overlaps; inline (presenter
+        # mode) a row and the next share a line, each part's two captions side by side.
+        step = 2 if self.layout.inline_captions else 1
+        for row in range(0, len(rows), step):
+            right_edge = MARGIN - 12
+            for part, (left, right) in rows[row].spans.items():
+                group = [self.items[f"{part}{(row + k) % 2}"] for k in range(step)]
+                widths = [item.boundingRect().width() for item in group]
+                width = sum(widths) + GAP * (len(group) - 1)
                 x = max((left + right) / 2 - width / 2, right_edge + 12)
                 x = min(x, self.layout.width - MARGIN - width)
-                item.setPos(x, caption_row.y - item.boundingRect().height() / 2)
-                right_edge = x + width
+                for item, item_width in zip(group, widths):
+                    item.setPos(x, rows[row].y - item.boundingRect().height() / 2)
+                    x += item_width + GAP
+                right_edge = x - GAP
 
     def texts(self) -> list[str]:
         return [item.text() for item in self.items.values() if item.isVisible()]

@@ -7,6 +7,7 @@ from PyQt6.QtGui import QColor, QPen
 from PyQt6.QtWidgets import QGraphicsPathItem
 
 from visualizer import theme
+from visualizer.hints import mark_hint
 from visualizer.phases import DIRECTION_CAPTIONS
 
 from .canvas import Canvas, place, rounded, set_text
@@ -26,7 +27,11 @@ class Footer:
         self.equation = canvas.text(font=canvas.font)
         self.note = canvas.text(font=canvas.font, color=theme.MUTED)
         self.hover = canvas.text(font=canvas.small, color=theme.MUTED)
+        mark_hint(self.hover)           # no export shows it
         self.show_hover(HOVER_HINT)
+        if not layout.footer:           # presenter mode: the header says it all, and no one hovers on a projector
+            for item in (self._box, self.direction, self.equation, self.note, self.hover):
+                item.setVisible(False)
 
     def show(self, direction: str | None, equation: str, note: str, colour: QColor) -> None:
         """direction None: nothing computed yet ("ready", and the next equation)."""
@@ -45,7 +50,7 @@ class Footer:
         place(self.direction, MARGIN + pad_x, y)
         place(self.equation, box.right() + 12, y)
         self.note.setText(note)
-        self.note.setVisible(bool(note))
+        self.note.setVisible(bool(note) and self.layout.footer)
         place(self.note, self.equation.pos().x() + self.equation.boundingRect().width() + 16, y)
 
     def show_hover(self, text: str) -> None:

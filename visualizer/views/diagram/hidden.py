@@ -7,9 +7,9 @@ from typing import Callable
 
 import numpy as np
 from PyQt6.QtCore import QPointF, QRectF, Qt
-from PyQt6.QtGui import QColor, QPen
-from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsSceneHoverEvent, QGraphicsSceneMouseEvent, \
-    QGraphicsSimpleTextItem
+from PyQt6.QtGui import QColor, QPainterPath, QPen
+from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsPathItem, QGraphicsSceneHoverEvent, \
+    QGraphicsSceneMouseEvent, QGraphicsSimpleTextItem
 
 from visualizer import formatting, theme
 
@@ -55,19 +55,21 @@ class HiddenLayer:
         node_pen = QPen(QColor(theme.INK), 1.0 * canvas.lines)
         self.nodes: list[HiddenNode] = []
         self.values: list[QGraphicsSimpleTextItem] = []
-        bias_side = max(3.0, 0.6 * radius)
+        # On a projector the bias squares are larger and sit half outside the node, so they read from the back.
+        bias_side, bias_at = (max(3.0, 0.75 * radius), 0.95) if canvas.presenter else (max(3.0, 0.6 * radius), 0.8)
         for j, y in enumerate(layout.hidden_y):
             node = HiddenNode(j, hovered, clicked)
             node.setToolTip(f"hidden unit {j}: hover to read its Z1 and A1, click to select it")
             node.setRect(QRectF(x - radius, y - radius, 2 * radius, 2 * radius))
             node.setPen(node_pen)
             self.nodes.append(canvas.add(node, 5))
-            value = canvas.text(font=canvas.small, z=6)
+            value = canvas.text(font=canvas.number, z=6)
             value.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
             self.values.append(value)
         # on tiny nodes the bias square would read as noise
-        self.biases = BiasSquares(canvas, [QRectF(x - 0.8 * radius - bias_side / 2, y + 0.8 * radius - bias_side / 2,
-                                                  bias_side, bias_side) for y in layout.hidden_y], radius >= 7)
+        self.biases = BiasSquares(canvas, [QRectF(x - bias_at * radius - bias_side / 2,
+                                                  y + bias_at * radius - bias_side / 2, bias_side, bias_side)
+                                           for y in layout.hidden_y], radius >= 7)
         pill_rows = layout.hidden_y if layout.hidden_pills else ()
         self.pills = Pills(canvas, [QPointF(layout.hidden_pill_x, y) for y in pill_rows], layout.pill_width,
                            layout.pill_height, "dZ1",
@@ -75,6 +77,33 @@ class HiddenLayer:
         self.written: list[str | None] = [None] * layout.hidden
         self.numbers: dict[str, np.ndarray] = {}
         self._fill = (np.full(layout.hidden, -1), None)       # lookup-table entries, the table
+        # The what-if's marks (mark): a cross over a unit switched off, a dashed ring around one changed.
+        self.crosses: list[QGraphicsPathItem] = []
+        self.rings: list[QGraphicsEllipseItem] = []
+        cross_pen = QPen(QColor(theme.WRONG), 3.0 * canvas.lines)
+        ring_pen = QPen(QColor(theme.WRONG), 2.0 * canvas.lines, Qt.PenStyle.DashLine)
+        for y in layout.hidden_y:
+            arm = radius * 0.9
+            path = QPainterPath(QPointF(x - arm, y - arm))
+            path.lineTo(x + arm, y + arm)
+            path.moveTo(x + arm, y - arm)
+            path.lineTo(x - arm, y + arm)
+            cross = canvas.add(QGraphicsPathItem(path), 8, mouse=False)
+            cross.setPen(cross_pen)
+            cross.setVisible(False)
+            ring = canvas.add(QGraphicsEllipseItem(x - radius - 4, y - radius - 4, 2 * radius + 8, 2 * radius + 8),
+                              8, mouse=False)
+            ring.setPen(ring_pen)
+            ring.setVisible(False)
+            self.crosses.append(cross)
+            self.rings.append(ring)
+
+    def mark(self, off: frozenset[int], changed: frozenset[int]) -> None:
+        """The units the what-if switched off (crossed out) and changed (ringed); the others unmarked."""
+        for j, (cross, ring) in enumerate(zip(self.crosses, self.rings)):
+            cross.setVisible(j in off)
+            ring.setVisible(j in changed)
+            cross.setToolTip(f"hidden unit {j} is switched off in the what-if (Hidden unit panel)")
 
     def show(self, a1: np.ndarray, numbers: bool) -> None:
         """Fill the nodes by A1 (signed map if the activation can be negative); numbers False keeps the numbers
@@ -87,7 +116,7 @@ class HiddenLayer:
         shown_fill, shown_lut = self._fill
         refill = np.flatnonzero(fill_index != shown_fill).tolist() if lut is shown_lut else \
             list(range(len(self.nodes)))
-        colours, light = theme.lut_colours(lut)
+        colours, inks = theme.lut_colours(lut)
         entries = fill_index.tolist()
         for j in refill:
             self.nodes[j].setBrush(colours[entries[j]])
@@ -101,11 +130,9 @@ class HiddenLayer:
             self.written[j] = texts[j]
             self._write(j, values[j])
         recolour = sorted(set(refill) | set(rewrite))
-        if recolour:
-            ink, paper = QColor(theme.INK), QColor(theme.PAPER)
-            for j in recolour:
-                if self.values[j].isVisible():
-                    self.values[j].setBrush(ink if light[entries[j]] else paper)
+        for j in recolour:
+            if self.values[j].isVisible():
+                self.values[j].setBrush(inks[entries[j]])     # readable on its fill in every theme
 
     def _write(self, j: int, value: float) -> None:
         """The number in node j: as many decimals as fit, else none at all."""
@@ -114,7 +141,8 @@ class HiddenLayer:
         for candidate in formatting.shorter(value):
             text.setText(candidate)
             rect = text.boundingRect()
-            fits = rect.width() <= 2 * radius - 3 and rect.height() <= 2 * radius
+            # (never wider than the node; on a projector a number may reach its ring, as "0.2" in a 40 px node)
+            fits = rect.width() <= 2 * radius - (1 if self.canvas.presenter else 3) and rect.height() <= 2 * radius
             if fits:
                 break
         text.setVisible(fits)

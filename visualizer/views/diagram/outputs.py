@@ -33,13 +33,13 @@ class OutputLayer:
             place(name, layout.name_x, y)
             self.names.append(name)
             self.probabilities.append(canvas.text(font=canvas.font, color=theme.MUTED))
-        side = 0.6 * radius
-        self.biases = BiasSquares(canvas, [QRectF(x - 0.7 * radius - side / 2, y + 0.7 * radius - side / 2, side, side)
+        side, at = (0.75 * radius, 0.9) if canvas.presenter else (0.6 * radius, 0.7)    # see HiddenLayer's
+        self.biases = BiasSquares(canvas, [QRectF(x - at * radius - side / 2, y + at * radius - side / 2, side, side)
                                            for y in layout.output_y])
         self.pills = Pills(canvas, [QPointF(layout.gradient_x, y) for y in layout.output_y], layout.pill_width,
                            layout.pill_height, "dZ2",
                            QPointF(layout.gradient_x + layout.pill_width / 2, layout.pill_header_y))
-        ring = 2 * radius + 10
+        ring = 2 * radius + (6 if canvas.presenter else 10)     # the rows are close on a projector
         self.label_ring = canvas.add(QGraphicsEllipseItem(-ring / 2, -ring / 2, ring, ring), 7)
         self.label_ring.setPen(QPen(QColor(theme.CORRECT), 3 * lines))
         inner = 2 * radius + 3

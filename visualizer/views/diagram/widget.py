@@ -2,16 +2,18 @@
 them, and keeps the scene in the panel's shape."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem, \
     QGraphicsView, QVBoxLayout, QWidget
 
-from core import network
+from core import drawing, network
 from visualizer import formatting, phases, theme
 from visualizer.frames import EVERYTHING, Frame
-from visualizer.snapshot import Snapshot
+from visualizer.snapshot import ExampleView, Snapshot
 
 from . import layout as layouts
 from .animation import PhaseAnimation
@@ -22,6 +24,14 @@ from .hidden import HiddenLayer, HiddenNode
 from .highlight import Emphasis, Regions
 from .outputs import OutputLayer
 from .weights import Edges, Thumbnails
+
+
+def drawn_example(snapshot: Snapshot, column: np.ndarray) -> ExampleView:
+    """A digit drawn on the pad as the example: its forward pass through the snapshot's parameters; it has no
+    label and is in no batch."""
+    z1, a1, z2, a2 = drawing.predict(snapshot.params, column, snapshot.config.activation)
+    return ExampleView("drawn", 0, 1, -1, np.asarray(column, dtype=np.float64), z1, a1, z2, a2, int(np.argmax(a2)),
+                       None)
 
 
 class FittingView(QGraphicsView):
@@ -76,8 +86,14 @@ class NetworkDiagram(QWidget):
         self._frame: Frame = EVERYTHING
         self._hover_index: int | None = None
         self._body_height: float | None = None   # chosen from the panel's shape, see _fit_body_to_panel
+        self._w2_span: float | None = None       # … in presenter mode with the edges' run
         self._fitting = False                    # inside _fit_body_to_panel's rebuild
         self._captions_for: tuple | None = None  # what the captions were last written for
+        self.numbers_hidden = False              # hideNumbers: the nodes', probabilities' and pills' numbers
+        self.drawing: np.ndarray | None = None   # a digit drawn on the pad, shown instead of the example
+        self._original: Snapshot | None = None   # the last snapshot the window gave
+        self.units_off: frozenset[int] = frozenset()         # the what-if's units: switched off …
+        self.units_changed: frozenset[int] = frozenset()     # … or with their weights or bias changed
         self._drawn_phase: str | None = None
         # Readable state, the same the items show (tooltips cannot be read in a headless test); the nodes, names
         # and rings are the parts' own, named here too once built.
@@ -91,6 +107,10 @@ class NetworkDiagram(QWidget):
     def show_snapshot(self, snapshot: Snapshot, frame: Frame = EVERYTHING) -> None:
         """Show snapshot; while playing, frame says which slow layers are due (the numbers, the thumbnails, the
         parameters: visualizer/frames.py). The activations follow every snapshot."""
+        if snapshot.example.subset != "drawn":
+            self._original = snapshot           # the window's (a redraw of a drawing shown passes that one)
+        if self.drawing is not None:
+            snapshot = dataclasses.replace(snapshot, example=drawn_example(snapshot, self.drawing))
         hidden = int(snapshot.params["W1"].shape[0])
         key = (hidden, tuple(snapshot.class_names), self._presenter)
         self._snapshot, self._frame = snapshot, frame
@@ -100,6 +120,8 @@ class NetworkDiagram(QWidget):
             if self._fit_body_to_panel():   # the build guessed the body height; now the panel's shape is known
                 return
         self._update(snapshot, frame)
+        if self.numbers_hidden:
+            self._hide_numbers()
         self.pulse.start(snapshot)
 
     def resizeEvent(self, event) -> None:
@@ -107,10 +129,43 @@ class NetworkDiagram(QWidget):
         self._fit_body_to_panel()
 
     def set_presenter_mode(self, on: bool) -> None:
+        if bool(on) != self._presenter:
+            self._body_height = self._w2_span = None     # each mode fits the panel its own way
         self._presenter = bool(on)
         if self._snapshot is not None:
             self.pulse.stop()
             self.show_snapshot(self._snapshot)
+
+    def show_drawing(self, column: np.ndarray | None) -> None:
+        """Push a (784,) drawing through the network instead of the example (None: the example again)."""
+        self.drawing = None if column is None else np.array(column, dtype=np.float64)
+        if self._snapshot is not None:
+            self.pulse.stop()
+            self.show_snapshot(self._original)
+
+    def mark_units(self, off: frozenset[int], changed: frozenset[int] = frozenset()) -> None:
+        """Mark the hidden units the what-if switched off (a cross) or changed (a dashed ring) on the diagram."""
+        self.units_off, self.units_changed = frozenset(off), frozenset(changed) - frozenset(off)
+        if self._built_for:
+            self.hidden.mark(self.units_off, self.units_changed)
+
+    def set_numbers_hidden(self, hidden: bool) -> None:
+        """Hide the numbers written on the diagram (in the hidden nodes, the probabilities, the gradients' pills)
+        so that a class can predict them; shown again as they are now."""
+        if hidden == self.numbers_hidden:
+            return
+        self.numbers_hidden = hidden
+        if self._snapshot is not None:
+            self.pulse.stop()
+            self._built_for = None      # rebuilt: each number's visibility is decided afresh by the parts
+            self.show_snapshot(self._snapshot)
+
+    def _hide_numbers(self) -> None:
+        if not self._built_for:
+            return
+        for item in (*self.hidden.values, *self.outputs.probabilities, *self.hidden.pills.texts,
+                     *self.outputs.pills.texts):
+            item.setVisible(False)
 
     def set_emphasis(self, parts: frozenset[str]) -> None:
         """Mark these parts of the diagram with a highlighter until the next call (an empty set clears it); a
@@ -182,7 +237,8 @@ class NetworkDiagram(QWidget):
         self._hover_index = None
         canvas = Canvas(self.scene, self._presenter)
         sizes = layouts.measure(canvas.font, canvas.bold, canvas.small, class_names)
-        plan = self.scene_layout = layouts.compute(hidden, sizes, self._body_height, self._presenter)
+        plan = self.scene_layout = layouts.compute(hidden, sizes, self._body_height, self._presenter,
+                                                   self._w2_span if self._presenter else None)
         # Built in this order, which is the order of the items of equal height (z) on screen.
         self.regions = Regions(canvas, plan)
         self.emphasis = Emphasis(canvas, plan)
@@ -196,11 +252,12 @@ class NetworkDiagram(QWidget):
         self.footer = Footer(canvas, plan)
         self.pulse.build(canvas, plan, self.thumbnails, self.edges, self.regions)
         self.hidden_nodes, self.output_nodes = self.hidden.nodes, self.outputs.nodes
+        self.hidden.mark(self.units_off, self.units_changed)
         self.output_name_items = self.outputs.names
         self.label_ring, self.prediction_ring = self.outputs.label_ring, self.outputs.prediction_ring
         self._captions_for = None
         self._drawn_phase = "none yet"
-        self._body_height = plan.body_height
+        self._body_height, self._w2_span = plan.body_height, plan.w2_span
         self.scene.setSceneRect(QRectF(0, 0, plan.width, plan.height))
         # Every snapshot changes a few items, but the view repaints the rectangle around all of them, which is
         # nearly the whole scene: drawn from per-item pixmaps, the items that did not change cost a blit each.
@@ -214,10 +271,16 @@ class NetworkDiagram(QWidget):
         if self._fitting or not self._built_for or self._snapshot is None or self.width() < 50 \
                 or self.height() < 50:
             return False
-        wanted = self.scene_layout.fitted_body_height(self.width(), self.height())
-        if wanted is None:
-            return False
-        self._body_height = wanted
+        if self.scene_layout.presenter:
+            fitted = self.scene_layout.presenter_fit(self.view.width(), self.view.height())
+            if fitted is None:
+                return False
+            self._body_height, self._w2_span = fitted
+        else:
+            wanted = self.scene_layout.fitted_body_height(self.width(), self.height())
+            if wanted is None:
+                return False
+            self._body_height = wanted
         self._built_for = None
         # Once: the scene's width follows the body height (the input tile grows with it), so on some panel shapes
         # the wanted height would flip between two values for ever.
@@ -257,7 +320,7 @@ class NetworkDiagram(QWidget):
             name = drawn(parameter)
             return arrays[name] if name != parameter else snapshot.params[parameter]
 
-        label = names[example.label] if 0 <= example.label < len(names) else str(example.label)
+        label = names[example.label] if 0 <= example.label < len(names) else "none"     # a drawing
         self.input.show(example.pixels, label, example.subset, example.index, example.count)
 
         b1 = finite(shown("b1"))[:, 0]

@@ -1,0 +1,64 @@
+"""One truth on screen (issue 14): one iteration number in the status bar, the header, the curves and the timeline;
+values only once computed; after playing stops every panel shows the same snapshot at once."""
+from __future__ import annotations
+
+import re
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel
+
+TIMEOUT = 10_000
+
+
+def text(window, name: str) -> str:
+    return re.sub("<[^>]+>", "", window.findChild(QLabel, name).text()).replace("\u00a0", " ")
+
+
+def numbers_on_screen(window) -> dict[str, int]:
+    """The iteration each place names: docs/TESTING.md, "One iteration number"."""
+    found = {
+        "iterationLabel": int(text(window, "iterationLabel")),
+        "positionLabel": re.match(r"Iteration (\d+) ·", text(window, "positionLabel")),
+        "curvesReadout": re.match(r"Iteration (\d+)", text(window, "curvesReadout")),
+        "timelineLabel": re.match(r"iteration ([\d,]+) of", text(window, "timelineLabel")),
+    }
+    return {name: value if isinstance(value, int) else int(value[1].replace(",", "")) if value else -1
+            for name, value in found.items()}
+
+
+def test_every_place_names_the_same_iteration_while_stepping(qtbot, make_window):
+    window = make_window()
+    for key, modifier in ((Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier),
+                          (Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier),
+                          (Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier),
+                          (Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier)):
+        before = window.frames_shown
+        qtbot.keyClick(window, key, modifier)
+        qtbot.waitUntil(lambda: window.frames_shown > before, timeout=TIMEOUT)
+        iteration = window.snapshot.iteration
+        assert numbers_on_screen(window) == dict.fromkeys(numbers_on_screen(window), iteration)
+    # Z1 … Z2 of the iteration after the first update: "Iteration 1 · phase 2 of 11", as the status bar's 1.
+    assert text(window, "positionLabel").startswith("Iteration 1 · phase 2 of 11")
+    assert text(window, "iterationLabel") == "1" and text(window, "phaseLabel") == "A1"
+
+
+def test_after_playing_stops_every_panel_shows_the_paused_snapshot(qtbot, make_window):
+    window = make_window()
+    window.bridge.play()
+    qtbot.waitUntil(lambda: window.snapshot.playing and window.snapshot.iteration >= 15, timeout=TIMEOUT)
+    # The first playing frame draws every panel: the header says it plays, not the phase it was paused at.
+    assert text(window, "positionLabel").startswith("Playing")
+    window.bridge.pause()
+    qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=TIMEOUT)
+    iteration = window.snapshot.iteration
+    assert numbers_on_screen(window) == dict.fromkeys(numbers_on_screen(window), iteration)
+    assert text(window, "phaseLabel") == "update"
+
+
+def test_the_input_panel_shows_no_prediction_before_the_forward_pass(qtbot, make_window):
+    window = make_window()
+    verdict = text(window, "inputVerdict")
+    assert "predicted" not in verdict and "no prediction" in verdict
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: text(window, "phaseLabel") == "Z1", timeout=TIMEOUT)
+    assert "predicted" in text(window, "inputVerdict")
