@@ -20,7 +20,7 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, BinaryIO, Mapping
 
 import numpy as np
 
@@ -66,22 +66,17 @@ def weights_nbytes(hidden: int, dtype: str | np.dtype) -> int:
     return count * np.dtype(dtype).itemsize + 4 * 1024
 
 
-def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    """np.savez to path atomically: the old file stays whole until the new one is complete."""
+def write_npz(path: Path, arrays: Mapping[str, np.ndarray], suggested: str = "weights.npz") -> None:
+    """np.savez to path atomically: the old file stays whole until the new one is complete. suggested: a file
+    name to offer if path is a folder."""
     path = Path(path)
-    target = check_destination(path, sum(np.asarray(array).nbytes for array in arrays.values()))
-    _remove_stale_temporaries(target)
+    target = check_destination(path, sum(np.asarray(array).nbytes for array in arrays.values()), suggested)
+    remove_stale_temporaries(target)
     # The temporary file's name ends in .npz so np.savez, given a name, would not add a second suffix;
     # it is written through an open file anyway, and lives in the same folder so os.replace is atomic.
+    file, temporary = open_temporary(path, target, TEMPORARY_SUFFIX)
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                                 suffix=TEMPORARY_SUFFIX)
-    except OSError as error:
-        raise CheckpointError(f"{path}: cannot write in the folder {target.parent} ({reason(error)})") from None
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            if fcntl is not None:
-                fcntl.flock(file.fileno(), fcntl.LOCK_EX)   # held while writing: another save sees it is not stale
+        with file:
             np.savez(file, **arrays)
             file.flush()
             os.fsync(file.fileno())
@@ -117,11 +112,12 @@ def not_finite(name: str, value: np.ndarray) -> str | None:
     return f"{name} has {bad} NaN or infinite {'entry' if bad == 1 else 'entries'} of {value.size}" if bad else None
 
 
-def check_destination(path: str | os.PathLike, expected_bytes: int = 0) -> Path:
+def check_destination(path: str | os.PathLike, expected_bytes: int = 0, suggested: str = "weights.npz") -> Path:
     """Raise CheckpointError now if a file of about expected_bytes could not be saved at path (say, before a long
-    training run); return the file that will be written: path, or the target of the symlink at path."""
+    training run); return the file that will be written: path, or the target of the symlink at path. suggested:
+    the file name the message offers when path is a folder."""
     path = Path(path)
-    target, problem = _destination(path)
+    target, problem = _destination(path, suggested)
     if problem:
         raise CheckpointError(f"{path}: {problem}")
     folder = target.parent
@@ -139,7 +135,7 @@ def check_destination(path: str | os.PathLike, expected_bytes: int = 0) -> Path:
     return target
 
 
-def _destination(path: Path) -> tuple[Path, str | None]:
+def _destination(path: Path, suggested: str = "weights.npz") -> tuple[Path, str | None]:
     """(the file a save to path writes, what forbids it or None): a symlink leads to its target."""
     try:
         status = os.stat(path)
@@ -151,7 +147,7 @@ def _destination(path: Path) -> tuple[Path, str | None]:
     if status is None:
         return target, None
     if stat.S_ISDIR(status.st_mode):
-        return target, f"is a folder; give a file name such as {path / 'weights.npz'}"
+        return target, f"is a folder; give a file name such as {path / suggested}"
     if not stat.S_ISREG(status.st_mode):
         return target, f"is {kind_of(status.st_mode)}, not a file; saving would replace it, so nothing is saved"
     if status.st_nlink > 1:
@@ -169,16 +165,34 @@ def _size(count: int) -> str:
     return f"{count / 2**20:,.1f} MiB" if count < 2**30 else f"{count / 2**30:,.2f} GiB"
 
 
-def _remove_stale_temporaries(target: Path) -> None:
-    """Delete the temporaries of saves to the same name that were killed half-way (.NAME.*.tmp.npz): regular files
-    of ours, older than STALE_SECONDS and not locked by a save in progress."""
+def open_temporary(path: str | os.PathLike, target: Path, suffix: str) -> tuple[BinaryIO, str]:
+    """A new file beside target (the file a save to path writes), named .NAME.XXXXXXXX<suffix> and locked while it
+    is open, so that remove_stale_temporaries leaves it alone; CheckpointError if the folder refuses it."""
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
+    except OSError as error:
+        raise CheckpointError(f"{path}: cannot write in the folder {target.parent} ({reason(error)})") from None
+    file = os.fdopen(descriptor, "wb")
+    try:
+        if fcntl is not None:
+            fcntl.flock(file.fileno(), fcntl.LOCK_EX)
+    except OSError as error:
+        file.close()
+        os.unlink(temporary)
+        raise CheckpointError(f"{path}: cannot write in the folder {target.parent} ({reason(error)})") from None
+    return file, temporary
+
+
+def remove_stale_temporaries(target: Path, suffix: str = TEMPORARY_SUFFIX) -> None:
+    """Delete the temporaries of saves (or exports) to the same name that were killed half-way (.NAME.*<suffix>):
+    regular files of ours, older than STALE_SECONDS and not locked by a save in progress."""
     prefix = f".{target.name}."
     try:
         entries = list(os.scandir(target.parent))
     except OSError:
         return
     for entry in entries:
-        if not (entry.name.startswith(prefix) and entry.name.endswith(TEMPORARY_SUFFIX)):
+        if not (entry.name.startswith(prefix) and entry.name.endswith(suffix)):
             continue
         try:
             status = entry.stat(follow_symlinks=False)

@@ -53,11 +53,11 @@ class Lane:
         except Diverged as error:
             self.problem = str(error)
 
-    def accuracy(self) -> np.ndarray:
-        """Dev accuracy after each iteration (index t: the parameters after t updates), or the training
-        accuracy without a dev set."""
+    def accuracy(self) -> tuple[np.ndarray, np.ndarray]:
+        """(t, accuracy): the dev accuracy of the parameters after t updates, or the training accuracy without a
+        dev set, for every t the lane's curves hold (every one unless the race outgrew the lane's history)."""
         curves = self.stepper.history.curves
-        return curves.dev_accuracy if self.stepper.split.dev_size else curves.train_accuracy
+        return curves.iterations, curves.points()[2 if self.stepper.split.dev_size else 1]
 
 
 class Race:
@@ -93,10 +93,10 @@ class Race:
         reached: list[tuple[int, str]] = []
         behind: list[tuple[str, str]] = []      # (name and what stopped it, its best accuracy)
         for name, lane in zip(names, self.lanes):
-            accuracy = lane.accuracy()
+            iterations, accuracy = lane.accuracy()
             hits = np.flatnonzero(accuracy >= level)
             if hits.size:
-                reached.append((int(hits[0]), name))
+                reached.append((int(iterations[hits[0]]), name))
                 continue
             best = f"{100 * np.nanmax(accuracy):.1f} %" if accuracy.size else "no iteration"
             if lane.problem is not None:

@@ -10,7 +10,9 @@ split it, plus a fingerprint, so reopening loads the same examples or says why i
 
 Layout: `meta` (JSON text: format, version, config, dataset, position, history bookkeeping, the caller's
 extra settings), `curves` (3, n) loss / train accuracy / dev accuracy, `alpha_iterations` and `alpha_values`
-(the schedule), and one array per state and name, e.g. `state_500_W1`, `state_500_v_W1`, `state_500_t`.
+(the schedule), and one array per state and name, e.g. `state_500_W1`, `state_500_v_W1`, `state_500_t`. The curves
+hold every iteration, or, for a run longer than its history, every `curve_stride`-th before `curve_exact_from`
+(meta's history; a file without them holds every iteration).
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from . import network, optimizers
 from .checkpoints import META_KEY, CheckpointError, not_finite, open_archive, read_meta, write_npz
 from .config import LARGEST_HIDDEN, ConfigError, TrainingConfig
 from .data import DataError, Split
-from .history import History, TrainingState
+from .history import Curves, History, TrainingState
 from .reading import ArrayHeader, NpzArchive, shown
 from .stepper import PHASES, Stepper
 
@@ -61,7 +63,7 @@ def save_session(path: str | os.PathLike, stepper: Stepper, dataset_spec: str,
             if problem := not_finite(name, value):
                 raise CheckpointError(f"{path}: not saved: at iteration {state.iteration} {problem}")
             arrays[_key(state.iteration, name)] = np.asarray(value)
-    arrays[CURVES_KEY] = np.stack([history.curves.loss, history.curves.train_accuracy, history.curves.dev_accuracy])
+    arrays[CURVES_KEY] = history.curves.points()
     arrays[ALPHA_ITERATIONS_KEY] = np.array([start for start, _ in history.alphas], dtype=np.int64)
     arrays[ALPHA_VALUES_KEY] = np.array([alpha for _, alpha in history.alphas], dtype=np.float64)
     meta = {
@@ -81,6 +83,8 @@ def save_session(path: str | os.PathLike, stepper: Stepper, dataset_spec: str,
             "recent_size": history.recent_size,
             "keyframes": list(history.keyframes),
             "recent": list(history.recent),          # oldest use first: the order in which they are forgotten
+            "curve_stride": history.curves.stride,
+            "curve_exact_from": history.curves.exact_from,
         },
         "extra": dict(extra or {}),
     }
@@ -88,7 +92,7 @@ def save_session(path: str | os.PathLike, stepper: Stepper, dataset_spec: str,
         arrays[META_KEY] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
     except (TypeError, ValueError) as error:
         raise CheckpointError(f"{path}: the settings cannot be stored as JSON ({error})") from None
-    write_npz(path, arrays)
+    write_npz(path, arrays, "session.npz")
     return meta
 
 
@@ -217,6 +221,13 @@ class _SavedHistory:
     recent: list[int]           # oldest use first: the order in which they are forgotten
     iteration: int
     phases_done: int
+    curve_stride: int = 1       # the curves' layout (core.history.Curves): every iteration unless the run was long
+    curve_exact_from: int = 0
+
+    @property
+    def curve_points(self) -> int:
+        """The columns of the curves: every stride-th iteration before exact_from, then every one."""
+        return -(-self.curve_exact_from // self.curve_stride) + self.latest - self.start - self.curve_exact_from
 
     @property
     def stored(self) -> list[int]:
@@ -240,8 +251,14 @@ def _history(path: Path, meta: Mapping[str, Any]) -> _SavedHistory:
     if meta.get("rewindable_from") != keyframes[0]:
         raise CheckpointError(f"{path}: meta's rewindable_from {shown(meta.get('rewindable_from'))} is not its "
                               f"first keyframe {keyframes[0]}")
+    # Written since the curves of long runs are thinned; absent, every iteration is there.
+    stride = _whole(path, {"curve_stride": 1, **saved}, "curve_stride", 1, LARGEST_ITERATION + 1, "meta's history")
+    if stride & (stride - 1):
+        raise CheckpointError(f"{path}: meta's history's curve_stride must be a power of two, not {stride:,}")
+    exact_from = _whole(path, {"curve_exact_from": 0, **saved}, "curve_exact_from", 0, latest - start,
+                        "meta's history")
     return _SavedHistory(start, latest, budget, keyframe_every, recent_size, keyframes, recent, iteration,
-                         phases_done)
+                         phases_done, stride, exact_from)
 
 
 def _iterations(path: Path, values: Any, name: str, start: int, latest: int, most: int) -> list[int]:
@@ -264,11 +281,11 @@ def _check_size(path: Path, history: _SavedHistory, template: Mapping[str, np.nd
     included, and twice it for a run so long that its curves alone outgrew it), plus the recent states, the
     current one and a keyframe, which the history keeps whatever the budget."""
     state_bytes = sum(form.nbytes for form in template.values())
-    length = history.latest - history.start
-    promised = len(history.stored) * state_bytes + 3 * 8 * length
+    points = history.curve_points
+    promised = len(history.stored) * state_bytes + 3 * 8 * points
     most = 2 * history.budget_bytes + (history.recent_size + 2) * state_bytes
     if promised > most:
-        raise CheckpointError(f"{path}: its meta promises {len(history.stored):,} states and {length:,} iterations of "
+        raise CheckpointError(f"{path}: its meta promises {len(history.stored):,} states and {points:,} points of "
                               f"curves ({promised:,} bytes); a history of {history.budget_bytes:,} bytes holds at "
                               f"most {most:,}")
 
@@ -286,9 +303,9 @@ def _read_contents(path: Path, archive: NpzArchive, history: _SavedHistory, temp
                 ([f"unexpected {_listed(unexpected)}"] if unexpected else [])
         raise CheckpointError(f"{path}: the arrays do not match its meta: {'; '.join(parts)}")
     states = {i: _state(path, archive, i, template) for i in history.stored}
-    length = history.latest - history.start
-    curves = _read(path, archive, CURVES_KEY, (3, length), "f", "the curves",
-                   f"3 rows (loss, train and dev accuracy) of {length} iterations")
+    points = history.curve_points
+    curves = _read(path, archive, CURVES_KEY, (3, points), "f", "the curves",
+                   f"3 rows (loss, train and dev accuracy) of {points} points")
     alphas = _alphas(path, archive, history)
     return states, _checked_curves(path, curves), alphas
 
@@ -380,9 +397,9 @@ def _rebuild(path: Path, saved: _SavedHistory, config: TrainingConfig, split: Sp
     order = [i for i in saved.recent if i != iteration] + [iteration]
     history.recent = OrderedDict((i, states[i]) for i in order)
     history.alphas = alphas
-    for loss, train_accuracy, dev_accuracy in curves.T:
-        history.curves.append(float(loss), float(train_accuracy), None if np.isnan(dev_accuracy) else dev_accuracy)
+    history.curves = Curves.restore(curves, saved.curve_stride, saved.curve_exact_from, saved.latest - saved.start)
     history.latest = saved.latest
+    history.fit_budget()        # a file of an earlier version may hold more curve points than the budget allows
     stepper.history = history
     stepper.state = states[iteration]
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
@@ -52,6 +52,16 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     view = array.view()
     view.flags.writeable = False
     return view
+
+
+class Bookmark(NamedTuple):
+    """A Stepper's position with what it had computed there (Stepper.bookmark / restore)."""
+    state: TrainingState
+    phases_done: int
+    arrays: Mapping[str, np.ndarray]
+    record: PhaseRecord | None
+    batch: "training.Batch | None"
+    computed: "kernels.Pass | None"
 
 
 class Stepper:
@@ -220,6 +230,17 @@ class Stepper:
         """The state after one more iteration from state: the same step as stepping, so bit-identical."""
         alpha = self.history.alpha_at(state.iteration)
         return training.train_step(state, self.data.batch(state.iteration), self.config, alpha).state
+
+    # ------------------------------------------------------------ a failure half-way
+    def bookmark(self) -> "Bookmark":
+        """The position and everything computed at it, to come back to without computing anything."""
+        return Bookmark(self.state, self.phases_done, dict(self.arrays), self.record, self._batch, self._computed)
+
+    def restore(self, bookmark: "Bookmark") -> None:
+        """Back to a bookmark of this run (a request that failed half-way leaves no half-computed iteration).
+        The history keeps what it learned meanwhile: completed iterations are exact wherever they came from."""
+        self.state, self.phases_done, arrays, self.record, self._batch, self._computed = bookmark
+        self.arrays = dict(arrays)
 
     # ------------------------------------------------------------ changing course
     def set_alpha(self, alpha: float) -> None:

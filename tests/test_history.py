@@ -82,7 +82,7 @@ def test_the_default_budget_keeps_what_the_docstring_promises(optimizer, newest)
 def test_dropped_keyframes_move_earliest_and_refuse_older_iterations():
     template = counting_state(0, real_state("gd"))
     size = template.nbytes
-    history = History(template, alpha=0.1, budget_bytes=size * (4 + 5) + Curves()._data.nbytes,
+    history = History(template, alpha=0.1, budget_bytes=size * (4 + 5) + Curves().nbytes,
                       keyframe_every=7, recent=4)
     record_run(history, template, 100)
     assert list(history.keyframes) == [70, 77, 84, 91, 98]
@@ -150,3 +150,85 @@ def test_curves_grow_and_truncate():
     returned = curves.loss
     returned[0] = -1.0                           # a copy: the history is not changed through it
     assert curves.loss[0] == 0.0
+
+
+# ---------------------------------------------------------------- bounded growth (issue 17)
+
+def allocated_state(iteration: int, hidden: int, optimizer: str) -> TrainingState:
+    """A state whose every array is freshly allocated (as training makes them), all filled with its iteration."""
+    params = {name: np.full(shape, iteration, np.float32)
+              for name, shape in network.parameter_shapes(hidden).items()}
+    moments = {name: np.full_like(value, iteration) for name, value in optimizers.initial_state(optimizer,
+                                                                                              params).items()}
+    return TrainingState(iteration, params, moments)
+
+
+def test_the_budget_counts_every_state_a_wide_network_keeps_as_measured_by_allocation():
+    """Issue 17: a "64 MiB" history held 410 MB (gd) and 1.23 GB (Adam) at H = 4,096, because its 32 newest states
+    were not held to the budget. The bytes really allocated, as tracemalloc sees NumPy's allocations, stay within it."""
+    import tracemalloc
+
+    budget = 16 * 2**20
+    state_bytes = allocated_state(0, 256, "adam").nbytes           # 2.4 MB: 32 of them are 77 MB
+    assert 32 * state_bytes > 4 * budget
+    tracemalloc.start()
+    try:
+        history = History(allocated_state(0, 256, "adam"), alpha=0.001, budget_bytes=budget, keyframe_every=10)
+        for iteration in range(1, 201):
+            history.record(allocated_state(iteration, 256, "adam"), loss=1.0, train_accuracy=0.5, dev_accuracy=None)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert history.nbytes <= budget
+    assert held <= budget + 2**20, f"{held / 2**20:.1f} MB allocated for a {budget / 2**20:.0f} MiB history"
+    assert abs(held - history.nbytes) < 2**20          # nbytes is what is held
+    assert history.recent_limit == budget // state_bytes - 1 and len(history.recent) == history.recent_limit
+    assert history.earliest > 0 and max(history.keyframes) == 200
+
+
+def test_the_curves_of_a_long_run_stay_small_and_still_cover_the_whole_run():
+    """Issue 17: playing grew ~31 bytes an iteration without bound. Past the rewindable range the curves are
+    thinned to a power-of-two stride, at most THINNED_POINTS of them; every point from one before `earliest` on
+    stays exact, and any coarser power-of-two sampling (the snapshot's) finds only points that were recorded."""
+    template = counting_state(0, real_state("gd"))
+    history = History(template, alpha=0.1, budget_bytes=2 * 2**20)
+    record_run(history, template, 200_000, counting=False)
+    curves = history.curves
+    assert curves.length == 200_000 and history.nbytes <= history.budget_bytes
+    assert curves.nbytes < 400_000                      # 4.8 MB if every point were kept
+    iterations = curves.iterations
+    assert iterations[0] == 0 and iterations[-1] == 199_999 and (np.diff(iterations) > 0).all()
+    assert len(iterations) <= core.history.THINNED_POINTS + 200_000 - curves.exact_from
+    np.testing.assert_array_equal(curves.loss, 1.0 / (iterations + 1))           # each point is its own iteration
+    for index in range(history.earliest - history.start - 1, 200_000, 997):
+        assert curves.at(index) == (1.0 / (index + 1), 0.5, None)
+    stride = curves.stride
+    while stride < 200_000:
+        wanted = np.arange(0, 200_000, stride)
+        np.testing.assert_array_equal(curves.sample(wanted)[0], 1.0 / (wanted + 1))
+        stride *= 2
+    with pytest.raises(IndexError, match="not held"):
+        curves.at(curves.stride + 1)
+
+
+def test_thinned_curves_restore_exactly_and_refuse_a_layout_that_does_not_fit():
+    curves = Curves()
+    for t in range(5_000):
+        curves.append(loss=float(t), train_accuracy=0.5, dev_accuracy=None)
+    curves.thin_before(4_000)
+    curves.append(loss=5_000.0, train_accuracy=0.5, dev_accuracy=0.25)
+    for _ in range(3_500):                              # fills the buffer: the points before 4,000 are thinned
+        curves.append(loss=1.0, train_accuracy=0.5, dev_accuracy=None)
+    assert curves.exact_from == 4_000 and curves.stride == 1
+    curves.thin_before(7_999)
+    for _ in range(9_000):
+        curves.append(loss=2.0, train_accuracy=0.5, dev_accuracy=None)
+    assert curves.stride == 2 and curves.exact_from == 7_999
+    again = Curves.restore(curves.points(), curves.stride, curves.exact_from, curves.length)
+    np.testing.assert_array_equal(again.iterations, curves.iterations)
+    np.testing.assert_array_equal(again.points(), curves.points())
+    assert again.at(5_000) == (5_000.0, 0.5, 0.25)
+    with pytest.raises(ValueError, match="columns"):
+        Curves.restore(curves.points()[:, 1:], curves.stride, curves.exact_from, curves.length)
+    with pytest.raises(ValueError, match="stride of 3"):
+        Curves.restore(curves.points(), 3, curves.exact_from, curves.length)

@@ -294,7 +294,7 @@ BROKEN = {
     "schedule beyond": (lambda a: a.update(alpha_iterations=np.array([0, 99]), alpha_values=np.array([0.01, 0.1])),
                         "learning-rate schedule is broken"),
     "more than its budget": (with_meta("history", budget_bytes=1, recent_size=1, recent=[5]),
-                             "its meta promises 4 states and 5 iterations of curves"),
+                             "its meta promises 4 states and 5 points of curves"),
 }
 
 
@@ -405,6 +405,27 @@ def test_a_session_or_its_dataset_that_is_not_a_file_is_refused(tmp_path, tiny_s
     assert refused(session_pipe) == f"{session_pipe}: is a named pipe (FIFO), not a file"
 
 
+def test_a_long_run_whose_curves_were_thinned_reopens_with_the_same_curves_and_goes_on_alike(tmp_path, tiny_split):
+    """Issue 17's bounded curves: a session saves them as held (every stride-th before the rewindable range), and
+    a reopened run continues them exactly as the run that never stopped."""
+    config = TrainingConfig(alpha=0.1)
+    state_bytes = Stepper(tiny_split, config).state.nbytes
+    run = Stepper(tiny_split, config, history_budget_bytes=40 * state_bytes, keyframe_every=10)
+    run.run(6_500)
+    curves = run.history.curves
+    assert curves.stride > 1 and curves.exact_from > 0          # thinned, so the layout is saved too
+    path = tmp_path / "long.npz"
+    meta = save_session(path, run, "tiny")
+    assert (meta["history"]["curve_stride"], meta["history"]["curve_exact_from"]) == (curves.stride,
+                                                                                    curves.exact_from)
+    reopened, _ = load_session(path, loader_of(tiny_split))
+    np.testing.assert_array_equal(reopened.history.curves.iterations, curves.iterations)
+    assert_same_curves(run, reopened)
+    run.run(1_000)
+    reopened.run(1_000)
+    assert_same_state(run, reopened)
+    assert_same_curves(run, reopened)
+    assert list(run.history.keyframes) == list(reopened.history.keyframes)
 def test_the_extra_settings_read_without_the_arrays_and_a_lesson_travels_as_text(tmp_path, tiny_split):
     from core.session import read_extra
 

@@ -301,7 +301,7 @@ def test_initial_params_are_the_runs_start_until_the_history_lets_them_go(tiny_s
         stepper.run(3)
         assert all(np.array_equal(stepper.initial_params[name], start[name]) for name in start)
     probe = Stepper(tiny_split, config)
-    budget = probe.state.nbytes * (32 + 2) + probe.history.curves._data.nbytes      # 2 keyframes kept
+    budget = probe.state.nbytes * (32 + 2) + probe.history.curves.nbytes      # 2 keyframes kept
     short = Stepper(tiny_split, config, history_budget_bytes=budget, keyframe_every=2)
     short.run(12)
     assert short.history.earliest > 0 and short.initial_params is None
@@ -311,7 +311,7 @@ def test_keyframes_beyond_the_budget_are_dropped_and_the_rest_stays_exact(tiny_s
     config = TrainingConfig(optimizer="adam", alpha=0.01)
     probe = Stepper(tiny_split, config)
     state_bytes = probe.state.nbytes
-    budget = state_bytes * (32 + 10) + probe.history.curves._data.nbytes  # 10 keyframes beside 32 recent states
+    budget = state_bytes * (32 + 10) + probe.history.curves.nbytes  # 10 keyframes beside 32 recent states
     stepper = Stepper(tiny_split, config, history_budget_bytes=budget, keyframe_every=7)
     states, _ = forward_run(stepper, 100)
     history = stepper.history
@@ -496,3 +496,18 @@ def test_given_weights_are_copied_in_the_run_dtype_and_checked(tiny_split):
     assert np.array_equal(weights["W1"], network.init_params(10, "he", np.random.default_rng(3), np.float64)["W1"])
     with pytest.raises(network.ShapeError, match="the weights have 10 hidden units but the configuration asks for 12"):
         Stepper(tiny_split, TrainingConfig(hidden=12), params=weights)
+
+
+def test_a_wide_network_keeps_fewer_recent_states_and_rewinds_exactly_wherever_it_says(tiny_split):
+    """Issue 17: the recent states count against the budget. With room for a few states only, every iteration the
+    history says it can reach is still recomputed bit for bit."""
+    config = TrainingConfig(hidden=128, optimizer="adam", alpha=0.001)
+    state_bytes = Stepper(tiny_split, config).state.nbytes
+    stepper = Stepper(tiny_split, config, history_budget_bytes=6 * state_bytes, keyframe_every=4)
+    states, _ = forward_run(stepper, 30)
+    history = stepper.history
+    assert history.recent_limit == 5 and len(history.recent) <= 5 and history.nbytes <= 6 * state_bytes
+    assert history.earliest > 0
+    for iteration in [30, *range(history.earliest, 30), history.earliest]:
+        stepper.seek(iteration)
+        assert_same_state(stepper, states[iteration])

@@ -115,6 +115,7 @@ def create_main_window(argv: Sequence[str]):
     from . import appearance
     from .bridge import Bridge
     from .splits import DataOptions, dev_note, load_split
+    from .failures import one_line
     from .main_window import MainWindow
     from .settings import Settings
 
@@ -130,11 +131,14 @@ def create_main_window(argv: Sequence[str]):
     options = DataOptions(dev_size=setup.split.dev_size, shuffle=setup.split.shuffle, seed=setup.split.seed)
     startup_message = None
     if args.data is None and settings is not None and settings.dataset not in (None, data.SAMPLE):
-        # The dataset of the last session; if it has gone, say so and start on the sample instead.
+        # The dataset of the last session; if it has gone (or is now a FIFO, a folder, a file no reader accepts),
+        # say so, forget it and start on the sample instead: a remembered path never keeps the window from opening.
         try:
             split = load_split(settings.dataset, options, config.dtype)
-        except data.DataError as error:
-            startup_message = f"The dataset used last time could not be opened, so this is {data.SAMPLE}: {error}"
+        except Exception as error:          # noqa: BLE001 — whatever it is, the sample opens instead
+            startup_message = (f"The dataset used last time could not be opened, so this is {data.SAMPLE} "
+                               f"(it is forgotten): {one_line(error)}")
+            settings.forget_dataset()
             split = load_split(data.SAMPLE, options, config.dtype)
     else:
         split = load_split(args.data or data.SAMPLE, options, config.dtype)

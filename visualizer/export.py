@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -19,7 +18,8 @@ from PyQt6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PyQt6.QtSvg import QSvgGenerator
 from PyQt6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
 
-from core.checkpoints import publish
+from core.checkpoints import CheckpointError, check_destination, open_temporary, publish, remove_stale_temporaries
+from core.reading import reason
 from core.history import History
 from core.stepper import Diverged, Stepper
 
@@ -41,24 +41,37 @@ COPY_HISTORY_BYTES = 4 * 2**20   # the copy never rewinds; a little history is a
 
 
 # ---------------------------------------------------------------- still pictures
-def _write_atomically(path: str | os.PathLike, data: bytes) -> bool:
-    """Write data to a temporary file beside path, then move it into place: never a half-written file."""
-    target = Path(path)
+def check_picture_destination(path: str | os.PathLike, size: QSize, frames: int = 0,
+                              suggested: str = "picture.png") -> Path:
+    """Raise CheckpointError now, before any painting or training, if a picture could not be written at path: a
+    folder or a device there, no such folder, no permission; for an animation of that many frames of this size,
+    also too little room for about what it takes (the first frame a byte a pixel, each further a quarter: 5.2 MB
+    for the 51 frames of 800×500 that measured 2.4–3.3 MB). A still picture's room is checked once it is painted,
+    for its real size. Returns the file that will be written; suggested: the name offered if path is a folder."""
+    pixels = size.width() * size.height()
+    return check_destination(path, pixels * (1 + frames // 4) if frames else 0, suggested)
+
+
+def _write_atomically(path: str | os.PathLike, data: bytes, suggested: str) -> None:
+    """Write data to a temporary file beside path, then move it into place: never a half-written file, and no
+    temporary left behind (nor any that an export killed half-way left: they are removed first). CheckpointError
+    names the file and what is wrong."""
+    target = check_destination(path, len(data), suggested)
+    remove_stale_temporaries(target, GifWriter.PART)
+    file, temporary = open_temporary(path, target, GifWriter.PART)
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    except OSError:
-        return False
-    try:
-        with os.fdopen(handle, "wb") as file:
+        with file:
             file.write(data)
         publish(temporary, target)
-        return True
-    except OSError:
+    except BaseException as error:
         try:
             os.remove(temporary)
         except OSError:
             pass
-        return False
+        if isinstance(error, OSError):
+            raise CheckpointError(f"{path}: could not be written ({reason(error)}); any earlier file there is "
+                                  "unchanged") from None
+        raise
 
 
 def render_image(widget: QWidget, scale: float = 1.0) -> QImage:
@@ -81,12 +94,34 @@ def render_image(widget: QWidget, scale: float = 1.0) -> QImage:
 
 
 def render_png(widget: QWidget, path: str | os.PathLike, scale: float = 1.0) -> bool:
-    """Write widget as a PNG of its size in pixels times scale; False if it could not be written."""
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    if not render_image(widget, scale).save(buffer, "PNG"):
+    """Write widget as a PNG of its size in pixels times scale; False if it could not be written (write_picture
+    says why)."""
+    return _written(write_picture, widget, path, "png", scale=scale)
+
+
+def write_picture(widget: QWidget, path: str | os.PathLike, kind: str = "png", title: str | None = None,
+                  description: str | None = None, scale: float = 1.0) -> None:
+    """Write widget as a PNG (its size in pixels times scale) or an SVG ("png", "svg"); CheckpointError names the
+    file and what is wrong. A destination that cannot be written is refused before the widget is painted."""
+    suggested = f"picture.{kind}"
+    check_picture_destination(path, widget.size() * (scale if kind == "png" else 1), suggested=suggested)
+    if kind == "svg":
+        data = _svg_data(widget, title, description)
+    else:
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        data = bytes(buffer.data()) if render_image(widget, scale).save(buffer, "PNG") else None
+    if data is None:
+        raise CheckpointError(f"{path}: the {kind.upper()} image could not be made")
+    _write_atomically(path, data, suggested)
+
+
+def _written(write, *args, **kwargs) -> bool:
+    try:
+        write(*args, **kwargs)
+    except CheckpointError:
         return False
-    return _write_atomically(path, bytes(buffer.data()))
+    return True
 
 
 def _uncached(widget: QWidget) -> list[tuple[QGraphicsItem | QGraphicsView, object]]:
@@ -115,7 +150,11 @@ def _restore(changed: list[tuple[QGraphicsItem | QGraphicsView, object]]) -> Non
 def render_svg(widget: QWidget, path: str | os.PathLike, title: str | None = None,
                description: str | None = None) -> bool:
     """Write widget as an SVG of its size: lines, shapes and text as vector elements, images (digits, heat maps)
-    embedded as PNG; False if it could not be written."""
+    embedded as PNG; False if it could not be written (write_picture says why)."""
+    return _written(write_picture, widget, path, "svg", title, description)
+
+
+def _svg_data(widget: QWidget, title: str | None, description: str | None) -> bytes | None:
     size = widget.size()
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -130,7 +169,7 @@ def render_svg(widget: QWidget, path: str | os.PathLike, title: str | None = Non
     generator.setDescription(description or "Exported from Backprop Visualizer")
     painter = QPainter()
     if not painter.begin(generator):
-        return False
+        return None
     changed = _uncached(widget)
     try:
         # A white page, as the PNG has: some SVG viewers show no background as black or as a checkerboard.
@@ -140,7 +179,7 @@ def render_svg(widget: QWidget, path: str | os.PathLike, title: str | None = Non
     finally:
         painter.end()
         _restore(changed)
-    return _write_atomically(path, _portable(bytes(buffer.data())))
+    return _portable(bytes(buffer.data()))
 
 
 def _portable(svg: bytes) -> bytes:

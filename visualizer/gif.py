@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 from bisect import bisect_right
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
 import numpy as np
 
-from core.checkpoints import publish
+from core.checkpoints import check_destination, open_temporary, publish, remove_stale_temporaries
 
 MAX_COLORS = 256
 MAX_CODE_BITS = 12
@@ -232,9 +231,13 @@ class GifWriter:
                 gif.add_frame(frame, delay_ms=100)
     """
 
+    PART = ".part"          # the file is written as .NAME.XXXXXXXX.part beside NAME, then renamed
+
     def __init__(self, path: str | os.PathLike, size: tuple[int, int], loop: int = 0):
-        """size is (width, height) in pixels; loop 0 repeats forever, n plays n + 1 times in all."""
+        """size is (width, height) in pixels; loop 0 repeats forever, n plays n + 1 times in all. A destination
+        that cannot be written (a folder, a device, no such folder) raises CheckpointError before anything is."""
         self._file: BinaryIO | None = None
+        self._temporary: str | None = None
         width, height = size
         if not (1 <= width <= 65535 and 1 <= height <= 65535):
             raise ValueError(f"a GIF is 1 to 65,535 pixels each way, not {width}×{height}")
@@ -244,9 +247,9 @@ class GifWriter:
         self.size = (int(width), int(height))
         self.frames = 0
         self._previous: np.ndarray | None = None    # the last frame given, to find what changed
-        handle, self._temporary = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part",
-                                                   dir=self.path.parent)
-        self._file = os.fdopen(handle, "wb")
+        self._target = check_destination(self.path, suggested="animation.gif")
+        remove_stale_temporaries(self._target, self.PART)      # what exports killed half-way left
+        self._file, self._temporary = open_temporary(self.path, self._target, self.PART)
         # Header, logical screen (no global colour table: every frame brings its own), NETSCAPE2.0 loop.
         self._file.write(b"GIF89a" + struct.pack("<HHBBB", width, height, 0, 0, 0))
         self._file.write(b"\x21\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", loop) + b"\x00")
@@ -303,24 +306,31 @@ class GifWriter:
         """Finish the file and move it into place (a GIF without frames gets one white frame)."""
         if self._file is None:
             return
-        if self.frames == 0:
-            width, height = self.size
-            self.add_frame(np.full((height, width, 3), 255, np.uint8))
-        self._file.write(b"\x3b")
-        self._file.close()
-        self._file = None
-        publish(self._temporary, self.path)
+        try:
+            if self.frames == 0:
+                width, height = self.size
+                self.add_frame(np.full((height, width, 3), 255, np.uint8))
+            self._file.write(b"\x3b")
+            self._file.close()
+            publish(self._temporary, self._target)
+        except BaseException:
+            self.discard()          # a full disk, or a folder put at path meanwhile: no .part is left
+            raise
+        self._file = self._temporary = None
 
     def discard(self) -> None:
         """Give up: remove the partial file, leave whatever was at path before untouched."""
-        if self._file is None:
-            return
-        self._file.close()
-        self._file = None
-        try:
-            os.remove(self._temporary)
-        except FileNotFoundError:
-            pass
+        file, temporary, self._file, self._temporary = self._file, self._temporary, None, None
+        if file is not None:
+            try:
+                file.close()
+            except OSError:
+                pass        # what could not be flushed goes with the file
+        if temporary is not None:
+            try:
+                os.remove(temporary)
+            except FileNotFoundError:
+                pass
 
     def __enter__(self) -> "GifWriter":
         return self

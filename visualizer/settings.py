@@ -89,6 +89,11 @@ class Settings:
     def dataset(self, spec: str) -> None:
         self.store.setValue(DATASET, str(spec))
 
+    def forget_dataset(self) -> None:
+        """The remembered dataset could not be opened: the next start does not try it again."""
+        self.store.remove(DATASET)
+        self.store.sync()
+
     def folder(self, kind: str) -> str:
         """The folder a file of this kind was last opened from or saved to, if it still exists; else ""."""
         return _folder(self.store.value(FOLDER.format(kind=kind)))

@@ -115,7 +115,9 @@ class Snapshot:
 def _downsample(length: int) -> np.ndarray:
     """Every stride-th iteration and the last one, the stride the smallest power of two that keeps the points within
     CURVE_POINTS (+ 1 for the last): as the curves grow, the points already sent stay the same until the stride
-    doubles, so the view redraws only the new end of each curve (views/curves.Curve)."""
+    doubles, so the view redraws only the new end of each curve (views/curves.Curve). The history thins a long
+    run's old points to a power-of-two stride of at most this one (core/history.THINNED_POINTS ≥ CURVE_POINTS), so
+    every point asked for is one it holds."""
     stride = 1
     while (length + stride - 1) // stride > CURVE_POINTS:
         stride *= 2
@@ -206,8 +208,7 @@ def make_snapshot(stepper: Stepper, selection: ExampleSelection, ms_per_iteratio
         alpha=stepper.alpha,
         earliest=history.earliest,
         latest=history.latest,
-        curves=Curves(points + history.start, curves.loss[points], curves.train_accuracy[points],
-                      curves.dev_accuracy[points]),
+        curves=Curves(points + history.start, *curves.sample(points)),
         example=example_view(stepper, selection),
         dataset_name=stepper.split.name,
         train_size=stepper.split.train_size,

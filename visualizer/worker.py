@@ -12,6 +12,8 @@ frame while the training does not need it.
 """
 from __future__ import annotations
 
+import sys
+import traceback
 import weakref
 from dataclasses import asdict, replace
 from typing import Any, Mapping
@@ -23,8 +25,9 @@ from core import checkpoints, data, network, session
 from core.config import ConfigError, TrainingConfig
 from core.dead_units import DeadUnits, dead_message
 from core.options import adopt_weights
-from core.stepper import Diverged, Stepper
+from core.stepper import Bookmark, Diverged, Stepper
 
+from .failures import Refused, divergence_message, failure_message, guarded, last_good_iteration, one_line
 from .pacing import Pacing
 from .questions import with_question
 from .snapshot import Evaluation, ExampleSelection, Snapshot, evaluate, make_snapshot
@@ -32,20 +35,8 @@ from .splits import DataOptions, dev_note, load_split, session_options, session_
 from .views.config_panel import MAX_HIDDEN
 
 RELEASE_PHASE = "dW1"           # at full speed a frame's snapshot is sent as this phase starts (see above)
+LAST_ITERATION = session.LARGEST_ITERATION     # the timeline is a 32-bit slider: no run goes past this iteration
 
-
-def one_line(error: BaseException) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
-
-
-def last_good_iteration(error: Diverged, earliest: int) -> int:
-    """Where a lower learning rate can still help (Diverged.last_good_iteration), within the rewindable history."""
-    return max(earliest, error.last_good_iteration)
-
-
-def divergence_message(error: Diverged, good: int) -> str:
-    return (f"Training {error.summary}. Lower the learning rate in the configuration panel and press Ctrl+R to "
-            f"start again, or go back to iteration {good} and continue with a smaller one.")
 
 
 class SharedFlags:
@@ -96,6 +87,9 @@ class Worker(QObject):
         self._evaluated: tuple[weakref.ref | None, np.ndarray | None, Evaluation | None] = (None, None, None)
         self._evaluated_at = 0.0
         self.dead_units = DeadUnits()           # every ReLU unit silent, iteration after iteration
+        self._last_made: Snapshot | None = None     # shown again, paused, if a failure leaves no other to show
+        # The stepper and its bookmark when the request or iteration in progress began: where a failure returns
+        self._position: tuple[Stepper, Bookmark] | None = None
 
     # ------------------------------------------------------------ helpers
     def _snapshot(self, message: str | None = None, diverged: bool = False) -> Snapshot:
@@ -103,8 +97,9 @@ class Worker(QObject):
         self._held, self._trained = None, False
         self.pacing.frame_made()
         self.flags.frame_taken = False
-        return make_snapshot(self.stepper, self.selection, self.pacing.ms_per_iteration, self.playing, message,
-                             diverged, self._evaluation())
+        self._last_made = make_snapshot(self.stepper, self.selection, self.pacing.ms_per_iteration, self.playing,
+                                        message, diverged, self._evaluation())
+        return self._last_made
 
     def _emit(self, message: str | None = None, diverged: bool = False, asked: bool = False) -> None:
         """asked: predict mode's step, the snapshot carries a question about the phase it computed."""
@@ -127,9 +122,39 @@ class Worker(QObject):
             self.snapshotReady.emit(snapshot)
 
     def _timed_iteration(self) -> None:
+        self._check_room()
+        self.note_position()
         self.pacing.timed(lambda: self.stepper.step_iteration(self._release if self._held is not None else None))
         self._trained = True
         self._watch_units()
+
+    def note_position(self) -> None:
+        """Where a request, or an iteration of play, begins: recover() returns there if it fails."""
+        self._position = (self.stepper, self.stepper.bookmark())
+
+    def _check_room(self) -> None:
+        """The next update would take the run past what the timeline can show: refuse it."""
+        if self.stepper.iteration >= LAST_ITERATION:
+            raise Refused(f"Iteration {LAST_ITERATION:,} is the last one the timeline can hold: the run stops here "
+                          "(step back, or reset to start again).")
+
+    def recover(self, error: Exception, what: str) -> None:
+        """What a guarded slot raised: stop playing, put the run back where the request (or the iteration in
+        progress) began, show it paused, and say what failed in one line. The traceback still goes to stderr,
+        for a bug report."""
+        if not isinstance(error, Refused) and sys.stderr is not None:
+            traceback.print_exception(error, file=sys.stderr)
+        self._stop_playing()
+        self.busy.emit("")
+        stepper, bookmark = self._position or (None, None)
+        try:
+            if stepper is self.stepper:
+                stepper.restore(bookmark)
+            self._emit()
+        except Exception:                   # noqa: BLE001 — the failure lasts: show the last snapshot made, paused
+            if self._last_made is not None:
+                self.snapshotReady.emit(replace(self._last_made, playing=False))
+        self.failed.emit(failure_message(error, what))
 
     def _watch_units(self) -> None:
         """After an update: say so once when the hidden units have all been dead for a few iterations."""
@@ -182,10 +207,12 @@ class Worker(QObject):
 
     # ------------------------------------------------------------ requests
     @pyqtSlot()
+    @guarded("Starting")
     def start(self) -> None:
         self._emit()
 
     @pyqtSlot(str)
+    @guarded("Stepping")
     def step(self, kind: str) -> None:
         """kind is "phase", "predict" (a phase and a question about it), "iteration" or "back"; a step while
         playing pauses first."""
@@ -194,6 +221,8 @@ class Worker(QObject):
                 return
             self._stop_playing()
             if kind in ("phase", "predict"):
+                if self.stepper.next_phase == "update":
+                    self._check_room()
                 self.stepper.step_phase()
                 self._watch_units()
             elif kind == "iteration":
@@ -208,10 +237,12 @@ class Worker(QObject):
             self.stepAnswered.emit()
 
     @pyqtSlot()
+    @guarded("Playing")
     def play(self) -> None:
         self.play_until(-1)
 
     @pyqtSlot(int)
+    @guarded("Playing")
     def play_until(self, target: int) -> None:
         """Play; a target ≥ 0 stops exactly at that iteration."""
         if self.flags.stopping:
@@ -228,12 +259,14 @@ class Worker(QObject):
         self._emit()
 
     @pyqtSlot()
+    @guarded("Pausing")
     def pause(self) -> None:
         if self.playing:
             self._stop_playing()
             self._emit()
 
     @pyqtSlot(int)
+    @guarded("Changing the speed")
     def set_speed(self, iterations_per_second: int) -> None:
         self.pacing.speed = max(0, iterations_per_second)
         self.speedSet.emit(self.pacing.speed)
@@ -241,6 +274,7 @@ class Worker(QObject):
             self.play_until(self.target if self.target is not None else -1)
 
     @pyqtSlot()
+    @guarded("Playing")
     def _play_chunk(self) -> None:
         if not self.playing or self.flags.stopping:
             self._timer.stop()
@@ -269,6 +303,7 @@ class Worker(QObject):
         return self.flags.frame_taken and self._trained and self.pacing.frame_due()
 
     @pyqtSlot(object)
+    @guarded("Reset")
     def reset(self, config: TrainingConfig) -> None:
         """Back to iteration 0 with a (possibly new) configuration, on the same data."""
         try:
@@ -280,6 +315,7 @@ class Worker(QObject):
         self._emit()
 
     @pyqtSlot(float)
+    @guarded("Changing the learning rate")
     def set_learning_rate(self, alpha: float) -> None:
         try:
             self.stepper.set_alpha(alpha)
@@ -289,6 +325,7 @@ class Worker(QObject):
         self._emit()
 
     @pyqtSlot(int)
+    @guarded("Going to an iteration")
     def seek(self, iteration: int) -> None:
         if self.flags.newest_seek is not None and iteration != self.flags.newest_seek:
             return      # a newer position is queued behind this one (the timeline is being dragged)
@@ -303,6 +340,7 @@ class Worker(QObject):
         self._emit()
 
     @pyqtSlot(bool)
+    @guarded("The evaluation")
     def set_evaluation(self, on: bool) -> None:
         """Evaluate the dev set for every snapshot (at most every EVALUATION_INTERVAL while playing), or stop."""
         self.evaluating = on
@@ -310,11 +348,13 @@ class Worker(QObject):
             self._emit()
 
     @pyqtSlot(str, int)
+    @guarded("Choosing an example")
     def select_example(self, subset: str, index: int) -> None:
         self.selection = ExampleSelection(subset, index)
         self._emit()
 
     @pyqtSlot(str)
+    @guarded("Opening the dataset")
     def load_data(self, spec: str) -> None:
         """A new dataset, trained from iteration 0 with the current configuration; on error nothing changes."""
         was_playing = self.playing
@@ -336,6 +376,7 @@ class Worker(QObject):
                                  f"examples")
 
     @pyqtSlot(int)
+    @guarded("Changing the dev set")
     def set_dev_size(self, dev_size: int) -> None:
         """Split the dataset again with another dev set (from iteration 0, as a new dataset would)."""
         options = replace(self.options, dev_size=max(0, int(dev_size)))
@@ -354,6 +395,7 @@ class Worker(QObject):
                                                      f"examples")
 
     @pyqtSlot(str)
+    @guarded("Opening the weights")
     def load_weights(self, path: str) -> None:
         """Start from a weights file. A file with another hidden width is adopted: the run restarts with its H."""
         was_playing = self.playing
@@ -372,6 +414,7 @@ class Worker(QObject):
         self.notice.emit(f"Loaded weights from {path} (hidden width {config.hidden}, {config.activation})")
 
     @pyqtSlot(str)
+    @guarded("Saving the weights")
     def save_weights(self, path: str) -> None:
         stepper = self.stepper
         meta = {**stepper.config.as_dict(), "alpha": stepper.alpha, "iteration": stepper.iteration,
@@ -384,6 +427,7 @@ class Worker(QObject):
         self.notice.emit(f"Saved the weights of iteration {stepper.iteration} to {path}")
 
     @pyqtSlot(str, object)
+    @guarded("Saving the session")
     def save_session(self, path: str, more: Mapping[str, Any] | None = None) -> None:
         """The whole run to one file: states, curves, schedule, position, dataset and split options, and more
         settings of the window's (JSON: a lesson's text)."""
@@ -399,6 +443,7 @@ class Worker(QObject):
                          f"(it can step back to iteration {meta['rewindable_from']})")
 
     @pyqtSlot(str)
+    @guarded("Opening the session")
     def load_session(self, path: str) -> None:
         """Continue a saved run where it stopped, on its own data; on error nothing changes."""
         was_playing = self.playing

@@ -10,12 +10,14 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from PyQt6.QtCore import QObject, QStandardPaths
+from PyQt6.QtCore import QObject, QSize, QStandardPaths
 from PyQt6.QtWidgets import QFileDialog, QMainWindow, QMenu, QWidget
 
 from core import data
+from core.checkpoints import CheckpointError
 
-from visualizer.export import DEFAULT_PNG_SCALE, PNG_SCALES, GifExport, render_png, render_svg
+from visualizer.export import DEFAULT_PNG_SCALE, DEFAULT_SIZE, PNG_SCALES, GifExport, check_picture_destination, \
+    frame_count, write_picture
 from visualizer.views.check_code import FILE_FILTER as CHECK_FILE_FILTER
 
 if TYPE_CHECKING:
@@ -221,12 +223,16 @@ class Files(QObject):
         path = self.ask_save("image", f"Export {name} as {label}", f"{name}.{kind}", pattern)
         if not path:
             return
-        self.before_export()
-        written = render_svg(widget, path) if kind == "svg" else render_png(widget, path, self.png_scale)
-        if written:
-            self.notice(f"Saved {path}", 8000)
-        else:
-            self.show_error(f"{path}: could not be written as {'an SVG' if kind == 'svg' else 'a PNG'} image")
+        scale = self.png_scale if kind == "png" else 1
+        try:
+            # A refused destination is said before any work.
+            check_picture_destination(path, widget.size() * scale, suggested=f"{name}.{kind}")
+            self.before_export()
+            write_picture(widget, path, kind, scale=scale)
+        except CheckpointError as error:
+            self.show_error(str(error))
+            return
+        self.notice(f"Saved {path}", 8000)
 
     def export_gif(self, iterations: int, every: int, from_start: bool = False) -> None:
         """The diagram over the next iterations (from_start: the first ones, from the run's first weights), trained
@@ -243,6 +249,12 @@ class Files(QObject):
         start = 0 if from_start else self._iteration()
         path = self.ask_save("image", "Export diagram animation", f"diagram-{start}.gif", "GIF animations (*.gif)")
         if not path or snapshot is None:
+            return
+        try:
+            check_picture_destination(path, QSize(*DEFAULT_SIZE), frame_count(iterations, every),
+                                      f"diagram-{start}.gif")
+        except CheckpointError as error:
+            self.show_error(str(error))
             return
         export = GifExport(snapshot, path, iterations=iterations, every=every, presenter=self.presenting(),
                            from_start=from_start, parent=self)
