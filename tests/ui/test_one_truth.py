@@ -55,10 +55,14 @@ def test_after_playing_stops_every_panel_shows_the_paused_snapshot(qtbot, make_w
     assert text(window, "phaseLabel") == "update"
 
 
-def test_the_input_panel_shows_no_prediction_before_the_forward_pass(qtbot, make_window):
+def test_the_input_panel_and_the_diagram_show_no_prediction_before_the_forward_pass(qtbot, make_window):
     window = make_window()
     verdict = text(window, "inputVerdict")
     assert "predicted" not in verdict and "no prediction" in verdict
+    outputs = window.diagram.outputs
+    assert not outputs.prediction_ring.isVisible() and not outputs._prediction_tag.isVisible()
+    assert outputs._label_tag.text() == "◀ label"
     qtbot.keyClick(window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: text(window, "phaseLabel") == "Z1", timeout=TIMEOUT)
     assert "predicted" in text(window, "inputVerdict")
+    assert window.diagram.outputs.prediction_ring.isVisible()      # (the scene may have been built anew)

@@ -83,6 +83,8 @@ def settle(qtbot, window) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_no_label_is_cut_and_no_toolbar_overflows(qtbot, make_window, size):
     window = make_window("--size", size, data="mnist-sample")
+    settle(qtbot, window)
+    assert clipped_labels(window) == [], (size, "before the first step")     # the header invites, at its length
     for phase in ("dZ1", "update"):           # the longest equation; the matrices' widest layout
         at_phase(qtbot, window, phase)
         for dock in ("curvesDock", "evaluationDock", "matricesDock"):

@@ -187,6 +187,7 @@ class EquationView(QWidget):
                                    "or the update, for all m examples of the batch at once.")
         self.next_label.setText(f"next: {equation_of(network.PHASES[0], optimizer)}")
         self.chips.set_current(-1)
+        self.updateGeometry()           # the invitation may need another line than an equation
 
     def minimumSizeHint(self) -> QSize:
         """Room for every line at the panel's width, so a splitter never squeezes the labels over each other or
@@ -199,9 +200,12 @@ class EquationView(QWidget):
             self.position_label: [self.position_label.text(),
                                   f"Iteration 00,000 · phase 11 of 11 · {phase_direction('update', optimizer)} · "
                                   f"m = 00,000"],
-            self.equation_label: [optimizers.phase_equation(phase, optimizer) for phase in network.PHASES],
+            # every phase's, and the one shown (before the first step it is an invitation, not an equation)
+            self.equation_label: [optimizers.phase_equation(phase, optimizer) for phase in network.PHASES]
+            + [self.equation_label.text()],
             self.shapes_label: [self.shapes_label.text()],
-            self.meaning_label: [optimizers.phase_meaning(phase, optimizer) for phase in network.PHASES],
+            self.meaning_label: [optimizers.phase_meaning(phase, optimizer) for phase in network.PHASES]
+            + [self.meaning_label.text()],
             self.next_label: [self.next_label.text()],
         }
         def needed(label: QLabel, at: int) -> int:

@@ -81,7 +81,7 @@ class OutputLayer:
             square.setToolTip(f"{bias_name}[{i}] = {formatting.short(biases[i])}")
 
     def _show_markers(self, label: int, prediction: int) -> None:
-        """The label's ring and tag, the prediction's ring (and tag when it is wrong)."""
+        """The label's ring and tag, the prediction's ring (and tag when it is wrong); prediction -1: none yet."""
         key = (label, prediction)
         if key == self._markers:
             return
@@ -92,9 +92,15 @@ class OutputLayer:
         if has_label:
             self.label_ring.setPos(x, rows[label])
         correct = prediction == label
-        self.prediction_ring.setPen(QPen(QColor(theme.INK if correct else theme.WRONG), 3 * self.canvas.lines))
-        self.prediction_ring.setPos(x, rows[prediction])
-        if correct:
+        predicted = 0 <= prediction < 10          # -1: no forward pass yet
+        self.prediction_ring.setVisible(predicted)
+        if predicted:
+            self.prediction_ring.setPen(QPen(QColor(theme.INK if correct else theme.WRONG), 3 * self.canvas.lines))
+            self.prediction_ring.setPos(x, rows[prediction])
+        if not predicted:
+            self._label_tag.setText("◀ label")
+            self._prediction_tag.setVisible(False)
+        elif correct:
             self._label_tag.setText("◀ label = prediction ✓")
             self._prediction_tag.setVisible(False)
         else:

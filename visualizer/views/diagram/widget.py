@@ -340,7 +340,8 @@ class NetworkDiagram(QWidget):
             self.edges.show(finite(shown("W2")))
 
         b2 = finite(shown("b2"))[:, 0]
-        prediction = int(np.argmax(a2)) if a2.size else example.prediction
+        # Before the first phase of a run nothing has predicted yet (the input panel says so too).
+        prediction = -1 if phase is None else int(np.argmax(a2)) if a2.size else example.prediction
         self.outputs.show(a2, example.label, prediction, numbers)
         if numbers:
             self.outputs.show_tooltips(names, z2, a2, b2, drawn("b2"))
