@@ -133,3 +133,15 @@ def test_the_batch_heat_map_is_more_than_10_px_high(qtbot, make_window):
         if plot.isVisible():
             assert plot.getViewBox().height() >= 40, (size, plot.getViewBox().height())
         window.close()
+
+
+def test_the_presenter_toolbar_fits_a_narrow_projector_and_its_type_comes_back_after(qtbot, make_window):
+    window = make_window("--size", "1024x768")
+    base = window.toolbar.font().pointSizeF()
+    window.set_presenter_mode(True)
+    # (offscreen, the screen presenter mode fills is 800 px wide: narrower still than a 1024×768 projector)
+    qtbot.waitUntil(lambda: window.toolbar.isVisible() and overflowing_toolbars(window) == [], timeout=TIMEOUT)
+    assert window.toolbar.font().pointSizeF() > base              # as large as fits, larger than the window's
+    window.set_presenter_mode(False)
+    qtbot.waitUntil(lambda: window.toolbar.font().pointSizeF() == base, timeout=TIMEOUT)
+    assert window.speed_control.font().pointSizeF() == base

@@ -165,7 +165,9 @@ class EquationView(QWidget):
             self.updateGeometry()       # on one line with the shapes (presenter mode) its width follows it
         # Non-breaking spaces inside each shape, so a line only breaks between operands.
         self.shapes_label.setText(record.shapes.replace(", ", ",\u00a0"))
-        self.shapes_label.show()
+        if self.shapes_label.isHidden():
+            self.shapes_label.show()
+            self.updateGeometry()       # the equation makes room for the shapes beside it (presenter mode)
         self.meaning_label.setText(record.meaning)
         # The one iteration number of the window (docs/TESTING.md): the updates applied so far, as the status bar,
         # the curves and the timeline say. While playing this panel follows once a second, so a number here would
@@ -238,6 +240,8 @@ class EquationView(QWidget):
     def _equation_width(self, width: int) -> int:
         """On one line with the shapes: as wide as the equation, at most 3/5 of width (the shapes get the rest:
         the update's long list of shapes stays on one line beside its short equation)."""
+        if self.shapes_label.isHidden():
+            return width                # before the first step: no shapes beside it, the whole line is its
         metrics = QFontMetrics(self.equation_label.font())
         return min(width * 3 // 5, metrics.horizontalAdvance(self.equation_label.text()) + 8)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from PyQt6.QtCore import QByteArray, QRect, QSize, QTimer
+from PyQt6.QtCore import QByteArray, QEvent, QObject, QRect, QSize, QTimer
 from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QGraphicsView, QLabel, QMainWindow, QToolBar, QWidget
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from .docks import DockManager
 
 
-class PresenterMode:
+class PresenterMode(QObject):
     """on: whether it is on. The window gives it the parts it changes; views() lists every view at the time."""
 
     def __init__(self, window: QMainWindow, docks: "DockManager", steps: QToolBar, hidden: tuple[QWidget, ...],
@@ -22,9 +22,11 @@ class PresenterMode:
                  switch_theme: Callable[[str], None], fitted: Callable[[], None]) -> None:
         """steps: the toolbar that stays (larger); hidden: the bars it hides besides the docks; large: widgets
         whose type grows with the toolbar's; fitted: lays the centre out again once the sizes have settled."""
+        super().__init__(window)
         self.window, self.docks, self.steps, self.hidden, self.large = window, docks, steps, hidden, large
         self.views, self.switch_theme, self.fitted = views, switch_theme, fitted
         self._saved: tuple[QByteArray, QRect, bool, str] | None = None     # state, geometry, maximized, theme
+        window.installEventFilter(self)         # a new width (full screen arriving) fits the toolbar again
 
     @property
     def on(self) -> bool:
@@ -49,6 +51,7 @@ class PresenterMode:
                 window.setGeometry(window.screen().geometry())
             window.showFullScreen()
             self._set_views(True)
+            QTimer.singleShot(0, self._fit_steps)
         else:
             state, geometry, maximized, theme_before = self._saved
             self._saved = None
@@ -72,6 +75,28 @@ class PresenterMode:
             QTimer.singleShot(0, lambda: window.restoreState(state))
             QTimer.singleShot(0, self._refit_plots)
         QTimer.singleShot(0, self.fitted)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize and self.on:
+            QTimer.singleShot(0, self._fit_steps)
+        return False
+
+    def _fit_steps(self) -> None:
+        """The step toolbar's type as large as the screen's width allows (on a 1024-pixel projector the
+        presenter's size would push Speed into the toolbar's overflow menu), not smaller than the window's."""
+        if not self.on:
+            return
+        size = theme.PRESENTER_POINT_SIZE
+        self._set_steps_font(size)
+        while size > theme.BASE_POINT_SIZE and self.steps.sizeHint().width() > self.window.width():
+            size -= 1
+            self._set_steps_font(size)
+
+    def _set_steps_font(self, size: float) -> None:
+        self.steps.setFont(theme.font(size, bold=True))
+        for widget in (*self.large, *self.steps.findChildren(QLabel)):
+            widget.setFont(theme.font(size))
+        self.steps.adjustSize()
 
     def _set_views(self, on: bool) -> None:
         for view in self.views():
