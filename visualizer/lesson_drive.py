@@ -192,11 +192,11 @@ def accuracy_text(snapshot: Snapshot) -> str:
 
 
 def arrived_text(snapshot: Snapshot) -> str:
+    """The phase on screen, numbered as the header and the status bar number it (iteration = updates so far)."""
     phase = snapshot.phase
     if phase is None:
         return "Nothing computed yet."
-    iteration = snapshot.iteration - 1 if phase == "update" else snapshot.iteration
-    return f"Computed: {phase} of iteration {iteration + 1}."
+    return f"Computed: {phase} · iteration {snapshot.iteration}."
 
 
 def find_example(split: Split, params: Mapping[str, np.ndarray], activation: str, kind: str

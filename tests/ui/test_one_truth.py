@@ -66,3 +66,15 @@ def test_the_input_panel_and_the_diagram_show_no_prediction_before_the_forward_p
     qtbot.waitUntil(lambda: text(window, "phaseLabel") == "Z1", timeout=TIMEOUT)
     assert "predicted" in text(window, "inputVerdict")
     assert window.diagram.outputs.prediction_ring.isVisible()      # (the scene may have been built anew)
+
+
+def test_the_lesson_names_a_phase_with_the_header_s_iteration_number(qtbot, make_window):
+    from visualizer.lesson_drive import arrived_text
+
+    window = make_window()
+    for _ in range(2):                                      # Z1, then A1, of the first iteration
+        before = window.frames_shown
+        window.bridge.step("phase")
+        qtbot.waitUntil(lambda: window.frames_shown > before, timeout=TIMEOUT)
+    assert text(window, "positionLabel").startswith("Iteration 0 · phase 2")
+    assert arrived_text(window.snapshot) == "Computed: A1 · iteration 0."
