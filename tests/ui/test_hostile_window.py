@@ -18,7 +18,7 @@ import core.session
 import core.training
 from core import checkpoints
 from core.stepper import Stepper
-from visualizer import bridge as bridge_module
+from visualizer import worker as worker_module
 from visualizer import snapshot as snapshot_module
 
 from .conftest import write_kaggle_csv
@@ -70,7 +70,7 @@ def seek(window, monkeypatch, tmp_path):
 
 
 def reset(window, monkeypatch, tmp_path):
-    monkeypatch.setattr(bridge_module, "Stepper", boom)
+    monkeypatch.setattr(worker_module, "Stepper", boom)
     window.findChild(QPushButton, "resetButton").click()
 
 
@@ -86,7 +86,7 @@ def select_example(window, monkeypatch, tmp_path):
 
 
 def evaluation(window, monkeypatch, tmp_path):
-    monkeypatch.setattr(bridge_module, "evaluate", boom)
+    monkeypatch.setattr(worker_module, "evaluate", boom)
     window.bridge.set_evaluation(True)
 
 
@@ -101,7 +101,7 @@ def open_dataset(window, monkeypatch, tmp_path):
 def open_weights(window, monkeypatch, tmp_path):
     def too_deep(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")
-    monkeypatch.setattr(bridge_module, "adopt_weights", too_deep)
+    monkeypatch.setattr(worker_module, "adopt_weights", too_deep)
     answer_open(monkeypatch, tmp_path / "weights.npz")
     action(window, "openWeights").trigger()
 

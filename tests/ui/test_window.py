@@ -439,7 +439,9 @@ def test_quit_closes_the_window_and_stops_the_worker(qtbot, window):
 def test_closing_while_playing_stops_the_worker(qtbot, window):
     action(window, "playPause").trigger()
     qtbot.waitUntil(lambda: window.snapshot.playing, timeout=TIMEOUT)
-    action(window, "quit").trigger()
+    # The close button (Ctrl+Q would first ask whether to drop the run once it has more than a few iterations,
+    # and how many it has by now depends on the machine's speed)
+    window.close()
     assert window.bridge.thread.isFinished()
 
 
