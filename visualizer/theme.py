@@ -55,6 +55,30 @@ BASE_POINT_SIZE = 10
 PRESENTER_POINT_SIZE = 20    # readable from the back of a room at 1280×720
 
 
+def point_size(presenter: bool) -> float:
+    """The type size a view starts from, in or out of presenter mode."""
+    return float(PRESENTER_POINT_SIZE if presenter else BASE_POINT_SIZE)
+
+
+def line_width(presenter: bool) -> float:
+    """The width of a plot's curves, in or out of presenter mode."""
+    return 4.0 if presenter else 2.0
+
+
+class PresenterFonts:
+    """Presenter mode for a view whose fonts are all it changes: keeps `_point_size`, then the view's
+    `_apply_fonts` sets them from it."""
+
+    _point_size = float(BASE_POINT_SIZE)
+
+    def set_presenter_mode(self, on: bool) -> None:
+        self._point_size = point_size(on)
+        self._apply_fonts()
+
+    def _apply_fonts(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} sets its fonts from self._point_size in _apply_fonts")
+
+
 def signed_colormap() -> pg.ColorMap:
     return pg.ColorMap([0.0, 0.5, 1.0], [QColor(NEGATIVE), QColor(SIGNED_ZERO), QColor(POSITIVE)])
 

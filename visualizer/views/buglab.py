@@ -112,7 +112,7 @@ class BugLabView(QWidget):
         self.job: Job | None = None
         self.result: LabResult | None = None
         self._point_size = float(theme.BASE_POINT_SIZE)
-        self._line_width = 2.0
+        self._line_width = theme.line_width(False)
 
         self.choice = QComboBox()
         self.choice.setObjectName("bugChoice")
@@ -293,8 +293,8 @@ class BugLabView(QWidget):
             self._clear_table()
 
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._line_width = 4.0 if on else 2.0
+        self._point_size = theme.point_size(on)
+        self._line_width = theme.line_width(on)
         self._style()
 
     # ------------------------------------------------------------ running

@@ -238,7 +238,7 @@ class CurvesView(QWidget):
         self.setToolTip("Cross-entropy loss and accuracy after each iteration; the dashed line is the dev set, "
                         "the vertical line the iteration on screen")
         self._point_size = float(theme.BASE_POINT_SIZE)
-        self._line_width = 2.0
+        self._line_width = theme.line_width(False)
 
         self.readout = QLabel(self)
         self.readout.setObjectName("curvesReadout")
@@ -396,8 +396,8 @@ class CurvesView(QWidget):
 
     # ------------------------------------------------------------ presenter mode and theme
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._line_width = 4.0 if on else 2.0
+        self._point_size = theme.point_size(on)
+        self._line_width = theme.line_width(on)
         self._apply_style()
 
     def set_theme(self) -> None:

@@ -455,7 +455,7 @@ class DrawPad(QWidget):
         self.preview.update()
 
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        self._point_size = theme.point_size(on)
         self._apply_style()
         self._show_answer()
         self._arrange()

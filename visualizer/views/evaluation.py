@@ -59,7 +59,7 @@ def tile_icon(pixels: np.ndarray) -> QIcon:
     return icon
 
 
-class EvaluationPanel(QWidget):
+class EvaluationPanel(QWidget, theme.PresenterFonts):
     """Confusion matrix (rows: true class, columns: predicted) and a gallery of misclassified dev examples."""
 
     exampleRequested = pyqtSignal(str, int)     # "dev", index: a gallery tile was clicked
@@ -70,7 +70,6 @@ class EvaluationPanel(QWidget):
         self.setAccessibleName("Evaluation on the dev set")
         self.setToolTip("How the current parameters do on the dev set: which classes are confused, and the "
                         "examples the network gets wrong with the most confidence")
-        self._point_size = float(theme.BASE_POINT_SIZE)
         self._shown: Evaluation | None = None
         self._dev_size = 0
         self._class_names: tuple[str, ...] = ()
@@ -314,10 +313,6 @@ class EvaluationPanel(QWidget):
         if self._shown is not None:
             self._show_matrix(self._shown, self._dev_size)
             self._show_mistakes(self._shown)
-
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
 
     def _apply_fonts(self) -> None:
         size = self._point_size

@@ -21,7 +21,7 @@ NEXT_KEY = "]"
 RANDOM_KEY = "\\"             # the key beside "]" on a US keyboard
 
 
-class InputView(QWidget):
+class InputView(QWidget, theme.PresenterFonts):
     """Shows snapshot.example and asks for another one with exampleRequested(subset, index)."""
 
     exampleRequested = pyqtSignal(str, int)
@@ -31,7 +31,6 @@ class InputView(QWidget):
         self.setObjectName("inputView")
         self.setAccessibleName("Input example")
         self.setToolTip("The example pushed through the network: its image and the column of X it is")
-        self._point_size = float(theme.BASE_POINT_SIZE)
         self._rng = np.random.default_rng(seed)
         self._subset = "train"
         self._index = 0
@@ -228,10 +227,6 @@ class InputView(QWidget):
                 f"<span style='color:{theme.MUTED}'>({confidence:.0f} %)</span>")
 
     # ------------------------------------------------------------ presenter mode
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
-
     def _apply_fonts(self) -> None:
         size = self._point_size
         self.title.setFont(theme.font(size * 1.2, bold=True))

@@ -104,7 +104,7 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), text)
 
 
-class LessonPanel(QWidget):
+class LessonPanel(QWidget, theme.PresenterFonts):
     """The guided lesson: one step's text, its question, Previous / Next; each step drives the network to its phase."""
 
     emphasisRequested = pyqtSignal(object)   # frozenset of diagram parts the step talks about (empty: none)
@@ -129,7 +129,6 @@ class LessonPanel(QWidget):
         self.index = 0
         self.snapshot: Snapshot | None = None
         self.projected = False          # presenter mode projects the lesson (its dock hidden): it still points
-        self._point_size = float(theme.BASE_POINT_SIZE)
         self._filled_with: tuple | None = None    # the placeholder values the text on screen was filled with
         self.driver = Driver()
         self._waiting: str | None = None    # the lesson's run is being set up (visualizer/lesson_control.py)
@@ -252,10 +251,6 @@ class LessonPanel(QWidget):
                               (self.title_label, theme.INK), (self.check_heading, theme.INK),
                               (self.question_label, theme.INK), (self.answer_label, theme.INK)):
             label.setStyleSheet(f"color: {colour};")
-
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
 
     def _apply_fonts(self) -> None:
         size = self._point_size

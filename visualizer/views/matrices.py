@@ -230,7 +230,7 @@ class MatrixPanel(QWidget):
         self._fit_texts()
 
 
-class MatricesView(QWidget):
+class MatricesView(QWidget, theme.PresenterFonts):
     """Heat maps of every array the current phase reads, an arrow, and the arrays it writes."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -238,7 +238,6 @@ class MatricesView(QWidget):
         self.setObjectName("matricesView")
         self.setAccessibleName("Arrays of the current phase")
         self._set_tooltip()
-        self._point_size = float(theme.BASE_POINT_SIZE)
         self._layout_key: tuple | None = None
         self._snapshot: Snapshot | None = None      # the last one shown, shown again in a new theme
 
@@ -357,10 +356,6 @@ class MatricesView(QWidget):
         self._set_tooltip()
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)
-
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
 
     def _apply_fonts(self) -> None:
         size = self._point_size

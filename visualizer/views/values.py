@@ -339,7 +339,7 @@ class ValuesView(QWidget):
             self.show_snapshot(self._snapshot)
 
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        self._point_size = theme.point_size(on)
         self._apply_style()
 
     def _title_plots(self) -> None:
