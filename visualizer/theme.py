@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtGui import QColor, QFont, QImage, QPixmap
+from PyQt6.QtWidgets import QWidget
 
 # Okabe–Ito
 BLUE = "#0072B2"
@@ -152,6 +153,14 @@ def signed_color(value: float, scale: float) -> QColor:
     """The signed map's colour for value, with ±scale at the ends."""
     position = 0.5 + 0.5 * float(np.clip(value / scale if scale > 0 else 0.0, -1.0, 1.0))
     return QColor(*SIGNED_LUT[int(round(position * 255))])
+
+
+def fill_with_paper(widget: QWidget) -> None:
+    """Paint the widget's background in PAPER (appearance.apply_theme follows a theme switch)."""
+    widget.setAutoFillBackground(True)
+    palette = widget.palette()
+    palette.setColor(widget.backgroundRole(), QColor(PAPER))
+    widget.setPalette(palette)
 
 
 def font(point_size: float = BASE_POINT_SIZE, bold: bool = False) -> QFont:

@@ -27,7 +27,7 @@ from core.network import PARAMETERS
 from visualizer import formatting, theme
 from visualizer.jobs import Job
 from visualizer.snapshot import Snapshot
-from visualizer.views.confirm_bar import scrolling
+from visualizer.views.confirm_bar import described, scrolling
 from visualizer.views.curves import legend_title, style_plot
 
 DEFAULT_ITERATIONS = 100
@@ -103,9 +103,8 @@ class BugLabView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("bugLabView")
-        self.setAccessibleName("Bug lab")
-        self.setToolTip("Switch on one classic mistake of the notebook and compare it with the correct code")
+        described(self, "bugLabView", "Bug lab",
+                  "Switch on one classic mistake of the notebook and compare it with the correct code")
         self.split: Split | None = None          # the run's, from the snapshot shown
         self.config: TrainingConfig | None = None
         self.dataset_name = ""

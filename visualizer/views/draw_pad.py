@@ -275,10 +275,7 @@ class DrawPad(QWidget):
         self.canvas.stroked.connect(self._schedule_refresh)
         self.canvas.finished.connect(self._refresh)
 
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._apply_style()
         self._show_answer()
 

@@ -16,6 +16,7 @@ from visualizer import appearance, theme
 from visualizer.hints import set_text_with_hint
 from visualizer.snapshot import MISTAKES_SHOWN, Evaluation, Snapshot
 
+from .confirm_bar import described
 from .curves import style_plot
 
 SIDE = 28
@@ -66,10 +67,9 @@ class EvaluationPanel(QWidget, theme.PresenterFonts):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("evaluationPanel")
-        self.setAccessibleName("Evaluation on the dev set")
-        self.setToolTip("How the current parameters do on the dev set: which classes are confused, and the "
-                        "examples the network gets wrong with the most confidence")
+        described(self, "evaluationPanel", "Evaluation on the dev set",
+                  "How the current parameters do on the dev set: which classes are confused, and the "
+                  "examples the network gets wrong with the most confidence")
         self._shown: Evaluation | None = None
         self._dev_size = 0
         self._class_names: tuple[str, ...] = ()
@@ -168,10 +168,7 @@ class EvaluationPanel(QWidget, theme.PresenterFonts):
         layout.setSpacing(4)
         layout.addWidget(self.title)
         layout.addWidget(self.stack, 1)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._apply_fonts()
         self._say("Dev-set evaluation", "Waiting for the first evaluation …")
 

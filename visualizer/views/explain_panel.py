@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from core.explanation import Contribution, Explanation, Products
 from core.numbers import short_number
 from visualizer import theme
-from visualizer.views.confirm_bar import scrolling
+from visualizer.views.confirm_bar import described, scrolling
 
 ALL_TERMS = 10              # a sum of at most this many summands is listed whole (softmax's ten outputs)
 MAP_TITLES = ("weights", "× input", "= contributions")
@@ -61,9 +61,8 @@ class ExplainPanel(QWidget, theme.PresenterFonts):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("explainPanel")
-        self.setAccessibleName("The arithmetic behind a number")
-        self.setToolTip("The arithmetic that produced the number clicked, in the phase's own terms")
+        described(self, "explainPanel", "The arithmetic behind a number",
+                  "The arithmetic that produced the number clicked, in the phase's own terms")
         self.explanation: Explanation | None = None
         self.status = self._label("explainStatus", "What the panel is doing")
         self.title = self._label("explainTitle", "The number and its value")

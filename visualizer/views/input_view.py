@@ -4,12 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QKeySequence
+from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
                              QVBoxLayout, QWidget)
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
+
+from .confirm_bar import described
 
 SIDE = 28
 SUBSETS = ("train", "dev")
@@ -28,9 +30,8 @@ class InputView(QWidget, theme.PresenterFonts):
 
     def __init__(self, parent: QWidget | None = None, seed: int = 0) -> None:
         super().__init__(parent)
-        self.setObjectName("inputView")
-        self.setAccessibleName("Input example")
-        self.setToolTip("The example pushed through the network: its image and the column of X it is")
+        described(self, "inputView", "Input example",
+                  "The example pushed through the network: its image and the column of X it is")
         self._rng = np.random.default_rng(seed)
         self._subset = "train"
         self._index = 0
@@ -126,10 +127,7 @@ class InputView(QWidget, theme.PresenterFonts):
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.caption)
         layout.addLayout(picker)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._apply_fonts()
         self.verdict.setText("No example yet")
         self.numbers_hidden = False

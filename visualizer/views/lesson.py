@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QAction, QColor, QKeySequence
+from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from core import network
@@ -24,6 +24,8 @@ from visualizer.lesson_format import (PARTS, PHASES, PLACEHOLDER, Lesson, Lesson
                                       Setup,
                                       load_folder, load_lessons as load_lessons_from, parse_lesson, stem)
 from visualizer.snapshot import Snapshot
+
+from .confirm_bar import described
 
 LESSONS = assets.asset(assets.LESSONS)    # the built-in lesson: a folder, read through importlib.resources
 BUILT_IN = "Guided lesson"
@@ -117,9 +119,8 @@ class LessonPanel(QWidget, theme.PresenterFonts):
 
     def __init__(self, parent: QWidget | None = None, lessons: LessonSet | tuple[Lesson, ...] | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("lessonView")
-        self.setAccessibleName("Guided lesson")
-        self.setToolTip("The story of the network, one step at a time; each step computes what it explains")
+        described(self, "lessonView", "Guided lesson",
+                  "The story of the network, one step at a time; each step computes what it explains")
         if lessons is None:
             lessons = built_in_lesson()
         elif not isinstance(lessons, LessonSet):
@@ -192,7 +193,6 @@ class LessonPanel(QWidget, theme.PresenterFonts):
         layout.addWidget(self.check_box)
         layout.addWidget(self.status_label)
         layout.addLayout(buttons)
-        self.setAutoFillBackground(True)
         self.set_theme()
         self._apply_fonts()
         self._show_step()
@@ -242,9 +242,7 @@ class LessonPanel(QWidget, theme.PresenterFonts):
 
     def set_theme(self) -> None:
         """Colour the panel with theme.py's current colours (the window calls this after a theme switch)."""
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self.text.setStyleSheet(f"QTextBrowser {{ background: {theme.PAPER}; color: {theme.INK}; }}")
         self.check_box.setStyleSheet(f"QFrame#checkYourself {{ background: {theme.PANEL}; border-radius: 6px; }}")
         for label, colour in ((self.progress_label, theme.MUTED), (self.status_label, theme.MUTED),

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRect, QSize, Qt
-from PyQt6.QtGui import QColor, QFontMetrics
+from PyQt6.QtGui import QFontMetrics
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core import network
@@ -281,10 +281,7 @@ class MatricesView(QWidget, theme.PresenterFonts):
             self.rows.append(row)
             self.panels.append(panels)
             self.operators.append(operators)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._apply_fonts()
         self._show_nothing()
 

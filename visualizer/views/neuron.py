@@ -198,10 +198,7 @@ class NeuronPanel(QWidget, theme.PresenterFonts):
         self.scroll = described(scrolling(self, content), "neuronScroll", "Hidden unit panel",
                                 "Scroll for the rest of the panel")
         for widget in (self, content):
-            widget.setAutoFillBackground(True)
-            palette = widget.palette()
-            palette.setColor(widget.backgroundRole(), QColor(theme.PAPER))
-            widget.setPalette(palette)
+            theme.fill_with_paper(widget)
         self._apply_fonts()
         self._show_waiting()
 

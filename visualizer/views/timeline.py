@@ -47,9 +47,7 @@ class Timeline(QWidget, theme.PresenterFonts):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setObjectName("timeline")
-        self.setAccessibleName("Timeline")
-        self.setToolTip("Every completed iteration that can be revisited")
+        described(self, "timeline", "Timeline", "Every completed iteration that can be revisited")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)     # fills its toolbar
         self._iteration = 0
         self._latest = 0
