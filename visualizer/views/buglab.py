@@ -231,9 +231,7 @@ class BugLabView(QWidget):
     # ------------------------------------------------------------ building blocks
     def _label(self, name: str, tip: str, muted: bool = False) -> QLabel:
         label = QLabel()
-        label.setObjectName(name)
-        label.setAccessibleName(tip)
-        label.setToolTip(tip)
+        described(label, name, tip, tip)
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setStyleSheet(f"color: {theme.MUTED if muted else theme.INK};")

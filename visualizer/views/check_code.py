@@ -225,9 +225,7 @@ class CheckCodeView(QWidget):
 
     def _label(self, name: str, accessible: str, text: str = "") -> QLabel:
         label = QLabel(text)
-        label.setObjectName(name)
-        label.setAccessibleName(accessible)
-        label.setToolTip(accessible)
+        described(label, name, accessible, accessible)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

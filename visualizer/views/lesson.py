@@ -200,9 +200,7 @@ class LessonPanel(QWidget, theme.PresenterFonts):
     # ------------------------------------------------------------ building
     def _label(self, name: str, tip: str, colour: str, parent: QWidget | None = None) -> QLabel:
         label = QLabel(parent or self)
-        label.setObjectName(name)
-        label.setAccessibleName(tip)
-        label.setToolTip(tip)
+        described(label, name, tip, tip)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setStyleSheet(f"color: {colour};")

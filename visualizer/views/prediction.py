@@ -130,9 +130,7 @@ class PredictionPanel(QFrame):
 
     def _label(self, name: str, tip: str) -> QLabel:
         label = QLabel(self)
-        label.setObjectName(name)
-        label.setAccessibleName(tip)
-        label.setToolTip(tip)
+        described(label, name, tip, tip)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
         return label
