@@ -20,7 +20,7 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, BinaryIO, Mapping
+from typing import Any, BinaryIO, Callable, Mapping
 
 import numpy as np
 
@@ -70,16 +70,28 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray], suggested: str = "we
     """np.savez to path atomically: the old file stays whole until the new one is complete. suggested: a file
     name to offer if path is a folder."""
     path = Path(path)
-    target = check_destination(path, sum(np.asarray(array).nbytes for array in arrays.values()), suggested)
-    remove_stale_temporaries(target)
     # The temporary file's name ends in .npz so np.savez, given a name, would not add a second suffix;
-    # it is written through an open file anyway, and lives in the same folder so os.replace is atomic.
-    file, temporary = open_temporary(path, target, TEMPORARY_SUFFIX)
+    # it is written through an open file anyway.
+    write_atomically(path, sum(np.asarray(array).nbytes for array in arrays.values()), suggested, TEMPORARY_SUFFIX,
+                     lambda file: np.savez(file, **arrays), failed="could not be saved", durable=True)
+
+
+def write_atomically(path: str | os.PathLike, nbytes: int, suggested: str, suffix: str,
+                     write: Callable[[BinaryIO], object], failed: str = "could not be written",
+                     durable: bool = False) -> None:
+    """write(file) into a temporary beside path (named .NAME.XXXXXXXX<suffix>, in the same folder so os.replace is
+    atomic), then move it into place: the old file stays whole until the new one is complete, and no temporary is
+    left behind (nor any that a save killed half-way left: they are removed first). durable: on disk (fsync) before
+    this returns. CheckpointError names the file and what is wrong; suggested: the name offered if path is a folder."""
+    target = check_destination(path, nbytes, suggested)
+    remove_stale_temporaries(target, suffix)
+    file, temporary = open_temporary(path, target, suffix)
     try:
         with file:
-            np.savez(file, **arrays)
-            file.flush()
-            os.fsync(file.fileno())
+            write(file)
+            if durable:
+                file.flush()
+                os.fsync(file.fileno())
         publish(temporary, target)
     except BaseException as error:
         # Includes Ctrl+C half-way: the half-written temporary goes, the old file was never touched.
@@ -88,10 +100,10 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray], suggested: str = "we
         except OSError:
             pass
         if isinstance(error, OSError):
-            raise CheckpointError(f"{path}: could not be saved ({reason(error)}); "
-                                  f"any earlier file there is unchanged") from None
+            raise CheckpointError(f"{path}: {failed} ({reason(error)}); any earlier file there is unchanged") from None
         raise
-    _sync_folder(target.parent)
+    if durable:
+        _sync_folder(target.parent)
 
 
 def _checked_for_saving(path: Path, params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

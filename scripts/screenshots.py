@@ -12,46 +12,59 @@ import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("BACKPROP_VISUALIZER_SETTINGS", os.devnull)   # the user's settings stay out of it
+
+def open_window(size: str):
+    """The real window at size ("1280x720"), built from arguments alone (no remembered settings), not yet shown."""
+    from visualizer import create_main_window
+
+    return create_main_window(["--size", size, "--screenshot", "unused"])
+
+
+def process_until(condition, seconds: float = 120.0) -> None:
+    """Let the window work (the worker answers by signals) until condition holds."""
+    from PyQt6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def settle(rounds: int) -> None:
+    """The window shows each snapshot as it arrives; this lets painting catch up."""
+    from PyQt6.QtWidgets import QApplication
+
+    for _ in range(rounds):
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def written(path: Path, done: bool) -> None:
+    """Say where a picture went, or raise if it could not be written."""
+    if not done:
+        raise OSError(f"{path}: could not be written")
+    print(path)
 
 
 def main(folder: Path) -> None:
-    from PyQt6.QtWidgets import QApplication
-
-    from visualizer import create_main_window
     from visualizer.export import render_png
 
-    window = create_main_window(["--size", "1280x720", "--screenshot", "unused"])
-    app = QApplication.instance()
+    window = open_window("1280x720")
     window.show()
 
-    def wait(condition, seconds: float = 120.0) -> None:
-        deadline = time.monotonic() + seconds
-        while not condition():
-            if time.monotonic() > deadline:
-                raise TimeoutError("the window did not get there in time")
-            app.processEvents()
-            time.sleep(0.01)
-
-    def settle() -> None:           # the window shows each snapshot as it arrives; this lets painting catch up
-        for _ in range(20):
-            app.processEvents()
-            time.sleep(0.02)
-
     def save(widget, name: str) -> None:
-        settle()
+        settle(20)
         path = folder / name
-        if not render_png(widget, path):
-            raise OSError(f"{path}: could not be written")
-        print(path)
+        written(path, render_png(widget, path))
 
-    wait(lambda: window.snapshot is not None)
+    process_until(lambda: window.snapshot is not None)
     classroom = window.classroom
 
     # Train 200 iterations, then ask the network about a drawing and about one of its hidden units.
     window.bridge.play(200)
-    wait(lambda: window.snapshot.iteration >= 200 and not window.snapshot.playing)
+    process_until(lambda: window.snapshot.iteration >= 200 and not window.snapshot.playing)
     # The window after 200 iterations in the dark theme.
     window.switch_theme("dark")
     window.resize(1920, 1080)
@@ -79,15 +92,15 @@ def main(folder: Path) -> None:
     race = classroom.race
     race.iterations.setValue(300)
     race.start()
-    wait(lambda: not race.running, 600)
+    process_until(lambda: not race.running, 600)
     save(race, "optimizer-race.png")
     classroom.race_action.trigger()
 
     # The guided lesson at Z1 of the next iteration, in the 1280×720 window a projector shows.
     classroom.lesson_action.trigger()
-    wait(lambda: classroom.lesson_dock.isVisible())
+    process_until(lambda: classroom.lesson_dock.isVisible())
     classroom.lesson.set_step(2)
-    wait(lambda: window.snapshot.phase == "Z1")
+    process_until(lambda: window.snapshot.phase == "Z1")
     save(window, "lesson-1280x720.png")
     classroom.lesson_action.trigger()
 
@@ -95,4 +108,6 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("BACKPROP_VISUALIZER_SETTINGS", os.devnull)   # the user's settings stay out of it
     main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
+
+from screenshots import open_window, process_until, settle, written
 
 os.environ.setdefault("BACKPROP_VISUALIZER_SETTINGS", os.devnull)   # the user's settings stay out of it
 SIZE = (1366, 768)
@@ -20,10 +21,9 @@ SIZE = (1366, 768)
 def main(folder: Path) -> None:
     from PyQt6.QtWidgets import QApplication
 
-    from visualizer import create_main_window
     from visualizer.export import render_png
 
-    window = create_main_window(["--size", "x".join(map(str, SIZE)), "--screenshot", "unused"])
+    window = open_window("x".join(map(str, SIZE)))
     app = QApplication.instance()
     screen = app.primaryScreen().size()
     if (screen.width(), screen.height()) != SIZE:
@@ -31,24 +31,14 @@ def main(folder: Path) -> None:
     window.show()
 
     def until(condition, seconds: float = 120.0) -> None:
-        """Let the window work (the worker answers by signals) until condition holds, then let it paint."""
-        deadline = time.monotonic() + seconds
-        while not condition():
-            if time.monotonic() > deadline:
-                raise TimeoutError("the window did not get there in time")
-            app.processEvents()
-            time.sleep(0.01)
-        for _ in range(30):
-            app.processEvents()
-            time.sleep(0.02)
+        """Let the window work until condition holds, then let it paint."""
+        process_until(condition, seconds)
+        settle(30)
 
     def picture(name: str, screen: bool = False) -> None:
         """The window as Ctrl+E exports it, or (screen) the whole screen, with the floating panels over it."""
         path = folder / name
-        written = app.primaryScreen().grabWindow(0).save(str(path)) if screen else render_png(window, path)
-        if not written:
-            raise OSError(f"{path}: could not be written")
-        print(path)
+        written(path, app.primaryScreen().grabWindow(0).save(str(path)) if screen else render_png(window, path))
 
     until(lambda: window.snapshot is not None)
     lesson = window.classroom.lesson

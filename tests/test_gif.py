@@ -149,12 +149,16 @@ def test_more_than_256_colours_come_close_and_flat_colours_stay_exact(tmp_path):
     assert error[flat].max() == 0
 
 
+def coded(seed: int, shape: tuple[int, int], colors: int, bits: int) -> tuple[np.ndarray, list[int], list[int]]:
+    """A random frame of `colors` colours, its LZW codes for `bits`-bit indices, and each code's width in bits."""
+    frame = palette_frame(np.random.default_rng(seed), shape, colors)
+    indices, _ = gif.quantize(frame)
+    codes = gif.lzw_codes(indices.tobytes(), bits)
+    return frame, codes, gif.code_widths(codes, bits).tolist()
+
+
 def test_a_large_busy_frame_fills_the_code_table_many_times(tmp_path):
-    rng = np.random.default_rng(7)
-    frame = palette_frame(rng, (300, 400), 256)
-    indices, palette = gif.quantize(frame)
-    codes = gif.lzw_codes(indices.tobytes(), 8)
-    widths = gif.code_widths(codes, 8).tolist()
+    frame, codes, widths = coded(7, (300, 400), 256, 8)
     clear = 256
     assert codes.count(clear) > 10                        # a clear code each time 4,095 is handed out
     assert max(widths) == 12 and min(widths) == 9
@@ -168,11 +172,7 @@ def test_a_large_busy_frame_fills_the_code_table_many_times(tmp_path):
 
 def test_code_width_climbs_from_3_to_12_bits_between_clears(tmp_path):
     # Four colours: 2-bit indices, so codes start at 3 bits; a busy frame takes them all the way to 12.
-    rng = np.random.default_rng(11)
-    frame = palette_frame(rng, (200, 300), 4)
-    indices, _ = gif.quantize(frame)
-    codes = gif.lzw_codes(indices.tobytes(), 2)
-    widths = gif.code_widths(codes, 2).tolist()
+    frame, codes, widths = coded(11, (200, 300), 4, 2)
     clear = 4
     assert widths[0] == 3 and max(widths) == 12
     starts = [i for i, code in enumerate(codes) if code == clear] + [len(codes)]

@@ -85,26 +85,28 @@ def notebook_problem():
     return params, X, labels, network.one_hot(labels, np.float64)
 
 
-def test_forward_pass_and_weight_gradients_equal_the_notebook(monkeypatch):
+def notebook_and_ours(monkeypatch) -> tuple[dict, dict]:
+    """The notebook's forward_prop and backward_prop on notebook_problem(), by name, and our gradients on it."""
     forward_prop, backward_prop = notebook_functions(monkeypatch)
     params, X, labels, Y = notebook_problem()
     W1, b1, W2, b2 = (params[name] for name in PARAMETERS)
     Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
     dW1, db1, dW2, db2 = backward_prop(Z1, A1, Z2, A2, W1, W2, X, labels)
-    ours = network.gradients(params, X, Y)
-    for name, value in dict(Z1=Z1, A1=A1, Z2=Z2, A2=A2, dW1=dW1, dW2=dW2).items():
-        np.testing.assert_allclose(ours[name], value, rtol=0, atol=1e-12, err_msg=name)
+    notebook = dict(Z1=Z1, A1=A1, Z2=Z2, A2=A2, dW1=dW1, db1=db1, dW2=dW2, db2=db2)
+    return notebook, network.gradients(params, X, Y)
+
+
+def test_forward_pass_and_weight_gradients_equal_the_notebook(monkeypatch):
+    notebook, ours = notebook_and_ours(monkeypatch)
+    for name in ("Z1", "A1", "Z2", "A2", "dW1", "dW2"):
+        np.testing.assert_allclose(ours[name], notebook[name], rtol=0, atol=1e-12, err_msg=name)
 
 
 def test_bias_gradients_are_per_row_unlike_the_notebooks_np_sum_without_axis(monkeypatch):
     """The notebook's np.sum(dZ2) adds all rows into one number, which is always ≈ 0 (each column of A2 − Y
     sums to 0), so its b2 never learns; ours gives each output bias its own row sum."""
-    forward_prop, backward_prop = notebook_functions(monkeypatch)
-    params, X, labels, Y = notebook_problem()
-    W1, b1, W2, b2 = (params[name] for name in PARAMETERS)
-    Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
-    _, notebook_db1, _, notebook_db2 = backward_prop(Z1, A1, Z2, A2, W1, W2, X, labels)
-    ours = network.gradients(params, X, Y)
+    notebook, ours = notebook_and_ours(monkeypatch)
+    notebook_db1, notebook_db2 = notebook["db1"], notebook["db2"]
     assert np.ndim(notebook_db2) == 0 and abs(notebook_db2) < 1e-12
     assert ours["db2"].shape == (network.OUTPUTS, 1)
     assert np.abs(ours["db2"]).max() > 1e-3

@@ -18,8 +18,7 @@ from PyQt6.QtGui import QColor, QFontMetrics, QImage, QPainter
 from PyQt6.QtSvg import QSvgGenerator
 from PyQt6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
 
-from core.checkpoints import CheckpointError, check_destination, open_temporary, publish, remove_stale_temporaries
-from core.reading import reason
+from core.checkpoints import CheckpointError, check_destination, write_atomically
 from core.history import History
 from core.stepper import Diverged, Stepper
 
@@ -50,28 +49,6 @@ def check_picture_destination(path: str | os.PathLike, size: QSize, frames: int 
     for its real size. Returns the file that will be written; suggested: the name offered if path is a folder."""
     pixels = size.width() * size.height()
     return check_destination(path, pixels * (1 + frames // 4) if frames else 0, suggested)
-
-
-def _write_atomically(path: str | os.PathLike, data: bytes, suggested: str) -> None:
-    """Write data to a temporary file beside path, then move it into place: never a half-written file, and no
-    temporary left behind (nor any that an export killed half-way left: they are removed first). CheckpointError
-    names the file and what is wrong."""
-    target = check_destination(path, len(data), suggested)
-    remove_stale_temporaries(target, GifWriter.PART)
-    file, temporary = open_temporary(path, target, GifWriter.PART)
-    try:
-        with file:
-            file.write(data)
-        publish(temporary, target)
-    except BaseException as error:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        if isinstance(error, OSError):
-            raise CheckpointError(f"{path}: could not be written ({reason(error)}); any earlier file there is "
-                                  "unchanged") from None
-        raise
 
 
 def render_image(widget: QWidget, scale: float = 1.0) -> QImage:
@@ -113,7 +90,7 @@ def write_picture(widget: QWidget, path: str | os.PathLike, kind: str = "png", t
         data = bytes(buffer.data()) if render_image(widget, scale).save(buffer, "PNG") else None
     if data is None:
         raise CheckpointError(f"{path}: the {kind.upper()} image could not be made")
-    _write_atomically(path, data, suggested)
+    write_atomically(path, len(data), suggested, GifWriter.PART, lambda file: file.write(data))
 
 
 def _written(write, *args, **kwargs) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtGui import QColor, QFont, QImage, QPixmap
+from PyQt6.QtWidgets import QWidget
 
 # Okabe–Ito
 BLUE = "#0072B2"
@@ -53,6 +54,30 @@ COLOUR_NAMES = ("BLUE", "ORANGE", "SKY", "GREEN", "VERMILLION", "PURPLE", "YELLO
 
 BASE_POINT_SIZE = 10
 PRESENTER_POINT_SIZE = 20    # readable from the back of a room at 1280×720
+
+
+def point_size(presenter: bool) -> float:
+    """The type size a view starts from, in or out of presenter mode."""
+    return float(PRESENTER_POINT_SIZE if presenter else BASE_POINT_SIZE)
+
+
+def line_width(presenter: bool) -> float:
+    """The width of a plot's curves, in or out of presenter mode."""
+    return 4.0 if presenter else 2.0
+
+
+class PresenterFonts:
+    """Presenter mode for a view whose fonts are all it changes: keeps `_point_size`, then the view's
+    `_apply_fonts` sets them from it."""
+
+    _point_size = float(BASE_POINT_SIZE)
+
+    def set_presenter_mode(self, on: bool) -> None:
+        self._point_size = point_size(on)
+        self._apply_fonts()
+
+    def _apply_fonts(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} sets its fonts from self._point_size in _apply_fonts")
 
 
 def signed_colormap() -> pg.ColorMap:
@@ -128,6 +153,14 @@ def signed_color(value: float, scale: float) -> QColor:
     """The signed map's colour for value, with ±scale at the ends."""
     position = 0.5 + 0.5 * float(np.clip(value / scale if scale > 0 else 0.0, -1.0, 1.0))
     return QColor(*SIGNED_LUT[int(round(position * 255))])
+
+
+def fill_with_paper(widget: QWidget) -> None:
+    """Paint the widget's background in PAPER (appearance.apply_theme follows a theme switch)."""
+    widget.setAutoFillBackground(True)
+    palette = widget.palette()
+    palette.setColor(widget.backgroundRole(), QColor(PAPER))
+    widget.setPalette(palette)
 
 
 def font(point_size: float = BASE_POINT_SIZE, bold: bool = False) -> QFont:

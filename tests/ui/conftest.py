@@ -54,6 +54,28 @@ def small_csv(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def show_widget(qtbot):
+    """Size and show widgets. The fixture holds each one until the test has finished and closes and deletes it
+    through Qt: a shown view deleted by Python's garbage collector mid-session crashed a later paint."""
+    from PyQt6.QtCore import QCoreApplication, QEvent
+
+    shown = []
+
+    def show(widget, width: int, height: int):
+        shown.append(widget)
+        widget.resize(width, height)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    yield show
+    for widget in shown:
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+
+
+@pytest.fixture
 def make_window(qtbot, small_csv):
     """Build, show and activate windows from argument lists; each is closed (worker stopped) at teardown."""
     from PyQt6.QtWidgets import QLabel

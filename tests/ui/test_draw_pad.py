@@ -27,22 +27,12 @@ def stepper(tiny_split) -> Stepper:
 
 
 @pytest.fixture
-def make_pad(qtbot):
+def make_pad(show_widget):
     """A shown pad of a typical dock's size; closed through Qt when the test ends."""
-    pads = []
-
     def make(width: int = 430, height: int = 560) -> DrawPad:
-        pad = DrawPad()
-        pads.append(pad)
-        qtbot.addWidget(pad)
-        pad.resize(width, height)
-        pad.show()
-        qtbot.waitExposed(pad)
-        return pad
+        return show_widget(DrawPad(), width, height)
 
-    yield make
-    for pad in pads:
-        pad.close()
+    return make
 
 
 def on_canvas(pad: DrawPad, x: float, y: float) -> QPoint:

@@ -349,11 +349,11 @@ def test_an_animation_for_a_disk_without_room_is_refused_before_any_training(qtb
 
 def test_a_picture_that_fills_the_disk_half_way_leaves_the_earlier_file_and_no_temporary(qtbot, window,
                                                                                         monkeypatch, tmp_path):
-    from visualizer import export
+    from core import checkpoints      # export writes through checkpoints.write_atomically
 
     target = tmp_path / "diagram.png"
     target.write_bytes(b"the earlier picture")
-    full_disk_after(monkeypatch, export, room=1000)
+    full_disk_after(monkeypatch, checkpoints, room=1000)
     answer_save(monkeypatch, target)
     action(window, "exportDiagram").trigger()
     text = wait_for_banner(qtbot, window)

@@ -97,13 +97,8 @@ class FakeBridge(QObject):
 
 
 @pytest.fixture
-def panel(qtbot) -> LessonPanel:
-    view = LessonPanel()
-    qtbot.addWidget(view)
-    view.resize(420, 640)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
+def panel(show_widget) -> LessonPanel:
+    return show_widget(LessonPanel(), 420, 640)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QCoreApplication, QEvent, Qt
+from PyQt6.QtCore import Qt
 
 from core import network, whatif
 from core.config import TrainingConfig
@@ -46,23 +46,12 @@ def stepper(tiny_split) -> Stepper:
 
 
 @pytest.fixture
-def make_panel(qtbot):
+def make_panel(show_widget):
     """Build and show panels; each is closed and deleted through Qt at the end (as the other views' tests do)."""
-    panels = []
-
     def make(split: Split) -> NeuronPanel:
-        panel = NeuronPanel()           # it measures on the split of the snapshots it is shown
-        panels.append(panel)
-        panel.resize(360, 700)
-        panel.show()
-        qtbot.waitExposed(panel)
-        return panel
+        return show_widget(NeuronPanel(), 360, 700)    # it measures on the split of the snapshots it is shown
 
-    yield make
-    for panel in panels:
-        panel.close()
-        panel.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    return make
 
 
 def shown_weights(panel: NeuronPanel) -> np.ndarray:

@@ -24,6 +24,8 @@ from core import checkpoints
 from core.network import PHASES
 from visualizer.bridge import MAX_PENDING_STEPS
 
+from .test_hostile_window import answer_save, wait_for_banner
+
 TIMEOUT = 10_000
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -381,11 +383,9 @@ def test_a_save_interrupted_by_a_full_disk_keeps_the_earlier_file(qtbot, window,
         file.write(b"PK\x03\x04 the first few bytes of a zip")
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(checkpoints.np, "savez", full_disk)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    answer_save(monkeypatch, target)
     action(window, "saveWeights").trigger()
-    banner = window.findChild(QWidget, "messageBanner")
-    qtbot.waitUntil(banner.isVisible, timeout=TIMEOUT)
-    message = window.findChild(QLabel, "messageBannerText").text()
+    message = wait_for_banner(qtbot, window)
     assert "weights.npz" in message and "no space left on device" in message and "unchanged" in message
     assert target.read_bytes() == earlier
     assert [p.name for p in tmp_path.iterdir()] == ["weights.npz"]
@@ -393,11 +393,9 @@ def test_a_save_interrupted_by_a_full_disk_keeps_the_earlier_file(qtbot, window,
 
 def test_saving_into_a_missing_folder_says_so(qtbot, window, monkeypatch, tmp_path):
     target = tmp_path / "no-such-folder" / "weights.npz"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    answer_save(monkeypatch, target)
     action(window, "saveWeights").trigger()
-    banner = window.findChild(QWidget, "messageBanner")
-    qtbot.waitUntil(banner.isVisible, timeout=TIMEOUT)
-    assert "does not exist" in window.findChild(QLabel, "messageBannerText").text()
+    assert "does not exist" in wait_for_banner(qtbot, window)
     assert not target.parent.exists()
 
 
@@ -407,10 +405,8 @@ def test_saving_into_a_read_only_folder_says_so_and_writes_nothing(qtbot, window
         raise PermissionError(errno.EACCES, "Permission denied")
     monkeypatch.setattr(checkpoints.tempfile, "mkstemp", refused)
     target = tmp_path / "weights.npz"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    answer_save(monkeypatch, target)
     action(window, "saveWeights").trigger()
-    banner = window.findChild(QWidget, "messageBanner")
-    qtbot.waitUntil(banner.isVisible, timeout=TIMEOUT)
-    message = window.findChild(QLabel, "messageBannerText").text()
+    message = wait_for_banner(qtbot, window)
     assert "weights.npz" in message and "cannot write in the folder" in message and "permission denied" in message
     assert list(tmp_path.iterdir()) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PyQt6.QtCore import QCoreApplication, QEvent
+from PyQt6.QtCore import QCoreApplication
 from PyQt6.QtGui import QColor, QImage
 from PyQt6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
@@ -43,9 +43,8 @@ def light_afterwards(qapp):
 
 
 @pytest.fixture
-def host(qtbot):
+def host(show_widget):
     """Put a view in a parent (apply_theme calls set_theme on the window's children), size and show it."""
-    hosts = []
     flash = QApplication.cursorFlashTime()
     QApplication.setCursorFlashTime(0)      # a blinking text cursor would differ between two grabs
 
@@ -54,17 +53,9 @@ def host(qtbot):
         layout = QVBoxLayout(parent)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(view)
-        hosts.append(parent)
-        parent.resize(width, height)
-        parent.show()
-        qtbot.waitExposed(parent)
-        return parent
+        return show_widget(parent, width, height)
 
     yield make
-    for parent in hosts:
-        parent.close()
-        parent.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
     QApplication.setCursorFlashTime(flash)
 
 

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PyQt6.QtCore import QCoreApplication, QEvent, Qt
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel
 
 from core import network
@@ -48,25 +48,9 @@ def stepper(tiny_split) -> Stepper:
 
 
 @pytest.fixture
-def make_view(qtbot):
-    """Build, size and show a view. The fixture holds each one until the test has finished and closes and
-    deletes it through Qt: a shown view deleted by Python's garbage collector mid-session crashed a later paint."""
-    views = []
-
-    def make(view_class):
-        view = view_class()
-        views.append(view)
-        view.resize(430, 560)
-        view.show()
-        qtbot.waitExposed(view)
-        return view
-
-    yield make
-    for view in views:
-        view.close()
-        view.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    views.clear()
+def make_view(show_widget):
+    """Build, size and show a view (closed and deleted through Qt when the test ends)."""
+    return lambda view_class: show_widget(view_class(), 430, 560)
 
 
 # ------------------------------------------------------------------ every view

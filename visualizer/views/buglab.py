@@ -27,7 +27,7 @@ from core.network import PARAMETERS
 from visualizer import formatting, theme
 from visualizer.jobs import Job
 from visualizer.snapshot import Snapshot
-from visualizer.views.confirm_bar import scrolling
+from visualizer.views.confirm_bar import described, scrolling
 from visualizer.views.curves import legend_title, style_plot
 
 DEFAULT_ITERATIONS = 100
@@ -103,16 +103,15 @@ class BugLabView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("bugLabView")
-        self.setAccessibleName("Bug lab")
-        self.setToolTip("Switch on one classic mistake of the notebook and compare it with the correct code")
+        described(self, "bugLabView", "Bug lab",
+                  "Switch on one classic mistake of the notebook and compare it with the correct code")
         self.split: Split | None = None          # the run's, from the snapshot shown
         self.config: TrainingConfig | None = None
         self.dataset_name = ""
         self.job: Job | None = None
         self.result: LabResult | None = None
         self._point_size = float(theme.BASE_POINT_SIZE)
-        self._line_width = 2.0
+        self._line_width = theme.line_width(False)
 
         self.choice = QComboBox()
         self.choice.setObjectName("bugChoice")
@@ -232,9 +231,7 @@ class BugLabView(QWidget):
     # ------------------------------------------------------------ building blocks
     def _label(self, name: str, tip: str, muted: bool = False) -> QLabel:
         label = QLabel()
-        label.setObjectName(name)
-        label.setAccessibleName(tip)
-        label.setToolTip(tip)
+        described(label, name, tip, tip)
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         label.setStyleSheet(f"color: {theme.MUTED if muted else theme.INK};")
@@ -293,8 +290,8 @@ class BugLabView(QWidget):
             self._clear_table()
 
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._line_width = 4.0 if on else 2.0
+        self._point_size = theme.point_size(on)
+        self._line_width = theme.line_width(on)
         self._style()
 
     # ------------------------------------------------------------ running

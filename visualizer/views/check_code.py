@@ -27,7 +27,7 @@ from core.numbers import short_number
 from visualizer import theme
 from visualizer.jobs import Job
 from visualizer.snapshot import Snapshot
-from visualizer.views.confirm_bar import scrolling
+from visualizer.views.confirm_bar import described, scrolling
 from visualizer.views.curves import style_plot
 
 TIME_LIMIT = check.DEFAULT_TIMEOUT      # seconds each of their functions may run
@@ -124,9 +124,8 @@ class CheckCodeView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("checkCodeView")
-        self.setAccessibleName("Check my code")
-        self.setToolTip("Your notebook's functions run on our data and weights, compared with ours phase by phase")
+        described(self, "checkCodeView", "Check my code",
+                  "Your notebook's functions run on our data and weights, compared with ours phase by phase")
         self.report: CheckReport | None = None
         self.shown_finding: Finding | None = None
         self.path: str | None = None            # the file checked last (or being checked)
@@ -226,9 +225,7 @@ class CheckCodeView(QWidget):
 
     def _label(self, name: str, accessible: str, text: str = "") -> QLabel:
         label = QLabel(text)
-        label.setObjectName(name)
-        label.setAccessibleName(accessible)
-        label.setToolTip(accessible)
+        described(label, name, accessible, accessible)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.RichText)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

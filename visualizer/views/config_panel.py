@@ -66,9 +66,7 @@ class ConfigPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setObjectName("configPanel")
-        self.setAccessibleName("Configuration")
-        self.setToolTip("The settings of this training run")
+        described(self, "configPanel", "Configuration", "The settings of this training run")
         self.current = TrainingConfig()
         self._proposed: TrainingConfig | None = None
 

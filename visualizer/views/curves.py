@@ -20,6 +20,8 @@ from visualizer import theme
 from visualizer.frames import EVERYTHING, Frame
 from visualizer.snapshot import Snapshot
 
+from .confirm_bar import described
+
 
 def style_plot(plot: pg.PlotItem, point_size: float, title: str | None = None) -> None:
     """Readable axes for a projector: ink-coloured ticks and labels in the theme's font at point_size."""
@@ -233,12 +235,11 @@ class CurvesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("curvesView")
-        self.setAccessibleName("Loss and accuracy curves")
-        self.setToolTip("Cross-entropy loss and accuracy after each iteration; the dashed line is the dev set, "
-                        "the vertical line the iteration on screen")
+        described(self, "curvesView", "Loss and accuracy curves",
+                  "Cross-entropy loss and accuracy after each iteration; the dashed line is the dev set, "
+                  "the vertical line the iteration on screen")
         self._point_size = float(theme.BASE_POINT_SIZE)
-        self._line_width = 2.0
+        self._line_width = theme.line_width(False)
 
         self.readout = QLabel(self)
         self.readout.setObjectName("curvesReadout")
@@ -299,10 +300,7 @@ class CurvesView(QWidget):
         self._playing = False
         self._apply_style()
         self.readout.setText("No iteration completed yet")
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
 
     # ------------------------------------------------------------ rendering
     def show_snapshot(self, snapshot: Snapshot, frame: Frame = EVERYTHING) -> None:
@@ -396,8 +394,8 @@ class CurvesView(QWidget):
 
     # ------------------------------------------------------------ presenter mode and theme
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._line_width = 4.0 if on else 2.0
+        self._point_size = theme.point_size(on)
+        self._line_width = theme.line_width(on)
         self._apply_style()
 
     def set_theme(self) -> None:

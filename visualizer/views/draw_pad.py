@@ -275,10 +275,7 @@ class DrawPad(QWidget):
         self.canvas.stroked.connect(self._schedule_refresh)
         self.canvas.finished.connect(self._refresh)
 
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._apply_style()
         self._show_answer()
 
@@ -455,7 +452,7 @@ class DrawPad(QWidget):
         self.preview.update()
 
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        self._point_size = theme.point_size(on)
         self._apply_style()
         self._show_answer()
         self._arrange()

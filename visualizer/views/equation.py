@@ -9,6 +9,8 @@ from core import network, optimizers
 from visualizer import phases, theme
 from visualizer.snapshot import Snapshot
 
+from .confirm_bar import described
+
 # Relative type sizes: the equation is the headline, the rest supports it.
 EQUATION_SCALE = 1.8
 SHAPES_SCALE = 1.2
@@ -31,10 +33,9 @@ class PhaseChips(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("phaseChips")
-        self.setAccessibleName("Phases of one iteration")
-        self.setToolTip("The eleven phases of one iteration: green forward, red backward, purple the update; "
-                        "filled = done, yellow = the phase just computed")
+        described(self, "phaseChips", "Phases of one iteration",
+                  "The eleven phases of one iteration: green forward, red backward, purple the update; "
+                  "filled = done, yellow = the phase just computed")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.current = -1
         self._point_size = float(theme.BASE_POINT_SIZE)
@@ -100,9 +101,8 @@ class EquationView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("equationView")
-        self.setAccessibleName("Equation of the current phase")
-        self.setToolTip("The equation the last step computed, with the real shapes of its arrays")
+        described(self, "equationView", "Equation of the current phase",
+                  "The equation the last step computed, with the real shapes of its arrays")
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._optimizer = "gd"
         self._needed_height = 0
@@ -134,10 +134,7 @@ class EquationView(QWidget):
         layout.addWidget(self.meaning_label)
         layout.addWidget(self.next_label)
         layout.addStretch(1)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._apply_fonts()
         self._show_nothing_yet("gd")
 

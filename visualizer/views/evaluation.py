@@ -16,6 +16,7 @@ from visualizer import appearance, theme
 from visualizer.hints import set_text_with_hint
 from visualizer.snapshot import MISTAKES_SHOWN, Evaluation, Snapshot
 
+from .confirm_bar import described
 from .curves import style_plot
 
 SIDE = 28
@@ -59,18 +60,16 @@ def tile_icon(pixels: np.ndarray) -> QIcon:
     return icon
 
 
-class EvaluationPanel(QWidget):
+class EvaluationPanel(QWidget, theme.PresenterFonts):
     """Confusion matrix (rows: true class, columns: predicted) and a gallery of misclassified dev examples."""
 
     exampleRequested = pyqtSignal(str, int)     # "dev", index: a gallery tile was clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("evaluationPanel")
-        self.setAccessibleName("Evaluation on the dev set")
-        self.setToolTip("How the current parameters do on the dev set: which classes are confused, and the "
-                        "examples the network gets wrong with the most confidence")
-        self._point_size = float(theme.BASE_POINT_SIZE)
+        described(self, "evaluationPanel", "Evaluation on the dev set",
+                  "How the current parameters do on the dev set: which classes are confused, and the "
+                  "examples the network gets wrong with the most confidence")
         self._shown: Evaluation | None = None
         self._dev_size = 0
         self._class_names: tuple[str, ...] = ()
@@ -169,10 +168,7 @@ class EvaluationPanel(QWidget):
         layout.setSpacing(4)
         layout.addWidget(self.title)
         layout.addWidget(self.stack, 1)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._apply_fonts()
         self._say("Dev-set evaluation", "Waiting for the first evaluation …")
 
@@ -314,10 +310,6 @@ class EvaluationPanel(QWidget):
         if self._shown is not None:
             self._show_matrix(self._shown, self._dev_size)
             self._show_mistakes(self._shown)
-
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
 
     def _apply_fonts(self) -> None:
         size = self._point_size

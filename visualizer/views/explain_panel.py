@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from core.explanation import Contribution, Explanation, Products
 from core.numbers import short_number
 from visualizer import theme
-from visualizer.views.confirm_bar import scrolling
+from visualizer.views.confirm_bar import described, scrolling
 
 ALL_TERMS = 10              # a sum of at most this many summands is listed whole (softmax's ten outputs)
 MAP_TITLES = ("weights", "× input", "= contributions")
@@ -53,7 +53,7 @@ def sum_lines(products: Products) -> list[str]:
     return lines
 
 
-class ExplainPanel(QWidget):
+class ExplainPanel(QWidget, theme.PresenterFonts):
     """explainPanel: explainTitle, explainEquation, explainFormula, explainSteps, explainTerms, explainMaps (the
     contribution map, for a sum over pixels), explainNote, explainStatus."""
 
@@ -61,11 +61,9 @@ class ExplainPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("explainPanel")
-        self.setAccessibleName("The arithmetic behind a number")
-        self.setToolTip("The arithmetic that produced the number clicked, in the phase's own terms")
+        described(self, "explainPanel", "The arithmetic behind a number",
+                  "The arithmetic that produced the number clicked, in the phase's own terms")
         self.explanation: Explanation | None = None
-        self._point_size = float(theme.BASE_POINT_SIZE)
         self.status = self._label("explainStatus", "What the panel is doing")
         self.title = self._label("explainTitle", "The number and its value")
         self.equation = self._label("explainEquation", "The phase and its equation")
@@ -159,10 +157,6 @@ class ExplainPanel(QWidget):
         self.maps.setBackground(theme.PAPER)
         if self.explanation is not None:
             self._show_maps(self.explanation)
-
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
 
     def _apply_fonts(self) -> None:
         size = self._point_size

@@ -4,12 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QKeySequence
+from PyQt6.QtGui import QKeySequence
 from PyQt6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
                              QVBoxLayout, QWidget)
 
 from visualizer import theme
 from visualizer.snapshot import Snapshot
+
+from .confirm_bar import described
 
 SIDE = 28
 SUBSETS = ("train", "dev")
@@ -21,17 +23,15 @@ NEXT_KEY = "]"
 RANDOM_KEY = "\\"             # the key beside "]" on a US keyboard
 
 
-class InputView(QWidget):
+class InputView(QWidget, theme.PresenterFonts):
     """Shows snapshot.example and asks for another one with exampleRequested(subset, index)."""
 
     exampleRequested = pyqtSignal(str, int)
 
     def __init__(self, parent: QWidget | None = None, seed: int = 0) -> None:
         super().__init__(parent)
-        self.setObjectName("inputView")
-        self.setAccessibleName("Input example")
-        self.setToolTip("The example pushed through the network: its image and the column of X it is")
-        self._point_size = float(theme.BASE_POINT_SIZE)
+        described(self, "inputView", "Input example",
+                  "The example pushed through the network: its image and the column of X it is")
         self._rng = np.random.default_rng(seed)
         self._subset = "train"
         self._index = 0
@@ -127,10 +127,7 @@ class InputView(QWidget):
         layout.addWidget(self.graphics, 1)
         layout.addWidget(self.caption)
         layout.addLayout(picker)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._apply_fonts()
         self.verdict.setText("No example yet")
         self.numbers_hidden = False
@@ -228,10 +225,6 @@ class InputView(QWidget):
                 f"<span style='color:{theme.MUTED}'>({confidence:.0f} %)</span>")
 
     # ------------------------------------------------------------ presenter mode
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
-
     def _apply_fonts(self) -> None:
         size = self._point_size
         self.title.setFont(theme.font(size * 1.2, bold=True))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtGui import QAction, QColor, QKeySequence
+from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from core import network
@@ -24,6 +24,8 @@ from visualizer.lesson_format import (PARTS, PHASES, PLACEHOLDER, Lesson, Lesson
                                       Setup,
                                       load_folder, load_lessons as load_lessons_from, parse_lesson, stem)
 from visualizer.snapshot import Snapshot
+
+from .confirm_bar import described
 
 LESSONS = assets.asset(assets.LESSONS)    # the built-in lesson: a folder, read through importlib.resources
 BUILT_IN = "Guided lesson"
@@ -104,7 +106,7 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values.get(match[1], match[0]), text)
 
 
-class LessonPanel(QWidget):
+class LessonPanel(QWidget, theme.PresenterFonts):
     """The guided lesson: one step's text, its question, Previous / Next; each step drives the network to its phase."""
 
     emphasisRequested = pyqtSignal(object)   # frozenset of diagram parts the step talks about (empty: none)
@@ -117,9 +119,8 @@ class LessonPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None, lessons: LessonSet | tuple[Lesson, ...] | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("lessonView")
-        self.setAccessibleName("Guided lesson")
-        self.setToolTip("The story of the network, one step at a time; each step computes what it explains")
+        described(self, "lessonView", "Guided lesson",
+                  "The story of the network, one step at a time; each step computes what it explains")
         if lessons is None:
             lessons = built_in_lesson()
         elif not isinstance(lessons, LessonSet):
@@ -129,7 +130,6 @@ class LessonPanel(QWidget):
         self.index = 0
         self.snapshot: Snapshot | None = None
         self.projected = False          # presenter mode projects the lesson (its dock hidden): it still points
-        self._point_size = float(theme.BASE_POINT_SIZE)
         self._filled_with: tuple | None = None    # the placeholder values the text on screen was filled with
         self.driver = Driver()
         self._waiting: str | None = None    # the lesson's run is being set up (visualizer/lesson_control.py)
@@ -193,7 +193,6 @@ class LessonPanel(QWidget):
         layout.addWidget(self.check_box)
         layout.addWidget(self.status_label)
         layout.addLayout(buttons)
-        self.setAutoFillBackground(True)
         self.set_theme()
         self._apply_fonts()
         self._show_step()
@@ -201,9 +200,7 @@ class LessonPanel(QWidget):
     # ------------------------------------------------------------ building
     def _label(self, name: str, tip: str, colour: str, parent: QWidget | None = None) -> QLabel:
         label = QLabel(parent or self)
-        label.setObjectName(name)
-        label.setAccessibleName(tip)
-        label.setToolTip(tip)
+        described(label, name, tip, tip)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setStyleSheet(f"color: {colour};")
@@ -243,19 +240,13 @@ class LessonPanel(QWidget):
 
     def set_theme(self) -> None:
         """Colour the panel with theme.py's current colours (the window calls this after a theme switch)."""
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self.text.setStyleSheet(f"QTextBrowser {{ background: {theme.PAPER}; color: {theme.INK}; }}")
         self.check_box.setStyleSheet(f"QFrame#checkYourself {{ background: {theme.PANEL}; border-radius: 6px; }}")
         for label, colour in ((self.progress_label, theme.MUTED), (self.status_label, theme.MUTED),
                               (self.title_label, theme.INK), (self.check_heading, theme.INK),
                               (self.question_label, theme.INK), (self.answer_label, theme.INK)):
             label.setStyleSheet(f"color: {colour};")
-
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
 
     def _apply_fonts(self) -> None:
         size = self._point_size

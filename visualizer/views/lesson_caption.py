@@ -7,6 +7,7 @@ from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from visualizer import appearance, theme
+from visualizer.views.confirm_bar import described
 from visualizer.views.lesson import Caption
 
 
@@ -19,9 +20,8 @@ class LessonCaption(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("presenterCaption")
-        self.setAccessibleName("The lesson's step")
-        self.setToolTip("The lesson's step, projected: its title, its text in short and its question")
+        described(self, "presenterCaption", "The lesson's step",
+                  "The lesson's step, projected: its title, its text in short and its question")
         appearance.set_tone(self, "question")
         self.progress = self._label("presenterCaptionProgress", "muted")
         self.title = self._label("presenterCaptionTitle")

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRect, QSize, Qt
-from PyQt6.QtGui import QColor, QFontMetrics
+from PyQt6.QtGui import QFontMetrics
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from core import network
@@ -230,7 +230,7 @@ class MatrixPanel(QWidget):
         self._fit_texts()
 
 
-class MatricesView(QWidget):
+class MatricesView(QWidget, theme.PresenterFonts):
     """Heat maps of every array the current phase reads, an arrow, and the arrays it writes."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -238,7 +238,6 @@ class MatricesView(QWidget):
         self.setObjectName("matricesView")
         self.setAccessibleName("Arrays of the current phase")
         self._set_tooltip()
-        self._point_size = float(theme.BASE_POINT_SIZE)
         self._layout_key: tuple | None = None
         self._snapshot: Snapshot | None = None      # the last one shown, shown again in a new theme
 
@@ -282,10 +281,7 @@ class MatricesView(QWidget):
             self.rows.append(row)
             self.panels.append(panels)
             self.operators.append(operators)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._apply_fonts()
         self._show_nothing()
 
@@ -357,10 +353,6 @@ class MatricesView(QWidget):
         self._set_tooltip()
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)
-
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
 
     def _apply_fonts(self) -> None:
         size = self._point_size

@@ -36,7 +36,7 @@ SIDE = 28
 LONG_NAME = 2                       # class names longer than this are numbered on the axis (Fashion-MNIST)
 
 
-class NeuronPanel(QWidget):
+class NeuronPanel(QWidget, theme.PresenterFonts):
     """The selected hidden unit: its incoming weights, its values for the example, and what-if edits."""
 
     failed = pyqtSignal(str)        # a one-line message for the window's banner (a measurement that broke)
@@ -51,7 +51,6 @@ class NeuronPanel(QWidget):
         self.edits: dict[int, Edit] = {}     # unit → its what-if; empty: the network as trained
         self.unit = 0
         self.snapshot: Snapshot | None = None
-        self._point_size = float(theme.BASE_POINT_SIZE)
         self._run_key: tuple | None = None
         self._first_W1: np.ndarray | None = None     # W1 at iteration 0 of the run shown: a new run has another
         self._latest = 0
@@ -199,10 +198,7 @@ class NeuronPanel(QWidget):
         self.scroll = described(scrolling(self, content), "neuronScroll", "Hidden unit panel",
                                 "Scroll for the rest of the panel")
         for widget in (self, content):
-            widget.setAutoFillBackground(True)
-            palette = widget.palette()
-            palette.setColor(widget.backgroundRole(), QColor(theme.PAPER))
-            widget.setPalette(palette)
+            theme.fill_with_paper(widget)
         self._apply_fonts()
         self._show_waiting()
 
@@ -547,8 +543,7 @@ class NeuronPanel(QWidget):
             self._refresh()
 
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
+        super().set_presenter_mode(on)
         self._refresh()
 
     def _apply_fonts(self) -> None:

@@ -14,6 +14,8 @@ from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
 from core.predict import LETTERS, Question
 from visualizer import appearance, theme
 
+from .confirm_bar import described
+
 OPTION_KEYS = "1234"
 
 
@@ -50,9 +52,8 @@ class PredictionPanel(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("predictionPanel")
-        self.setAccessibleName("Predict the next phase")
-        self.setToolTip("Predict mode: a question about the phase about to be computed, then the phase itself")
+        described(self, "predictionPanel", "Predict the next phase",
+                  "Predict mode: a question about the phase about to be computed, then the phase itself")
         appearance.set_tone(self, "question")
         self._presenter = False
         self.question: Question | None = None
@@ -129,9 +130,7 @@ class PredictionPanel(QFrame):
 
     def _label(self, name: str, tip: str) -> QLabel:
         label = QLabel(self)
-        label.setObjectName(name)
-        label.setAccessibleName(tip)
-        label.setToolTip(tip)
+        described(label, name, tip, tip)
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
         return label

@@ -157,7 +157,7 @@ class RacePanel(QWidget):
         self._serial = 0
         self._pending: RaceFrame | None = None
         self._point_size = float(theme.BASE_POINT_SIZE)
-        self._line_width = 2.0
+        self._line_width = theme.line_width(False)
         self._names: tuple[str, ...] = ()
         self._with_dev = True
         # While racing, the two diagrams follow four times a second (they cost most of a frame).
@@ -317,8 +317,8 @@ class RacePanel(QWidget):
             self._show_setup()
 
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._line_width = 4.0 if on else 2.0
+        self._point_size = theme.point_size(on)
+        self._line_width = theme.line_width(on)
         self._style()
         for diagram in self.diagrams:
             diagram.set_presenter_mode(on)

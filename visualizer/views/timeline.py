@@ -37,7 +37,7 @@ class TimelineSlider(QSlider):
         super().mousePressEvent(event)      # the handle is under the pointer now, so this starts a drag
 
 
-class Timeline(QWidget):
+class Timeline(QWidget, theme.PresenterFonts):
     """Shows where the run is among the iterations kept (earliest … latest) and asks to go elsewhere."""
 
     seekRequested = pyqtSignal(int)             # go to the start of this iteration, as it was
@@ -47,16 +47,13 @@ class Timeline(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setObjectName("timeline")
-        self.setAccessibleName("Timeline")
-        self.setToolTip("Every completed iteration that can be revisited")
+        described(self, "timeline", "Timeline", "Every completed iteration that can be revisited")
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)     # fills its toolbar
         self._iteration = 0
         self._latest = 0
         self._sent: int | None = None           # the last position sent while the user moves the slider
         self._wanted: int | None = None         # the newest position the user asked for, not yet sent
         self._proposed_alpha: float | None = None
-        self._point_size = float(theme.BASE_POINT_SIZE)
 
         self.caption = QLabel("Timeline")
         self.caption.setStyleSheet(f"color: {theme.MUTED};")
@@ -189,10 +186,6 @@ class Timeline(QWidget):
         self._sent = self._wanted = None
 
     # ------------------------------------------------------------ presenter mode
-    def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
-        self._apply_fonts()
-
     def _apply_fonts(self) -> None:
         size = self._point_size
         for widget in (self.caption, self.label, self.range_label, self.confirm_bar.text, self.confirm_bar.apply,

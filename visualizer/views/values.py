@@ -10,6 +10,7 @@ from PyQt6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 from core import network
 from visualizer import phases, theme
 from visualizer.snapshot import Snapshot
+from visualizer.views.confirm_bar import described
 from visualizer.views.curves import nice_limit, style_plot
 
 HEAT_COLUMNS = 64         # examples of the batch shown in the A1 heat map
@@ -79,9 +80,8 @@ class ValuesView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("valuesView")
-        self.setAccessibleName("Values of the example")
-        self.setToolTip("The selected example's numbers in every layer of the network")
+        described(self, "valuesView", "Values of the example",
+                  "The selected example's numbers in every layer of the network")
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._class_names: tuple[str, ...] = ()
         self._hidden = -1
@@ -167,10 +167,7 @@ class ValuesView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 4, 2, 4)       # the plots need the width more than a margin does
         layout.addWidget(self.graphics, 1)
-        self.setAutoFillBackground(True)
-        palette = self.palette()
-        palette.setColor(self.backgroundRole(), QColor(theme.PAPER))
-        self.setPalette(palette)
+        theme.fill_with_paper(self)
         self._set_comparison_shown(False)
         self._apply_style()
 
@@ -339,7 +336,7 @@ class ValuesView(QWidget):
             self.show_snapshot(self._snapshot)
 
     def set_presenter_mode(self, on: bool) -> None:
-        self._point_size = float(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE)
+        self._point_size = theme.point_size(on)
         self._apply_style()
 
     def _title_plots(self) -> None:
