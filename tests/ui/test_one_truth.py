@@ -59,13 +59,21 @@ def test_the_input_panel_and_the_diagram_show_no_prediction_before_the_forward_p
     window = make_window()
     verdict = text(window, "inputVerdict")
     assert "predicted" not in verdict and "no prediction" in verdict
-    outputs = window.diagram.outputs
+    outputs, hidden = window.diagram.outputs, window.diagram.hidden
     assert not outputs.prediction_ring.isVisible() and not outputs._prediction_tag.isVisible()
     assert outputs._label_tag.text() == "◀ label"
+    # no number written anywhere yet: the nodes, the probabilities, the values panel's bars
+    assert not any(item.isVisible() for item in (*hidden.values, *outputs.probabilities))
+    assert window.values.probability_text.textItem.toPlainText() == ""
+    assert not window.values.a2_bars.opts["width"].any()
     qtbot.keyClick(window, Qt.Key.Key_Right)
     qtbot.waitUntil(lambda: text(window, "phaseLabel") == "Z1", timeout=TIMEOUT)
     assert "predicted" in text(window, "inputVerdict")
-    assert window.diagram.outputs.prediction_ring.isVisible()      # (the scene may have been built anew)
+    outputs, hidden = window.diagram.outputs, window.diagram.hidden      # (the scene may have been built anew)
+    assert outputs.prediction_ring.isVisible()
+    assert all(item.isVisible() for item in (*hidden.values, *outputs.probabilities))
+    assert window.values.probability_text.textItem.toPlainText() != ""
+    assert window.values.a2_bars.opts["width"].sum() > 0.99
 
 
 def test_the_lesson_names_a_phase_with_the_header_s_iteration_number(qtbot, make_window):

@@ -209,8 +209,12 @@ class ValuesView(QWidget):
             for plot in (self.a2_plot, self.dz2_plot):     # each row of A2 − Y named too, not only A2's
                 plot.getAxis("left").setTicks([list(enumerate(snapshot.class_names))])
             self._fit_class_axis()
-        self._show_hidden(np.nan_to_num(example.z1), np.nan_to_num(example.a1))
-        self._show_probabilities(np.nan_to_num(example.a2), example.label, example.prediction)
+        # Before the first phase of a run nothing is computed: the bars wait for the forward pass (at zero).
+        computed = snapshot.phase is not None
+        z1, a1, a2 = (np.nan_to_num(values) if computed else np.zeros_like(values)
+                      for values in (example.z1, example.a1, example.a2))
+        self._show_hidden(z1, a1)
+        self._show_probabilities(a2, example.label, example.prediction if computed else -1)
         if "A1" in snapshot.arrays:
             self._show_heat(snapshot.arrays["A1"])
         elif snapshot.iteration == 0 and snapshot.phases_done == 0:
@@ -274,13 +278,18 @@ class ValuesView(QWidget):
         self.probability_text.setVisible(not hidden)
 
     def _show_probabilities(self, a2: np.ndarray, label: int, prediction: int) -> None:
+        """prediction -1: none yet (the label's outline only)."""
         fill = QColor(theme.SKY)
         fill.setAlpha(150)
         brushes = [pg.mkBrush(fill)] * a2.size
-        brushes[prediction] = pg.mkBrush(theme.CORRECT if prediction == label else theme.WRONG)
+        if prediction >= 0:
+            brushes[prediction] = pg.mkBrush(theme.CORRECT if prediction == label else theme.WRONG)
         pens = [pg.mkPen(None)] * a2.size
         pens[label] = pg.mkPen(theme.CORRECT, width=3 if self._point_size <= theme.BASE_POINT_SIZE else 5)
         self.a2_bars.setOpts(width=a2, brushes=brushes, pens=pens)
+        if prediction < 0:
+            self.probability_text.setText("")
+            return
         value = float(a2[prediction])
         self.probability_text.setText(f"{value:.2f}")
         # Inside the bar's end when it is long, after it when short, so the number never leaves the plot.

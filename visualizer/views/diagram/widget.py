@@ -90,6 +90,7 @@ class NetworkDiagram(QWidget):
         self._fitting = False                    # inside _fit_body_to_panel's rebuild
         self._captions_for: tuple | None = None  # what the captions were last written for
         self.numbers_hidden = False              # hideNumbers: the nodes', probabilities' and pills' numbers
+        self._numbers_withheld = False           # hidden because nothing is computed yet (iteration 0, no phase)
         self.drawing: np.ndarray | None = None   # a digit drawn on the pad, shown instead of the example
         self._original: Snapshot | None = None   # the last snapshot the window gave
         self.units_off: frozenset[int] = frozenset()         # the what-if's units: switched off …
@@ -114,13 +115,18 @@ class NetworkDiagram(QWidget):
         hidden = int(snapshot.params["W1"].shape[0])
         key = (hidden, tuple(snapshot.class_names), self._presenter)
         self._snapshot, self._frame = snapshot, frame
+        # Before the first phase of a run no value is computed: no number is written until the forward pass.
+        nothing_yet = snapshot.phase is None
+        if self._numbers_withheld and not nothing_yet:
+            self._built_for = None      # rebuilt: each number's visibility is decided afresh by the parts
+        self._numbers_withheld = nothing_yet
         if key != self._built_for:
             self._build(hidden, tuple(snapshot.class_names))
             self._built_for = key
             if self._fit_body_to_panel():   # the build guessed the body height; now the panel's shape is known
                 return
         self._update(snapshot, frame)
-        if self.numbers_hidden:
+        if self.numbers_hidden or nothing_yet:
             self._hide_numbers()
         self.pulse.start(snapshot)
 
