@@ -135,16 +135,17 @@ class Explainer:
         return self.job is not None
 
     def _show_dock(self) -> None:
-        """The first time floating over the left column (the input and the configuration), so that the diagram,
-        the values and a hidden unit's what-if panel (over the right column) stay in sight; then where the user
-        put it."""
+        """The first time floating over the left column (the input and the configuration), below the header, so
+        that the equation, the diagram, the values and a hidden unit's what-if panel (over the right column) stay
+        in sight; then where the user put it."""
         dock = self.dock
         if not dock.property("placed"):
             dock.setProperty("placed", True)
             dock.setFloating(True)
             window = self.window
-            frame, centre = window.geometry(), window.centralWidget()
-            top = centre.mapToGlobal(centre.rect().topLeft()).y()
+            # Below the equation's header (wider than the left column, the panel would cover its start).
+            frame, diagram = window.geometry(), window.diagram
+            top = diagram.mapToGlobal(diagram.rect().topLeft()).y()
             width = max(LEFT_COLUMN[0], min(LEFT_COLUMN[1], frame.width() // 3))
             dock.setGeometry(QRect(frame.left(), top, width, max(400, frame.bottom() - top)))
         dock.show()
