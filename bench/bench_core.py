@@ -80,9 +80,16 @@ def torch_engine(X_rows: np.ndarray, labels: np.ndarray, seed: int) -> Callable[
 
 
 def limit_threads(count: int) -> None:
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(count)     # NumPy's BLAS (the notebook, the Stepper, FastTrainer numpy)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        # (threadpoolctl is no dependency) BLAS reads its thread count as it loads: run again with it set.
+        names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+        if any(os.environ.get(name) != str(count) for name in names):
+            os.environ.update({name: str(count) for name in names})
+            os.execv(sys.executable, [sys.executable, *sys.argv])
+    else:
+        threadpool_limits(count)     # NumPy's BLAS (the notebook, the Stepper, FastTrainer numpy)
     use_threads(count)           # FastTrainer numba
     try:
         import torch

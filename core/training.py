@@ -169,11 +169,19 @@ class TrainingData:
         self.X = X if input_scale == 1.0 else read_only(X * self.dtype.type(input_scale))
         self.X_dev = split.X_dev if split.X_dev.dtype == self.dtype else read_only(split.X_dev.astype(self.dtype))
         self._Y_full: np.ndarray | None = None
-        self.pixels: kernels.Pixels | None = None
+        self._input_scale = input_scale
+        self._pixels: kernels.Pixels | None = None
         if self.backend == "numba":
-            rows, scale = kernels.pixel_rows(split.X_train, self.dtype)
-            self.pixels = kernels.Pixels(rows, scale * input_scale)
             self.kernel_labels = np.ascontiguousarray(self.labels, dtype=np.int64)   # every row's, for the kernel
+
+    @property
+    def pixels(self) -> kernels.Pixels | None:
+        """(numba backend; else None) X as the kernel reads it, made at the first iteration that needs it, not
+        when the run is set up: the window shows iteration 0 without waiting for it."""
+        if self._pixels is None and self.backend == "numba":
+            rows, scale = kernels.pixel_rows(self.split.X_train, self.dtype)
+            self._pixels = kernels.Pixels(rows, scale * self._input_scale)
+        return self._pixels
 
     def kernel_order(self, iteration: int) -> np.ndarray:
         """The rows an iteration's batch takes, as the kernel reads them: empty for all of them in order."""

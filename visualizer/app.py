@@ -89,7 +89,8 @@ def application():
     app.setApplicationDisplayName(DISPLAY_NAME)   # the macOS menu, window titles
     app.setDesktopFileName(NAME)                  # Linux: the desktop entry (assets/backprop-visualizer.desktop)
     app.setApplicationVersion(_version())
-    app.setWindowIcon(appearance.svg_icon(assets.asset(assets.ICONS, "app.svg").read_bytes()))
+    app.setWindowIcon(appearance.svg_icon(assets.asset(assets.ICONS, "app.svg").read_bytes(),
+                                          appearance.APP_ICON_SIZES))
     pg.setConfigOptions(antialias=True)
     app.setStyle("Fusion")                        # the same on every desktop; the theme gives its palette
     app.setFont(theme.font())

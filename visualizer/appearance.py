@@ -40,7 +40,8 @@ LINE_NAMES = ("MUTED", "INK", "GRID")
 BACKGROUND_NAMES = ("PAPER", "PANEL")
 # The icons in visualizer/assets/icons are drawn in the light theme's colours; these follow the theme, the hues stay.
 ICON_NAMES = ("INK", "MUTED", "PANEL")
-ICON_SIZES = (16, 22, 24, 32, 40, 44, 48, 64, 80, 128, 256)  # toolbar 22, presenter 40, HiDPI twice those; taskbars
+ICON_SIZES = (16, 22, 24, 32, 40, 44, 48, 64, 80)    # menus 16, toolbar 22, presenter 40, HiDPI twice those
+APP_ICON_SIZES = (*ICON_SIZES, 128, 256)              # the application's, for taskbars and docks too
 ICON_NAME = "iconName"          # the QAction property naming an action's icon, so a theme switch redraws it
 
 
@@ -122,12 +123,13 @@ def themed_icon(name: str) -> QIcon:
     return svg_icon(text.encode("utf-8"))
 
 
-def svg_icon(svg: bytes) -> QIcon:
-    """An icon drawn from SVG text at every size a toolbar, a title bar or a taskbar asks for. From bytes, not a
-    file name, so that it works when the package is inside a zip."""
+def svg_icon(svg: bytes, sizes: tuple[int, ...] = ICON_SIZES) -> QIcon:
+    """An icon drawn from SVG text at every size a menu, a toolbar or (APP_ICON_SIZES) a taskbar asks for. From
+    bytes, not a file name, so that it works when the package is inside a zip. (Each size is drawn now: the large
+    ones only for the application's icon, as the forty actions' would add a tenth of a second to every start.)"""
     renderer = QSvgRenderer(QByteArray(svg))
     icon = QIcon()
-    for size in ICON_SIZES:
+    for size in sizes:
         pixmap = QPixmap(QSize(size, size))
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)

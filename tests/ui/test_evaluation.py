@@ -148,6 +148,9 @@ def test_class_names_other_than_digits_label_the_axes_and_the_tiles(qtbot, tiny_
     panel = EvaluationPanel()
     qtbot.addWidget(panel)
     panel.show_snapshot(make_snapshot(stepper, ExampleSelection(), evaluation=evaluation))
+    # A panel out of sight (a tab behind another) draws the evaluation once it is shown, not before.
+    assert panel._shown is None and panel._class_names == ()
+    panel.show()
     left = [text for _, text in panel.plot.getAxis("left")._tickLevels[0]]
     assert left[0] == "0 T-shirt/top" and left[9] == "9 Ankle boot"
     # Long names are numbered under the columns, so ten of them fit under a narrow matrix.

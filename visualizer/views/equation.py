@@ -106,6 +106,7 @@ class EquationView(QWidget):
         self._point_size = float(theme.BASE_POINT_SIZE)
         self._optimizer = "gd"
         self._needed_height = 0
+        self._heights: dict[tuple[str, int, tuple[str, ...]], int] = {}     # measured text heights (minimumSizeHint)
 
         self.position_label = self._label("positionLabel", "Which phase of the iteration this is", theme.MUTED)
         self.chips = PhaseChips(self)
@@ -211,11 +212,18 @@ class EquationView(QWidget):
             """The height label's longest candidate text needs at width at."""
             if label.isHidden():
                 return 0
-            metrics = QFontMetrics(label.font())
             if not label.wordWrap():
-                return metrics.lineSpacing()
-            return max(metrics.boundingRect(QRect(0, 0, at, 100_000), Qt.TextFlag.TextWordWrap, text).height()
-                       for text in candidates[label])
+                return QFontMetrics(label.font()).lineSpacing()
+            # Asked many times as the window lays itself out (and at every phase): measured once per font, width
+            # and texts.
+            key = (label.font().key(), at, tuple(candidates[label]))
+            if key not in self._heights:
+                metrics = QFontMetrics(label.font())
+                if len(self._heights) > 256:
+                    self._heights.clear()
+                self._heights[key] = max(metrics.boundingRect(QRect(0, 0, at, 100_000), Qt.TextFlag.TextWordWrap,
+                                                              text).height() for text in candidates[label])
+            return self._heights[key]
 
         if self.equation_row.direction() == QBoxLayout.Direction.LeftToRight:
             # one line: the equation as wide as the longest (updateGeometry gives it that width), the shapes

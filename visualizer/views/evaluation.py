@@ -75,6 +75,7 @@ class EvaluationPanel(QWidget, theme.PresenterFonts):
         self._class_names: tuple[str, ...] = ()
         self._classes = 0
         self._marked: tuple[Evaluation | None, int | None] = (None, None)   # (evaluation, dev index) marked
+        self._waiting: Snapshot | None = None       # came while hidden (a tab behind another): drawn when shown
 
         self.title = QLabel(self)
         self.title.setObjectName("evaluationTitle")
@@ -172,6 +173,11 @@ class EvaluationPanel(QWidget, theme.PresenterFonts):
         self._apply_fonts()
         self._say("Dev-set evaluation", "Waiting for the first evaluation …")
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._waiting is not None:
+            self.show_snapshot(self._waiting)
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         # A wide, low panel (a tab under the values at 1366×768) puts the gallery beside the matrix: stacked, the
@@ -184,6 +190,10 @@ class EvaluationPanel(QWidget, theme.PresenterFonts):
 
     # ------------------------------------------------------------ rendering
     def show_snapshot(self, snapshot: Snapshot) -> None:
+        if not self.isVisible():
+            self._waiting = snapshot        # its hundred labels are laid out when the tab comes to the front
+            return
+        self._waiting = None
         if snapshot.dev_size == 0:
             self._shown = None
             self._say("No dev set", "There is no dev set to evaluate: start with --dev-size N (for example 1000) "
