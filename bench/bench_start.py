@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_ui import COLD_START
+from bench_ui import COLD_START, start_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ def cold_start(checkout: Path, settings: Path) -> float:
     result = subprocess.run(
         [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(checkout)!r})\n{COLD_START}", str(start)],
         capture_output=True, text=True, cwd=checkout, timeout=120,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "BACKPROP_VISUALIZER_SETTINGS": str(settings)})
+        env=start_environment(BACKPROP_VISUALIZER_SETTINGS=str(settings)))
     if result.returncode != 0:
         raise RuntimeError(f"{checkout}: {result.stderr}")
     return float(result.stdout.strip().splitlines()[-1])
