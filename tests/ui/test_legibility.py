@@ -7,7 +7,7 @@ import pathlib
 
 import numpy as np
 import pytest
-from PyQt6.QtGui import QColor, QFontMetrics
+from PyQt6.QtGui import QFontMetrics
 
 from core.config import TrainingConfig
 from core.stepper import Stepper

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 
-import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF
 from PyQt6.QtGui import QFontMetricsF
