@@ -10,8 +10,9 @@ process ends, however it ends (its stdin is a pipe we hold). The learner's code 
   printing goes to a file (never to our terminal or pipe) and is capped; a returned array over RETURN_LIMIT
   comes back as its shape only.
 - no way to hand us code: events are JSON lines, arrays come back in .npz files read with allow_pickle=False.
-At the end of each attempt the whole process group is killed (SIGKILL; on Windows `taskkill /T`, not tested
-here), the keeper reaped, and at the end of the check the folder removed.
+At the end of each attempt the whole process group is killed (SIGKILL; on Windows the keeper's job object ends
+every process in it as the keeper ends, and `taskkill /T` ends the tree — never run on Windows here), the keeper
+reaped, and at the end of the check the folder removed.
 """
 from __future__ import annotations
 

@@ -201,3 +201,41 @@ def read(path: Path) -> str:
         return path.read_text()
     except OSError:
         return ""
+
+
+def test_on_windows_the_keeper_puts_itself_and_its_children_in_a_job_that_ends_with_it():
+    """Windows has no process groups: the keeper's job object kills every process in it when the keeper ends.
+    Run here with a stand-in for kernel32 (no Windows machine): the calls, their arguments, and the structure
+    laid out at the size Windows gives it."""
+    import ctypes
+
+    from core import check_keeper
+
+    calls = []
+
+    class Function:
+        def __init__(self, name: str, result: int):
+            self.name, self.result = name, result
+
+        def __call__(self, *args):
+            calls.append((self.name, args))
+            return self.result
+
+    class Kernel32:
+        pass
+
+    kernel32 = Kernel32()
+    for name, result in (("CreateJobObjectW", 1234), ("SetInformationJobObject", 1),
+                         ("AssignProcessToJobObject", 1), ("GetCurrentProcess", 99)):
+        setattr(kernel32, name, Function(name, result))
+    assert check_keeper.contain(kernel32)
+    assert [name for name, _ in calls] == ["CreateJobObjectW", "SetInformationJobObject", "GetCurrentProcess",
+                                           "AssignProcessToJobObject"]
+    job, information_class, limits, size = calls[1][1]
+    assert (job, information_class) == (1234, 9)             # JobObjectExtendedLimitInformation
+    assert limits._obj.BasicLimitInformation.LimitFlags == 0x2000      # JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+    assert size == (144 if ctypes.sizeof(ctypes.c_void_p) == 8 else 112)
+    assert calls[3][1] == (1234, 99)                        # this very process
+    calls.clear()
+    kernel32.CreateJobObjectW.result = 0                     # refused: said, and nothing more is asked
+    assert not check_keeper.contain(kernel32) and len(calls) == 1
