@@ -1,5 +1,5 @@
-"""Remake the README's pictures of predict mode on a projector and of an explained number: the real window at
-1366×768, full screen, so it needs a screen of that size (presenter mode takes the whole screen):
+"""Remake the README's pictures of predict mode and of the lesson on a projector and of an explained number: the
+real window at 1366×768, full screen, so it needs a screen of that size (presenter mode takes the whole screen):
 
     Xvfb :99 -screen 0 1366x768x24 &
     DISPLAY=:99 QT_QPA_PLATFORM=xcb python scripts/screenshots_teaching.py [docs/screenshots]
@@ -57,13 +57,19 @@ def main(folder: Path) -> None:
     window.predictions.reveal()
     until(lambda: not lesson.driving)
     window.predictions.set_on(False)
+    # The lesson on the projector: the step's caption beside the diagram, driven by the clicker (PageDown).
+    caption = window.classroom.lesson_control.caption
+    window.clicker_next()
+    until(lambda: not lesson.driving and caption.isVisible())
+    picture("presenter-lesson-1366x768.png")
     window.set_presenter_mode(False)
     until(lambda: window.classroom.lesson_dock.isVisible())
     window.classroom.lesson_dock.hide()
+    window.reset_layout()               # the default panels for the screen, as a fresh start lays them out
 
     # An explained number: Z1 of one hidden unit for the example shown, with its contribution map (the panel
     # floats over the window's left column: the picture is of the screen).
-    until(lambda: window.snapshot.phase == "A1")
+    until(lambda: window.snapshot.phase == "Z2")     # the lesson's step after the predicted one
     window.explain("Z1", (3, window.snapshot.example.column or 0))
     until(lambda: window.explainer.explanation is not None and not window.explainer.working)
     picture("explain-z1-1366x768.png", screen=True)

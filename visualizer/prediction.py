@@ -33,9 +33,12 @@ class Host(Protocol):
     toolbar: QToolBar
 
     def add_action(self, spec: ActionSpec, slot: Callable) -> QAction: ...
+    numbers_hidden: bool
+
     def add_view(self, view: object) -> None: ...
     def place_strip(self, widget: QWidget, beside: bool) -> None: ...
     def show_snapshot(self, snapshot: Snapshot) -> None: ...
+    def set_numbers_hidden(self, hidden: bool) -> None: ...
     def menuBar(self) -> QMenuBar: ...
 
 
@@ -57,6 +60,7 @@ class Predictions:
         self.window = window
         self.on = False
         self.held: Snapshot | None = None
+        self._numbers_were_shown = False       # hidden for the open question, shown again when it closes
         self.question: Question | None = None
         self.votes: tuple[int, ...] | None = None
         self.kept: dict[tuple, Prediction] = {}           # (run_key, position) → what was predicted there
@@ -115,6 +119,11 @@ class Predictions:
         self.question = self.own_question(snapshot) or snapshot.question
         self.panel.ask(self.question)
         self._enable(True)
+        # The panels show the example's values of the whole forward pass (A1 at Z1, say): hidden while asked, as
+        # hideNumbers hides them, or the answer would be on screen.
+        self._numbers_were_shown = not self.window.numbers_hidden
+        if self._numbers_were_shown:
+            self.window.set_numbers_hidden(True)
         return True
 
     def choose(self, choice: int) -> None:
@@ -179,6 +188,9 @@ class Predictions:
         for action in self.choice_actions:
             action.setEnabled(asking)
         self.votes_action.setEnabled(asking)
+        if not asking and self._numbers_were_shown:
+            self._numbers_were_shown = False
+            self.window.set_numbers_hidden(False)
 
     def _show_score(self) -> None:
         answered = [p for p in self.kept.values() if p.choice is not None]

@@ -137,3 +137,31 @@ def test_predict_mode_is_in_the_run_menu_and_the_step_toolbar(window):
     run = next(item.menu() for item in window.menuBar().actions() if item.text() == "&Run")
     assert predict in run.actions() and predict in window.toolbar.actions()
     assert predict.shortcut().toString() == "P" and predict.isCheckable()
+
+
+def test_while_a_question_is_open_the_numbers_that_would_answer_it_are_hidden(qtbot, window):
+    """The diagram writes the example's values of the whole forward pass (A1 on the hidden units at Z1): asked
+    about A1, the class must not read the answer there."""
+    def numbers_shown() -> bool:
+        return all(item.isVisible() for item in window.diagram.hidden.values)
+
+    predict_mode(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    asked(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)             # Z1, revealed
+    qtbot.waitUntil(lambda: label(window, "phaseLabel") == "Z1", timeout=TIMEOUT)
+    assert numbers_shown() and not window.numbers_hidden
+    qtbot.keyClick(window, Qt.Key.Key_Right)                 # asks about A1
+    asked(qtbot, window)
+    assert window.numbers_hidden and not numbers_shown()
+    assert "predicted" not in label(window, "inputVerdict")
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    qtbot.waitUntil(lambda: label(window, "phaseLabel") == "A1", timeout=TIMEOUT)
+    assert not window.numbers_hidden and numbers_shown()
+    # Numbers the teacher hid stay hidden after a question.
+    window.set_numbers_hidden(True)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    asked(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    qtbot.waitUntil(lambda: label(window, "phaseLabel") == "Z2", timeout=TIMEOUT)
+    assert window.numbers_hidden
