@@ -246,7 +246,7 @@ class EquationView(QWidget):
         """On one line with the shapes: as wide as the equation, at most 3/5 of width (the shapes get the rest:
         the update's long list of shapes stays on one line beside its short equation)."""
         if self.shapes_label.isHidden():
-            return width                # before the first step: no shapes beside it, the whole line is its
+            return width                # before the first step no shapes stand beside it: the line is all its
         metrics = QFontMetrics(self.equation_label.font())
         return min(width * 3 // 5, metrics.horizontalAdvance(self.equation_label.text()) + 8)
 
