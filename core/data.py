@@ -232,7 +232,9 @@ def _load_fashion_mnist(folder: str | None) -> Dataset:
     name = f"{FASHION}={folder}" if folder else FASHION
     images = fashion_images(where)
     if images is None:
-        raise DataError(f"{name}: {where} holds no {FASHION_IMAGES}(.gz); {fashion_advice(folder is None)}")
+        what = f"holds no {FASHION_IMAGES}(.gz)" if where.is_dir() else "is not a folder" if where.exists() else \
+            "does not exist"
+        raise DataError(f"{name}: {where} {what}; {fashion_advice(folder is None)}")
     pixels, labels = read_idx(images, str(images))
     return Dataset(name, pixels, labels, class_names=FASHION_NAMES)
 

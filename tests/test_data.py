@@ -139,6 +139,9 @@ def test_fashion_mnist_from_a_folder_of_its_files_gets_its_class_names(tmp_path,
     np.testing.assert_array_equal(dataset.pixels, pixels)
     np.testing.assert_array_equal(dataset.labels, labels)
     assert "holds no train-images-idx3-ubyte(.gz)" in error_of(f"fashion-mnist={tmp_path}")
+    missing, a_file = tmp_path / "missing", next((tmp_path / "fashion").iterdir())
+    assert f"{missing} does not exist; download its four files" in error_of(f"fashion-mnist={missing}")
+    assert f"{a_file} is not a folder; download" in error_of(f"fashion-mnist={a_file}")
 
 
 def test_lasting_spec_finds_the_same_data_from_another_folder(tmp_path, monkeypatch) -> None:
