@@ -42,9 +42,7 @@ class PresenterMode(QObject):
             for bar in self.hidden:
                 bar.hide()          # the diagram needs the height more on a projector
             self.steps.setIconSize(QSize(32, 32))
-            self.steps.setFont(theme.font(theme.PRESENTER_POINT_SIZE, bold=True))
-            for widget in self.large:
-                widget.setFont(theme.font(theme.PRESENTER_POINT_SIZE))
+            self._set_toolbar_type(theme.PRESENTER_POINT_SIZE)
             self.switch_theme("presenter")
             if window.screen() is not None:
                 # Without a window manager (a bare X server) showFullScreen alone does not resize.
@@ -60,9 +58,7 @@ class PresenterMode(QObject):
             # was (than the screen, on a small one) and the docks at other sizes.
             self._set_views(False)
             self.steps.setIconSize(QSize(22, 22))
-            self.steps.setFont(theme.font())
-            for widget in self.large:
-                widget.setFont(theme.font())
+            self._set_toolbar_type(theme.BASE_POINT_SIZE, bold=False)
             for bar in self.hidden:
                 bar.show()
             if maximized:
@@ -87,22 +83,22 @@ class PresenterMode(QObject):
         if not self.on:
             return
         size = theme.PRESENTER_POINT_SIZE
-        self._set_steps_font(size)
+        self._set_toolbar_type(size)
+        self.steps.adjustSize()
         while size > theme.BASE_POINT_SIZE and self.steps.sizeHint().width() > self.window.width():
             size -= 1
-            self._set_steps_font(size)
+            self._set_toolbar_type(size)
+            self.steps.adjustSize()
 
-    def _set_steps_font(self, size: float) -> None:
-        self.steps.setFont(theme.font(size, bold=True))
+    def _set_toolbar_type(self, size: float, bold: bool = True) -> None:
+        """The step toolbar's type: its buttons (bold in presenter mode), its captions and the large widgets."""
+        self.steps.setFont(theme.font(size, bold=bold))
         for widget in (*self.large, *self.steps.findChildren(QLabel)):
             widget.setFont(theme.font(size))
-        self.steps.adjustSize()
 
     def _set_views(self, on: bool) -> None:
         for view in self.views():
             view.set_presenter_mode(on)
-        for caption in self.steps.findChildren(QLabel):
-            caption.setFont(theme.font(theme.PRESENTER_POINT_SIZE if on else theme.BASE_POINT_SIZE))
 
     def _refit_plots(self) -> None:
         """Lay the graphics views' contents out to their sizes again. A plot grid that grew wider than its view
