@@ -155,6 +155,7 @@ def test_while_a_question_is_open_the_numbers_that_would_answer_it_are_hidden(qt
     asked(qtbot, window)
     assert window.numbers_hidden and not numbers_shown()
     assert "predicted" not in label(window, "inputVerdict")
+    assert not window.diagram.outputs.prediction_ring.isVisible()        # nor which class wins
     qtbot.keyClick(window, Qt.Key.Key_1)
     qtbot.waitUntil(lambda: label(window, "phaseLabel") == "A1", timeout=TIMEOUT)
     assert not window.numbers_hidden and numbers_shown()

@@ -73,6 +73,14 @@ class OutputLayer:
                 probability.setBrush(QColor(theme.INK if strong else theme.MUTED))
         self._show_markers(label, prediction)
 
+    def hide_prediction(self) -> None:
+        """No prediction on show (hideNumbers, or nothing computed yet): its ring and tag go, and the label's tag
+        does not say whether it is right; show() draws them again."""
+        self._markers = None
+        self.prediction_ring.setVisible(False)
+        self._prediction_tag.setVisible(False)
+        self._label_tag.setText("◀ label")
+
     def show_tooltips(self, names: tuple[str, ...], z2: np.ndarray, a2: np.ndarray, biases: np.ndarray,
                       bias_name: str) -> None:
         for i, (node, z, percent) in enumerate(zip(self.nodes, z2.tolist(), (100 * a2).tolist())):
@@ -81,7 +89,7 @@ class OutputLayer:
             square.setToolTip(f"{bias_name}[{i}] = {formatting.short(biases[i])}")
 
     def _show_markers(self, label: int, prediction: int) -> None:
-        """The label's ring and tag, the prediction's ring (and tag when it is wrong); prediction -1: none yet."""
+        """The label's ring and tag, the prediction's ring (and tag when it is wrong)."""
         key = (label, prediction)
         if key == self._markers:
             return
@@ -92,15 +100,10 @@ class OutputLayer:
         if has_label:
             self.label_ring.setPos(x, rows[label])
         correct = prediction == label
-        predicted = 0 <= prediction < 10          # -1: no forward pass yet
-        self.prediction_ring.setVisible(predicted)
-        if predicted:
-            self.prediction_ring.setPen(QPen(QColor(theme.INK if correct else theme.WRONG), 3 * self.canvas.lines))
-            self.prediction_ring.setPos(x, rows[prediction])
-        if not predicted:
-            self._label_tag.setText("◀ label")
-            self._prediction_tag.setVisible(False)
-        elif correct:
+        self.prediction_ring.setVisible(True)
+        self.prediction_ring.setPen(QPen(QColor(theme.INK if correct else theme.WRONG), 3 * self.canvas.lines))
+        self.prediction_ring.setPos(x, rows[prediction])
+        if correct:
             self._label_tag.setText("◀ label = prediction ✓")
             self._prediction_tag.setVisible(False)
         else:

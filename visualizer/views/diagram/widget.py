@@ -172,6 +172,7 @@ class NetworkDiagram(QWidget):
         for item in (*self.hidden.values, *self.outputs.probabilities, *self.hidden.pills.texts,
                      *self.outputs.pills.texts):
             item.setVisible(False)
+        self.outputs.hide_prediction()      # the class predicts that too (the input panel hides it as well)
 
     def set_emphasis(self, parts: frozenset[str]) -> None:
         """Mark these parts of the diagram with a highlighter until the next call (an empty set clears it); a
@@ -346,8 +347,7 @@ class NetworkDiagram(QWidget):
             self.edges.show(finite(shown("W2")))
 
         b2 = finite(shown("b2"))[:, 0]
-        # Before the first phase of a run nothing has predicted yet (the input panel says so too).
-        prediction = -1 if phase is None else int(np.argmax(a2)) if a2.size else example.prediction
+        prediction = int(np.argmax(a2)) if a2.size else example.prediction
         self.outputs.show(a2, example.label, prediction, numbers)
         if numbers:
             self.outputs.show_tooltips(names, z2, a2, b2, drawn("b2"))
