@@ -144,3 +144,14 @@ def test_the_presenter_toolbar_fits_a_narrow_projector_and_its_type_comes_back_a
     window.set_presenter_mode(False)
     qtbot.waitUntil(lambda: window.toolbar.font().pointSizeF() == base, timeout=TIMEOUT)
     assert window.speed_control.font().pointSizeF() == base
+
+
+def test_a_question_in_presenter_mode_is_not_cut_on_a_narrow_projector(qtbot, make_window):
+    window = make_window("--size", "1024x768")
+    window.set_presenter_mode(True)
+    window.predictions.set_on(True)
+    window.step_phase()
+    qtbot.waitUntil(lambda: window.predictions.asking, timeout=TIMEOUT)
+    settle(qtbot, window)
+    # (offscreen, the screen presenter mode fills is 800 px wide: narrower still than a 1024×768 projector)
+    assert clipped_labels(window) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from core.predict import LETTERS, Question
 from visualizer import appearance, theme
@@ -96,7 +96,8 @@ class PredictionPanel(QFrame):
         self.votes.setAccessibleName("How the room voted")
         self.votes.returnPressed.connect(self._votes_entered)
         self.votes.hide()
-        foot = QHBoxLayout()
+        # The score beside its caption; under it in presenter mode, where the column is narrow.
+        self.foot = foot = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.score_caption = self._label("predictionScoreCaption", "Predictions right so far")
         self.score_caption.setText("Right so far:")
         self.score_caption.setWordWrap(False)
@@ -235,6 +236,8 @@ class PredictionPanel(QFrame):
         self._presenter = bool(on)
         self._apply_fonts()
         self._arrange(self._presenter)
+        self.foot.setDirection(QBoxLayout.Direction.TopToBottom if self._presenter else
+                               QBoxLayout.Direction.LeftToRight)
         # Beside the diagram the clicker's PageDown shows the phase: the button's room goes to the score.
         self.reveal.setVisible(self.state == "asking" and not self._presenter)
         if self.state == "kept":
