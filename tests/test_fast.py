@@ -161,6 +161,26 @@ def test_numba_results_do_not_depend_on_the_number_of_threads(sparse_split, monk
         assert np.array_equal(results[0][name], results[1][name]), name
 
 
+@pytest.mark.skipif(not fast.numba_available(), reason="numba not installed")
+def test_the_kernels_softmax_exp_is_within_an_ulp_of_numpys_at_every_range_and_edge():
+    kernels.compile_kernels()
+    rng = np.random.default_rng(11)
+    n = 128
+    Z2 = np.concatenate([rng.uniform(-1, 1, (3, n)), rng.uniform(-40, 40, (3, n)), rng.uniform(-800, 0, (4, n))])
+    tops = Z2.max(axis=0)
+    # exact edges (0, the fast path's lowest argument and just below it, the subnormal range, underflow to 0) and
+    # what only a diverging run gives (−inf, NaN): all shifted by the column's maximum as the kernel's callers do
+    edges = [0.0, -708.0, -708.0000001, -720.5, -745.1, -746.0, -np.inf, np.nan]
+    Z2[9, :len(edges)] = tops[:len(edges)] + np.array(edges)
+    E, bits = np.empty_like(Z2), np.empty(Z2.shape, np.int64)
+    kernels._exp_shifted(Z2, tops, n, E, bits)
+    expected = np.exp(Z2 - tops)
+    assert np.array_equal(np.isnan(E), np.isnan(expected))
+    finite = ~np.isnan(expected)
+    np.testing.assert_array_max_ulp(E[finite], expected[finite], maxulp=1)
+    assert E[9, 0] == 1.0 and E[9, 5] == 0.0 and E[9, 6] == 0.0
+
+
 def test_without_numba_auto_chooses_numpy_and_numba_is_refused(tiny_split, monkeypatch):
     monkeypatch.setattr(kernels, "numba_available", lambda: False)
     assert FastTrainer(tiny_split, TrainingConfig()).backend == "numpy"
