@@ -1,13 +1,15 @@
 """Milliseconds per full-batch training iteration, measured interleaved in one run, and the ratios.
 
-    python bench/bench_core.py [--data fashion-mnist|mnist-sample] [--iterations 20] [--threads N] [--profile]
+    python bench/bench_core.py [--data fashion-mnist|mnist-sample] [--iterations 20] [--turn 4] [--threads N]
+                               [--profile]
 
 Engines: the notebook's own NumPy code (float64, written as its equations), the Stepper (the window's
 phase-by-phase engine and `python -m core train --engine phases`, float32, on each backend available),
 FastTrainer (`train --engine fast`, float32, each backend) and, when torch is importable, PyTorch on the CPU
-(float32, nn.Linear + autograd + optim.SGD). Every engine runs one iteration in turn, so a busy machine slows
-them alike; each reports the median of its timed iterations after two warm-up iterations (numba's compile or
-cache load happens before, and is printed apart).
+(float32, nn.Linear + autograd + optim.SGD). The engines take turns, so a busy machine slows them alike: in
+each turn an engine runs untimed for SETTLE seconds (the previous engine's BLAS threads stop spinning, its own
+wake up), then `--turn` timed iterations back to back, as in a training run; each reports the median of its
+timed iterations (numba's compile or cache load happens before, and is printed apart).
 The bars (issue 13): the Stepper ≥ 2.5 × the notebook's speed; FastTrainer ≥ 4 × the notebook's and ≥ 3 ×
 PyTorch's. --profile adds where the Stepper's time goes (cProfile of its iterations).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import math
 import os
 import pstats
 import statistics
@@ -36,6 +39,7 @@ from core.fast import FastTrainer, compile_kernels, numba_available, use_threads
 from core.stepper import Stepper  # noqa: E402
 from fixtures import notebook  # noqa: E402
 
+SETTLE = 0.15   # seconds of untimed iterations at the start of each engine's turn
 # (engine, against, at least this many times as fast)
 BARS = (("Stepper", "notebook (NumPy float64)", 2.5), ("FastTrainer", "notebook (NumPy float64)", 4.0),
         ("FastTrainer", "PyTorch CPU (float32)", 3.0))
@@ -106,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for every engine (BLAS, PyTorch, FastTrainer); default: one per core. "
                              "On a busy machine --threads 1 keeps spinning BLAS and OpenMP threads out of the picture")
+    parser.add_argument("--turn", type=int, default=4,
+                        help="timed iterations per engine's turn, after one untimed (default 4)")
     options = parser.parse_args(argv)
     if options.threads is not None:
         limit_threads(options.threads)
@@ -140,11 +146,21 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()[0]
     times: dict[str, list[float]] = {name: [] for name in engines}
-    for round_number in range(options.iterations + 2):
+    for name, iteration in engines.items():     # warm up: numba's compiled code loaded, caches filled
+        iteration()
+        iteration()
+    for _ in range(math.ceil(options.iterations / options.turn)):
         for name, iteration in engines.items():
-            start = time.perf_counter()
+            # A turn: untimed iterations for SETTLE seconds (OpenBLAS's threads spin for ~0.1 s after the previous
+            # engine's last product, taking the cores this one's threads need), then `turn` timed ones, back to back
+            # as in a training run.
+            settled = time.perf_counter() + SETTLE
             iteration()
-            if round_number >= 2:   # the first two warm up (numba loads its compiled code, caches fill)
+            while time.perf_counter() < settled:
+                iteration()
+            for _ in range(options.turn):
+                start = time.perf_counter()
+                iteration()
                 times[name].append(time.perf_counter() - start)
     median = {name: statistics.median(values) * 1000 for name, values in times.items()}
 
