@@ -70,7 +70,6 @@ def training_rows(X: np.ndarray, dtype: np.dtype | str) -> tuple[np.ndarray, flo
     return rows, 1.0 / 255.0
 
 
-
 _rows_of: dict[tuple[int, str], tuple[weakref.ref, np.ndarray, float]] = {}
 
 
@@ -162,8 +161,9 @@ def _prefetch(a, index):
 
 
 def _backward_block(dZt, buf, n, acc, active):
-    """acc[h] += Σ_k dZt[h, k] · buf[k], one hidden unit and eight examples at a time, skipping the examples
-    where the unit's dZ1 is 0 (with ReLU, about two thirds of them: a switched-off unit passes no error back)."""
+    """acc[h] += Σ_k dZt[h, k] · buf[k], one hidden unit and eight examples at a time (the last few four, two and
+    one at a time), skipping the examples where the unit's dZ1 is 0 (with ReLU, about two thirds of them: a
+    switched-off unit passes no error back)."""
     H, P = acc.shape
     for h in range(H):
         count = 0
@@ -198,7 +198,6 @@ def _backward_block(dZt, buf, n, acc, active):
             d0 = dZt[h, k0]
             for p in range(P):
                 acc[h, p] += d0 * buf[k0, p]
-
 
 
 _LOG2E = 1.4426950408889634
@@ -399,7 +398,6 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
             for p in range(P):
                 dW1c[h, p] += acc[h, p]
                 acc[h, p] = 0
-
 
 
 def _copy_block(block, out, n, start):
