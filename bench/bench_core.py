@@ -111,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="threads for every engine (BLAS, PyTorch, FastTrainer); default: one per core. "
                              "On a busy machine --threads 1 keeps spinning BLAS and OpenMP threads out of the picture")
     parser.add_argument("--turn", type=int, default=4,
-                        help="timed iterations per engine's turn, after one untimed (default 4)")
+                        help=f"timed iterations per engine's turn, after {SETTLE} s of untimed ones (default 4)")
     options = parser.parse_args(argv)
+    if options.iterations < 1 or options.turn < 1:
+        parser.error("--iterations and --turn take a whole number of 1 or more")
     if options.threads is not None:
         limit_threads(options.threads)
 
