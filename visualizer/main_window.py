@@ -8,7 +8,7 @@ the actions' table, the docks' manager, presenter mode, the status bar and banne
 from __future__ import annotations
 
 from html import escape
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction
@@ -25,8 +25,6 @@ from .prediction import Predictions
 from .frames import Frame, FramePolicy
 from .settings import Settings
 from .snapshot import Snapshot
-from .views.buglab import BugLabView
-from .views.check_code import CheckCodeView
 from .views.config_panel import ConfigPanel
 from .views.curves import CurvesView
 from .views.diagram import NetworkDiagram
@@ -42,8 +40,13 @@ from .window.docks import DockManager, add_panels
 from .window.files import Files
 from .window.centre import Centre
 from .window.helpers import KeyboardHelp, PhasePlayer, WheelRouter
+from .window.labs import Labs
 from .window.presenter import PresenterMode
 from .window.status import StatusView
+
+if TYPE_CHECKING:
+    from .views.buglab import BugLabView
+    from .views.check_code import CheckCodeView
 
 Area = Qt.DockWidgetArea
 
@@ -64,9 +67,8 @@ class MainWindow(QMainWindow):
         self.diagram, self.equation, self.input_view = NetworkDiagram(), EquationView(), InputView()
         self.values, self.matrices, self.curves = ValuesView(), MatricesView(), CurvesView()
         self.config_panel, self.timeline, self.evaluation = ConfigPanel(), Timeline(), EvaluationPanel()
-        self.bug_lab, self.check_code = BugLabView(), CheckCodeView()
         self._views: list[QWidget] = [self.diagram, self.equation, self.input_view, self.values, self.matrices,
-                                      self.curves, self.timeline, self.evaluation, self.bug_lab]
+                                      self.curves, self.timeline, self.evaluation]
         # While playing, these follow every frame; the others when the frame policy says (frames.py).
         self.live_views = (self.curves, self.timeline)
 
@@ -79,6 +81,8 @@ class MainWindow(QMainWindow):
         docks = add_panels(self, self.dock_manager)
         self.evaluation_dock, self.bug_lab_dock, self.check_code_dock = docks.evaluation, docks.bug_lab, docks.check
         self.timeline_toolbar = docks.timeline
+        self.labs = Labs(self.dock_manager, docks.bug_lab, docks.check, self.add_view, self.show_error,
+                         ask_code=lambda: self.files.ask_code(), before_check=self.message_banner.hide)
         self.controls = PlayControls()
         self.speed_control, self.animation_control = self.controls.speed, self.controls.animation
         self.phase_player = PhasePlayer(self.step_phase, self)
@@ -109,6 +113,14 @@ class MainWindow(QMainWindow):
     @property
     def docks(self) -> tuple[QDockWidget, ...]:
         return self.dock_manager.docks
+
+    @property
+    def bug_lab(self) -> BugLabView:
+        return self.labs.bug_lab             # (built the first time it is asked for: window/labs.py)
+
+    @property
+    def check_code(self) -> CheckCodeView:
+        return self.labs.check_code
 
     @property
     def gif_export(self) -> GifExport | None:
@@ -170,8 +182,6 @@ class MainWindow(QMainWindow):
         self.diagram.set_animation_ms(self.animation_control.value())
         self.input_view.exampleRequested.connect(bridge.select_example)
         self.divergence_banner.button.clicked.connect(self._go_back)
-        for view in (self.bug_lab, self.check_code):
-            view.failed.connect(self.show_error)
 
     # ------------------------------------------------------------ the actions' slots
     def step_phase(self) -> None:
@@ -228,16 +238,6 @@ class MainWindow(QMainWindow):
         """Step one phase at a time at the pace of phasePaceSpin, until switched off (or playing starts)."""
         self.phase_player.set_on(on)
         self.action("autoPhases").setChecked(on)
-
-    def show_bug_lab(self, on: bool) -> None:
-        self.dock_manager.show_floating(self.bug_lab_dock, on)
-
-    def check_my_code(self) -> None:
-        path = self.files.ask_code()
-        if path:
-            self.message_banner.hide()
-            self.dock_manager.show_floating(self.check_code_dock, True)
-            self.check_code.check(path)
 
     # ------------------------------------------------------------ snapshots
     def _received(self, snapshot: Snapshot) -> None:
@@ -390,8 +390,7 @@ class MainWindow(QMainWindow):
         self.save_settings()
         QApplication.instance().removeEventFilter(self.wheel_router)
         self.dock_manager.hide_floating()   # a floating panel is a window of its own: it goes with this one
-        self.bug_lab.shutdown()
-        self.check_code.shutdown()
+        self.labs.shutdown()
         self.classroom.shutdown()
         self.explainer.shutdown()
         self.files.shutdown()

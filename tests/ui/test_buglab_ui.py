@@ -134,6 +134,8 @@ def test_every_control_of_the_lab_panels_has_a_spoken_name_and_a_tooltip(window)
     from PyQt6.QtWidgets import QAbstractButton, QAbstractSpinBox, QGraphicsView, QWidget
 
     open_lab(window)
+    # Check my code's panel is built when first asked for (visualizer/window/labs.py): here, and into its dock.
+    assert window.check_code is window.findChild(QDockWidget, "checkCodePanel").widget()
     unnamed = []
     for name in ("bugLabPanel", "checkCodePanel"):
         dock = window.findChild(QDockWidget, name)
@@ -144,3 +146,16 @@ def test_every_control_of_the_lab_panels_has_a_spoken_name_and_a_tooltip(window)
         unnamed += [f"{type(widget).__name__} {widget.objectName()!r}" for widget in controls
                     if not (widget.accessibleName().strip() and widget.toolTip().strip())]
     assert not unnamed, unnamed
+
+
+def test_the_lab_panels_are_built_when_first_shown_and_then_follow_the_snapshots(make_window):
+    window = make_window()
+    assert window.labs.built == ()                      # a cold start does not pay for them
+    assert window.findChild(QComboBox, "bugChoice") is None
+    dock = open_lab(window)
+    assert window.labs.built == ("bug_lab",)
+    assert dock.widget() is window.bug_lab and window.bug_lab in window.views
+    assert window.findChild(QComboBox, "bugChoice").isVisible()
+    window.findChild(QAction, "bugLab").trigger()       # closed and opened again: the same panel
+    window.findChild(QAction, "bugLab").trigger()
+    assert dock.widget() is window.bug_lab and window.labs.built == ("bug_lab",)

@@ -16,7 +16,7 @@ def test_every_object_name_in_the_testing_doc_is_in_the_window(qtbot, window):
     names = set(NAME.findall(DOC.read_text(encoding="utf-8"))) - NOT_OBJECT_NAMES
     assert len(names) > 100
     classroom = window.classroom
-    for panel in (classroom.neuron, classroom.draw_pad, classroom.race):     # built when first shown
-        assert panel is not None
+    for panel in (classroom.neuron, classroom.draw_pad, classroom.race, window.bug_lab, window.check_code):
+        assert panel is not None                                            # (built when first shown)
     missing = sorted(name for name in names if window.findChild(QObject, name) is None)
     assert missing == []

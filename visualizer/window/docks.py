@@ -178,8 +178,9 @@ def add_panels(window: QMainWindow, docks: DockManager) -> Panels:
     # The dev-set evaluation; the worker computes it only while it is visible.
     evaluation = docks.add("Evaluation", "evaluationDock", window.evaluation, beside="curvesDock")
     curves.raise_()
-    bug_lab = docks.add("Bug lab", "bugLabPanel", window.bug_lab, beside="curvesDock", hidden=True)
-    check = docks.add("Check my code", "checkCodePanel", window.check_code, beside="curvesDock", hidden=True)
+    # The labs' panels are built when first shown (window/labs.py): until then an empty widget that is never seen.
+    bug_lab = docks.add("Bug lab", "bugLabPanel", QWidget(), beside="curvesDock", hidden=True)
+    check = docks.add("Check my code", "checkCodePanel", QWidget(), beside="curvesDock", hidden=True)
     bar = QToolBar("Timeline")
     bar.setObjectName("timelineToolbar")
     bar.setMovable(False)
