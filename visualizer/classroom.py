@@ -19,7 +19,7 @@ from .views.lesson import LessonPanel
 from .views.neuron import NeuronPanel
 from .views.race import RacePanel
 from .window.actions import ActionSpec
-from .window.docks import DockManager
+from .window.docks import DockManager, LazyPanels
 
 Key, Mod = Qt.Key, Qt.KeyboardModifier
 
@@ -46,7 +46,7 @@ class Classroom:
         self.docks: DockManager = window.dock_manager
         self.menu = window.menuBar().addMenu("&Classroom")
         self.menu.setObjectName("classroomMenu")
-        self._built: dict[str, QWidget] = {}
+        self._panels = LazyPanels(window.add_view)
         self._build_lesson()
         self._build_others()
 
@@ -88,47 +88,38 @@ class Classroom:
     @property
     def built(self) -> tuple[str, ...]:
         """The panels built so far, of "neuron", "draw_pad" and "race"."""
-        return tuple(self._built)
+        return self._panels.built
 
-    def _panel(self, name: str) -> QWidget:
-        panel = self._built.get(name)
-        if panel is None:
-            panel = self._built[name] = self._builders[name]()
-            self.window.add_view(panel)
-        return panel
-
-    def _lazy_dock(self, title: str, name: str, beside: str, panel: str) -> QDockWidget:
+    def _lazy_dock(self, title: str, name: str, beside: str, panel: str, make: Callable[[], QWidget]) -> QDockWidget:
         dock = self._dock(title, name, QWidget(), beside)
-        # Built the moment the dock is first shown (by its action, the View menu or a restored layout).
-        dock.visibilityChanged.connect(lambda visible: visible and self._panel(panel))
+        self._panels.add(panel, dock, make)
         return dock
 
     @property
     def neuron(self) -> NeuronPanel:
-        return self._panel("neuron")
+        return self._panels.get("neuron")
 
     @property
     def draw_pad(self) -> DrawPad:
-        return self._panel("draw_pad")
+        return self._panels.get("draw_pad")
 
     @property
     def race(self) -> RacePanel:
-        return self._panel("race")
+        return self._panels.get("race")
 
     def _build_others(self) -> None:
-        self._builders = {"neuron": self._make_neuron, "draw_pad": self._make_draw_pad, "race": self._make_race}
-        self.neuron_dock = self._lazy_dock("Hidden unit", "neuronPanelDock", "valuesDock", "neuron")
+        self.neuron_dock = self._lazy_dock("Hidden unit", "neuronPanelDock", "valuesDock", "neuron", self._make_neuron)
         self.neuron_action = self._toggle(ActionSpec(
             "hiddenUnit", "Hidden unit: what if…", "neuron", (Mod.ControlModifier | Key.Key_U,),
             "What one hidden unit looks for, and what happens without it (click a hidden unit in the diagram)",
             "", checkable=True), self.neuron_dock, floating=True)
         self.window.diagram.neuronClicked.connect(self.show_unit)
-        self.draw_dock = self._lazy_dock("Draw a digit", "drawPadDock", "curvesDock", "draw_pad")
+        self.draw_dock = self._lazy_dock("Draw a digit", "drawPadDock", "curvesDock", "draw_pad", self._make_draw_pad)
         self.draw_action = self._toggle(ActionSpec(
             "drawDigit", "Draw a digit", "draw-digit", (Mod.ControlModifier | Key.Key_D,),
             "Draw a digit with the mouse and watch the current network read it", "", checkable=True),
             self.draw_dock, floating=True)
-        self.race_dock = self._lazy_dock("Optimizer race", "racePanelDock", "curvesDock", "race")
+        self.race_dock = self._lazy_dock("Optimizer race", "racePanelDock", "curvesDock", "race", self._make_race)
         self.race_action = self._toggle(ActionSpec(
             "raceMode", "Optimizer race", "race", (Mod.ControlModifier | Key.Key_G,),
             "Gradient descent from scratch against Adam, from the same weights, side by side", "",
@@ -144,12 +135,10 @@ class Classroom:
         panel = NeuronPanel()
         panel.failed.connect(self.window.show_error)
         panel.editsChanged.connect(self.window.diagram.mark_units)     # a switched-off unit, crossed out there
-        self.neuron_dock.setWidget(panel)
         return panel
 
     def _make_draw_pad(self) -> DrawPad:
         pad = DrawPad()
-        self.draw_dock.setWidget(pad)
         # "Show in the network": the main diagram takes the drawing as it changes, until pressed again.
         diagram = self.window.diagram
         pad.shownInNetwork.connect(lambda on: diagram.show_drawing(pad.column if on else None))
@@ -163,7 +152,6 @@ class Classroom:
     def _make_race(self) -> RacePanel:
         race = RacePanel()
         race.failed.connect(self.window.show_error)
-        self.race_dock.setWidget(race)
         return race
 
     # ------------------------------------------------------------ closing
@@ -171,5 +159,5 @@ class Classroom:
         """Stop every job a classroom panel started (the window calls this when it closes)."""
         self.lesson_control.shutdown()
         for name in ("race", "neuron"):
-            if name in self._built:
-                self._built[name].shutdown()
+            if name in self._panels.built:
+                self._panels.get(name).shutdown()

@@ -8,6 +8,7 @@ over the right column at its full height: they need their plots, text and tables
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from PyQt6.QtCore import QRect, Qt
 from PyQt6.QtWidgets import QDockWidget, QFrame, QMainWindow, QMenu, QScrollArea, QToolBar, QWidget
@@ -151,6 +152,38 @@ class DockManager:
             window.resizeDocks([matrices_dock], [max(140, height // 5)], Qt.Orientation.Vertical)
         window.resizeDocks([input_dock, config_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
         window.resizeDocks([values_dock, curves_dock], [height // 2, height // 2], Qt.Orientation.Vertical)
+
+
+class LazyPanels:
+    """Panels built the first time their dock is shown (by an action, the View menu or a restored layout) or the
+    first time they are asked for: a window never asked for them does not pay for them at its start. Until then
+    their dock holds an empty widget that is never seen: a dock being shown builds its panel before it paints."""
+
+    def __init__(self, add_view: Callable[[QWidget], None]) -> None:
+        self._add_view = add_view           # the window's: a view follows the snapshots from when it is built
+        self._makers: dict[str, tuple[QDockWidget, Callable[[], QWidget], bool]] = {}
+        self._built: dict[str, QWidget] = {}
+
+    def add(self, name: str, dock: QDockWidget, make: Callable[[], QWidget], view: bool = True) -> None:
+        """make() builds the panel `name` for dock; view: it is one of the window's views."""
+        self._makers[name] = (dock, make, view)
+        dock.visibilityChanged.connect(lambda visible: visible and self.get(name))
+
+    def get(self, name: str) -> QWidget:
+        """The panel, built now if it was not yet."""
+        panel = self._built.get(name)
+        if panel is None:
+            dock, make, view = self._makers[name]
+            panel = self._built[name] = make()
+            dock.setWidget(panel)
+            if view:
+                self._add_view(panel)
+        return panel
+
+    @property
+    def built(self) -> tuple[str, ...]:
+        """The names of the panels built so far."""
+        return tuple(self._built)
 
 
 @dataclass(frozen=True)
