@@ -148,14 +148,11 @@ def main(argv: list[str] | None = None) -> int:
 
     load_before = os.getloadavg()[0]
     times: dict[str, list[float]] = {name: [] for name in engines}
-    for name, iteration in engines.items():     # warm up: numba's compiled code loaded, caches filled
-        iteration()
-        iteration()
     for _ in range(math.ceil(options.iterations / options.turn)):
         for name, iteration in engines.items():
-            # A turn: untimed iterations for SETTLE seconds (OpenBLAS's threads spin for ~0.1 s after the previous
-            # engine's last product, taking the cores this one's threads need), then `turn` timed ones, back to back
-            # as in a training run.
+            # A turn: untimed iterations for SETTLE seconds (the first turn's warm up: numba's code loaded, caches
+            # filled; OpenBLAS's threads spin for ~0.1 s after the previous engine's last product, taking the cores
+            # this one's threads need), then `turn` timed ones, back to back as in a training run.
             settled = time.perf_counter() + SETTLE
             iteration()
             while time.perf_counter() < settled:
