@@ -2,7 +2,6 @@
 setting, and a small file opened with a smaller dev set instead of an error."""
 from __future__ import annotations
 
-
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction
