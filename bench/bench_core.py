@@ -9,7 +9,9 @@ FastTrainer (`train --engine fast`, float32, each backend) and, when torch is im
 (float32, nn.Linear + autograd + optim.SGD). The engines take turns, so a busy machine slows them alike: in
 each turn an engine runs untimed for SETTLE seconds (the previous engine's BLAS threads stop spinning, its own
 wake up), then `--turn` timed iterations back to back, as in a training run; each reports the median of its
-timed iterations (numba's compile or cache load happens before, and is printed apart).
+timed iterations (numba's compile or cache load happens before, and is printed apart). The engines on the
+numba kernels run with NumPy's BLAS on one thread, as `python -m core train` runs them (core.training.
+one_blas_thread; the kernels have threads of their own).
 The bars (issue 13): the Stepper ≥ 2.5 × the notebook's speed; FastTrainer ≥ 4 × the notebook's and ≥ 3 ×
 PyTorch's. --profile adds where the Stepper's time goes (cProfile of its iterations).
 """
@@ -37,6 +39,7 @@ from core import data  # noqa: E402
 from core.config import TrainingConfig  # noqa: E402
 from core.fast import FastTrainer, compile_kernels, numba_available, use_threads  # noqa: E402
 from core.stepper import Stepper  # noqa: E402
+from core.training import one_blas_thread  # noqa: E402
 from fixtures import notebook  # noqa: E402
 
 SETTLE = 0.15   # seconds of untimed iterations at the start of each engine's turn
@@ -126,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{options.threads or 'default'} thread(s)")
 
     config = TrainingConfig(hidden=10, dtype="float32")
+    backend_of: dict[str, str] = {}      # engine → backend (the notebook's and PyTorch's: none)
     engines: dict[str, Callable[[], object]] = {
         # The notebook's X: pixels / 255 in float64, the same columns as the split's.
         "notebook (NumPy float64)": notebook_engine(data.split(dataset, dev_size=1000, seed=0, dtype=np.float64
@@ -137,8 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     steppers = {backend: Stepper(split, config, backend=backend) for backend in backends}
     for backend in backends:
         engines[f"Stepper {backend} (phases, float32)"] = steppers[backend].step_iteration
+        backend_of[f"Stepper {backend} (phases, float32)"] = backend
     for backend in backends:
         engines[f"FastTrainer {backend} (float32)"] = FastTrainer(split, config, backend=backend).step
+        backend_of[f"FastTrainer {backend} (float32)"] = backend
     torch = torch_engine(split.X_train.T, split.labels_train, seed=0)
     if torch is not None:
         engines["PyTorch CPU (float32)"] = torch
@@ -153,14 +159,15 @@ def main(argv: list[str] | None = None) -> int:
             # A turn: untimed iterations for SETTLE seconds (the first turn's warm up: numba's code loaded, caches
             # filled; OpenBLAS's threads spin for ~0.1 s after the previous engine's last product, taking the cores
             # this one's threads need), then `turn` timed ones, back to back as in a training run.
-            settled = time.perf_counter() + SETTLE
-            iteration()
-            while time.perf_counter() < settled:
+            with one_blas_thread(backend_of.get(name, "numpy")):
+                settled = time.perf_counter() + SETTLE
                 iteration()
-            for _ in range(options.turn):
-                start = time.perf_counter()
-                iteration()
-                times[name].append(time.perf_counter() - start)
+                while time.perf_counter() < settled:
+                    iteration()
+                for _ in range(options.turn):
+                    start = time.perf_counter()
+                    iteration()
+                    times[name].append(time.perf_counter() - start)
     median = {name: statistics.median(values) * 1000 for name, values in times.items()}
 
     print(f"load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")

@@ -36,6 +36,7 @@ from .network import ShapeError
 from .options import ArgumentParser, UsageError, add_run_arguments, run_setup
 from .reading import reason
 from .stepper import Diverged, Stepper
+from .training import one_blas_thread
 
 USER_ERRORS = (UsageError, DataError, CheckpointError, ConfigError, ShapeError)
 
@@ -179,7 +180,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     try:
         # Every result is checked for finiteness (Diverged), so numpy's overflow warnings would only add noise.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        # The measurements are made under the same BLAS threads as the training's own (the same bits).
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), one_blas_thread(engine.backend):
             if args.iterations == 0:
                 on_progress(0)
                 seconds = 0.0

@@ -87,6 +87,31 @@ def test_the_kernels_compile_before_the_clock_starts_and_are_reported_apart(caps
     assert code == 0 and events == ["train"] and result_of(out)["compile_seconds"] == 0.0
 
 
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_with_the_kernels_numpys_blas_trains_and_measures_on_one_thread(capsys, tiny_csv, monkeypatch, backend):
+    # The kernels have threads of their own, against which an idle BLAS thread spins (core.training.one_blas_thread).
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if backend == "numba" and not kernels.numba_available():
+        pytest.skip("needs numba")
+    if backend == "numpy":
+        monkeypatch.setattr(kernels, "numba_available", lambda: False)  # the engine chooses NumPy's products
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpoolctl.threadpool_info() if pool["user_api"] == "blas"}
+
+    seen = []
+    real_train, real_measure = cli.train, cli.measure
+    monkeypatch.setattr(cli, "train", lambda *args: seen.append(("train", blas_threads())) or real_train(*args))
+    monkeypatch.setattr(cli, "measure", lambda *args: seen.append(("measure", blas_threads())) or real_measure(*args))
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        if blas_threads() != {2}:
+            pytest.skip(f"NumPy's BLAS here does not take two threads ({blas_threads() or 'no BLAS found'})")
+        code, _, _ = train(capsys, tiny_csv, "--iterations", "3", "--engine", "phases")
+        after = blas_threads()
+    assert code == 0 and after == {2}
+    assert seen == [("train", {1 if backend == "numba" else 2}), ("measure", {1 if backend == "numba" else 2})]
+
+
 def test_progress_every_n_iterations_and_after_the_last(capsys, tiny_csv):
     code, out, _ = train(capsys, tiny_csv, "--iterations", "25", "--log-every", "10", "--json")
     assert code == 0
