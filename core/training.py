@@ -197,10 +197,14 @@ class TrainingData:
     def pixels(self) -> kernels.Pixels | None:
         """(numba backend; else None) X as the kernel reads it, made at the first iteration that needs it, not
         when the run is set up: the window shows iteration 0 without waiting for it."""
+        self.prepare()
+        return self._pixels
+
+    def prepare(self) -> None:
+        """Make the kernel's X now (numba backend; else nothing): the terminal does, before its clock starts."""
         if self._pixels is None and self.backend == "numba":
             rows, scale = kernels.pixel_rows(self.split.X_train, self.dtype)
             self._pixels = kernels.Pixels(rows, scale * self._input_scale)
-        return self._pixels
 
     def kernel_order(self, iteration: int) -> np.ndarray:
         """The rows an iteration's batch takes, as the kernel reads them: empty for all of them in order."""

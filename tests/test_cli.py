@@ -70,14 +70,16 @@ def test_json_result_has_every_key_with_its_type(capsys, tiny_csv):
 
 
 @pytest.mark.parametrize("engine", ["fast", "phases"])
-def test_the_kernels_compile_before_the_clock_starts_and_are_reported_apart(capsys, tiny_csv, monkeypatch, engine):
+def test_the_kernels_compile_and_their_rows_are_made_before_the_clock_starts(capsys, tiny_csv, monkeypatch, engine):
     events = []
     monkeypatch.setattr(cli, "compile_kernels", lambda: events.append("compile") or 12.5)
+    pixel_rows = kernels.pixel_rows
+    monkeypatch.setattr(kernels, "pixel_rows", lambda *args: events.append("rows") or pixel_rows(*args))
     monkeypatch.setattr(cli, "train", lambda engine, iterations, on_progress: events.append("train") or
                         [on_progress(done) for done in range(1, iterations + 1)] and 0.25)
     monkeypatch.setattr(kernels, "numba_available", lambda: True)   # the engine chooses the kernels
     code, out, _ = train(capsys, tiny_csv, "--iterations", "5", "--json", "--engine", engine)
-    assert code == 0 and events == ["compile", "train"]
+    assert code == 0 and events == ["compile", "rows", "train"]      # X as the kernels read it: before the clock
     result = result_of(out)
     assert result["compile_seconds"] == 12.5 and result["train_seconds"] == 0.25
     assert result["ms_per_iteration"] == pytest.approx(50.0)
