@@ -8,10 +8,10 @@ thrown off by a file named core.py in the current folder). Exit codes: 0 done, 1
 `check FILE` exits 0 when every phase of the file's functions matches ours, 1 when one differs, 2 when it cannot check.
 
 `train --json` ends a successful run with one JSON line: iterations, train_seconds (time spent in the
-iterations, not in loading, the kernels' copy of X included, or measuring), ms_per_iteration (null for 0 iterations), compile_seconds (numba
-compiling or loading its kernels before the first iteration, not counted above), loss, train_accuracy
-(of the final weights on the whole training set), dev_accuracy (null without a dev set), train_samples,
-dev_samples. A diverged run prints no JSON: its exit code is 1.
+iterations, not in loading, the kernels' copy of X included, or measuring), ms_per_iteration (null for 0
+iterations), compile_seconds (numba compiling or loading its kernels before the first iteration, not counted
+above), loss, train_accuracy (of the final weights on the whole training set), dev_accuracy (null without a dev
+set), train_samples, dev_samples. A diverged run prints no JSON: its exit code is 1.
 """
 from __future__ import annotations
 
