@@ -13,11 +13,14 @@ looks larger than the other; both ends stay distinct under protan, deutan and tr
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import Iterator
 
 import pyqtgraph as pg
 from PyQt6.QtCore import QByteArray, QSize, Qt
@@ -80,6 +83,11 @@ def apply_theme(window: QWidget | None, name: str) -> None:
     With window None only the application changes: call it so before building the window (no widget to repolish).
     """
     loaded = load_theme(name)
+    with no_collection_inside():
+        _apply(window, loaded)
+
+
+def _apply(window: QWidget | None, loaded: Theme) -> None:
     old = theme.current_colours()
     theme.set_colours(loaded.name, loaded.colours, loaded.signed_legend)
     pg.setConfigOptions(background=theme.PAPER, foreground=theme.INK)
@@ -99,6 +107,25 @@ def apply_theme(window: QWidget | None, name: str) -> None:
         set_theme = getattr(child, "set_theme", None)
         if callable(set_theme):
             set_theme()
+
+
+@contextlib.contextmanager
+def no_collection_inside() -> Iterator[None]:
+    """Python's garbage collected first, and not again until the block ends.
+
+    A new palette or stylesheet makes Qt walk a list of the widgets it styles, taken before it starts, and call
+    the Python code of some (pyqtgraph's, ours) on the way. A collection set off there deleted widgets that only
+    a cycle kept (the context menus of a plot that is gone) and that were still on the list: Qt then used them
+    after they were freed, and the window crashed (tests/ui/test_themes.py).
+    """
+    collecting = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def current_theme() -> str:

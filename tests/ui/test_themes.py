@@ -248,3 +248,43 @@ def test_a_broken_theme_file_leaves_the_window_as_it_was(make_window, tmp_path, 
     with pytest.raises(ValueError, match="dark.json: colour INK"):
         appearance.apply_theme(window, "dark")
     assert window_look(window) == before and appearance.current_theme() == "light"
+
+
+GARBAGE_DURING_A_THEME = '''
+import gc
+from PyQt6.QtWidgets import QApplication, QComboBox, QLabel, QVBoxLayout, QWidget
+from visualizer import appearance
+
+app = QApplication([])
+appearance.apply_theme(None, "light")
+gc.disable()            # the garbage below stays until a collection during the restyle
+
+
+class Noticing(QLabel):
+    """Python code Qt calls while it restyles, as it calls pyqtgraph's and ours."""
+    def changeEvent(self, event):
+        gc.collect()    # as any allocation there may set one off
+        super().changeEvent(event)
+
+
+window = QWidget()
+box = QVBoxLayout(window)
+for i in range(50):
+    box.addWidget(Noticing(f"label {i}"))
+window.show()
+for _ in range(200):    # shown, styled widgets that only a cycle keeps (a gone plot's context menus, say)
+    combo = QComboBox()
+    combo.cycle = combo
+    combo.show()
+del combo
+app.processEvents()
+appearance.apply_theme(window, "dark")
+print("restyled")
+'''
+
+
+def test_garbage_widgets_are_collected_before_a_theme_restyles_not_in_the_middle(in_child):
+    """Collected while Qt walked its list of styled widgets, they were used after being freed: a segmentation
+    fault when leaving presenter mode, in a test session with windows left from earlier tests."""
+    child = in_child(GARBAGE_DURING_A_THEME)
+    assert child.returncode == 0 and child.stdout.strip() == "restyled", child.stderr[-2000:]
