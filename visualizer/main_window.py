@@ -388,6 +388,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         """Stop playing and end the worker thread before the window goes (never leave it running)."""
         self.save_settings()
+        self.hide()     # at once: the worker may take a while to end (the kernels' first compile cannot be stopped)
         QApplication.instance().removeEventFilter(self.wheel_router)
         self.dock_manager.hide_floating()   # a floating panel is a window of its own: it goes with this one
         self.labs.shutdown()
