@@ -31,12 +31,11 @@ from .checkpoints import CheckpointError, check_destination, save_weights, weigh
 from .config import LARGEST_HIDDEN, ConfigError
 from .data import DataError, Split
 from .fast import FastTrainer
-from .kernels import compile_kernels
 from .network import ShapeError
 from .options import ArgumentParser, UsageError, add_run_arguments, run_setup
 from .reading import reason
 from .stepper import Diverged, Stepper
-from .training import TrainingData, one_blas_thread
+from .training import PREPARING, TrainingData, one_blas_thread, prepare_kernels
 
 USER_ERRORS = (UsageError, DataError, CheckpointError, ConfigError, ShapeError)
 
@@ -169,8 +168,12 @@ def run_train(args: argparse.Namespace) -> int:
           f"α {config.alpha:g}, {'full batch' if not config.batch_size else f'batches of {config.batch_size}'}, "
           f"{config.dtype} on {split.name}: {split.train_size} training and {split.dev_size} dev examples",
           flush=True)
+
+    def announce(slow: bool) -> None:
+        if slow:        # numba compiles, at the first run after installing: say why nothing happens yet
+            print(PREPARING, file=sys.stderr, flush=True)
     # The kernels are compiled (or loaded from numba's cache) before the clock starts: reported apart.
-    compile_seconds = compile_kernels() if engine.backend == "numba" and args.iterations else 0.0
+    compile_seconds = prepare_kernels(engine.backend, announce) if args.iterations else 0.0
     if args.iterations:
         engine.data.prepare()       # X as the kernels read it (0.4 s on Fashion-MNIST), before the clock too
     bar = ProgressBar(args.iterations, sys.stderr)

@@ -425,6 +425,11 @@ _threads: ThreadPoolExecutor | None = None
 _thread_count = 1
 
 
+def compiled() -> bool:
+    """True once this process has compiled the kernels (or loaded them from numba's cache)."""
+    return _compiled
+
+
 def compile_kernels() -> float:
     """Compile the kernels with numba (or load them from numba's disk cache): the first call of a process imports
     numba and does it; returns the seconds it took (0 afterwards). Needs numba. Every kernel calls it first."""

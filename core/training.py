@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from dataclasses import dataclass
 from typing import Callable, ContextManager, Mapping
 
@@ -32,6 +33,10 @@ BACKENDS: tuple[str, ...] = ("auto", "numba", "numpy")
 # A mean cross-entropy above this has left learning behind: a uniform guess scores ln 10 ≈ 2.3, and even
 # wild but recovering runs (α = 1 with 1,024 hidden units) peak in the hundreds. α = 1e8 reaches ~1e29.
 LOSS_LIMIT = 1e6
+# Loading the kernels from numba's disk cache takes about a second; compiling them (the first start after
+# installing, or after numba changed) about half a minute. The window and the terminal say so after this long.
+ANNOUNCE_AFTER = 3.0
+PREPARING = "Preparing the fast kernels: numba compiles them once after installing, in about half a minute …"
 UNDEFINED = "would become infinite or undefined"
 
 Forward = Callable[[Mapping[str, np.ndarray], np.ndarray, str], tuple[np.ndarray, ...]]
@@ -170,6 +175,38 @@ def one_blas_thread(backend: str) -> ContextManager[object]:
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def prepare_kernels(backend: str, announce: Callable[[bool], object] | None = None,
+                    after: float = ANNOUNCE_AFTER) -> float:
+    """With the numba backend: compile the kernels now (or load them from numba's disk cache), once per process,
+    and return the seconds it took (0 when there was nothing to do). announce(True) is called, from a timer
+    thread, when it still runs after `after` seconds, and then announce(False) when it is done; never when the
+    kernels were ready sooner."""
+    if backend != "numba" or kernels.compiled():
+        return 0.0
+    if announce is None:
+        return kernels.compile_kernels()
+    lock = threading.Lock()
+    running, said = True, False
+
+    def say() -> None:
+        nonlocal said
+        with lock:          # either before the end, and then announce(False) follows, or not at all
+            if running:
+                said = True
+                announce(True)
+    timer = threading.Timer(after, say)
+    timer.daemon = True
+    timer.start()
+    try:
+        return kernels.compile_kernels()
+    finally:
+        timer.cancel()
+        with lock:
+            running = False
+        if said:
+            announce(False)
+
+
 class TrainingData:
     """A split's arrays in the training dtype: the batch of each iteration and the dev set.
 
@@ -201,7 +238,8 @@ class TrainingData:
         return self._pixels
 
     def prepare(self) -> None:
-        """Make the kernel's X now (numba backend; else nothing): the terminal does, before its clock starts."""
+        """Make the kernel's X now (numba backend; else nothing): the terminal does before its clock starts, the
+        window's worker once it has sent the run's first snapshot."""
         if self._pixels is None and self.backend == "numba":
             rows, scale = kernels.pixel_rows(self.split.X_train, self.dtype)
             self._pixels = kernels.Pixels(rows, scale * self._input_scale)

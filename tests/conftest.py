@@ -31,6 +31,17 @@ except ImportError:  # hypothesis is in the test extra; only the fuzz tests need
 from core.data import Dataset, Split, split
 
 
+@pytest.fixture(scope="session", autouse=True)
+def kernels_compiled() -> None:
+    """numba's kernels compiled (or loaded from its disk cache) before the first test. Whatever trains first would
+    compile them otherwise, and say so on stderr or in the window's status bar when that takes a while: half a
+    minute in a fresh clone. (tests/test_training.py and tests/ui/test_first_start.py fake that first start.)"""
+    from core import kernels
+
+    if kernels.numba_available():
+        kernels.compile_kernels()
+
+
 @pytest.fixture(scope="session")
 def tiny_split() -> Split:
     """A deterministic 784-pixel dataset of 200 train + 50 dev examples (no files, no network)."""

@@ -142,3 +142,45 @@ def test_the_kernels_give_the_same_bits_whatever_the_threads(tiny_split, monkeyp
     for name in ("Z1", "dW1"):
         assert np.array_equal(results[0].arrays[name], results[1].arrays[name]), name
     assert_same_params(results[0].state.params, results[1].state.params)
+
+
+# ---------------------------------------------------------------- preparing the kernels
+
+@pytest.fixture
+def slow_compile(monkeypatch):
+    """The kernels as at the first start after installing: not compiled, and compile_kernels returns (12.5 s, said
+    to have taken) only once the test sets the returned gate."""
+    import threading
+
+    gate, calls = threading.Event(), []
+    monkeypatch.setattr(kernels, "compiled", lambda: False)
+    monkeypatch.setattr(kernels, "compile_kernels", lambda: calls.append("compile") or gate.wait(30) and 12.5)
+    return gate, calls
+
+
+def test_a_slow_compile_is_announced_once_it_runs_past_the_limit_and_its_end_too(slow_compile):
+    gate, calls = slow_compile
+    said = []
+
+    def announce(slow: bool) -> None:
+        said.append(slow)
+        gate.set()          # the compile ends once it has been announced
+    assert training.prepare_kernels("numba", announce, after=0.0) == 12.5
+    assert calls == ["compile"] and said == [True, False]
+
+
+def test_kernels_ready_before_the_limit_are_not_announced(slow_compile):
+    gate, calls = slow_compile
+    gate.set()              # a load from numba's disk cache: at once
+    said = []
+    assert training.prepare_kernels("numba", said.append, after=3600.0) == 12.5
+    assert calls == ["compile"] and said == []
+
+
+def test_there_is_nothing_to_prepare_with_numpys_products_or_once_compiled(slow_compile, monkeypatch):
+    _, calls = slow_compile
+    said = []
+    assert training.prepare_kernels("numpy", said.append, after=0.0) == 0.0
+    monkeypatch.setattr(kernels, "compiled", lambda: True)
+    assert training.prepare_kernels("numba", said.append, after=0.0) == 0.0
+    assert calls == [] and said == []

@@ -26,6 +26,7 @@ from core.config import ConfigError, TrainingConfig
 from core.dead_units import DeadUnits, dead_message
 from core.options import adopt_weights
 from core.stepper import Bookmark, Diverged, Stepper
+from core.training import PREPARING, prepare_kernels
 
 from .failures import Refused, divergence_message, failure_message, guarded, last_good_iteration, one_line
 from .pacing import Pacing
@@ -210,6 +211,16 @@ class Worker(QObject):
     @guarded("Starting")
     def start(self) -> None:
         self._emit()
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Once a new run's first snapshot is on its way: compile the fast kernels (the first time in this process)
+        and make the run's X as they read it, so that the first step does not wait for either. numba compiles
+        for about half a minute at the first start after installing (later starts load its disk cache in a
+        second): the status bar then says so, and a step asked meanwhile runs as soon as they are ready."""
+        if not self.flags.stopping:
+            prepare_kernels(self.stepper.backend, lambda slow: self.busy.emit(PREPARING if slow else ""))
+            self.stepper.data.prepare()
 
     @pyqtSlot(str)
     @guarded("Stepping")
@@ -374,6 +385,7 @@ class Worker(QObject):
         note = dev_note(split, self.options)
         self.notice.emit(note or f"Loaded {split.name}: {split.train_size:,} training and {split.dev_size:,} dev "
                                  f"examples")
+        self._prepare()
 
     @pyqtSlot(int)
     @guarded("Changing the dev set")
@@ -393,6 +405,7 @@ class Worker(QObject):
         self._emit()
         self.notice.emit(dev_note(split, options) or f"{split.dev_size:,} dev and {split.train_size:,} training "
                                                      f"examples")
+        self._prepare()
 
     @pyqtSlot(str)
     @guarded("Opening the weights")
@@ -466,6 +479,7 @@ class Worker(QObject):
         self._emit()
         self.notice.emit(f"Opened the session {path}: iteration {stepper.iteration} on {stepper.split.name}, "
                          f"which can step back to iteration {stepper.history.earliest}")
+        self._prepare()
 
     @pyqtSlot()
     def shutdown(self) -> None:
