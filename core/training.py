@@ -36,7 +36,7 @@ LOSS_LIMIT = 1e6
 # Loading the kernels from numba's disk cache takes about a second; compiling them (the first start after
 # installing, or after numba changed) about half a minute. The window and the terminal say so after this long.
 ANNOUNCE_AFTER = 3.0
-PREPARING = "Preparing the fast kernels: numba compiles them once after installing, in about half a minute …"
+PREPARING = "Preparing the fast kernels: the first start takes about half a minute …"
 UNDEFINED = "would become infinite or undefined"
 
 Forward = Callable[[Mapping[str, np.ndarray], np.ndarray, str], tuple[np.ndarray, ...]]
