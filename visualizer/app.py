@@ -207,8 +207,14 @@ def _default_size(app) -> tuple[int, int]:
 
 def tune_runtime() -> None:
     """Call once the window is built. Everything built so far lives as long as the window: keep the garbage
-    collector from walking it again and again (its pauses reached 59 ms while playing), and hand the GIL
-    between the worker and the UI thread more often than every 5 ms so a frame is not kept waiting."""
+    collector from walking it again and again (its pauses reached 59 ms while playing). From now on it runs
+    only in the UI thread, between two events (visualizer/collector.py). And hand the GIL between the worker
+    and the UI thread more often than every 5 ms so a frame is not kept waiting."""
+    from PyQt6.QtWidgets import QApplication
+
+    from .collector import UiThreadCollector
+
     gc.collect()
     gc.freeze()
+    UiThreadCollector(QApplication.instance())      # as long as the application
     sys.setswitchinterval(0.001)

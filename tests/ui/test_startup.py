@@ -105,8 +105,9 @@ from pathlib import Path
 import visualizer.__main__ as entry
 ready, tune = Path(sys.argv[1]), entry.tune_runtime
 def tune_and_say_so():
+    import gc
     tune()
-    ready.write_text("up")
+    ready.write_text("up, automatic collection " + ("on" if gc.isenabled() else "off"))
 entry.tune_runtime = tune_and_say_so
 entry.main(sys.argv[2:])
 """
@@ -128,6 +129,7 @@ def test_ctrl_c_closes_the_window_cleanly(tmp_path, small_csv):
             except subprocess.TimeoutExpired:
                 pass
         assert ready.exists(), process.communicate()[1]
+        assert ready.read_text() == "up, automatic collection off"     # the UI thread collects (collector.py)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=TIMEOUT)
     finally:
