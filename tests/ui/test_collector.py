@@ -33,19 +33,27 @@ class Noted:
         Noted.deleted_in.append(threading.current_thread().name)
 
 
+kept: list[list] = []
+
+
 def make_garbage_and_allocate() -> None:
     Noted()
-    [[] for _ in range(50_000)]         # on its own, enough to set off several collections in this thread
+    # Kept: what counts is allocations less deallocations, and Python collects once they pass the first
+    # threshold (700): automatic collection would run here, in this thread, many times over.
+    kept.extend([] for _ in range(50_000))
 
 
 def test_garbage_made_in_another_thread_is_collected_in_the_ui_thread(qtbot, collector):
     Noted.deleted_in.clear()
     thread = threading.Thread(target=make_garbage_and_allocate, name="worker-like")
-    thread.start()
-    thread.join()
-    assert Noted.deleted_in == [] and not gc.isenabled()     # nothing collected where it was made
-    qtbot.waitUntil(lambda: Noted.deleted_in != [], timeout=TIMEOUT)
-    assert Noted.deleted_in == [threading.main_thread().name]
+    try:
+        thread.start()
+        thread.join()
+        assert Noted.deleted_in == [] and not gc.isenabled()     # nothing collected where it was made
+        qtbot.waitUntil(lambda: Noted.deleted_in != [], timeout=TIMEOUT)
+        assert Noted.deleted_in == [threading.main_thread().name]
+    finally:
+        kept.clear()
 
 
 def test_the_counts_decide_which_generations_are_collected(collector, monkeypatch):
