@@ -111,15 +111,15 @@ def _apply(window: QWidget | None, loaded: Theme) -> None:
 
 @contextlib.contextmanager
 def no_collection_inside() -> Iterator[None]:
-    """Python's garbage collected first, and not again until the block ends.
+    """No automatic garbage collection until the block ends.
 
     A new palette or stylesheet makes Qt walk a list of the widgets it styles, taken before it starts, and call
     the Python code of some (pyqtgraph's, ours) on the way. A collection set off there deleted widgets that only
     a cycle kept (the context menus of a plot that is gone) and that were still on the list: Qt then used them
-    after they were freed, and the window crashed (tests/ui/test_themes.py).
+    after they were freed, and the window crashed (tests/ui/test_themes.py). The window's own collector already
+    runs only between two events (visualizer/collector.py); this covers a theme applied before it starts.
     """
     collecting = gc.isenabled()
-    gc.collect()
     gc.disable()
     try:
         yield
