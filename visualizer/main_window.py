@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
         bridge.unitsDied.connect(self.divergence_banner.show_divergence)     # the same strip: what, why, go back
         bridge.notice.connect(self.status_notice)
         bridge.busy.connect(self.status.busy)
+        bridge.busy.connect(self.centre.busy_banner.busy)      # seen in presenter mode too, if it lasts
         bridge.failed.connect(self.timeline.seek_settled)
         self.timeline.seekRequested.connect(bridge.seek)
         self.timeline.learningRateConfirmed.connect(bridge.set_learning_rate)

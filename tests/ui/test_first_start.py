@@ -8,6 +8,7 @@ from functools import partial
 
 import pytest
 from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel, QWidget
 
 from core import kernels, training
 from core.config import TrainingConfig
@@ -81,14 +82,17 @@ def test_a_quick_start_says_nothing(qtbot, tiny_split, first_start, monkeypatch,
         bridge.shutdown()
 
 
-def test_the_status_bar_says_why_the_first_step_waits_and_closing_is_at_once(qtbot, make_window, first_start):
+def test_the_window_says_why_the_first_step_waits_and_closing_is_at_once(qtbot, make_window, first_start):
     gate, _ = first_start
     window = make_window()
+    banner, text = window.findChild(QWidget, "busyBanner"), window.findChild(QLabel, "busyBannerText")
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == PREPARING, timeout=TIMEOUT)
+    qtbot.waitUntil(banner.isVisible, timeout=TIMEOUT)      # over the diagram too, once it has lasted a second
+    assert text.text() == PREPARING
     qtbot.keyClick(window, Qt.Key.Key_Right)
     gate.set()
     qtbot.waitUntil(lambda: window.snapshot.phase == "Z1", timeout=TIMEOUT)
-    assert window.statusBar().currentMessage() != PREPARING
+    assert window.statusBar().currentMessage() != PREPARING and not banner.isVisible()
 
     # Closed while numba compiles: the window goes at once, and the worker ends once the compile is done.
     gate.clear()
@@ -103,3 +107,15 @@ def test_the_status_bar_says_why_the_first_step_waits_and_closing_is_at_once(qtb
     window.bridge.shutdown = shutdown_once_hidden
     window.close()
     assert seen == [False] and not window.bridge.thread.isRunning()
+
+
+def test_in_presenter_mode_the_banner_says_it_where_the_status_bar_is_hidden(qtbot, make_window, first_start):
+    gate, _ = first_start
+    window = make_window()
+    window.set_presenter_mode(True)
+    qtbot.waitUntil(window.isFullScreen, timeout=TIMEOUT)
+    banner = window.findChild(QWidget, "busyBanner")
+    qtbot.waitUntil(banner.isVisible, timeout=TIMEOUT)
+    assert not window.statusBar().isVisible()
+    gate.set()
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=TIMEOUT)

@@ -8,7 +8,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QSplitter, QVBoxLayout, QWidget
 
 from visualizer.window.helpers import DropGuard
 from visualizer.window.side_column import SideColumn
-from visualizer.window.status import Banner, DivergenceBanner
+from visualizer.window.status import Banner, BusyBanner, DivergenceBanner
 
 SIDE_COLUMN = 0.36          # of the window's width, for the strips beside the diagram (presenter mode)
 QWIDGETSIZE_MAX = 16777215
@@ -21,6 +21,7 @@ class Centre(QWidget):
         self.divergence_banner = DivergenceBanner()
         self.message_banner = Banner("messageBanner", "notice")
         self.gif_banner = Banner("gifBanner", "notice")
+        self.busy_banner = BusyBanner()
         self.drop_guard = DropGuard()
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setObjectName("centreSplitter")
@@ -38,7 +39,8 @@ class Centre(QWidget):
         self.splitter = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        for banner in (self.divergence_banner, self.message_banner, self.gif_banner, self.drop_guard.bar):
+        for banner in (self.divergence_banner, self.message_banner, self.gif_banner, self.busy_banner,
+                       self.drop_guard.bar):
             layout.addWidget(banner)
         self.strips = QVBoxLayout()
         layout.addLayout(self.strips)

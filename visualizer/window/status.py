@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
 
 from visualizer import appearance, theme
@@ -65,6 +65,30 @@ class DivergenceBanner(Banner):
         headline, _, rest = message.partition(":")
         self.show_message(f"<b>{escape(headline)}.</b> {escape(rest.strip())}",
                           f"Go back to iteration {good_iteration}")
+
+
+class BusyBanner(Banner):
+    """What the worker is busy with, over the diagram, once it has taken a second: the status bar says it at
+    once, but presenter mode hides the status bar, and the kernels' first compile takes half a minute."""
+
+    DELAY_MS = 1000
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("busyBanner", "notice", parent)
+        self._busy_with = ""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.DELAY_MS)
+        self._timer.timeout.connect(lambda: self._busy_with and self.show_message(escape(self._busy_with)))
+
+    def busy(self, text: str) -> None:
+        """"loading …" while a slow request runs, "" when it is done."""
+        self._busy_with = text
+        if text:
+            self._timer.start()
+        else:
+            self._timer.stop()
+            self.hide()
 
 
 def caption(text: str) -> QLabel:
