@@ -117,5 +117,6 @@ def test_in_presenter_mode_the_banner_says_it_where_the_status_bar_is_hidden(qtb
     banner = window.findChild(QWidget, "busyBanner")
     qtbot.waitUntil(banner.isVisible, timeout=TIMEOUT)
     assert not window.statusBar().isVisible()
+    assert window.findChild(QLabel, "busyBannerText").font().pointSizeF() >= 16     # presenter.qss: the room reads it
     gate.set()
     qtbot.waitUntil(lambda: not banner.isVisible(), timeout=TIMEOUT)
