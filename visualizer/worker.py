@@ -217,7 +217,7 @@ class Worker(QObject):
         """Once a new run's first snapshot is on its way: compile the fast kernels (the first time in this process)
         and make the run's X as they read it, so that the first step does not wait for either. numba compiles
         for about half a minute at the first start after installing (later starts load its disk cache in a
-        second): the status bar then says so, and a step asked meanwhile runs as soon as they are ready."""
+        second): the window then says so, and a step asked meanwhile runs as soon as they are ready."""
         if not self.flags.stopping:
             prepare_kernels(self.stepper.backend, lambda slow: self.busy.emit(PREPARING if slow else ""))
             self.stepper.data.prepare()

@@ -79,7 +79,7 @@ class BusyBanner(Banner):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DELAY_MS)
-        self._timer.timeout.connect(lambda: self._busy_with and self.show_message(escape(self._busy_with)))
+        self._timer.timeout.connect(self._show)
 
     def busy(self, text: str) -> None:
         """"loading …" while a slow request runs, "" when it is done."""
@@ -89,6 +89,10 @@ class BusyBanner(Banner):
         else:
             self._timer.stop()
             self.hide()
+
+    def _show(self) -> None:
+        if self._busy_with:
+            self.show_message(escape(self._busy_with))
 
 
 def caption(text: str) -> QLabel:
