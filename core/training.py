@@ -175,16 +175,13 @@ def one_blas_thread(backend: str) -> ContextManager[object]:
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def prepare_kernels(backend: str, announce: Callable[[bool], object] | None = None,
-                    after: float = ANNOUNCE_AFTER) -> float:
+def prepare_kernels(backend: str, announce: Callable[[bool], object], after: float = ANNOUNCE_AFTER) -> float:
     """With the numba backend: compile the kernels now (or load them from numba's disk cache), once per process,
     and return the seconds it took (0 when there was nothing to do). announce(True) is called, from a timer
     thread, when it still runs after `after` seconds, and then announce(False) when it is done; never when the
     kernels were ready sooner."""
     if backend != "numba" or kernels.compiled():
         return 0.0
-    if announce is None:
-        return kernels.compile_kernels()
     lock = threading.Lock()
     running, said = True, False
 
