@@ -236,7 +236,7 @@ class TrainingData:
 
     def prepare(self) -> None:
         """Make the kernel's X now (numba backend; else nothing): the terminal does before its clock starts, the
-        window's worker once it has sent the run's first snapshot."""
+        window's worker once the run's first snapshot is shown."""
         if self._pixels is None and self.backend == "numba":
             rows, scale = kernels.pixel_rows(self.split.X_train, self.dtype)
             self._pixels = kernels.Pixels(rows, scale * self._input_scale)

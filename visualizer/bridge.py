@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping
 
-from PyQt6.QtCore import QObject, QThread, pyqtSignal
+from PyQt6.QtCore import QObject, QThread, QTimer, pyqtSignal
 
 from core.config import TrainingConfig
 from core.stepper import Stepper
@@ -51,6 +51,7 @@ class Bridge(QObject):
     _load_session = pyqtSignal(str)
     _shutdown = pyqtSignal()
     _dev_size = pyqtSignal(int)
+    _prepare = pyqtSignal()
 
     def __init__(self, stepper: Stepper, options: DataOptions = DataOptions(), parent: QObject | None = None,
                  pacing: Pacing | None = None):
@@ -66,6 +67,7 @@ class Bridge(QObject):
         # per frame shown instead of one every SNAPSHOT_INTERVAL (each copy is time the training does not get).
         self.paced = False
         self.speed = 0                  # the speed the worker plays at (it says so when it changes)
+        self._prepare_asked = False     # the worker asked to prepare the fast kernels (after the first snapshot)
         self.thread = QThread()
         self.thread.setObjectName("backpropWorker")
         self.flags = SharedFlags()
@@ -78,7 +80,8 @@ class Bridge(QObject):
                               (self._example, w.select_example), (self._load_data, w.load_data),
                               (self._load_weights, w.load_weights), (self._save_weights, w.save_weights),
                               (self._shutdown, w.shutdown), (self._evaluation, w.set_evaluation),
-                              (self._save_session, w.save_session), (self._load_session, w.load_session)):
+                              (self._save_session, w.save_session), (self._load_session, w.load_session),
+                              (self._prepare, w.prepare)):
             request.connect(slot)
         self._dev_size.connect(w.set_dev_size)
         w.snapshotReady.connect(self._received)
@@ -98,6 +101,11 @@ class Bridge(QObject):
         if not self.paced:
             self.frame_taken()
         self.snapshotReady.emit(snapshot)
+        if not self._prepare_asked:
+            # Once the window has painted it (a queued call runs after the paint its update posted): numba's
+            # import and cache load hold the interpreter for most of a second, which delayed the first paint.
+            self._prepare_asked = True
+            QTimer.singleShot(0, self._prepare.emit)
 
     def frame_taken(self) -> None:
         """The UI has taken the last snapshot: the worker may make the next one (a flag the GIL keeps whole)."""

@@ -211,13 +211,18 @@ class Worker(QObject):
     @guarded("Starting")
     def start(self) -> None:
         self._emit()
+
+    @pyqtSlot()
+    @guarded("Preparing the fast kernels")
+    def prepare(self) -> None:
+        """Asked by the bridge once the window has painted the first snapshot (see _prepare)."""
         self._prepare()
 
     def _prepare(self) -> None:
-        """Once a new run's first snapshot is on its way: compile the fast kernels (the first time in this process)
-        and make the run's X as they read it, so that the first step does not wait for either. numba compiles
-        for about half a minute at the first start after installing (later starts load its disk cache in a
-        second): the window then says so, and a step asked meanwhile runs as soon as they are ready."""
+        """Once a new run's first snapshot is out: compile the fast kernels (the first time in this process) and
+        make the run's X as they read it, so that the first step does not wait for either. numba compiles for
+        about half a minute at the first start after installing (later starts load its disk cache in a second):
+        the window then says so, and a step asked meanwhile runs as soon as they are ready."""
         if not self.flags.stopping:
             prepare_kernels(self.stepper.backend, lambda slow: self.busy.emit(PREPARING if slow else ""))
             self.stepper.data.prepare()
