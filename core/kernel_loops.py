@@ -172,7 +172,7 @@ def _backward_block(dZt, buf, n, acc, sums, active):
     dtype), with 512-bit vectors: five hidden units and four vectors of the rows at a time (the rest one unit at a
     time), whose 20 sums stay in registers while the examples go by, and are then added to acc.
 
-    Every example, also where a unit's dZ1 is 0 (with ReLU about half of them), as adding 0 · x changes nothing:
+    Every example, also where a unit's dZ1 is 0 (with ReLU, most of them), as adding 0 · x changes nothing:
     skipping them (_backward_sparse) reads each row once per unit instead of once per five, which is slower when
     the vectors are this wide. (`sums` and `active` are _backward_sparse's.)"""
     H, P = acc.shape

@@ -174,8 +174,8 @@ def _in_chunks(m: int, run: Callable[[np.ndarray], None]) -> None:
         list(_threads.map(run, np.array_split(bounds, min(_thread_count, chunks))))
 
 
-def aligned_zeros(shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
-    """np.zeros(shape, dtype) starting on a 64-byte boundary (see _aligned)."""
+def _aligned_zeros(shape: tuple[int, ...], dtype: np.dtype | type) -> np.ndarray:
+    """np.zeros(shape, dtype) starting on a 64-byte boundary (see kernel_loops._aligned)."""
     size = math.prod(shape) * np.dtype(dtype).itemsize
     flat = np.zeros(size + 64, np.uint8)
     skip = -flat.ctypes.data % 64
@@ -209,15 +209,18 @@ def fused_pass(pixels: Pixels, order: np.ndarray, labels: np.ndarray, params: Ma
     """One pass over the batch of rows `order` (empty: all rows in order) with labels `labels` (of all rows):
     every gradient, the loss and the accuracy; with arrays=True also every example's Z1 … dZ1 (the Stepper's)."""
     compile_kernels()
+    # The loops read whole vectors of each row: 784 values are a whole number of them (16 or 8) in every dtype.
+    if pixels.rows.shape[1] != network.INPUTS or params["W1"].shape[1] != network.INPUTS:
+        raise ValueError(f"the kernels take rows of {network.INPUTS} pixels, not {pixels.rows.shape[1]}")
     m = order.size or pixels.rows.shape[0]
     dtype = params["W1"].dtype
     # Writable C-contiguous copies (a few kB): numba compiles one version per argument type and layout.
-    W1 = aligned_zeros(params["W1"].shape, dtype)
+    W1 = _aligned_zeros(params["W1"].shape, dtype)
     W1[...] = params["W1"]
     b1, W2, b2 = np.array(params["b1"]).ravel(), np.array(params["W2"]), np.array(params["b2"]).ravel()
     hidden, outputs = W1.shape[0], network.OUTPUTS
     chunks = chunk_count(m)
-    sums = (aligned_zeros((chunks, hidden, network.INPUTS), np.float64), np.zeros((chunks, hidden)),
+    sums = (_aligned_zeros((chunks, hidden, network.INPUTS), np.float64), np.zeros((chunks, hidden)),
             np.zeros((chunks, outputs, hidden)), np.zeros((chunks, outputs)), np.zeros((chunks, 4)))
     width = m if arrays else 0
     outs = {name: np.empty((rows, width), dtype) for name, rows in

@@ -1,12 +1,13 @@
 """Vectors as wide as the processor's vector registers, for the two large products of core/kernel_loops.py (W1 · X
 and dZ1 · Xᵀ), and the few operations those need: load (converting uint8 pixels to float on the way), store,
-multiply-add, broadcast, the sum of the lanes; and a prefetch.
+multiply-add, broadcast, the sum of the lanes, adding into float64 sums; and a prefetch.
 
 numba's loop vectoriser takes one vector width for all the code it compiles, and on processors where LLVM prefers
 256 bits to 512 (Intel's with AVX-512 among them) it keeps to 256. Written with these vectors, the products use the
-512-bit units there while the rest of the kernel keeps the vectoriser's choice; elsewhere the same code runs on the
-256-bit (AVX) or 128-bit (SSE, NEON) vectors the processor has. Each operation is one LLVM instruction with no
-fast-math flags, so sums are added in the order the code writes them: the same bits at every run.
+512-bit units there while the rest of the kernel keeps the vectoriser's choice. core/kernels.py uses them only where
+the registers are 512-bit wide (BYTES == 64); with narrower ones plain loops are faster (bench/README.md). Each
+operation is one LLVM instruction with no fast-math flags, so sums are added in the order the code writes them: the
+same bits at every run.
 
 Importing this module imports numba, so core/kernels.py imports it only when it compiles. numba's cache of
 core/kernel_loops.py does not see changes here: after changing this file, delete
@@ -187,17 +188,6 @@ def fma(typingctx, a, b, c):
             builder.module, ir.FunctionType(vector_type, [vector_type] * 3), f"llvm.fma.{suffix}")
         return builder.call(function, args)
     return a(a, b, c), build
-
-
-@intrinsic
-def add(typingctx, a, b):
-    """a + b, lane by lane."""
-    if not _same_lanes(a, b):
-        return None
-
-    def build(context, builder, signature, args):
-        return builder.fadd(args[0], args[1])
-    return a(a, b), build
 
 
 @intrinsic
