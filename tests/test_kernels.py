@@ -90,6 +90,12 @@ def test_a_pass_does_not_depend_on_where_its_arrays_lie_in_memory():
         assert np.array_equal(passes[0].grads[name], passes[1].grads[name]), name
 
 
+def test_rows_of_another_width_are_refused_before_the_loops_read_past_them():
+    params, pixels, labels = problem(10, 20, "float32")
+    with pytest.raises(ValueError, match="rows of 784 pixels, not 783"):
+        kernels.fused_pass(kernels.Pixels(pixels[:, :783].copy(), 1 / 255), np.arange(0), labels, params, "relu")
+
+
 AVX2 = "+64bit,+avx,+avx2,+fma,+f16c,+bmi,+bmi2,+lzcnt,+popcnt,+sse4.2,+sse4.1,+ssse3,+sse3,+sse2,+sse,+cx16,+cmov"
 
 
