@@ -82,7 +82,8 @@ def pixel_rows(X: np.ndarray, dtype: np.dtype | str) -> tuple[np.ndarray, float]
     if kept is not None and kept[0]() is X:
         return kept[1], kept[2]
     rows, scale = training_rows(X, dtype)
-    _rows_of[key] = (weakref.ref(X, lambda _: _rows_of.pop(key, None)), rows, scale)
+    # (the callback holds the table itself: at interpreter exit the module's globals may be gone before X)
+    _rows_of[key] = (weakref.ref(X, lambda _, kept=_rows_of: kept.pop(key, None)), rows, scale)
     return rows, scale
 
 

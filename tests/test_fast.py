@@ -197,3 +197,16 @@ def test_pixel_columns_become_uint8_rows_exactly_and_other_values_stay_float(tin
     shifted = tiny_split.X_train * np.float32(0.999)
     rows, scale = training_rows(shifted, "float32")
     assert rows.dtype == np.float32 and scale == 1.0 and np.array_equal(rows.T, shifted)
+
+
+def test_rows_kept_for_an_x_are_dropped_with_it_even_after_the_module_is_torn_down(monkeypatch):
+    """At interpreter exit, a module's globals can be cleared before the arrays they describe: the weakref's
+    callback must not need them (it printed "Exception ignored … 'NoneType' object has no attribute 'pop'")."""
+    X = np.zeros((784, 3), np.float32)
+    X.flags.writeable = False
+    table = kernels._rows_of
+    kernels.pixel_rows(X, "float32")
+    assert len([key for key in table if key[0] == id(X)]) == 1
+    monkeypatch.setattr(kernels, "_rows_of", None)
+    del X
+    assert not [key for key in table if table[key][0]() is None]
