@@ -322,7 +322,7 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
     Zt = np.empty((H, block + 3), W1.dtype)
     dZt = np.empty((H, block), W1.dtype)
     active = np.empty(block, np.int64)
-    unit_sums = np.zeros((H, P), W1.dtype)        # (_backward_sparse's)
+    unit_sums = np.zeros((0 if lanes.BYTES == 64 else H, P), W1.dtype)    # (_backward_sparse's only)
     A1 = np.empty((H, block))
     G = np.empty((H, block))       # g'(Z1)
     Z2 = np.empty((O, block))
