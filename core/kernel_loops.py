@@ -223,7 +223,7 @@ def _backward_units(dZt, buf, n, acc, h, units, first, vectors):
 
 def _backward_sparse(dZt, buf, n, acc, sums, active):
     """_backward_block for narrower vectors (AVX2 and less), where skipping the examples with dZ1 = 0 is faster:
-    one hidden unit and eight active examples at a time (the last few four, two and one at a time), into sums
+    one hidden unit and eight active examples at a time (the last few four, then one at a time), into sums
     (in the training dtype, zeros before and after), then added to acc. Plain loops, vectorised by numba."""
     H, P = sums.shape
     for h in range(H):
@@ -461,7 +461,7 @@ def _chunk(rows, order, labels, W1, b1, W2, b2, zero, scale, activation, block, 
             db1c[h] += total
         if keep:
             _copy_block(dZt, dZ1o, n, start)
-        # dW1 += dZ1 · Xᵀ for this block, then into the float64 sum
+        # dW1 += dZ1 · Xᵀ for this block (its sums in the training dtype, added to the float64 sum dW1c)
         _backward_block(dZt, buf, n, dW1c, unit_sums, active)
 
 
