@@ -65,21 +65,22 @@ def _units(W1, h, buf, k, Zt, rows, i0, i1, i2, i3, convert):
         else:
             w, x, y, z = (lanes.load(buf, k * P + p, W1), lanes.load(buf, (k + 1) * P + p, W1),
                           lanes.load(buf, (k + 2) * P + p, W1), lanes.load(buf, (k + 3) * P + p, W1))
-        v = lanes.load(W1, h * P + p, W1)
-        a0, b0, c0, d0 = lanes.fma(v, w, a0), lanes.fma(v, x, b0), lanes.fma(v, y, c0), lanes.fma(v, z, d0)
-        v = lanes.load(W1, (h + 1) * P + p, W1)
-        a1, b1, c1, d1 = lanes.fma(v, w, a1), lanes.fma(v, x, b1), lanes.fma(v, y, c1), lanes.fma(v, z, d1)
-        v = lanes.load(W1, (h + 2) * P + p, W1)
-        a2, b2, c2, d2 = lanes.fma(v, w, a2), lanes.fma(v, x, b2), lanes.fma(v, y, c2), lanes.fma(v, z, d2)
-        v = lanes.load(W1, (h + 3) * P + p, W1)
-        a3, b3, c3, d3 = lanes.fma(v, w, a3), lanes.fma(v, x, b3), lanes.fma(v, y, c3), lanes.fma(v, z, d3)
-        v = lanes.load(W1, (h + 4) * P + p, W1)
-        a4, b4, c4, d4 = lanes.fma(v, w, a4), lanes.fma(v, x, b4), lanes.fma(v, y, c4), lanes.fma(v, z, d4)
+        a0, b0, c0, d0 = _fma4(lanes.load(W1, h * P + p, W1), w, x, y, z, a0, b0, c0, d0)
+        a1, b1, c1, d1 = _fma4(lanes.load(W1, (h + 1) * P + p, W1), w, x, y, z, a1, b1, c1, d1)
+        a2, b2, c2, d2 = _fma4(lanes.load(W1, (h + 2) * P + p, W1), w, x, y, z, a2, b2, c2, d2)
+        a3, b3, c3, d3 = _fma4(lanes.load(W1, (h + 3) * P + p, W1), w, x, y, z, a3, b3, c3, d3)
+        a4, b4, c4, d4 = _fma4(lanes.load(W1, (h + 4) * P + p, W1), w, x, y, z, a4, b4, c4, d4)
     _totals(Zt, h, k, a0, b0, c0, d0)
     _totals(Zt, h + 1, k, a1, b1, c1, d1)
     _totals(Zt, h + 2, k, a2, b2, c2, d2)
     _totals(Zt, h + 3, k, a3, b3, c3, d3)
     _totals(Zt, h + 4, k, a4, b4, c4, d4)
+
+
+def _fma4(v, a, b, c, d, sa, sb, sc, sd):
+    """(v · a + sa, v · b + sb, v · c + sc, v · d + sd): one vector times four others, into four sums. (A step of
+    both products: a row of W1 times four examples' rows; a unit's dZ1 times four vectors of a row.)"""
+    return lanes.fma(v, a, sa), lanes.fma(v, b, sb), lanes.fma(v, c, sc), lanes.fma(v, d, sd)
 
 
 def _totals(Zt, h, k, a, b, c, d):
@@ -198,21 +199,12 @@ def _backward_units(dZt, buf, n, acc, h, units, first, vectors):
         x1 = lanes.load(buf, at + L, buf) if vectors > 1 else x0
         x2 = lanes.load(buf, at + 2 * L, buf) if vectors > 2 else x0
         x3 = lanes.load(buf, at + 3 * L, buf) if vectors > 3 else x0
-        d = lanes.splat(dZt[h, k], buf)
-        s00, s01, s02, s03 = lanes.fma(d, x0, s00), lanes.fma(d, x1, s01), lanes.fma(d, x2, s02), lanes.fma(d, x3, s03)
+        s00, s01, s02, s03 = _fma4(lanes.splat(dZt[h, k], buf), x0, x1, x2, x3, s00, s01, s02, s03)
         if units == 5:
-            d = lanes.splat(dZt[h + 1, k], buf)
-            s10, s11 = lanes.fma(d, x0, s10), lanes.fma(d, x1, s11)
-            s12, s13 = lanes.fma(d, x2, s12), lanes.fma(d, x3, s13)
-            d = lanes.splat(dZt[h + 2, k], buf)
-            s20, s21 = lanes.fma(d, x0, s20), lanes.fma(d, x1, s21)
-            s22, s23 = lanes.fma(d, x2, s22), lanes.fma(d, x3, s23)
-            d = lanes.splat(dZt[h + 3, k], buf)
-            s30, s31 = lanes.fma(d, x0, s30), lanes.fma(d, x1, s31)
-            s32, s33 = lanes.fma(d, x2, s32), lanes.fma(d, x3, s33)
-            d = lanes.splat(dZt[h + 4, k], buf)
-            s40, s41 = lanes.fma(d, x0, s40), lanes.fma(d, x1, s41)
-            s42, s43 = lanes.fma(d, x2, s42), lanes.fma(d, x3, s43)
+            s10, s11, s12, s13 = _fma4(lanes.splat(dZt[h + 1, k], buf), x0, x1, x2, x3, s10, s11, s12, s13)
+            s20, s21, s22, s23 = _fma4(lanes.splat(dZt[h + 2, k], buf), x0, x1, x2, x3, s20, s21, s22, s23)
+            s30, s31, s32, s33 = _fma4(lanes.splat(dZt[h + 3, k], buf), x0, x1, x2, x3, s30, s31, s32, s33)
+            s40, s41, s42, s43 = _fma4(lanes.splat(dZt[h + 4, k], buf), x0, x1, x2, x3, s40, s41, s42, s43)
     _add_sums(acc, h * P + first, L, vectors, s00, s01, s02, s03)
     if units == 5:
         _add_sums(acc, (h + 1) * P + first, L, vectors, s10, s11, s12, s13)

@@ -120,6 +120,8 @@ def compile_kernels() -> float:
         for name in ("_units", "_unit", "_totals", "_backward_units", "_add_sums", "_aligned", "_copy_block", "_chunk",
                      "_fused_chunks"):
             setattr(loops, name, jit(getattr(loops, name)))
+        # inlined by numba itself, so that its four sums stay in registers whatever LLVM decides
+        loops._fma4 = numba.njit(cache=True, nogil=True, fastmath=loops.FASTMATH, inline="always")(loops._fma4)
         wide = lanes.BYTES == 64            # 512-bit vectors: see kernel_loops
         loops._forward_block = jit(loops._forward_block if wide else loops._forward_plain)
         loops._backward_block = jit(loops._backward_block if wide else loops._backward_sparse)
